@@ -1,0 +1,78 @@
+/*
+ * config.h - sluice.yaml, the one pipeline file of a lake.
+ *
+ * The file is parsed with libyaml, checked against the table of known keys (unknown keys,
+ * wrong types and out-of-range values are refused with FILE:LINE:COL), and merged over
+ * the defaults. Later stages add their sections here (routing, policies, jobs, schedules).
+ */
+#ifndef SL_CONFIG_H
+#define SL_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util/err.h"
+
+#define SL_CONFIG_FILE "sluice.yaml"
+#define SL_CONFIG_MAX_BYTES (4 << 20) /* a config file larger than this is refused */
+#define SL_QUEUE_NAME_MAX 64
+#define SL_CONFIG_MAX_QUEUES 16
+
+struct sl_queue_conf {
+	char name[SL_QUEUE_NAME_MAX];
+	int64_t visibility_timeout_ms; /* 0 .. 12 h, as SQS */
+	int64_t max_receive_count;     /* 1 .. 1000; redrive to "<name>-dlq" after this many */
+	int64_t retention_ms;          /* 1 min .. 14 d, as SQS */
+};
+
+struct sl_config {
+	int64_t version; /* file format version: 1 */
+
+	/* store: */
+	char store_backend[16]; /* "local" */
+	bool store_fsync;       /* fsync objects and directories on every put */
+	int64_t max_object_size; /* bytes; 0 = unlimited */
+
+	/* metadata: */
+	char meta_backend[16];  /* "sqlite" */
+	int64_t busy_timeout_ms; /* how long to wait for a lock held by another process */
+	char meta_synchronous[8]; /* "full" (durable) or "normal" */
+
+	/* queues: defaults, then per-queue overrides (only the keys given are overridden;
+	 * the resolved values are what sl_config_queue returns). */
+	struct sl_queue_conf queue_defaults;
+	struct sl_queue_conf queues[SL_CONFIG_MAX_QUEUES];
+	size_t n_queues;
+};
+
+/* Callback for every problem found while checking: line and column are 1-based (0 when
+ * the problem is not tied to a place, e.g. the file cannot be read). */
+typedef void sl_config_report_fn(void *ctx, const char *path, int line, int col,
+				 const char *msg);
+
+void sl_config_defaults(struct sl_config *cfg);
+
+/* Loads and checks path into cfg (defaults first). On the first problem returns
+ * SL_ECONFIG with err->msg = "PATH:LINE:COL: message". */
+int sl_config_load(const char *path, struct sl_config *cfg, struct sl_err *err);
+
+/* Like sl_config_load but reports every problem through report (may be NULL) and returns
+ * the number of problems found (0 = valid), or a negative code if the file could not be
+ * read at all. */
+int sl_config_check(const char *path, struct sl_config *cfg, sl_config_report_fn *report,
+		    void *ctx, struct sl_err *err);
+
+/* The commented default file that `sluice init` writes. */
+const char *sl_config_default_text(void);
+
+/* Writes the effective configuration (every value, defaults included) as YAML. */
+void sl_config_show(const struct sl_config *cfg, FILE *out);
+
+/* Resolves the settings of queue `name` (overrides over defaults) into out. */
+void sl_config_queue(const struct sl_config *cfg, const char *name, struct sl_queue_conf *out);
+
+/* Queue names the configuration accepts overrides for (NULL-terminated). */
+extern const char *const sl_config_queue_names[];
+
+#endif

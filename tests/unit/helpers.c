@@ -1,0 +1,71 @@
+/* helpers.c - see helpers.h. */
+#define _GNU_SOURCE
+#include "helpers.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+char *th_tmpdir(const char *tag)
+{
+	const char *base = getenv("TMPDIR");
+	char *path = NULL;
+	if (!base || !*base)
+		base = "/tmp";
+	assert_true(asprintf(&path, "%s/sluice-test-%s-XXXXXX", base, tag) > 0);
+	assert_non_null(mkdtemp(path));
+	return path;
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	return remove(p);
+}
+
+void th_rmtree_free(char *path)
+{
+	if (!path)
+		return;
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(path);
+}
+
+void th_write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+char *th_read_file(const char *path, size_t *len_out)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	assert_non_null(buf);
+	size_t n;
+	while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (cap - len - 1 == 0) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+	}
+	fclose(f);
+	buf[len] = '\0';
+	if (len_out)
+		*len_out = len;
+	return buf;
+}

@@ -1,0 +1,16 @@
+/* helpers.h - small utilities shared by the cmocka unit tests. */
+#ifndef SL_TEST_HELPERS_H
+#define SL_TEST_HELPERS_H
+
+#include <stddef.h>
+
+/* Creates a fresh empty directory under $TMPDIR (or /tmp); returns a malloc'd path. */
+char *th_tmpdir(const char *tag);
+/* Removes a directory tree (best effort); frees path. */
+void th_rmtree_free(char *path);
+/* Writes len bytes to path (truncating); asserts on failure. */
+void th_write_file(const char *path, const void *data, size_t len);
+/* Reads a whole file into a malloc'd NUL-terminated buffer; *len_out gets its length. */
+char *th_read_file(const char *path, size_t *len_out);
+
+#endif
