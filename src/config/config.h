@@ -40,7 +40,9 @@ struct sl_config {
 	char meta_synchronous[8]; /* "full" (durable) or "normal" */
 
 	/* queues: defaults, then per-queue overrides (only the keys given are overridden;
-	 * the resolved values are what sl_config_queue returns). */
+	 * the resolved values are what sl_config_queue returns). The entries of queues[]
+	 * are resolved when the file is loaded: keys an override did not give hold the
+	 * values of queue_defaults at that time, in the order the file names the queues. */
 	struct sl_queue_conf queue_defaults;
 	struct sl_queue_conf queues[SL_CONFIG_MAX_QUEUES];
 	size_t n_queues;
@@ -54,12 +56,15 @@ typedef void sl_config_report_fn(void *ctx, const char *path, int line, int col,
 void sl_config_defaults(struct sl_config *cfg);
 
 /* Loads and checks path into cfg (defaults first). On the first problem returns
- * SL_ECONFIG with err->msg = "PATH:LINE:COL: message". */
+ * SL_ECONFIG with err->msg = "PATH:LINE:COL: message" ("PATH: message" when the problem
+ * has no place, e.g. the file is too large); a missing file is SL_ENOENT. On any failure
+ * cfg holds the defaults. */
 int sl_config_load(const char *path, struct sl_config *cfg, struct sl_err *err);
 
 /* Like sl_config_load but reports every problem through report (may be NULL) and returns
  * the number of problems found (0 = valid), or a negative code if the file could not be
- * read at all. */
+ * read at all. err (may be NULL) gets the first problem or the read failure. cfg (may be
+ * NULL) gets the values that were valid, over the defaults. */
 int sl_config_check(const char *path, struct sl_config *cfg, sl_config_report_fn *report,
 		    void *ctx, struct sl_err *err);
 

@@ -67,7 +67,13 @@ int sl_err_prefix(struct sl_err *err, const char *fmt, ...)
 	vsnprintf(ctx, sizeof(ctx), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", ctx, old);
+	/* truncation is fine here: the message is for people, and its start matters most */
+	size_t cap = sizeof(err->msg), n = strnlen(ctx, cap - 3);
+	memcpy(err->msg, ctx, n);
+	memcpy(err->msg + n, ": ", 2);
+	size_t m = strnlen(old, cap - n - 3);
+	memcpy(err->msg + n + 2, old, m);
+	err->msg[n + 2 + m] = '\0';
 	return err->code;
 }
 

@@ -1,0 +1,1140 @@
+/*
+ * config.c - reading, checking and writing sluice.yaml.
+ *
+ * A file is read whole (at most SL_CONFIG_MAX_BYTES), turned by libyaml's event parser into
+ * a small tree of mappings, sequences and scalars that remember their line and column, and
+ * then walked against the declarative key tables below. The tables are the one description
+ * of the format: validation, sl_config_show and the "known:" lists in error messages all
+ * come from them, so a key added there is accepted, shown and suggested everywhere at once.
+ *
+ * Promises:
+ *   1. A file that loads yields a fully defined struct sl_config: every key not given holds
+ *      its default, and every queue override in cfg->queues is already resolved (keys the
+ *      override did not give are copied from queues.defaults, wherever in the file those
+ *      defaults were written).
+ *   2. A file that does not load leaves the caller's struct at the defaults.
+ *   3. Hostile input (deep nesting, huge files, aliases, bytes that are not UTF-8, numbers
+ *      that overflow) is refused with a message, never a crash or a wrapped value.
+ *   4. Every message about the content is "PATH:LINE:COL: message" with a 1-based position
+ *      of the offending key or value.
+ */
+#include "config/config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#define SL_CONFIG_VERSION 1
+/* Deeper than any real sluice.yaml by far; it only exists so that "[[[[..." is refused
+ * before the tree (and the recursive walks over it) gets deep. */
+#define SL_CONFIG_MAX_DEPTH 32
+/* A 4 MiB file of "[]," would otherwise cost over a million nodes. */
+#define SL_CONFIG_MAX_NODES 100000
+/* How much of a user's value an error message quotes. */
+#define SL_QUOTE_MAX 48
+
+#define SL_MS_PER_S INT64_C(1000)
+#define SL_MS_PER_MIN (60 * SL_MS_PER_S)
+#define SL_MS_PER_H (60 * SL_MS_PER_MIN)
+#define SL_MS_PER_D (24 * SL_MS_PER_H)
+
+const char *const sl_config_queue_names[] = {"landing", "raw", "deadletter", "curated", NULL};
+
+/* ---- the tree ---------------------------------------------------------------------- */
+
+enum sl_ykind { SL_Y_SCALAR, SL_Y_MAP, SL_Y_SEQ };
+
+struct sl_ynode {
+	enum sl_ykind kind;
+	int line, col;          /* 1-based, where the node starts */
+	char *text;             /* SL_Y_SCALAR: the value, NUL-terminated (no NUL inside) */
+	size_t len;
+	bool plain;             /* written without quotes: only a plain scalar can be null */
+	struct sl_ynode **kids; /* SL_Y_MAP: key, value, key, value...; SL_Y_SEQ: items */
+	size_t n_kids, cap_kids;
+};
+
+static void sl_ynode_free(struct sl_ynode *n)
+{
+	if (!n)
+		return;
+	/* Recursion is bounded by SL_CONFIG_MAX_DEPTH. */
+	for (size_t i = 0; i < n->n_kids; i++)
+		sl_ynode_free(n->kids[i]);
+	free(n->kids);
+	free(n->text);
+	free(n);
+}
+
+static int sl_ynode_add(struct sl_ynode *parent, struct sl_ynode *kid)
+{
+	if (parent->n_kids == parent->cap_kids) {
+		size_t cap = parent->cap_kids ? parent->cap_kids * 2 : 8;
+		struct sl_ynode **kids = realloc(parent->kids, cap * sizeof(*kids));
+		if (!kids)
+			return SL_ENOMEM;
+		parent->kids = kids;
+		parent->cap_kids = cap;
+	}
+	parent->kids[parent->n_kids++] = kid;
+	return 0;
+}
+
+static bool sl_ynode_is_null(const struct sl_ynode *n)
+{
+	if (!n)
+		return true;
+	if (n->kind != SL_Y_SCALAR || !n->plain)
+		return false;
+	return n->len == 0 || strcmp(n->text, "~") == 0 || strcmp(n->text, "null") == 0 ||
+	       strcmp(n->text, "Null") == 0 || strcmp(n->text, "NULL") == 0;
+}
+
+/* ---- one run of load or check ------------------------------------------------------ */
+
+struct sl_cfg_run {
+	const char *path;
+	const char *buf; /* the file, for positions of libyaml's reader errors */
+	size_t len;
+	struct sl_config *cfg; /* being filled; not the caller's until the end */
+	sl_config_report_fn *report;
+	void *report_ctx;
+	struct sl_err *err; /* never NULL here: the first problem is kept in it */
+	bool stop_first;
+	bool newer; /* the version says the file is for a newer sluice */
+	int n_problems;
+};
+
+static bool sl_stopped(const struct sl_cfg_run *run)
+{
+	return run->stop_first && run->n_problems > 0;
+}
+
+static void sl_problem(struct sl_cfg_run *run, int line, int col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void sl_problem(struct sl_cfg_run *run, int line, int col, const char *fmt, ...)
+{
+	char msg[SL_ERR_MSG_MAX];
+	va_list ap;
+
+	if (sl_stopped(run))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	run->n_problems++;
+	if (run->report)
+		run->report(run->report_ctx, run->path, line, col, msg);
+	if (run->n_problems == 1) {
+		if (line > 0)
+			sl_err_set(run->err, SL_ECONFIG, "%s:%d:%d: %s", run->path, line, col, msg);
+		else
+			sl_err_set(run->err, SL_ECONFIG, "%s: %s", run->path, msg);
+	}
+}
+
+/* Quotes a user's text for a message: 'text', control and non-ASCII bytes as \xNN, cut
+ * short with "..." so that one silly value cannot push the rest of a message out. */
+static const char *sl_quote(const char *s, size_t len, char *buf, size_t cap)
+{
+	size_t o = 0;
+	buf[o++] = '\'';
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (o >= SL_QUOTE_MAX || o + 8 >= cap) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c < 0x20 || c >= 0x7f)
+			o += (size_t)snprintf(buf + o, cap - o, "\\x%02X", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o++] = '\'';
+	buf[o] = '\0';
+	return buf;
+}
+
+/* What a node is, for "expected X, got Y". */
+static const char *sl_describe(const struct sl_ynode *n, char *buf, size_t cap)
+{
+	if (n->kind == SL_Y_MAP)
+		return "a mapping";
+	if (n->kind == SL_Y_SEQ)
+		return "a sequence";
+	return sl_quote(n->text, n->len, buf, cap);
+}
+
+/* ---- YAML text to tree --------------------------------------------------------------- */
+
+static void sl_offset_pos(const char *buf, size_t len, size_t offset, int *line, int *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < offset && i < len; i++) {
+		if (buf[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+static int sl_syntax_error(struct sl_cfg_run *run, const yaml_parser_t *p)
+{
+	int line, col;
+	const char *problem = p->problem ? p->problem : "unknown error";
+
+	if (p->error == YAML_MEMORY_ERROR)
+		return sl_err_set(run->err, SL_ENOMEM, "%s: out of memory while parsing", run->path);
+	if (p->error == YAML_READER_ERROR) {
+		/* The reader knows only a byte offset, not a mark. */
+		sl_offset_pos(run->buf, run->len, p->problem_offset, &line, &col);
+		if (p->problem_value >= 0)
+			sl_problem(run, line, col, "not a valid YAML text: %s (byte 0x%02X)", problem,
+				   (unsigned)p->problem_value & 0xffu);
+		else
+			sl_problem(run, line, col, "not a valid YAML text: %s", problem);
+		return SL_ECONFIG;
+	}
+	line = (int)p->problem_mark.line + 1;
+	col = (int)p->problem_mark.column + 1;
+	/* libyaml's words for a tab are "cannot start any token", which few people decode. */
+	const char *hint = p->problem_mark.index < run->len && run->buf[p->problem_mark.index] == '\t'
+				   ? "; YAML indents with spaces, not tabs"
+				   : "";
+	if (p->context)
+		sl_problem(run, line, col, "YAML syntax error: %s (%s at %d:%d)%s", problem,
+			   p->context, (int)p->context_mark.line + 1,
+			   (int)p->context_mark.column + 1, hint);
+	else
+		sl_problem(run, line, col, "YAML syntax error: %s%s", problem, hint);
+	return SL_ECONFIG;
+}
+
+/* Parses run->buf into *root_out (NULL for an empty stream). Returns 0, SL_ECONFIG after
+ * reporting the problem that stopped it, or SL_ENOMEM. */
+static int sl_yaml_tree(struct sl_cfg_run *run, struct sl_ynode **root_out)
+{
+	yaml_parser_t parser;
+	yaml_event_t event;
+	struct sl_ynode *stack[SL_CONFIG_MAX_DEPTH];
+	struct sl_ynode *root = NULL, *node = NULL;
+	bool have_event = false, done = false;
+	int depth = 0, n_docs = 0, rc = 0;
+	size_t n_nodes = 0;
+
+	*root_out = NULL;
+	if (!yaml_parser_initialize(&parser))
+		return sl_err_set(run->err, SL_ENOMEM, "%s: out of memory", run->path);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)run->buf, run->len);
+
+	while (!done) {
+		if (!yaml_parser_parse(&parser, &event)) {
+			rc = sl_syntax_error(run, &parser);
+			goto fail;
+		}
+		have_event = true;
+		/* The file is at most 4 MiB, so positions fit an int. */
+		int line = (int)event.start_mark.line + 1, col = (int)event.start_mark.column + 1;
+
+		switch (event.type) {
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (++n_docs > 1) {
+				sl_problem(run, line, col,
+					   "a second YAML document: the file must hold only one");
+				rc = SL_ECONFIG;
+				goto fail;
+			}
+			break;
+		case YAML_ALIAS_EVENT:
+			sl_problem(run, line, col,
+				   "aliases are not supported (*%s): write the value out",
+				   (const char *)event.data.alias.anchor);
+			rc = SL_ECONFIG;
+			goto fail;
+		case YAML_SCALAR_EVENT:
+		case YAML_MAPPING_START_EVENT:
+		case YAML_SEQUENCE_START_EVENT:
+			if (++n_nodes > SL_CONFIG_MAX_NODES) {
+				sl_problem(run, line, col, "more than %d values in one file",
+					   SL_CONFIG_MAX_NODES);
+				rc = SL_ECONFIG;
+				goto fail;
+			}
+			if (event.type != YAML_SCALAR_EVENT && depth == SL_CONFIG_MAX_DEPTH) {
+				sl_problem(run, line, col, "nested deeper than %d levels",
+					   SL_CONFIG_MAX_DEPTH);
+				rc = SL_ECONFIG;
+				goto fail;
+			}
+			node = calloc(1, sizeof(*node));
+			if (!node)
+				goto nomem;
+			node->line = line;
+			node->col = col;
+			if (event.type == YAML_SCALAR_EVENT) {
+				node->kind = SL_Y_SCALAR;
+				node->len = event.data.scalar.length;
+				node->plain = event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+				node->text = malloc(node->len + 1);
+				if (!node->text)
+					goto nomem;
+				memcpy(node->text, event.data.scalar.value, node->len);
+				node->text[node->len] = '\0';
+				/* A "\0" escape would make the C string shorter than the value and
+				 * let "local\0junk" pass as "local". */
+				if (strlen(node->text) != node->len) {
+					sl_problem(run, line, col, "a value holds a NUL character");
+					rc = SL_ECONFIG;
+					goto fail;
+				}
+			} else {
+				node->kind = event.type == YAML_MAPPING_START_EVENT ? SL_Y_MAP : SL_Y_SEQ;
+			}
+			if (depth == 0)
+				root = node; /* one document, so one top node */
+			else if (sl_ynode_add(stack[depth - 1], node) < 0)
+				goto nomem;
+			if (node->kind != SL_Y_SCALAR)
+				stack[depth++] = node;
+			node = NULL; /* owned by the tree now */
+			break;
+		case YAML_MAPPING_END_EVENT:
+		case YAML_SEQUENCE_END_EVENT:
+			depth--;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&event);
+		have_event = false;
+	}
+	yaml_parser_delete(&parser);
+	*root_out = root;
+	return 0;
+
+nomem:
+	rc = sl_err_set(run->err, SL_ENOMEM, "%s: out of memory", run->path);
+fail:
+	if (have_event)
+		yaml_event_delete(&event);
+	yaml_parser_delete(&parser);
+	sl_ynode_free(node);
+	sl_ynode_free(root);
+	return rc;
+}
+
+/* ---- the format, as tables --------------------------------------------------------- */
+
+enum sl_cfg_type {
+	SL_T_VERSION,  /* int64_t, must be SL_CONFIG_VERSION */
+	SL_T_INT,      /* int64_t in min .. max */
+	SL_T_BOOL,     /* bool */
+	SL_T_SIZE,     /* int64_t bytes in min .. max */
+	SL_T_DURATION, /* int64_t milliseconds in min .. max */
+	SL_T_ENUM,     /* char[cap], one of choices */
+	SL_T_SECTION,  /* a mapping of keys; its fields start at base + offset */
+	SL_T_OVERRIDE, /* a mapping of keys for one queue: a slot of cfg->queues */
+};
+
+struct sl_cfg_key {
+	const char *name;
+	const char *const *names; /* instead of name: any of these (NULL-terminated) */
+	enum sl_cfg_type type;
+	size_t offset; /* of the field, from the section's base */
+	size_t cap;    /* SL_T_ENUM: size of the char array */
+	int64_t min, max;
+	const char *const *choices;   /* SL_T_ENUM */
+	const struct sl_cfg_key *keys; /* SL_T_SECTION, SL_T_OVERRIDE */
+};
+
+#define SL_FIELD_SIZE(type, member) sizeof(((type *)0)->member)
+
+static const char *const sl_store_backends[] = {"local", NULL};
+static const char *const sl_meta_backends[] = {"sqlite", NULL};
+static const char *const sl_sync_modes[] = {"full", "normal", NULL};
+
+static const struct sl_cfg_key sl_store_keys[] = {
+	{.name = "backend", .type = SL_T_ENUM,
+	 .offset = offsetof(struct sl_config, store_backend),
+	 .cap = SL_FIELD_SIZE(struct sl_config, store_backend), .choices = sl_store_backends},
+	{.name = "fsync", .type = SL_T_BOOL, .offset = offsetof(struct sl_config, store_fsync)},
+	{.name = "max_object_size", .type = SL_T_SIZE,
+	 .offset = offsetof(struct sl_config, max_object_size), .min = 0, .max = INT64_MAX},
+	{0},
+};
+
+static const struct sl_cfg_key sl_meta_keys[] = {
+	{.name = "backend", .type = SL_T_ENUM, .offset = offsetof(struct sl_config, meta_backend),
+	 .cap = SL_FIELD_SIZE(struct sl_config, meta_backend), .choices = sl_meta_backends},
+	/* SQLite takes the busy timeout as an int of milliseconds; a day fits and is already
+	 * far longer than anyone should wait for a lock. */
+	{.name = "busy_timeout", .type = SL_T_DURATION,
+	 .offset = offsetof(struct sl_config, busy_timeout_ms), .min = 0, .max = SL_MS_PER_D},
+	{.name = "synchronous", .type = SL_T_ENUM,
+	 .offset = offsetof(struct sl_config, meta_synchronous),
+	 .cap = SL_FIELD_SIZE(struct sl_config, meta_synchronous), .choices = sl_sync_modes},
+	{0},
+};
+
+/* The limits are Amazon SQS's, so that behaviour learnt there carries over. */
+static const struct sl_cfg_key sl_queue_keys[] = {
+	{.name = "visibility_timeout", .type = SL_T_DURATION,
+	 .offset = offsetof(struct sl_queue_conf, visibility_timeout_ms), .min = 0,
+	 .max = 12 * SL_MS_PER_H},
+	{.name = "max_receive_count", .type = SL_T_INT,
+	 .offset = offsetof(struct sl_queue_conf, max_receive_count), .min = 1, .max = 1000},
+	{.name = "retention", .type = SL_T_DURATION,
+	 .offset = offsetof(struct sl_queue_conf, retention_ms), .min = SL_MS_PER_MIN,
+	 .max = 14 * SL_MS_PER_D},
+	{0},
+};
+
+static const struct sl_cfg_key sl_queues_keys[] = {
+	{.name = "defaults", .type = SL_T_SECTION,
+	 .offset = offsetof(struct sl_config, queue_defaults), .keys = sl_queue_keys},
+	{.names = sl_config_queue_names, .type = SL_T_OVERRIDE, .keys = sl_queue_keys},
+	{0},
+};
+
+/* store and metadata are flat fields of struct sl_config, hence offset 0. */
+static const struct sl_cfg_key sl_top_keys[] = {
+	{.name = "version", .type = SL_T_VERSION, .offset = offsetof(struct sl_config, version)},
+	{.name = "store", .type = SL_T_SECTION, .keys = sl_store_keys},
+	{.name = "metadata", .type = SL_T_SECTION, .keys = sl_meta_keys},
+	{.name = "queues", .type = SL_T_SECTION, .keys = sl_queues_keys},
+	{0},
+};
+
+static bool sl_key_end(const struct sl_cfg_key *k)
+{
+	return !k->name && !k->names;
+}
+
+static const struct sl_cfg_key *sl_key_find(const struct sl_cfg_key *keys, const char *name)
+{
+	for (const struct sl_cfg_key *k = keys; !sl_key_end(k); k++) {
+		if (k->name && strcmp(k->name, name) == 0)
+			return k;
+		for (const char *const *n = k->names; n && *n; n++)
+			if (strcmp(*n, name) == 0)
+				return k;
+	}
+	return NULL;
+}
+
+/* A small appender for messages; output past cap is cut, never overrun. */
+struct sl_sbuf {
+	char *buf;
+	size_t cap, len;
+};
+
+static void sl_sbuf_add(struct sl_sbuf *sb, const char *s)
+{
+	size_t n = strlen(s);
+	if (sb->len + 1 >= sb->cap)
+		return;
+	if (n > sb->cap - sb->len - 1)
+		n = sb->cap - sb->len - 1;
+	memcpy(sb->buf + sb->len, s, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+static void sl_known_list(const struct sl_cfg_key *keys, char *buf, size_t cap)
+{
+	struct sl_sbuf sb = {buf, cap, 0};
+	buf[0] = '\0';
+	for (const struct sl_cfg_key *k = keys; !sl_key_end(k); k++) {
+		if (k->name) {
+			sl_sbuf_add(&sb, sb.len ? ", " : "");
+			sl_sbuf_add(&sb, k->name);
+		}
+		for (const char *const *n = k->names; n && *n; n++) {
+			sl_sbuf_add(&sb, sb.len ? ", " : "");
+			sl_sbuf_add(&sb, *n);
+		}
+	}
+}
+
+/* "a", "a or b", "a, b or c" */
+static void sl_choice_list(const char *const *choices, char *buf, size_t cap)
+{
+	struct sl_sbuf sb = {buf, cap, 0};
+	buf[0] = '\0';
+	for (size_t i = 0; choices[i]; i++) {
+		if (i > 0)
+			sl_sbuf_add(&sb, choices[i + 1] ? ", " : " or ");
+		sl_sbuf_add(&sb, choices[i]);
+	}
+}
+
+/* ---- scalar values ----------------------------------------------------------------- */
+
+struct sl_unit {
+	const char *name;
+	int64_t mult;
+};
+
+/* Case matters: "mb" is not a unit, so that millibits and megabytes cannot be confused. */
+static const struct sl_unit sl_size_units[] = {
+	{"B", 1},
+	{"KB", INT64_C(1000)},
+	{"MB", INT64_C(1000) * 1000},
+	{"GB", INT64_C(1000) * 1000 * 1000},
+	{"TB", INT64_C(1000) * 1000 * 1000 * 1000},
+	{"KiB", INT64_C(1) << 10},
+	{"MiB", INT64_C(1) << 20},
+	{"GiB", INT64_C(1) << 30},
+	{"TiB", INT64_C(1) << 40},
+	{NULL, 0},
+};
+
+static const struct sl_unit sl_duration_units[] = {
+	{"ms", 1},
+	{"s", SL_MS_PER_S},
+	{"m", SL_MS_PER_MIN},
+	{"h", SL_MS_PER_H},
+	{"d", SL_MS_PER_D},
+	{NULL, 0},
+};
+
+enum { SL_NUM_OK = 0, SL_NUM_BAD = -1, SL_NUM_OVERFLOW = -2 };
+
+/* Decimal digits at s[*pos..] into *out; at least one digit. */
+static int sl_parse_digits(const char *s, size_t *pos, int64_t *out)
+{
+	size_t i = *pos;
+	int64_t v = 0;
+	bool overflow = false;
+
+	if (s[i] < '0' || s[i] > '9')
+		return SL_NUM_BAD;
+	for (; s[i] >= '0' && s[i] <= '9'; i++) {
+		int d = s[i] - '0';
+		if (v > (INT64_MAX - d) / 10)
+			overflow = true; /* keep scanning so that "9...9x" is still a type error */
+		else
+			v = v * 10 + d;
+	}
+	*pos = i;
+	*out = v;
+	return overflow ? SL_NUM_OVERFLOW : SL_NUM_OK;
+}
+
+/* An optionally negative integer; negatives are parsed so that they meet a range error
+ * ("-1 is out of range") rather than a puzzling type error. */
+static int sl_parse_int(const char *s, int64_t *out)
+{
+	size_t pos = 0;
+	bool neg = s[0] == '-';
+	if (neg || s[0] == '+')
+		pos++;
+	int rc = sl_parse_digits(s, &pos, out);
+	if (rc == SL_NUM_BAD || s[pos] != '\0')
+		return SL_NUM_BAD;
+	if (rc == SL_NUM_OK && neg)
+		*out = -*out;
+	return rc;
+}
+
+/* A whole number with an optional unit ("512MiB", "5 GiB", "30s"); without one the number
+ * counts units of mult 1 (bytes, milliseconds). */
+static int sl_parse_scaled(const char *s, const struct sl_unit *units, int64_t *out)
+{
+	size_t pos = 0;
+	int64_t v;
+	int rc = sl_parse_digits(s, &pos, &v);
+	if (rc == SL_NUM_BAD)
+		return rc;
+	while (s[pos] == ' ')
+		pos++;
+	int64_t mult = 1;
+	if (s[pos] != '\0') {
+		const struct sl_unit *u = units;
+		while (u->name && strcmp(u->name, s + pos) != 0)
+			u++;
+		if (!u->name)
+			return SL_NUM_BAD;
+		mult = u->mult;
+	} else if (pos > 0 && s[pos - 1] == ' ') {
+		return SL_NUM_BAD; /* "5 " with a space and no unit: a quoted typo */
+	}
+	if (rc == SL_NUM_OVERFLOW || v > INT64_MAX / mult)
+		return SL_NUM_OVERFLOW;
+	*out = v * mult;
+	return SL_NUM_OK;
+}
+
+/* The shortest exact spelling: the largest unit that divides v, else the bare number. */
+static void sl_format_scaled(int64_t v, const struct sl_unit *units, bool bare_unit,
+			     char *buf, size_t cap)
+{
+	const struct sl_unit *best = NULL;
+	if (v != 0) {
+		for (const struct sl_unit *u = units; u->name; u++)
+			if (v % u->mult == 0 && (!best || u->mult > best->mult))
+				best = u;
+	}
+	if (!best || (best->mult == 1 && !bare_unit))
+		snprintf(buf, cap, "%" PRId64, v);
+	else
+		snprintf(buf, cap, "%" PRId64 "%s", v / best->mult, best->name);
+}
+
+static void sl_format_value(const struct sl_cfg_key *k, int64_t v, char *buf, size_t cap)
+{
+	if (k->type == SL_T_SIZE)
+		sl_format_scaled(v, sl_size_units, false, buf, cap);
+	else if (k->type == SL_T_DURATION)
+		sl_format_scaled(v, sl_duration_units, true, buf, cap);
+	else
+		snprintf(buf, cap, "%" PRId64, v);
+}
+
+static int sl_parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = {"true", "yes", "on", NULL};
+	static const char *const no[] = {"false", "no", "off", NULL};
+	for (size_t i = 0; yes[i]; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return SL_NUM_OK;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return SL_NUM_OK;
+		}
+	}
+	return SL_NUM_BAD;
+}
+
+/* ---- walking the tree against the tables --------------------------------------------- */
+
+static void sl_check_map(struct sl_cfg_run *run, const struct sl_ynode *map, const char *where,
+			 const struct sl_cfg_key *keys, char *base);
+
+static void sl_check_number(struct sl_cfg_run *run, const struct sl_cfg_key *k,
+			    const struct sl_ynode *val, const char *path, char *base)
+{
+	char got[SL_QUOTE_MAX + 16];
+	int64_t v = 0;
+	int rc;
+	const char *expected;
+
+	if (k->type == SL_T_SIZE) {
+		rc = val->kind == SL_Y_SCALAR ? sl_parse_scaled(val->text, sl_size_units, &v)
+					      : SL_NUM_BAD;
+		expected = "a size: bytes, or a whole number with a unit "
+			   "(B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)";
+	} else if (k->type == SL_T_DURATION) {
+		rc = val->kind == SL_Y_SCALAR ? sl_parse_scaled(val->text, sl_duration_units, &v)
+					      : SL_NUM_BAD;
+		expected = "a duration: milliseconds, or a whole number with a unit "
+			   "(ms, s, m, h, d)";
+	} else {
+		rc = val->kind == SL_Y_SCALAR ? sl_parse_int(val->text, &v) : SL_NUM_BAD;
+		expected = "an integer";
+	}
+	if (rc == SL_NUM_BAD) {
+		sl_problem(run, val->line, val->col, "%s: expected %s, got %s", path, expected,
+			   sl_describe(val, got, sizeof(got)));
+		return;
+	}
+	if (rc == SL_NUM_OVERFLOW) {
+		sl_problem(run, val->line, val->col,
+			   "%s: %s is too large (overflows a 64-bit integer)", path,
+			   sl_describe(val, got, sizeof(got)));
+		return;
+	}
+	if (k->type == SL_T_VERSION) {
+		if (v > SL_CONFIG_VERSION) {
+			run->newer = true;
+			sl_problem(run, val->line, val->col,
+				   "version %" PRId64 ": this file was written for a newer sluice "
+				   "(this one reads version %d)",
+				   v, SL_CONFIG_VERSION);
+		} else if (v != SL_CONFIG_VERSION)
+			sl_problem(run, val->line, val->col, "version: expected %d, got %s",
+				   SL_CONFIG_VERSION, sl_describe(val, got, sizeof(got)));
+		else
+			memcpy(base + k->offset, &v, sizeof(v));
+		return;
+	}
+	if (v < k->min || v > k->max) {
+		char lo[32], hi[32];
+		sl_format_value(k, k->min, lo, sizeof(lo));
+		sl_format_value(k, k->max, hi, sizeof(hi));
+		sl_problem(run, val->line, val->col, "%s: %s is out of range (allowed %s .. %s)",
+			   path, sl_describe(val, got, sizeof(got)), lo, hi);
+		return;
+	}
+	memcpy(base + k->offset, &v, sizeof(v));
+}
+
+static void sl_check_override(struct sl_cfg_run *run, const struct sl_cfg_key *k,
+			      const char *name, const struct sl_ynode *val, const char *path)
+{
+	struct sl_config *cfg = run->cfg;
+	struct sl_queue_conf *q;
+
+	/* Duplicate keys are refused before we get here, and there are fewer queue names
+	 * than slots; the check stays so that a longer name list cannot overrun. */
+	if (cfg->n_queues == SL_CONFIG_MAX_QUEUES) {
+		sl_problem(run, val->line, val->col, "more than %d queue overrides",
+			   SL_CONFIG_MAX_QUEUES);
+		return;
+	}
+	q = &cfg->queues[cfg->n_queues++];
+	memset(q, 0, sizeof(*q));
+	snprintf(q->name, sizeof(q->name), "%s", name);
+	/* -1 marks "not given": sl_config_resolve fills these from the defaults once the
+	 * whole file is read, since queues.defaults may come after the override. */
+	q->visibility_timeout_ms = -1;
+	q->max_receive_count = -1;
+	q->retention_ms = -1;
+	if (val->kind == SL_Y_MAP)
+		sl_check_map(run, val, path, k->keys, (char *)q);
+}
+
+static void sl_check_value(struct sl_cfg_run *run, const struct sl_cfg_key *k,
+			   const char *name, const struct sl_ynode *val, const char *path,
+			   char *base)
+{
+	char got[SL_QUOTE_MAX + 16], choices[256];
+	bool b;
+
+	/* A key with nothing after it keeps its default (or, in an override, inherits). */
+	if (sl_ynode_is_null(val) && k->type != SL_T_OVERRIDE)
+		return;
+	switch (k->type) {
+	case SL_T_VERSION:
+	case SL_T_INT:
+	case SL_T_SIZE:
+	case SL_T_DURATION:
+		sl_check_number(run, k, val, path, base);
+		break;
+	case SL_T_BOOL:
+		if (val->kind != SL_Y_SCALAR || sl_parse_bool(val->text, &b) != SL_NUM_OK) {
+			sl_problem(run, val->line, val->col, "%s: expected true or false, got %s",
+				   path, sl_describe(val, got, sizeof(got)));
+			break;
+		}
+		memcpy(base + k->offset, &b, sizeof(b));
+		break;
+	case SL_T_ENUM:
+		for (size_t i = 0; val->kind == SL_Y_SCALAR && k->choices[i]; i++) {
+			if (strcmp(val->text, k->choices[i]) == 0) {
+				memset(base + k->offset, 0, k->cap);
+				snprintf(base + k->offset, k->cap, "%s", k->choices[i]);
+				return;
+			}
+		}
+		sl_choice_list(k->choices, choices, sizeof(choices));
+		sl_problem(run, val->line, val->col, "%s: expected %s, got %s", path, choices,
+			   sl_describe(val, got, sizeof(got)));
+		break;
+	case SL_T_SECTION:
+		if (val->kind != SL_Y_MAP) {
+			sl_problem(run, val->line, val->col, "%s: expected a mapping, got %s", path,
+				   sl_describe(val, got, sizeof(got)));
+			break;
+		}
+		sl_check_map(run, val, path, k->keys, base + k->offset);
+		break;
+	case SL_T_OVERRIDE:
+		if (!sl_ynode_is_null(val) && val->kind != SL_Y_MAP) {
+			sl_problem(run, val->line, val->col, "%s: expected a mapping, got %s", path,
+				   sl_describe(val, got, sizeof(got)));
+			break;
+		}
+		sl_check_override(run, k, name, val, path);
+		break;
+	}
+}
+
+/* Checks every key of map (NULL: an empty section) against keys; where is the dotted
+ * path of the section for messages ("" at the top). */
+static void sl_check_map(struct sl_cfg_run *run, const struct sl_ynode *map, const char *where,
+			 const struct sl_cfg_key *keys, char *base)
+{
+	char path[256], got[SL_QUOTE_MAX + 16], known[512];
+
+	if (!map)
+		return;
+	for (size_t i = 0; i + 1 < map->n_kids && !sl_stopped(run); i += 2) {
+		const struct sl_ynode *key = map->kids[i], *val = map->kids[i + 1];
+		const struct sl_cfg_key *k;
+		bool dup = false;
+
+		if (key->kind != SL_Y_SCALAR) {
+			sl_problem(run, key->line, key->col, "a key must be a plain name, got %s",
+				   sl_describe(key, got, sizeof(got)));
+			continue;
+		}
+		for (size_t j = 0; j < i && !dup; j += 2) {
+			const struct sl_ynode *prev = map->kids[j];
+			dup = prev->kind == SL_Y_SCALAR && prev->len == key->len &&
+			      memcmp(prev->text, key->text, key->len) == 0;
+		}
+		if (dup) {
+			sl_problem(run, key->line, key->col, "duplicate key %s%s%s",
+				   sl_quote(key->text, key->len, got, sizeof(got)),
+				   *where ? " in " : "", where);
+			continue;
+		}
+		k = sl_key_find(keys, key->text);
+		if (!k) {
+			sl_known_list(keys, known, sizeof(known));
+			sl_problem(run, key->line, key->col, "unknown key %s %s%s (known: %s)",
+				   sl_quote(key->text, key->len, got, sizeof(got)),
+				   *where ? "in " : "at the top level", where, known);
+			continue;
+		}
+		if (*where)
+			snprintf(path, sizeof(path), "%s.%s", where, key->text);
+		else
+			snprintf(path, sizeof(path), "%s", key->text);
+		/* The version was checked first, by sl_check_root. */
+		if (k->type != SL_T_VERSION)
+			sl_check_value(run, k, key->text, val, path, base);
+	}
+}
+
+static void sl_check_root(struct sl_cfg_run *run, const struct sl_ynode *root)
+{
+	char got[SL_QUOTE_MAX + 16], known[512];
+
+	if (sl_ynode_is_null(root))
+		return; /* an empty file: all defaults */
+	if (root->kind != SL_Y_MAP) {
+		sl_known_list(sl_top_keys, known, sizeof(known));
+		sl_problem(run, root->line, root->col,
+			   "the top level must be a mapping of sections (%s), got %s", known,
+			   sl_describe(root, got, sizeof(got)));
+		return;
+	}
+	/* The version decides how to read the rest: a newer file's keys would only produce
+	 * a screen of misleading "unknown key" errors, so it is checked first and alone. */
+	for (size_t i = 0; i + 1 < root->n_kids; i += 2) {
+		const struct sl_ynode *key = root->kids[i];
+		if (key->kind == SL_Y_SCALAR && strcmp(key->text, "version") == 0) {
+			sl_check_value(run, sl_key_find(sl_top_keys, "version"), "version",
+				       root->kids[i + 1], "version", (char *)run->cfg);
+			if (run->newer)
+				return;
+			break;
+		}
+	}
+	sl_check_map(run, root, "", sl_top_keys, (char *)run->cfg);
+}
+
+static void sl_config_resolve(struct sl_config *cfg)
+{
+	const struct sl_queue_conf *d = &cfg->queue_defaults;
+	for (size_t i = 0; i < cfg->n_queues; i++) {
+		struct sl_queue_conf *q = &cfg->queues[i];
+		if (q->visibility_timeout_ms < 0)
+			q->visibility_timeout_ms = d->visibility_timeout_ms;
+		if (q->max_receive_count < 0)
+			q->max_receive_count = d->max_receive_count;
+		if (q->retention_ms < 0)
+			q->retention_ms = d->retention_ms;
+	}
+}
+
+/* ---- reading the file -------------------------------------------------------------- */
+
+/* Reads at most SL_CONFIG_MAX_BYTES + 1 bytes of path into *buf_out (NUL-terminated;
+ * caller frees). Returns 0, or the errno of the failure. */
+static int sl_read_file(const char *path, char **buf_out, size_t *len_out)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = NULL;
+	struct stat st;
+	int fd, errnum = 0;
+
+	*buf_out = NULL;
+	*len_out = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (fstat(fd, &st) < 0) {
+		errnum = errno;
+		goto fail;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		errnum = EISDIR;
+		goto fail;
+	}
+	buf = malloc(cap);
+	if (!buf) {
+		errnum = ENOMEM;
+		goto fail;
+	}
+	/* The size from fstat is not trusted (pipes, files that grow): read until EOF or
+	 * one byte past the limit, which is enough to know the file is too large. */
+	for (;;) {
+		if (len + 1 == cap) {
+			size_t ncap = cap * 2;
+			if (ncap > (size_t)SL_CONFIG_MAX_BYTES + 2)
+				ncap = (size_t)SL_CONFIG_MAX_BYTES + 2;
+			if (ncap == cap)
+				break;
+			char *nbuf = realloc(buf, ncap);
+			if (!nbuf) {
+				errnum = ENOMEM;
+				goto fail;
+			}
+			buf = nbuf;
+			cap = ncap;
+		}
+		ssize_t n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			errnum = errno;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*buf_out = buf;
+	*len_out = len;
+	return 0;
+
+fail:
+	free(buf);
+	close(fd);
+	return errnum;
+}
+
+/* Load and check in one: the first problem lands in err; returns the number of problems
+ * or a negative code when the file could not be read or memory ran out. */
+static int sl_config_run(const char *path, struct sl_config *out, bool stop_first,
+			 sl_config_report_fn *report, void *report_ctx, struct sl_err *err)
+{
+	struct sl_err local_err;
+	struct sl_config cfg;
+	struct sl_ynode *root = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	int rc, errnum;
+
+	if (!err)
+		err = &local_err;
+	sl_config_defaults(&cfg);
+	if (out)
+		sl_config_defaults(out); /* what the caller holds if the file cannot be read */
+	if (!path)
+		return sl_err_set(err, SL_EINVAL, "no configuration file given");
+	struct sl_cfg_run run = {
+		.path = path,
+		.cfg = &cfg,
+		.report = report,
+		.report_ctx = report_ctx,
+		.err = err,
+		.stop_first = stop_first,
+	};
+
+	errnum = sl_read_file(path, &buf, &len);
+	if (errnum) {
+		if (report) {
+			char msg[SL_ERR_MSG_MAX];
+			snprintf(msg, sizeof(msg), "cannot read the configuration file: %s",
+				 strerror(errnum));
+			report(report_ctx, path, 0, 0, msg);
+		}
+		return sl_err_errno(err, errnum, "%s: cannot read the configuration file", path);
+	}
+	if (len > (size_t)SL_CONFIG_MAX_BYTES) {
+		sl_problem(&run, 0, 0, "file is larger than %d bytes, the limit for a configuration",
+			   SL_CONFIG_MAX_BYTES);
+		goto done;
+	}
+	run.buf = buf;
+	run.len = len;
+	rc = sl_yaml_tree(&run, &root);
+	if (rc == SL_ENOMEM) {
+		free(buf);
+		return rc;
+	}
+	if (rc == 0) {
+		sl_check_root(&run, root);
+		sl_config_resolve(&cfg);
+	}
+done:
+	sl_ynode_free(root);
+	free(buf);
+	if (out)
+		*out = cfg;
+	return run.n_problems;
+}
+
+/* ---- public ------------------------------------------------------------------------ */
+
+void sl_config_defaults(struct sl_config *cfg)
+{
+	/* Zeroed whole, padding and string tails included, so that two configurations with
+	 * the same values compare equal with memcmp. */
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->version = SL_CONFIG_VERSION;
+	snprintf(cfg->store_backend, sizeof(cfg->store_backend), "local");
+	cfg->store_fsync = true;
+	cfg->max_object_size = 0;
+	snprintf(cfg->meta_backend, sizeof(cfg->meta_backend), "sqlite");
+	cfg->busy_timeout_ms = 30 * SL_MS_PER_S;
+	snprintf(cfg->meta_synchronous, sizeof(cfg->meta_synchronous), "full");
+	cfg->queue_defaults.visibility_timeout_ms = 30 * SL_MS_PER_S;
+	cfg->queue_defaults.max_receive_count = 5;
+	cfg->queue_defaults.retention_ms = 4 * SL_MS_PER_D;
+	cfg->n_queues = 0;
+}
+
+int sl_config_load(const char *path, struct sl_config *cfg, struct sl_err *err)
+{
+	int n = sl_config_run(path, cfg, true, NULL, NULL, err);
+	if (n == 0)
+		return 0;
+	sl_config_defaults(cfg);
+	return n < 0 ? n : SL_ECONFIG;
+}
+
+int sl_config_check(const char *path, struct sl_config *cfg, sl_config_report_fn *report,
+		    void *ctx, struct sl_err *err)
+{
+	return sl_config_run(path, cfg, false, report, ctx, err);
+}
+
+static void sl_show_map(const struct sl_config *cfg, const struct sl_cfg_key *keys,
+			const char *base, int indent, FILE *out)
+{
+	char val[64];
+	int64_t v;
+	bool b;
+
+	for (const struct sl_cfg_key *k = keys; !sl_key_end(k); k++) {
+		switch (k->type) {
+		case SL_T_VERSION:
+		case SL_T_INT:
+		case SL_T_SIZE:
+		case SL_T_DURATION:
+			memcpy(&v, base + k->offset, sizeof(v));
+			sl_format_value(k, v, val, sizeof(val));
+			fprintf(out, "%*s%s: %s\n", indent, "", k->name, val);
+			break;
+		case SL_T_BOOL:
+			memcpy(&b, base + k->offset, sizeof(b));
+			fprintf(out, "%*s%s: %s\n", indent, "", k->name, b ? "true" : "false");
+			break;
+		case SL_T_ENUM:
+			/* Only values from the choices get in, and they need no quoting. */
+			fprintf(out, "%*s%s: %.*s\n", indent, "", k->name, (int)k->cap,
+				base + k->offset);
+			break;
+		case SL_T_SECTION:
+			fprintf(out, "%*s%s:\n", indent, "", k->name);
+			sl_show_map(cfg, k->keys, base + k->offset, indent + 2, out);
+			break;
+		case SL_T_OVERRIDE:
+			for (size_t i = 0; i < cfg->n_queues; i++) {
+				fprintf(out, "%*s%s:\n", indent, "", cfg->queues[i].name);
+				sl_show_map(cfg, k->keys, (const char *)&cfg->queues[i], indent + 2,
+					    out);
+			}
+			break;
+		}
+	}
+}
+
+void sl_config_show(const struct sl_config *cfg, FILE *out)
+{
+	sl_show_map(cfg, sl_top_keys, (const char *)cfg, 0, out);
+}
+
+void sl_config_queue(const struct sl_config *cfg, const char *name, struct sl_queue_conf *out)
+{
+	*out = cfg->queue_defaults;
+	memset(out->name, 0, sizeof(out->name));
+	snprintf(out->name, sizeof(out->name), "%s", name);
+	/* Overrides were resolved over the defaults at load time (promise 1). */
+	for (size_t i = 0; i < cfg->n_queues; i++) {
+		if (strcmp(cfg->queues[i].name, name) == 0) {
+			*out = cfg->queues[i];
+			return;
+		}
+	}
+}
+
+const char *sl_config_default_text(void)
+{
+	return "# sluice.yaml - the pipeline file of this lake (format version 1).\n"
+	       "#\n"
+	       "# Every key below is set to its default. Delete a key, or a whole section, to\n"
+	       "# keep the default; change a value to override it. docs/configuration.md in\n"
+	       "# the sluice sources describes every key.\n"
+	       "# Sizes are bytes or a whole number with a unit: B, KB, MB, GB, TB (powers of\n"
+	       "# 1000), KiB, MiB, GiB, TiB (powers of 1024), e.g. 512MiB or \"5 GiB\".\n"
+	       "# Durations are milliseconds or a whole number with a unit: ms, s, m, h, d,\n"
+	       "# e.g. 500ms, 30s, 5m, 4d.\n"
+	       "\n"
+	       "# Format version of this file; only 1 exists.\n"
+	       "version: 1\n"
+	       "\n"
+	       "# The object store holds the lake's files.\n"
+	       "store:\n"
+	       "  # Where objects live; only \"local\" (a directory tree) for now.\n"
+	       "  backend: local\n"
+	       "  # Flush every object and its directory to disk before a put returns\n"
+	       "  # (true/false, yes/no, on/off). Off is faster; a power cut may then lose\n"
+	       "  # the most recent objects.\n"
+	       "  fsync: true\n"
+	       "  # Largest object a put accepts (a size); 0 means no limit.\n"
+	       "  max_object_size: 0\n"
+	       "\n"
+	       "# The metadata database records objects, queues and messages.\n"
+	       "metadata:\n"
+	       "  # Only \"sqlite\" for now.\n"
+	       "  backend: sqlite\n"
+	       "  # How long to wait for a lock held by another sluice process before\n"
+	       "  # failing with \"busy\" (a duration, 0 .. 1d).\n"
+	       "  busy_timeout: 30s\n"
+	       "  # full: every commit is on disk when it returns. normal: faster; a power\n"
+	       "  # cut may lose the last commits.\n"
+	       "  synchronous: full\n"
+	       "\n"
+	       "# Message queues between the stages; the limits follow Amazon SQS.\n"
+	       "queues:\n"
+	       "  # What every queue gets unless it overrides it below.\n"
+	       "  defaults:\n"
+	       "    # How long a received message stays hidden from other consumers before\n"
+	       "    # it is delivered again, unless it is deleted first (0 .. 12h).\n"
+	       "    visibility_timeout: 30s\n"
+	       "    # Deliveries after which a message moves to the queue's dead-letter\n"
+	       "    # queue \"<name>-dlq\" (1 .. 1000).\n"
+	       "    max_receive_count: 5\n"
+	       "    # How long a message that is never deleted is kept (1m .. 14d).\n"
+	       "    retention: 4d\n"
+	       "  # Overrides for one queue (landing, raw, deadletter or curated) take any\n"
+	       "  # of the keys above; the others come from defaults. For example:\n"
+	       "  # landing:\n"
+	       "  #   visibility_timeout: 5m\n";
+}

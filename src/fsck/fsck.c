@@ -1,0 +1,172 @@
+/*
+ * fsck.c - see fsck.h. Three passes: temp files, then every file in every zone against
+ * the index, then every index row against the files. Both walks stream, so memory does
+ * not grow with the number of objects.
+ */
+#include "fsck/fsck.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *const sl_fsck_kind_names[SL_FSCK_KINDS] = {
+	"temp", "unindexed", "changed", "missing", "deleting", "corrupt", "odd",
+};
+
+struct run {
+	struct sl_lake *lake;
+	const struct sl_fsck_opts *opts;
+	sl_fsck_fn *fn;
+	void *ctx;
+	struct sl_fsck_result *res;
+	struct sl_err *err;
+};
+
+static void found(struct run *r, enum sl_fsck_kind kind, const char *zone, const char *key,
+		  const char *detail, bool repaired)
+{
+	r->res->found[kind]++;
+	if (repaired)
+		r->res->repaired[kind]++;
+	if (r->fn)
+		r->fn(r->ctx, kind, zone, key, detail, repaired);
+}
+
+static int on_temp(void *ctx, const char *name, bool in_use)
+{
+	struct run *r = ctx;
+	if (!in_use)
+		found(r, SL_FSCK_TEMP, ".sluice/tmp", name, "temp file of a put that did not finish",
+		      r->opts->repair);
+	return 0;
+}
+
+static int on_odd(void *ctx, const char *zone, const char *path, const char *why)
+{
+	found(ctx, SL_FSCK_ODD, zone, path, why, false);
+	return 0;
+}
+
+static bool same_fp(const struct sl_fingerprint *a, const struct sl_fingerprint *b)
+{
+	return a->size == b->size && a->inode == b->inode && a->mtime_ns == b->mtime_ns;
+}
+
+static int reindex(struct run *r, enum sl_fsck_kind kind, const char *zone, const char *key,
+		   const char *detail)
+{
+	struct sl_object obj;
+	if (r->opts->repair) {
+		int rc = sl_store_reindex(&r->lake->store, zone, key, &obj, r->err);
+		if (rc)
+			return rc;
+	}
+	found(r, kind, zone, key, detail, r->opts->repair);
+	return 0;
+}
+
+/* Pass 2: a file in a zone. */
+static int on_file(void *ctx, const char *zone, const char *key,
+		   const struct sl_fingerprint *fp)
+{
+	struct run *r = ctx;
+	struct sl_meta *m = &r->lake->meta;
+	struct sl_object obj;
+	struct sl_err miss;
+	r->res->objects_checked++;
+	int rc = m->ops->object_get(m->state, zone, key, &obj, &miss);
+	if (rc == SL_ENOENT)
+		return reindex(r, SL_FSCK_UNINDEXED, zone, key, "file without an index row");
+	if (rc) {
+		*r->err = miss;
+		return rc;
+	}
+	if (strcmp(obj.state, SL_STATE_DELETING) == 0) {
+		if (r->opts->repair) {
+			if ((rc = sl_store_remove(&r->lake->store, zone, key, r->err)) != 0)
+				return rc;
+		}
+		found(r, SL_FSCK_DELETING, zone, key, "removal was interrupted", r->opts->repair);
+		return 0;
+	}
+	if (!same_fp(&obj.fp, fp))
+		return reindex(r, SL_FSCK_CHANGED, zone, key,
+			       "file was replaced without its index row being updated");
+	if (strcmp(obj.state, SL_STATE_MISSING) == 0) {
+		/* came back (e.g. restored from a backup) exactly as indexed */
+		if (r->opts->repair &&
+		    (rc = m->ops->object_set_state(m->state, zone, key, SL_STATE_PRESENT,
+						   r->err)) != 0)
+			return rc;
+	}
+	if (r->opts->verify) {
+		char sum[SL_CHECKSUM_MAX];
+		int64_t size;
+		if ((rc = sl_store_hash(&r->lake->store, zone, key, sum, &size, r->err)) != 0)
+			return rc;
+		if (size != obj.size || strcmp(sum, obj.checksum) != 0) {
+			if (r->opts->repair &&
+			    (rc = m->ops->object_set_state(m->state, zone, key, SL_STATE_CORRUPT,
+							   r->err)) != 0)
+				return rc;
+			found(r, SL_FSCK_CORRUPT, zone, key,
+			      "content does not match its checksum", r->opts->repair);
+		}
+	}
+	return 0;
+}
+
+/* Pass 3: an index row. */
+static int on_row(void *ctx, const struct sl_object *obj)
+{
+	struct run *r = ctx;
+	struct sl_meta *m = &r->lake->meta;
+	struct sl_store *s = &r->lake->store;
+	struct sl_fingerprint fp;
+	struct sl_err miss;
+	int rc = s->ops->stat(s->state, obj->zone, obj->key, &fp, &miss);
+	if (rc == 0)
+		return 0;
+	if (rc != SL_ENOENT) {
+		*r->err = miss;
+		return rc;
+	}
+	if (strcmp(obj->state, SL_STATE_DELETING) == 0) {
+		if (r->opts->repair &&
+		    (rc = m->ops->object_delete(m->state, obj->zone, obj->key, r->err)) != 0)
+			return rc;
+		found(r, SL_FSCK_DELETING, obj->zone, obj->key, "removal was interrupted",
+		      r->opts->repair);
+		return 0;
+	}
+	if (strcmp(obj->state, SL_STATE_MISSING) == 0) {
+		found(r, SL_FSCK_MISSING, obj->zone, obj->key, "indexed, file gone (flagged)",
+		      true);
+		return 0;
+	}
+	if (r->opts->repair && (rc = m->ops->object_set_state(m->state, obj->zone, obj->key,
+							       SL_STATE_MISSING, r->err)) != 0)
+		return rc;
+	found(r, SL_FSCK_MISSING, obj->zone, obj->key, "index row without a file",
+	      r->opts->repair);
+	return 0;
+}
+
+int sl_fsck(struct sl_lake *lake, const struct sl_fsck_opts *opts, sl_fsck_fn *fn, void *ctx,
+	    struct sl_fsck_result *res, struct sl_err *err)
+{
+	struct run r = {lake, opts, fn, ctx, res, err};
+	struct sl_store *s = &lake->store;
+	int rc;
+	memset(res, 0, sizeof(*res));
+	if ((rc = s->ops->temp_scan(s->state, opts->repair, on_temp, &r, err)) != 0)
+		return rc;
+	for (int z = 0; z < SL_ZONE_COUNT; z++) {
+		const char *zone = sl_zone_names[z];
+		if ((rc = s->ops->scan(s->state, zone, on_file, on_odd, &r, err)) != 0)
+			return rc;
+		if ((rc = lake->meta.ops->object_list(lake->meta.state, zone, NULL, on_row, &r,
+						      err)) != 0)
+			return rc;
+	}
+	return 0;
+}

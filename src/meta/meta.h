@@ -1,0 +1,163 @@
+/*
+ * meta.h - the metadata store seam.
+ *
+ * Everything sluice remembers about a lake (the object index, queues, later the registry,
+ * catalog, bookmarks and job runs) goes through one struct of callbacks, so that a
+ * PostgreSQL backend can replace the SQLite one without touching the stages. Callbacks
+ * are domain operations, not SQL: each is one transaction in the backend.
+ *
+ * Promises every backend keeps:
+ *   1. object_commit records the object and enqueues its object-created event in one
+ *      transaction: an object is indexed if and only if its event was sent.
+ *   2. Landing sequence numbers are assigned in commit order and never reused, also
+ *      after deletes and overwrites (an overwrite gets a new number).
+ *   3. While a received message's visibility timeout runs, no other receive (thread or
+ *      process) returns it.
+ *   4. A message received more than max_receive_count times is moved to the queue's
+ *      dead-letter queue instead of being delivered again.
+ *
+ * A handle is used by one thread at a time; open one per thread.
+ */
+#ifndef SL_META_H
+#define SL_META_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#define SL_KEY_MAX 1024
+#define SL_ZONE_MAX 16
+#define SL_CHECKSUM_MAX 72 /* "sha256:" + 64 hex + NUL */
+#define SL_CONTENT_TYPE_MAX 128
+#define SL_RECEIPT_MAX 48
+#define SL_MESSAGE_MAX (256 * 1024) /* as SQS */
+#define SL_BATCH_MAX 1000
+
+/* Where an object is in its life; see fsck.c for how each is repaired. */
+#define SL_STATE_PRESENT "present"
+#define SL_STATE_MISSING "missing"   /* indexed, but the file is gone (flagged by fsck) */
+#define SL_STATE_DELETING "deleting" /* rm started: the file may still exist */
+#define SL_STATE_CORRUPT "corrupt"   /* content no longer matches its checksum */
+
+/* What the store backend says identifies one stored version of an object; fsck compares
+ * it with the index to notice a file replaced behind the index's back. */
+struct sl_fingerprint {
+	int64_t size;
+	int64_t inode;
+	int64_t mtime_ns;
+};
+
+struct sl_object {
+	int64_t seq;
+	char zone[SL_ZONE_MAX];
+	char key[SL_KEY_MAX + 1];
+	int64_t size;
+	char checksum[SL_CHECKSUM_MAX];
+	char content_type[SL_CONTENT_TYPE_MAX];
+	int64_t created_ms;
+	struct sl_fingerprint fp;
+	char state[12];
+};
+
+struct sl_message {
+	int64_t id;
+	char *body; /* owned; freed by sl_message_release */
+	int64_t sent_ms;
+	int64_t receive_count;
+	int64_t first_receive_ms; /* 0 if never received */
+	int64_t visible_at_ms;
+	char receipt[SL_RECEIPT_MAX];
+};
+
+struct sl_queue_stats {
+	char name[SL_QUEUE_NAME_MAX];
+	char dlq[SL_QUEUE_NAME_MAX]; /* "" if none */
+	int64_t visibility_timeout_ms, max_receive_count, retention_ms;
+	int64_t visible;   /* can be received now */
+	int64_t in_flight; /* received, visibility timeout running */
+	int64_t delayed;   /* sent with a delay not yet over */
+	int64_t oldest_sent_ms; /* 0 if empty */
+};
+
+struct sl_zone_stats {
+	int64_t objects, bytes, missing, last_seq;
+};
+
+struct sl_meta_opts {
+	int64_t busy_timeout_ms;
+	bool synchronous_full;
+};
+
+typedef int sl_object_fn(void *ctx, const struct sl_object *obj);
+typedef int sl_message_fn(void *ctx, const struct sl_message *msg);
+typedef int sl_queue_fn(void *ctx, const struct sl_queue_stats *qs);
+
+struct sl_meta_ops {
+	const char *name;
+	int (*open)(const char *path, const struct sl_meta_opts *opts, void **state,
+		    struct sl_err *err);
+	void (*close)(void *state);
+	int (*schema_version)(void *state, int64_t *version, struct sl_err *err);
+
+	/* objects */
+	int (*object_commit)(void *state, struct sl_object *obj /* seq set on return */,
+			     const char *queue, struct sl_err *err);
+	int (*object_get)(void *state, const char *zone, const char *key,
+			  struct sl_object *out, struct sl_err *err);
+	int (*object_list)(void *state, const char *zone, const char *prefix,
+			   sl_object_fn *fn, void *ctx, struct sl_err *err);
+	int (*object_set_state)(void *state, const char *zone, const char *key,
+				const char *new_state, struct sl_err *err);
+	int (*object_delete)(void *state, const char *zone, const char *key,
+			     struct sl_err *err);
+	int (*zone_stats)(void *state, const char *zone, struct sl_zone_stats *out,
+			  struct sl_err *err);
+
+	/* queues */
+	int (*queue_configure)(void *state, const struct sl_queue_conf *conf,
+			       struct sl_err *err);
+	int (*queue_stats)(void *state, const char *queue, int64_t now_ms,
+			   struct sl_queue_stats *out, struct sl_err *err);
+	int (*queue_list)(void *state, int64_t now_ms, sl_queue_fn *fn, void *ctx,
+			  struct sl_err *err);
+	int (*queue_send)(void *state, const char *queue, const char *const *bodies, size_t n,
+			  int64_t delay_ms, int64_t now_ms, int64_t *ids, struct sl_err *err);
+	int (*queue_receive)(void *state, const char *queue, size_t max,
+			     int64_t visibility_timeout_ms /* <0: the queue's */, int64_t now_ms,
+			     struct sl_message *out, size_t *n_out, struct sl_err *err);
+	int (*queue_delete)(void *state, const char *queue, const char *receipt,
+			    struct sl_err *err);
+	int (*queue_change_visibility)(void *state, const char *queue, const char *receipt,
+				       int64_t timeout_ms, int64_t now_ms, struct sl_err *err);
+	int (*queue_peek)(void *state, const char *queue, size_t max, sl_message_fn *fn,
+			  void *ctx, struct sl_err *err);
+};
+
+struct sl_meta {
+	const struct sl_meta_ops *ops;
+	void *state;
+};
+
+extern const struct sl_meta_ops sl_meta_sqlite;
+
+/* Finds a backend by name ("sqlite"). */
+const struct sl_meta_ops *sl_meta_backend(const char *name);
+
+int sl_meta_open(struct sl_meta *m, const struct sl_meta_ops *ops, const char *path,
+		 const struct sl_meta_opts *opts, struct sl_err *err);
+void sl_meta_close(struct sl_meta *m);
+
+/* The object-created event body that object_commit enqueues (shared by all backends so
+ * that consumers see one format). */
+int sl_event_object_created(const struct sl_object *obj, struct sl_buf *out);
+
+void sl_message_release(struct sl_message *msg);
+
+/* Name of the dead-letter queue of queue `name`: "<name>-dlq". */
+void sl_dlq_name(const char *name, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,917 @@
+/*
+ * sqlite.c - the SQLite (WAL) metadata backend.
+ *
+ * One connection per handle. Every write is one BEGIN IMMEDIATE transaction, so writers
+ * in other threads and processes queue on SQLite's lock (busy_timeout) instead of failing,
+ * and a receive's select-then-mark cannot interleave with another receive (promise 3 of
+ * meta.h). With synchronous=FULL a commit is on disk when it returns.
+ */
+#include "meta/meta.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <sqlite3.h>
+
+#include "meta/migrations.h"
+#include "util/clock.h"
+
+enum stmt_id {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_OBJ_DELETE,
+	S_OBJ_INSERT,
+	S_OBJ_GET,
+	S_OBJ_LIST,
+	S_OBJ_LIST_PREFIX,
+	S_OBJ_STATE,
+	S_ZONE_STATS,
+	S_Q_GET,
+	S_Q_UPSERT,
+	S_Q_NAMES,
+	S_Q_COUNTS,
+	S_MSG_INSERT,
+	S_MSG_EXPIRE,
+	S_MSG_READY,
+	S_MSG_MARK,
+	S_MSG_MOVE,
+	S_MSG_DELETE,
+	S_MSG_EXISTS,
+	S_MSG_VIS,
+	S_MSG_PEEK,
+	S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_OBJ_DELETE] = "DELETE FROM objects WHERE zone=?1 AND key=?2",
+	[S_OBJ_INSERT] = "INSERT INTO objects(zone,key,size,checksum,content_type,created_ms,"
+			 "fp_inode,fp_mtime_ns,state) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,'present')",
+	[S_OBJ_GET] = "SELECT seq,zone,key,size,checksum,content_type,created_ms,fp_inode,"
+		      "fp_mtime_ns,state FROM objects WHERE zone=?1 AND key=?2",
+	[S_OBJ_LIST] = "SELECT seq,zone,key,size,checksum,content_type,created_ms,fp_inode,"
+		       "fp_mtime_ns,state FROM objects WHERE zone=?1 AND key>?2 "
+		       "ORDER BY key LIMIT 512",
+	[S_OBJ_LIST_PREFIX] = "SELECT seq,zone,key,size,checksum,content_type,created_ms,"
+			      "fp_inode,fp_mtime_ns,state FROM objects WHERE zone=?1 AND key>?2 "
+			      "AND key>=?3 AND key<?4 ORDER BY key LIMIT 512",
+	[S_OBJ_STATE] = "UPDATE objects SET state=?3 WHERE zone=?1 AND key=?2",
+	[S_ZONE_STATS] = "SELECT count(*), coalesce(sum(size),0), "
+			 "coalesce(sum(state<>'present'),0), coalesce(max(seq),0) "
+			 "FROM objects WHERE zone=?1",
+	[S_Q_GET] = "SELECT visibility_timeout_ms,max_receive_count,retention_ms,"
+		    "coalesce(dlq,'') FROM queues WHERE name=?1",
+	[S_Q_UPSERT] = "INSERT INTO queues(name,visibility_timeout_ms,max_receive_count,"
+		       "retention_ms,dlq) VALUES(?1,?2,?3,?4,?5) ON CONFLICT(name) DO UPDATE SET "
+		       "visibility_timeout_ms=?2,max_receive_count=?3,retention_ms=?4,dlq=?5",
+	[S_Q_NAMES] = "SELECT name FROM queues ORDER BY name",
+	[S_Q_COUNTS] = "SELECT coalesce(sum(visible_at_ms<=?2),0),"
+		       "coalesce(sum(visible_at_ms>?2 AND receive_count>0),0),"
+		       "coalesce(sum(visible_at_ms>?2 AND receive_count=0),0),"
+		       "coalesce(min(sent_ms),0) FROM messages WHERE queue=?1",
+	[S_MSG_INSERT] = "INSERT INTO messages(queue,body,sent_ms,visible_at_ms) "
+			 "VALUES(?1,?2,?3,?4)",
+	[S_MSG_EXPIRE] = "DELETE FROM messages WHERE queue=?1 AND sent_ms<?2",
+	[S_MSG_READY] = "SELECT id,receive_count FROM messages WHERE queue=?1 AND "
+			"visible_at_ms<=?2 ORDER BY visible_at_ms,id LIMIT ?3",
+	[S_MSG_MARK] = "UPDATE messages SET receive_count=receive_count+1,visible_at_ms=?2,"
+		       "receipt=?3,first_receive_ms=CASE first_receive_ms WHEN 0 THEN ?4 "
+		       "ELSE first_receive_ms END WHERE id=?1 "
+		       "RETURNING body,sent_ms,receive_count,first_receive_ms",
+	[S_MSG_MOVE] = "UPDATE messages SET queue=?2,visible_at_ms=?3,receive_count=0,"
+		       "first_receive_ms=0,receipt=NULL,sent_ms=?3 WHERE id=?1",
+	[S_MSG_DELETE] = "DELETE FROM messages WHERE id=?1 AND queue=?2 AND receipt=?3",
+	[S_MSG_EXISTS] = "SELECT 1 FROM messages WHERE id=?1 AND queue=?2",
+	[S_MSG_VIS] = "UPDATE messages SET visible_at_ms=?4 WHERE id=?1 AND queue=?2 AND "
+		      "receipt=?3",
+	[S_MSG_PEEK] = "SELECT id,body,sent_ms,receive_count,first_receive_ms,visible_at_ms "
+		       "FROM messages WHERE queue=?1 AND id>?2 ORDER BY id LIMIT ?3",
+};
+
+struct sq {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *stmt[S_COUNT];
+};
+
+static int db_error(struct sq *s, struct sl_err *err, const char *what)
+{
+	int ec = sqlite3_extended_errcode(s->db);
+	int code = SL_EMETA;
+	if ((ec & 0xff) == SQLITE_FULL)
+		code = SL_ENOSPC;
+	else if ((ec & 0xff) == SQLITE_BUSY || (ec & 0xff) == SQLITE_LOCKED)
+		code = SL_EBUSY;
+	else if ((ec & 0xff) == SQLITE_READONLY || (ec & 0xff) == SQLITE_PERM ||
+		 (ec & 0xff) == SQLITE_CANTOPEN)
+		code = SL_EPERM;
+	else if ((ec & 0xff) == SQLITE_CORRUPT || (ec & 0xff) == SQLITE_NOTADB)
+		code = SL_ECORRUPT;
+	return sl_err_set(err, code, "metadata store %s: %s: %s", s->path, what,
+			  sqlite3_errmsg(s->db));
+}
+
+/* Returns the cached, reset statement `id`, or NULL with err set. */
+static sqlite3_stmt *st(struct sq *s, enum stmt_id id, struct sl_err *err)
+{
+	sqlite3_stmt *p = s->stmt[id];
+	if (!p) {
+		if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &p,
+				       NULL) != SQLITE_OK) {
+			db_error(s, err, "prepare");
+			return NULL;
+		}
+		s->stmt[id] = p;
+	} else {
+		sqlite3_reset(p);
+		sqlite3_clear_bindings(p);
+	}
+	return p;
+}
+
+/* Runs a statement that returns no rows. */
+static int run(struct sq *s, sqlite3_stmt *p, struct sl_err *err, const char *what)
+{
+	int rc = sqlite3_step(p);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		int code = db_error(s, err, what);
+		sqlite3_reset(p);
+		return code;
+	}
+	sqlite3_reset(p);
+	return 0;
+}
+
+static int begin(struct sq *s, struct sl_err *err)
+{
+	sqlite3_stmt *p = st(s, S_BEGIN, err);
+	return p ? run(s, p, err, "begin") : SL_EMETA;
+}
+
+static int commit(struct sq *s, struct sl_err *err)
+{
+	sqlite3_stmt *p = st(s, S_COMMIT, err);
+	return p ? run(s, p, err, "commit") : SL_EMETA;
+}
+
+static void rollback(struct sq *s)
+{
+	if (!sqlite3_get_autocommit(s->db)) {
+		sqlite3_stmt *p = st(s, S_ROLLBACK, NULL);
+		if (p)
+			run(s, p, NULL, "rollback");
+	}
+}
+
+static void bind_text(sqlite3_stmt *p, int i, const char *v)
+{
+	sqlite3_bind_text(p, i, v, -1, SQLITE_STATIC);
+}
+
+/* ---- open, migrations ---------------------------------------------------------------- */
+
+static int exec(struct sq *s, const char *sql, struct sl_err *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int code = db_error(s, err, msg ? msg : sql);
+		sqlite3_free(msg);
+		return code;
+	}
+	return 0;
+}
+
+static int user_version(struct sq *s, int64_t *v, struct sl_err *err)
+{
+	sqlite3_stmt *p;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &p, NULL) != SQLITE_OK)
+		return db_error(s, err, "read schema version");
+	int rc = sqlite3_step(p);
+	if (rc != SQLITE_ROW) {
+		rc = db_error(s, err, "read schema version");
+		sqlite3_finalize(p);
+		return rc;
+	}
+	*v = sqlite3_column_int64(p, 0);
+	sqlite3_finalize(p);
+	return 0;
+}
+
+static int migrate(struct sq *s, struct sl_err *err)
+{
+	int64_t v;
+	int rc = user_version(s, &v, err);
+	if (rc)
+		return rc;
+	int latest = sl_migrations[sl_migrations_count - 1].version;
+	if (v > latest)
+		return sl_err_set(err, SL_EMETA,
+				  "metadata store %s has schema version %" PRId64
+				  ", newer than this sluice knows (%d): upgrade sluice",
+				  s->path, v, latest);
+	if (v == latest)
+		return 0;
+	/* Re-read under the write lock: another process may have migrated meanwhile. */
+	if ((rc = exec(s, "BEGIN IMMEDIATE", err)) != 0)
+		return rc;
+	if ((rc = user_version(s, &v, err)) != 0)
+		goto fail;
+	for (int i = 0; i < sl_migrations_count; i++) {
+		const struct sl_migration *m = &sl_migrations[i];
+		if (m->version <= v)
+			continue;
+		char buf[256];
+		if ((rc = exec(s, m->sql, err)) != 0)
+			goto fail;
+		snprintf(buf, sizeof(buf),
+			 "INSERT INTO schema_migrations VALUES(%d, '%s', %lld);"
+			 "PRAGMA user_version=%d;",
+			 m->version, m->name, (long long)sl_now_ms(), m->version);
+		if ((rc = exec(s, buf, err)) != 0)
+			goto fail;
+	}
+	return exec(s, "COMMIT", err);
+fail:
+	exec(s, "ROLLBACK", NULL);
+	return sl_err_prefix(err, "migration");
+}
+
+static void sq_close(void *state)
+{
+	struct sq *s = state;
+	if (!s)
+		return;
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	sqlite3_close_v2(s->db);
+	free(s->path);
+	free(s);
+}
+
+static int sq_open(const char *path, const struct sl_meta_opts *opts, void **state,
+		   struct sl_err *err)
+{
+	struct sq *s = calloc(1, sizeof(*s));
+	int rc;
+	if (!s || !(s->path = strdup(path))) {
+		free(s);
+		return sl_err_set(err, SL_ENOMEM, "out of memory");
+	}
+	if (sqlite3_open_v2(path, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+				    SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK) {
+		rc = s->db ? db_error(s, err, "open")
+			   : sl_err_set(err, SL_ENOMEM, "%s: cannot open", path);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, (int)(opts->busy_timeout_ms > INT32_MAX
+						  ? INT32_MAX
+						  : opts->busy_timeout_ms));
+	if ((rc = exec(s, "PRAGMA journal_mode=WAL", err)) != 0)
+		goto fail;
+	if ((rc = exec(s, opts->synchronous_full ? "PRAGMA synchronous=FULL"
+						 : "PRAGMA synchronous=NORMAL",
+		       err)) != 0)
+		goto fail;
+	if ((rc = exec(s, "PRAGMA foreign_keys=ON", err)) != 0)
+		goto fail;
+	if ((rc = migrate(s, err)) != 0)
+		goto fail;
+	*state = s;
+	return 0;
+fail:
+	sq_close(s);
+	return rc;
+}
+
+static int sq_schema_version(void *state, int64_t *version, struct sl_err *err)
+{
+	return user_version(state, version, err);
+}
+
+/* ---- objects ------------------------------------------------------------------------- */
+
+static void read_object(sqlite3_stmt *p, struct sl_object *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->seq = sqlite3_column_int64(p, 0);
+	snprintf(o->zone, sizeof(o->zone), "%s", (const char *)sqlite3_column_text(p, 1));
+	snprintf(o->key, sizeof(o->key), "%s", (const char *)sqlite3_column_text(p, 2));
+	o->size = o->fp.size = sqlite3_column_int64(p, 3);
+	snprintf(o->checksum, sizeof(o->checksum), "%s", (const char *)sqlite3_column_text(p, 4));
+	snprintf(o->content_type, sizeof(o->content_type), "%s",
+		 (const char *)sqlite3_column_text(p, 5));
+	o->created_ms = sqlite3_column_int64(p, 6);
+	o->fp.inode = sqlite3_column_int64(p, 7);
+	o->fp.mtime_ns = sqlite3_column_int64(p, 8);
+	snprintf(o->state, sizeof(o->state), "%s", (const char *)sqlite3_column_text(p, 9));
+}
+
+static int send_locked(struct sq *s, const char *queue, const char *body, int64_t delay_ms,
+		       int64_t now_ms, int64_t *id, struct sl_err *err);
+
+static int sq_object_commit(void *state, struct sl_object *obj, const char *queue,
+			    struct sl_err *err)
+{
+	struct sq *s = state;
+	struct sl_buf ev;
+	sqlite3_stmt *p;
+	int rc;
+	sl_buf_init(&ev, SL_MESSAGE_MAX);
+	if ((rc = begin(s, err)) != 0)
+		return rc;
+	if (!(p = st(s, S_OBJ_DELETE, err))) {
+		rc = SL_EMETA;
+		goto fail;
+	}
+	bind_text(p, 1, obj->zone);
+	bind_text(p, 2, obj->key);
+	if ((rc = run(s, p, err, "replace object")) != 0)
+		goto fail;
+	if (!(p = st(s, S_OBJ_INSERT, err))) {
+		rc = SL_EMETA;
+		goto fail;
+	}
+	bind_text(p, 1, obj->zone);
+	bind_text(p, 2, obj->key);
+	sqlite3_bind_int64(p, 3, obj->size);
+	bind_text(p, 4, obj->checksum);
+	bind_text(p, 5, obj->content_type);
+	sqlite3_bind_int64(p, 6, obj->created_ms);
+	sqlite3_bind_int64(p, 7, obj->fp.inode);
+	sqlite3_bind_int64(p, 8, obj->fp.mtime_ns);
+	if ((rc = run(s, p, err, "insert object")) != 0)
+		goto fail;
+	obj->seq = sqlite3_last_insert_rowid(s->db);
+	snprintf(obj->state, sizeof(obj->state), "%s", SL_STATE_PRESENT);
+	if (queue) {
+		if ((rc = sl_event_object_created(obj, &ev)) != 0) {
+			rc = sl_err_set(err, rc, "%s/%s: event too large", obj->zone, obj->key);
+			goto fail;
+		}
+		if ((rc = send_locked(s, queue, ev.data, 0, obj->created_ms, NULL, err)) != 0)
+			goto fail;
+	}
+	if ((rc = commit(s, err)) != 0)
+		goto fail;
+	sl_buf_release(&ev);
+	return 0;
+fail:
+	rollback(s);
+	sl_buf_release(&ev);
+	return rc;
+}
+
+static int sq_object_get(void *state, const char *zone, const char *key,
+			 struct sl_object *out, struct sl_err *err)
+{
+	struct sq *s = state;
+	sqlite3_stmt *p = st(s, S_OBJ_GET, err);
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, zone);
+	bind_text(p, 2, key);
+	int rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW) {
+		read_object(p, out);
+		sqlite3_reset(p);
+		return 0;
+	}
+	sqlite3_reset(p);
+	if (rc == SQLITE_DONE)
+		return sl_err_set(err, SL_ENOENT, "%s/%s: no such object", zone, key);
+	return db_error(s, err, "get object");
+}
+
+/* Lists in pages of 512 keys, each page a short read transaction, so a long listing
+ * never pins the WAL and the callback may write to the store. */
+static int sq_object_list(void *state, const char *zone, const char *prefix,
+			  sl_object_fn *fn, void *ctx, struct sl_err *err)
+{
+	struct sq *s = state;
+	char after[SL_KEY_MAX + 1] = "";
+	char upper[SL_KEY_MAX + 2];
+	size_t plen = prefix ? strlen(prefix) : 0;
+	if (plen > SL_KEY_MAX)
+		return 0;
+	if (plen) {
+		/* keys are UTF-8, so no byte is 0xFF and the last byte can be incremented */
+		memcpy(upper, prefix, plen + 1);
+		upper[plen - 1] = (char)((unsigned char)upper[plen - 1] + 1);
+	}
+	for (;;) {
+		sqlite3_stmt *p = st(s, plen ? S_OBJ_LIST_PREFIX : S_OBJ_LIST, err);
+		if (!p)
+			return SL_EMETA;
+		bind_text(p, 1, zone);
+		bind_text(p, 2, after);
+		if (plen) {
+			bind_text(p, 3, prefix);
+			bind_text(p, 4, upper);
+		}
+		struct sl_object *page = malloc(512 * sizeof(*page));
+		size_t n = 0;
+		int rc;
+		if (!page)
+			return sl_err_set(err, SL_ENOMEM, "out of memory");
+		while ((rc = sqlite3_step(p)) == SQLITE_ROW)
+			read_object(p, &page[n++]);
+		sqlite3_reset(p);
+		if (rc != SQLITE_DONE) {
+			free(page);
+			return db_error(s, err, "list objects");
+		}
+		for (size_t i = 0; i < n; i++) {
+			if ((rc = fn(ctx, &page[i])) != 0) {
+				free(page);
+				return rc;
+			}
+		}
+		if (n)
+			memcpy(after, page[n - 1].key, sizeof(after));
+		free(page);
+		if (n < 512)
+			return 0;
+	}
+}
+
+static int sq_object_set_state(void *state, const char *zone, const char *key,
+			       const char *new_state, struct sl_err *err)
+{
+	struct sq *s = state;
+	sqlite3_stmt *p = st(s, S_OBJ_STATE, err);
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, zone);
+	bind_text(p, 2, key);
+	bind_text(p, 3, new_state);
+	int rc = run(s, p, err, "set object state");
+	if (rc == 0 && sqlite3_changes(s->db) == 0)
+		return sl_err_set(err, SL_ENOENT, "%s/%s: no such object", zone, key);
+	return rc;
+}
+
+static int sq_object_delete(void *state, const char *zone, const char *key,
+			    struct sl_err *err)
+{
+	struct sq *s = state;
+	sqlite3_stmt *p = st(s, S_OBJ_DELETE, err);
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, zone);
+	bind_text(p, 2, key);
+	return run(s, p, err, "delete object");
+}
+
+static int sq_zone_stats(void *state, const char *zone, struct sl_zone_stats *out,
+			 struct sl_err *err)
+{
+	struct sq *s = state;
+	sqlite3_stmt *p = st(s, S_ZONE_STATS, err);
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, zone);
+	if (sqlite3_step(p) != SQLITE_ROW) {
+		sqlite3_reset(p);
+		return db_error(s, err, "zone stats");
+	}
+	out->objects = sqlite3_column_int64(p, 0);
+	out->bytes = sqlite3_column_int64(p, 1);
+	out->missing = sqlite3_column_int64(p, 2);
+	out->last_seq = sqlite3_column_int64(p, 3);
+	sqlite3_reset(p);
+	return 0;
+}
+
+/* ---- queues -------------------------------------------------------------------------- */
+
+struct qconf {
+	int64_t vt_ms, max_receive, retention_ms;
+	char dlq[SL_QUEUE_NAME_MAX];
+};
+
+static int queue_get(struct sq *s, const char *queue, struct qconf *q, struct sl_err *err)
+{
+	sqlite3_stmt *p = st(s, S_Q_GET, err);
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, queue);
+	int rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW) {
+		q->vt_ms = sqlite3_column_int64(p, 0);
+		q->max_receive = sqlite3_column_int64(p, 1);
+		q->retention_ms = sqlite3_column_int64(p, 2);
+		snprintf(q->dlq, sizeof(q->dlq), "%s", (const char *)sqlite3_column_text(p, 3));
+		sqlite3_reset(p);
+		return 0;
+	}
+	sqlite3_reset(p);
+	if (rc == SQLITE_DONE)
+		return sl_err_set(err, SL_ENOENT, "queue '%s' does not exist", queue);
+	return db_error(s, err, "read queue");
+}
+
+static int upsert_queue(struct sq *s, const char *name, const struct sl_queue_conf *c,
+			const char *dlq, struct sl_err *err)
+{
+	sqlite3_stmt *p = st(s, S_Q_UPSERT, err);
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, name);
+	sqlite3_bind_int64(p, 2, c->visibility_timeout_ms);
+	sqlite3_bind_int64(p, 3, c->max_receive_count);
+	sqlite3_bind_int64(p, 4, c->retention_ms);
+	if (dlq)
+		bind_text(p, 5, dlq);
+	else
+		sqlite3_bind_null(p, 5);
+	return run(s, p, err, "configure queue");
+}
+
+/* Creates or updates the queue and its dead-letter queue (which has the same retention,
+ * no redrive of its own), writing only when something differs. */
+static int sq_queue_configure(void *state, const struct sl_queue_conf *c, struct sl_err *err)
+{
+	struct sq *s = state;
+	char dlq[SL_QUEUE_NAME_MAX + 8];
+	struct qconf have;
+	struct sl_err ignore;
+	sl_dlq_name(c->name, dlq, sizeof(dlq));
+	if (queue_get(s, c->name, &have, &ignore) == 0 && have.vt_ms == c->visibility_timeout_ms &&
+	    have.max_receive == c->max_receive_count && have.retention_ms == c->retention_ms &&
+	    strcmp(have.dlq, dlq) == 0)
+		return 0;
+	int rc = begin(s, err);
+	if (rc)
+		return rc;
+	struct sl_queue_conf dc = *c;
+	dc.max_receive_count = 0; /* no redrive from a dead-letter queue */
+	if ((rc = upsert_queue(s, dlq, &dc, NULL, err)) != 0 ||
+	    (rc = upsert_queue(s, c->name, c, dlq, err)) != 0 || (rc = commit(s, err)) != 0) {
+		rollback(s);
+		return rc;
+	}
+	return 0;
+}
+
+static int sq_queue_stats(void *state, const char *queue, int64_t now_ms,
+			  struct sl_queue_stats *out, struct sl_err *err)
+{
+	struct sq *s = state;
+	struct qconf q;
+	int rc = queue_get(s, queue, &q, err);
+	if (rc)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", queue);
+	snprintf(out->dlq, sizeof(out->dlq), "%s", q.dlq);
+	out->visibility_timeout_ms = q.vt_ms;
+	out->max_receive_count = q.max_receive;
+	out->retention_ms = q.retention_ms;
+	sqlite3_stmt *p = st(s, S_Q_COUNTS, err);
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, queue);
+	sqlite3_bind_int64(p, 2, now_ms);
+	if (sqlite3_step(p) != SQLITE_ROW) {
+		sqlite3_reset(p);
+		return db_error(s, err, "queue stats");
+	}
+	out->visible = sqlite3_column_int64(p, 0);
+	out->in_flight = sqlite3_column_int64(p, 1);
+	out->delayed = sqlite3_column_int64(p, 2);
+	out->oldest_sent_ms = sqlite3_column_int64(p, 3);
+	sqlite3_reset(p);
+	return 0;
+}
+
+static int sq_queue_list(void *state, int64_t now_ms, sl_queue_fn *fn, void *ctx,
+			 struct sl_err *err)
+{
+	struct sq *s = state;
+	char names[64][SL_QUEUE_NAME_MAX];
+	size_t n = 0;
+	sqlite3_stmt *p = st(s, S_Q_NAMES, err);
+	int rc;
+	if (!p)
+		return SL_EMETA;
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW && n < 64)
+		snprintf(names[n++], SL_QUEUE_NAME_MAX, "%s", (const char *)sqlite3_column_text(p, 0));
+	sqlite3_reset(p);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_error(s, err, "list queues");
+	for (size_t i = 0; i < n; i++) {
+		struct sl_queue_stats qs;
+		if ((rc = sq_queue_stats(s, names[i], now_ms, &qs, err)) != 0)
+			return rc;
+		if ((rc = fn(ctx, &qs)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int send_locked(struct sq *s, const char *queue, const char *body, int64_t delay_ms,
+		       int64_t now_ms, int64_t *id, struct sl_err *err)
+{
+	sqlite3_stmt *p = st(s, S_MSG_INSERT, err);
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, queue);
+	bind_text(p, 2, body);
+	sqlite3_bind_int64(p, 3, now_ms);
+	sqlite3_bind_int64(p, 4, now_ms + delay_ms);
+	int rc = run(s, p, err, "send message");
+	if (rc == 0 && id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+static int sq_queue_send(void *state, const char *queue, const char *const *bodies, size_t n,
+			 int64_t delay_ms, int64_t now_ms, int64_t *ids, struct sl_err *err)
+{
+	struct sq *s = state;
+	struct qconf q;
+	int rc = begin(s, err);
+	if (rc)
+		return rc;
+	if ((rc = queue_get(s, queue, &q, err)) != 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = send_locked(s, queue, bodies[i], delay_ms, now_ms, ids ? &ids[i] : NULL,
+				      err)) != 0)
+			goto fail;
+	if ((rc = commit(s, err)) != 0)
+		goto fail;
+	return 0;
+fail:
+	rollback(s);
+	return rc;
+}
+
+static void new_receipt(int64_t id, char *out, size_t cap)
+{
+	uint64_t r = 0;
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = (uint64_t)sl_mono_ms() * 6364136223846793005ull ^ (uint64_t)id;
+	snprintf(out, cap, "%" PRId64 "-%016" PRIx64, id, r);
+}
+
+static int sq_queue_receive(void *state, const char *queue, size_t max, int64_t vt_ms,
+			    int64_t now_ms, struct sl_message *out, size_t *n_out,
+			    struct sl_err *err)
+{
+	struct sq *s = state;
+	struct qconf q;
+	size_t got = 0;
+	int rc;
+	*n_out = 0;
+	if ((rc = begin(s, err)) != 0)
+		return rc;
+	if ((rc = queue_get(s, queue, &q, err)) != 0)
+		goto fail;
+	if (vt_ms < 0)
+		vt_ms = q.vt_ms;
+	sqlite3_stmt *p = st(s, S_MSG_EXPIRE, err);
+	if (!p) {
+		rc = SL_EMETA;
+		goto fail;
+	}
+	bind_text(p, 1, queue);
+	sqlite3_bind_int64(p, 2, now_ms - q.retention_ms);
+	if ((rc = run(s, p, err, "expire messages")) != 0)
+		goto fail;
+
+	while (got < max) {
+		int64_t ids[SL_BATCH_MAX], counts[SL_BATCH_MAX];
+		size_t n = 0;
+		if (!(p = st(s, S_MSG_READY, err))) {
+			rc = SL_EMETA;
+			goto fail;
+		}
+		bind_text(p, 1, queue);
+		sqlite3_bind_int64(p, 2, now_ms);
+		sqlite3_bind_int64(p, 3, (sqlite3_int64)(max - got));
+		while ((rc = sqlite3_step(p)) == SQLITE_ROW && n < SL_BATCH_MAX) {
+			ids[n] = sqlite3_column_int64(p, 0);
+			counts[n++] = sqlite3_column_int64(p, 1);
+		}
+		sqlite3_reset(p);
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+			rc = db_error(s, err, "receive");
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		size_t redriven = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (q.max_receive > 0 && counts[i] >= q.max_receive && q.dlq[0]) {
+				/* redrive: this would be receive number max+1 */
+				if (!(p = st(s, S_MSG_MOVE, err))) {
+					rc = SL_EMETA;
+					goto fail;
+				}
+				sqlite3_bind_int64(p, 1, ids[i]);
+				bind_text(p, 2, q.dlq);
+				sqlite3_bind_int64(p, 3, now_ms);
+				if ((rc = run(s, p, err, "redrive")) != 0)
+					goto fail;
+				redriven++;
+				continue;
+			}
+			struct sl_message *m = &out[got];
+			memset(m, 0, sizeof(*m));
+			m->id = ids[i];
+			new_receipt(ids[i], m->receipt, sizeof(m->receipt));
+			if (!(p = st(s, S_MSG_MARK, err))) {
+				rc = SL_EMETA;
+				goto fail;
+			}
+			sqlite3_bind_int64(p, 1, ids[i]);
+			sqlite3_bind_int64(p, 2, now_ms + vt_ms);
+			bind_text(p, 3, m->receipt);
+			sqlite3_bind_int64(p, 4, now_ms);
+			if (sqlite3_step(p) != SQLITE_ROW) {
+				rc = db_error(s, err, "receive");
+				sqlite3_reset(p);
+				goto fail;
+			}
+			m->body = strdup((const char *)sqlite3_column_text(p, 0));
+			m->sent_ms = sqlite3_column_int64(p, 1);
+			m->receive_count = sqlite3_column_int64(p, 2);
+			m->first_receive_ms = sqlite3_column_int64(p, 3);
+			m->visible_at_ms = now_ms + vt_ms;
+			sqlite3_step(p); /* finish the RETURNING statement */
+			sqlite3_reset(p);
+			if (!m->body) {
+				rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+				goto fail;
+			}
+			got++;
+		}
+		/* Another pass only to replace redriven messages; with a zero timeout the
+		 * delivered ones are still visible and must not be handed out twice. */
+		if (redriven == 0 || vt_ms == 0)
+			break;
+	}
+	if ((rc = commit(s, err)) != 0)
+		goto fail;
+	*n_out = got;
+	return 0;
+fail:
+	rollback(s);
+	for (size_t i = 0; i < got; i++)
+		sl_message_release(&out[i]);
+	return rc;
+}
+
+static int parse_receipt(const char *receipt, int64_t *id, struct sl_err *err)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(receipt, &end, 10);
+	if (errno || v <= 0 || *end != '-' || strlen(end + 1) != 16)
+		return sl_err_set(err, SL_EINVAL, "'%s' is not a receipt handle", receipt);
+	*id = v;
+	return 0;
+}
+
+/* Tells a stale receipt (message received again since) from a gone message. */
+static int explain_miss(struct sq *s, const char *queue, int64_t id, struct sl_err *err)
+{
+	sqlite3_stmt *p = st(s, S_MSG_EXISTS, err);
+	if (!p)
+		return SL_EMETA;
+	sqlite3_bind_int64(p, 1, id);
+	bind_text(p, 2, queue);
+	int rc = sqlite3_step(p);
+	sqlite3_reset(p);
+	if (rc == SQLITE_ROW)
+		return sl_err_set(err, SL_ESTALE,
+				  "queue %s: receipt for message %" PRId64
+				  " is stale: the message was received again after its "
+				  "visibility timeout",
+				  queue, id);
+	return sl_err_set(err, SL_ENOENT, "queue %s: message %" PRId64 " is gone", queue, id);
+}
+
+static int sq_queue_delete(void *state, const char *queue, const char *receipt,
+			   struct sl_err *err)
+{
+	struct sq *s = state;
+	int64_t id;
+	int rc = parse_receipt(receipt, &id, err);
+	if (rc)
+		return rc;
+	sqlite3_stmt *p = st(s, S_MSG_DELETE, err);
+	if (!p)
+		return SL_EMETA;
+	sqlite3_bind_int64(p, 1, id);
+	bind_text(p, 2, queue);
+	bind_text(p, 3, receipt);
+	if ((rc = run(s, p, err, "delete message")) != 0)
+		return rc;
+	if (sqlite3_changes(s->db) == 1)
+		return 0;
+	rc = explain_miss(s, queue, id, err);
+	return rc == SL_ENOENT ? 0 : rc; /* deleting twice is not an error (idempotent ack) */
+}
+
+static int sq_queue_change_visibility(void *state, const char *queue, const char *receipt,
+				      int64_t timeout_ms, int64_t now_ms, struct sl_err *err)
+{
+	struct sq *s = state;
+	int64_t id;
+	int rc = parse_receipt(receipt, &id, err);
+	if (rc)
+		return rc;
+	sqlite3_stmt *p = st(s, S_MSG_VIS, err);
+	if (!p)
+		return SL_EMETA;
+	sqlite3_bind_int64(p, 1, id);
+	bind_text(p, 2, queue);
+	bind_text(p, 3, receipt);
+	sqlite3_bind_int64(p, 4, now_ms + timeout_ms);
+	if ((rc = run(s, p, err, "change visibility")) != 0)
+		return rc;
+	return sqlite3_changes(s->db) == 1 ? 0 : explain_miss(s, queue, id, err);
+}
+
+static int sq_queue_peek(void *state, const char *queue, size_t max, sl_message_fn *fn,
+			 void *ctx, struct sl_err *err)
+{
+	struct sq *s = state;
+	struct qconf q;
+	int64_t after = 0;
+	int rc = queue_get(s, queue, &q, err);
+	if (rc)
+		return rc;
+	/* page through so the callback runs outside any statement */
+	while (max > 0) {
+		size_t page = max < 256 ? max : 256, n = 0;
+		struct sl_message msgs[256];
+		sqlite3_stmt *p = st(s, S_MSG_PEEK, err);
+		if (!p)
+			return SL_EMETA;
+		bind_text(p, 1, queue);
+		sqlite3_bind_int64(p, 2, after);
+		sqlite3_bind_int64(p, 3, (sqlite3_int64)page);
+		while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+			struct sl_message *m = &msgs[n];
+			memset(m, 0, sizeof(*m));
+			m->id = sqlite3_column_int64(p, 0);
+			m->body = strdup((const char *)sqlite3_column_text(p, 1));
+			m->sent_ms = sqlite3_column_int64(p, 2);
+			m->receive_count = sqlite3_column_int64(p, 3);
+			m->first_receive_ms = sqlite3_column_int64(p, 4);
+			m->visible_at_ms = sqlite3_column_int64(p, 5);
+			n++;
+		}
+		sqlite3_reset(p);
+		int cb_rc = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (cb_rc == 0 && rc == SQLITE_DONE)
+				cb_rc = msgs[i].body ? fn(ctx, &msgs[i])
+						     : sl_err_set(err, SL_ENOMEM, "out of memory");
+			sl_message_release(&msgs[i]);
+		}
+		if (rc != SQLITE_DONE)
+			return db_error(s, err, "peek");
+		if (cb_rc)
+			return cb_rc;
+		if (n < page)
+			break;
+		after = msgs[n - 1].id;
+		max -= n;
+	}
+	return 0;
+}
+
+const struct sl_meta_ops sl_meta_sqlite = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.schema_version = sq_schema_version,
+	.object_commit = sq_object_commit,
+	.object_get = sq_object_get,
+	.object_list = sq_object_list,
+	.object_set_state = sq_object_set_state,
+	.object_delete = sq_object_delete,
+	.zone_stats = sq_zone_stats,
+	.queue_configure = sq_queue_configure,
+	.queue_stats = sq_queue_stats,
+	.queue_list = sq_queue_list,
+	.queue_send = sq_queue_send,
+	.queue_receive = sq_queue_receive,
+	.queue_delete = sq_queue_delete,
+	.queue_change_visibility = sq_queue_change_visibility,
+	.queue_peek = sq_queue_peek,
+};

@@ -1,0 +1,246 @@
+/*
+ * store.c - the object store over a backend and the metadata store.
+ *
+ * Order of a put (promise 2 of store.h): bytes to a temp file -> fsync -> rename onto the
+ * key -> fsync directory -> one metadata transaction (index row + object-created event).
+ * A crash before the transaction leaves a file without an index row, which fsck indexes
+ * and events; it never leaves an index row or an event without its bytes.
+ */
+#include "store/store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/clock.h"
+#include "util/fs.h"
+#include "util/hash.h"
+
+#define IO_CHUNK (1 << 20)
+
+int sl_store_open(struct sl_store *s, const struct sl_store_ops *ops, const char *lake_root,
+		  const struct sl_store_opts *opts, struct sl_meta *meta, struct sl_err *err)
+{
+	s->ops = ops;
+	s->meta = meta;
+	s->state = NULL;
+	s->max_object_size = 0;
+	return ops->open(lake_root, opts, &s->state, err);
+}
+
+void sl_store_close(struct sl_store *s)
+{
+	if (s && s->ops && s->state)
+		s->ops->close(s->state);
+	if (s)
+		s->state = NULL;
+}
+
+/* Reads up to cap bytes; 0 at EOF. A source that is not a file descriptor (put_mem)
+ * passes fd = -1 and its bytes through mem. */
+struct source {
+	int fd;
+	const char *mem;
+	size_t mem_len, mem_off;
+};
+
+static int source_read(struct source *src, char *buf, size_t cap, size_t *n,
+		       struct sl_err *err)
+{
+	if (src->fd < 0) {
+		size_t left = src->mem_len - src->mem_off;
+		*n = left < cap ? left : cap;
+		memcpy(buf, src->mem + src->mem_off, *n);
+		src->mem_off += *n;
+		return 0;
+	}
+	for (;;) {
+		ssize_t got = read(src->fd, buf, cap);
+		if (got >= 0) {
+			*n = (size_t)got;
+			return 0;
+		}
+		if (errno != EINTR)
+			return sl_err_errno(err, errno, "read input");
+	}
+}
+
+static int put_source(struct sl_store *s, const char *zone, const char *key,
+		      struct source *src, const char *content_type, struct sl_object *out,
+		      struct sl_err *err)
+{
+	void *w = NULL;
+	char *buf = NULL;
+	struct sl_hasher h = {0};
+	int64_t size = 0;
+	int rc;
+	struct sl_object *obj = out;
+
+	if (sl_zone_from_name(zone) < 0)
+		return sl_err_set(err, SL_EKEY, "unknown zone '%s'", zone);
+	if ((rc = sl_key_check(key, err)) != 0)
+		return rc;
+	buf = malloc(IO_CHUNK);
+	if (!buf || sl_hasher_init(&h) != 0) {
+		rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((rc = s->ops->put_begin(s->state, zone, key, &w, err)) != 0)
+		goto fail;
+	for (;;) {
+		size_t n = 0;
+		if ((rc = source_read(src, buf, IO_CHUNK, &n, err)) != 0)
+			goto fail;
+		if (n == 0)
+			break;
+		size += (int64_t)n;
+		if (s->max_object_size > 0 && size > s->max_object_size) {
+			rc = sl_err_set(err, SL_ELIMIT,
+					"%s/%s: larger than store.max_object_size (%lld bytes)", zone,
+					key, (long long)s->max_object_size);
+			goto fail;
+		}
+		sl_hasher_update(&h, buf, n);
+		if ((rc = s->ops->put_write(w, buf, n, err)) != 0)
+			goto fail;
+	}
+	memset(obj, 0, sizeof(*obj));
+	snprintf(obj->zone, sizeof(obj->zone), "%s", zone);
+	snprintf(obj->key, sizeof(obj->key), "%s", key);
+	snprintf(obj->content_type, sizeof(obj->content_type), "%s",
+		 content_type ? content_type : sl_content_type_guess(key));
+	obj->size = size;
+	sl_hasher_final(&h, obj->checksum);
+	rc = s->ops->put_commit(w, &obj->fp, err);
+	w = NULL; /* commit consumed the writer, on failure too */
+	if (rc)
+		goto fail;
+	obj->created_ms = sl_now_ms();
+	if ((rc = s->meta->ops->object_commit(s->meta->state, obj, zone, err)) != 0) {
+		/* Not indexed, so not put: take the bytes back rather than leave a file that
+		 * fsck would later index as if the put had succeeded. */
+		s->ops->remove(s->state, zone, key, NULL);
+		goto fail;
+	}
+	free(buf);
+	return 0;
+fail:
+	if (w)
+		s->ops->put_abort(w);
+	free(buf);
+	sl_hasher_release(&h);
+	return rc;
+}
+
+int sl_store_put_fd(struct sl_store *s, const char *zone, const char *key, int fd,
+		    const char *content_type, struct sl_object *out, struct sl_err *err)
+{
+	struct source src = {.fd = fd};
+	return put_source(s, zone, key, &src, content_type, out, err);
+}
+
+int sl_store_put_mem(struct sl_store *s, const char *zone, const char *key, const void *data,
+		     size_t len, const char *content_type, struct sl_object *out,
+		     struct sl_err *err)
+{
+	struct source src = {.fd = -1, .mem = data, .mem_len = len};
+	return put_source(s, zone, key, &src, content_type, out, err);
+}
+
+/* Streams zone/key through the hash, and to fd when fd >= 0. */
+static int read_object(struct sl_store *s, const char *zone, const char *key, int fd,
+		       char sum[SL_HASH_TEXT_MAX], int64_t *size, struct sl_err *err)
+{
+	struct sl_fingerprint fp;
+	struct sl_hasher h = {0};
+	void *r = NULL;
+	char *buf = malloc(IO_CHUNK);
+	int rc;
+	*size = 0;
+	if (!buf || sl_hasher_init(&h) != 0) {
+		rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((rc = s->ops->get_open(s->state, zone, key, &r, &fp, err)) != 0)
+		goto done;
+	for (;;) {
+		size_t n = 0;
+		if ((rc = s->ops->get_read(r, buf, IO_CHUNK, &n, err)) != 0)
+			goto done;
+		if (n == 0)
+			break;
+		*size += (int64_t)n;
+		sl_hasher_update(&h, buf, n);
+		if (fd >= 0 && (rc = sl_write_all(fd, buf, n, "output", err)) != 0)
+			goto done;
+	}
+	sl_hasher_final(&h, sum);
+done:
+	if (r)
+		s->ops->get_close(r);
+	sl_hasher_release(&h);
+	free(buf);
+	return rc;
+}
+
+int sl_store_hash(struct sl_store *s, const char *zone, const char *key, char *sum,
+		  int64_t *size, struct sl_err *err)
+{
+	return read_object(s, zone, key, -1, sum, size, err);
+}
+
+int sl_store_get_fd(struct sl_store *s, const char *zone, const char *key, int fd,
+		    struct sl_err *err)
+{
+	struct sl_object obj;
+	char sum[SL_HASH_TEXT_MAX];
+	int64_t size;
+	int rc;
+
+	if ((rc = s->meta->ops->object_get(s->meta->state, zone, key, &obj, err)) != 0)
+		return rc;
+	if (strcmp(obj.state, SL_STATE_PRESENT) != 0)
+		return sl_err_set(err, SL_ECORRUPT, "%s/%s: object is %s (see sluice fsck)", zone,
+				  key, obj.state);
+	if ((rc = read_object(s, zone, key, fd, sum, &size, err)) != 0)
+		return rc;
+	if (size != obj.size || strcmp(sum, obj.checksum) != 0)
+		return sl_err_set(err, SL_ECORRUPT,
+				  "%s/%s: content does not match the index (size %lld, expected "
+				  "%lld; %s, expected %s)",
+				  zone, key, (long long)size, (long long)obj.size, sum, obj.checksum);
+	return 0;
+}
+
+int sl_store_remove(struct sl_store *s, const char *zone, const char *key, struct sl_err *err)
+{
+	struct sl_object obj;
+	int rc = s->meta->ops->object_get(s->meta->state, zone, key, &obj, err);
+	if (rc)
+		return rc;
+	if ((rc = s->meta->ops->object_set_state(s->meta->state, zone, key, SL_STATE_DELETING,
+						 err)) != 0)
+		return rc;
+	if ((rc = s->ops->remove(s->state, zone, key, err)) != 0)
+		return rc;
+	return s->meta->ops->object_delete(s->meta->state, zone, key, err);
+}
+
+int sl_store_reindex(struct sl_store *s, const char *zone, const char *key,
+		     struct sl_object *out, struct sl_err *err)
+{
+	struct sl_object *obj = out;
+	int rc;
+	memset(obj, 0, sizeof(*obj));
+	if ((rc = s->ops->stat(s->state, zone, key, &obj->fp, err)) != 0)
+		return rc;
+	if ((rc = read_object(s, zone, key, -1, obj->checksum, &obj->size, err)) != 0)
+		return rc;
+	snprintf(obj->zone, sizeof(obj->zone), "%s", zone);
+	snprintf(obj->key, sizeof(obj->key), "%s", key);
+	snprintf(obj->content_type, sizeof(obj->content_type), "%s", sl_content_type_guess(key));
+	obj->created_ms = sl_now_ms();
+	return s->meta->ops->object_commit(s->meta->state, obj, zone, err);
+}

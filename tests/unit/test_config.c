@@ -1,0 +1,789 @@
+/*
+ * test_config.c - sluice.yaml: defaults, units, round trips through the default text and
+ * sl_config_show, queue overrides, and every way a file is refused (with the exact code
+ * and the PATH:LINE:COL a user would be pointed to).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "helpers.h"
+
+struct fx {
+	char *dir;
+	char *path; /* dir/sluice.yaml */
+};
+
+static int fx_setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	assert_non_null(fx);
+	fx->dir = th_tmpdir("config");
+	assert_true(asprintf(&fx->path, "%s/%s", fx->dir, SL_CONFIG_FILE) > 0);
+	*state = fx;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *fx = *state;
+	free(fx->path);
+	th_rmtree_free(fx->dir);
+	free(fx);
+	return 0;
+}
+
+static void write_text(const struct fx *fx, const char *text)
+{
+	th_write_file(fx->path, text, strlen(text));
+}
+
+/* Loads text and asserts success. */
+static void load_ok(const struct fx *fx, const char *text, struct sl_config *cfg)
+{
+	struct sl_err err = {0};
+	write_text(fx, text);
+	int rc = sl_config_load(fx->path, cfg, &err);
+	if (rc != 0)
+		fail_msg("load failed (%d): %s\n--- input ---\n%s", rc, err.msg, text);
+}
+
+static void assert_is_defaults(const struct sl_config *cfg)
+{
+	struct sl_config def;
+	sl_config_defaults(&def);
+	assert_memory_equal(cfg, &def, sizeof(def));
+}
+
+/* sl_config_show into a malloc'd string. */
+static char *show_text(const struct sl_config *cfg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	assert_non_null(out);
+	sl_config_show(cfg, out);
+	assert_int_equal(fclose(out), 0);
+	return buf;
+}
+
+/* ---- values that load ----------------------------------------------------------------- */
+
+static void test_defaults_values(void **state)
+{
+	(void)state;
+	struct sl_config cfg;
+	sl_config_defaults(&cfg);
+	assert_int_equal(cfg.version, 1);
+	assert_string_equal(cfg.store_backend, "local");
+	assert_true(cfg.store_fsync);
+	assert_int_equal(cfg.max_object_size, 0);
+	assert_string_equal(cfg.meta_backend, "sqlite");
+	assert_int_equal(cfg.busy_timeout_ms, 30000);
+	assert_string_equal(cfg.meta_synchronous, "full");
+	assert_int_equal(cfg.queue_defaults.visibility_timeout_ms, 30000);
+	assert_int_equal(cfg.queue_defaults.max_receive_count, 5);
+	assert_int_equal(cfg.queue_defaults.retention_ms, 4LL * 24 * 3600 * 1000);
+	assert_int_equal(cfg.n_queues, 0);
+}
+
+static void test_empty_and_null_mean_defaults(void **state)
+{
+	static const char *const texts[] = {
+		"",
+		"# nothing but a comment\n\n",
+		"---\n",
+		"~\n",
+		"store:\nmetadata:\nqueues:\n",
+		"version:\nstore:\n  fsync:\n  max_object_size: ~\nqueues:\n  defaults: null\n",
+		"{}\n",
+	};
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct sl_config cfg;
+		memset(&cfg, 0xa5, sizeof(cfg));
+		load_ok(*state, texts[i], &cfg);
+		assert_is_defaults(&cfg);
+	}
+}
+
+static void test_default_text_loads_as_defaults(void **state)
+{
+	struct sl_config cfg;
+	load_ok(*state, sl_config_default_text(), &cfg);
+	assert_is_defaults(&cfg);
+	assert_int_equal(sl_config_check(((struct fx *)*state)->path, NULL, NULL, NULL, NULL), 0);
+}
+
+/* The file `sluice init` writes must spell out every key with its default: each line that
+ * sl_config_show prints for the defaults is a line of the default text. */
+static void test_default_text_sets_every_key(void **state)
+{
+	(void)state;
+	struct sl_config def;
+	sl_config_defaults(&def);
+	char *shown = show_text(&def);
+	const char *text = sl_config_default_text();
+	char *save = NULL;
+	int n_lines = 0;
+	for (char *line = strtok_r(shown, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *want = NULL;
+		assert_true(asprintf(&want, "\n%s\n", line) > 0);
+		if (!strstr(text, want))
+			fail_msg("default text lacks the line '%s'", line);
+		free(want);
+		n_lines++;
+	}
+	assert_int_equal(n_lines, 14); /* version, 3 sections, queues.defaults, 9 keys */
+	free(shown);
+}
+
+static void test_full_example(void **state)
+{
+	struct sl_config cfg;
+	load_ok(*state,
+		"version: 1\n"
+		"store:\n"
+		"  backend: local            # only \"local\" for now\n"
+		"  fsync: off\n"
+		"  max_object_size: 5 GiB\n"
+		"metadata:\n"
+		"  backend: sqlite\n"
+		"  busy_timeout: 500ms\n"
+		"  synchronous: normal\n"
+		"queues:\n"
+		"  defaults:\n"
+		"    visibility_timeout: 45s\n"
+		"    max_receive_count: 3\n"
+		"    retention: 2d\n"
+		"  landing:\n"
+		"    visibility_timeout: 5m\n"
+		"  deadletter:\n"
+		"    retention: 14d\n"
+		"    max_receive_count: 1000\n",
+		&cfg);
+	assert_int_equal(cfg.version, 1);
+	assert_false(cfg.store_fsync);
+	assert_int_equal(cfg.max_object_size, 5LL << 30);
+	assert_int_equal(cfg.busy_timeout_ms, 500);
+	assert_string_equal(cfg.meta_synchronous, "normal");
+	assert_int_equal(cfg.queue_defaults.visibility_timeout_ms, 45000);
+	assert_int_equal(cfg.queue_defaults.max_receive_count, 3);
+	assert_int_equal(cfg.queue_defaults.retention_ms, 2LL * 86400000);
+	assert_int_equal(cfg.n_queues, 2);
+	assert_string_equal(cfg.queues[0].name, "landing");
+	assert_string_equal(cfg.queues[1].name, "deadletter");
+
+	struct sl_queue_conf q;
+	sl_config_queue(&cfg, "landing", &q);
+	assert_string_equal(q.name, "landing");
+	assert_int_equal(q.visibility_timeout_ms, 5 * 60000);
+	assert_int_equal(q.max_receive_count, 3);          /* from defaults */
+	assert_int_equal(q.retention_ms, 2LL * 86400000); /* from defaults */
+	sl_config_queue(&cfg, "deadletter", &q);
+	assert_int_equal(q.visibility_timeout_ms, 45000);
+	assert_int_equal(q.max_receive_count, 1000);
+	assert_int_equal(q.retention_ms, 14LL * 86400000);
+	sl_config_queue(&cfg, "raw", &q); /* no override: the defaults, named */
+	assert_string_equal(q.name, "raw");
+	assert_int_equal(q.visibility_timeout_ms, 45000);
+	assert_int_equal(q.max_receive_count, 3);
+	assert_int_equal(q.retention_ms, 2LL * 86400000);
+}
+
+/* An override written before queues.defaults still inherits those defaults. */
+static void test_override_before_defaults(void **state)
+{
+	struct sl_config cfg;
+	struct sl_queue_conf q;
+	load_ok(*state,
+		"queues:\n"
+		"  raw:\n"
+		"    max_receive_count: 9\n"
+		"  curated:\n"
+		"  defaults:\n"
+		"    visibility_timeout: 1h\n"
+		"    retention: 1m\n",
+		&cfg);
+	sl_config_queue(&cfg, "raw", &q);
+	assert_int_equal(q.max_receive_count, 9);
+	assert_int_equal(q.visibility_timeout_ms, 3600000);
+	assert_int_equal(q.retention_ms, 60000);
+	sl_config_queue(&cfg, "curated", &q); /* given with no keys: all inherited */
+	assert_string_equal(q.name, "curated");
+	assert_int_equal(q.max_receive_count, 5);
+	assert_int_equal(q.visibility_timeout_ms, 3600000);
+	assert_int_equal(cfg.n_queues, 2);
+}
+
+struct unit_case {
+	const char *text;
+	int64_t want;
+};
+
+static void test_size_units(void **state)
+{
+	static const struct unit_case cases[] = {
+		{"0", 0},
+		{"7", 7},
+		{"1B", 1},
+		{"10 KB", 10000},
+		{"3MB", 3000000},
+		{"2 GB", 2000000000},
+		{"1TB", 1000000000000},
+		{"1KiB", 1024},
+		{"512MiB", 512LL << 20},
+		{"\"5 GiB\"", 5LL << 30},
+		{"2TiB", 2LL << 40},
+		{"9223372036854775807", INT64_MAX},
+		{"8388607 TiB", 8388607LL << 40},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *text = NULL;
+		struct sl_config cfg;
+		assert_true(asprintf(&text, "store:\n  max_object_size: %s\n", cases[i].text) > 0);
+		load_ok(*state, text, &cfg);
+		if (cfg.max_object_size != cases[i].want)
+			fail_msg("%s: got %lld", cases[i].text, (long long)cfg.max_object_size);
+		free(text);
+	}
+}
+
+static void test_duration_units(void **state)
+{
+	static const struct unit_case cases[] = {
+		{"0", 0},       {"1500", 1500},        {"500ms", 500},
+		{"30s", 30000}, {"5 m", 300000},       {"2h", 7200000},
+		{"1d", 86400000}, {"'45s'", 45000},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *text = NULL;
+		struct sl_config cfg;
+		assert_true(asprintf(&text, "metadata:\n  busy_timeout: %s\n", cases[i].text) > 0);
+		load_ok(*state, text, &cfg);
+		if (cfg.busy_timeout_ms != cases[i].want)
+			fail_msg("%s: got %lld", cases[i].text, (long long)cfg.busy_timeout_ms);
+		free(text);
+	}
+}
+
+static void test_bool_spellings(void **state)
+{
+	static const char *const yes[] = {"true", "yes", "on", "True", "YES"};
+	static const char *const no[] = {"false", "no", "off", "False", "OFF"};
+	for (size_t i = 0; i < 5; i++) {
+		char *text = NULL;
+		struct sl_config cfg;
+		assert_true(asprintf(&text, "store: {fsync: %s}\n", no[i]) > 0);
+		load_ok(*state, text, &cfg);
+		assert_false(cfg.store_fsync);
+		free(text);
+		assert_true(asprintf(&text, "store: {fsync: %s}\n", yes[i]) > 0);
+		load_ok(*state, text, &cfg);
+		assert_true(cfg.store_fsync);
+		free(text);
+	}
+}
+
+/* ---- show ---------------------------------------------------------------------------- */
+
+static void test_show_defaults(void **state)
+{
+	(void)state;
+	struct sl_config def;
+	sl_config_defaults(&def);
+	char *text = show_text(&def);
+	assert_non_null(strstr(text, "\n  max_object_size: 0\n"));
+	assert_non_null(strstr(text, "\n  busy_timeout: 30s\n"));
+	assert_non_null(strstr(text, "\n    visibility_timeout: 30s\n"));
+	assert_non_null(strstr(text, "\n    retention: 4d\n"));
+	assert_non_null(strstr(text, "\n  fsync: true\n"));
+	assert_null(strstr(text, "landing")); /* no overrides configured, none shown */
+	free(text);
+}
+
+static void test_show_round_trip(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_config cfg, again;
+	load_ok(fx,
+		"store:\n"
+		"  fsync: no\n"
+		"  max_object_size: 10 KB\n"
+		"metadata:\n"
+		"  busy_timeout: 1500\n"
+		"  synchronous: normal\n"
+		"queues:\n"
+		"  curated: {retention: 90s}\n"
+		"  landing:\n"
+		"    visibility_timeout: 5m\n"
+		"  defaults:\n"
+		"    max_receive_count: 7\n"
+		"    retention: 36h\n"
+		"  raw: ~\n"
+		"  deadletter: {max_receive_count: 1000, visibility_timeout: 12h}\n",
+		&cfg);
+	char *text = show_text(&cfg);
+	/* Overrides are shown resolved, in human units. */
+	assert_non_null(strstr(text, "\n  curated:\n    visibility_timeout: 30s\n"
+				     "    max_receive_count: 7\n    retention: 90s\n"));
+	assert_non_null(strstr(text, "\n  landing:\n    visibility_timeout: 5m\n"));
+	assert_non_null(strstr(text, "\n  max_object_size: 10KB\n"));
+	assert_non_null(strstr(text, "\n  busy_timeout: 1500ms\n"));
+	assert_non_null(strstr(text, "\n    retention: 36h\n"));
+
+	load_ok(fx, text, &again);
+	assert_memory_equal(&cfg, &again, sizeof(cfg));
+	for (size_t i = 0; sl_config_queue_names[i]; i++) {
+		struct sl_queue_conf a, b;
+		sl_config_queue(&cfg, sl_config_queue_names[i], &a);
+		sl_config_queue(&again, sl_config_queue_names[i], &b);
+		assert_memory_equal(&a, &b, sizeof(a));
+	}
+	free(text);
+}
+
+/* Sizes and durations that no unit divides come back as plain numbers. */
+static void test_show_round_trip_odd_values(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_config cfg, again;
+	load_ok(fx,
+		"store: {max_object_size: 1000001}\n"
+		"metadata: {busy_timeout: 61001}\n"
+		"queues: {defaults: {visibility_timeout: 0, retention: 1441m}}\n",
+		&cfg);
+	char *text = show_text(&cfg);
+	assert_non_null(strstr(text, "max_object_size: 1000001\n"));
+	assert_non_null(strstr(text, "busy_timeout: 61001ms\n"));
+	assert_non_null(strstr(text, "visibility_timeout: 0\n"));
+	assert_non_null(strstr(text, "retention: 1441m\n"));
+	load_ok(fx, text, &again);
+	assert_memory_equal(&cfg, &again, sizeof(cfg));
+	free(text);
+}
+
+/* ---- refused files ---------------------------------------------------------------------- */
+
+struct bad_case {
+	const char *name;
+	const char *text;
+	int code;
+	const char *pos;       /* "LINE:COL" or NULL for "PATH: message" */
+	const char *words[3];  /* each must appear in the message */
+};
+
+static const struct bad_case bad_cases[] = {
+	{"wrong type bool", "version: 1\nstore:\n  fsync: maybe\n", SL_ECONFIG, "3:10",
+	 {"store.fsync: expected true or false, got 'maybe'"}},
+	{"wrong type int", "queues:\n  defaults:\n    max_receive_count: lots\n", SL_ECONFIG,
+	 "3:24", {"queues.defaults.max_receive_count", "expected an integer", "'lots'"}},
+	{"mapping for a scalar", "store:\n  fsync: {a: 1}\n", SL_ECONFIG, "2:10",
+	 {"store.fsync", "got a mapping"}},
+	{"size with lowercase unit", "store:\n  max_object_size: 5 gb\n", SL_ECONFIG, "2:20",
+	 {"expected a size", "GiB", "'5 gb'"}},
+	{"negative size", "store:\n  max_object_size: -1\n", SL_ECONFIG, "2:20",
+	 {"expected a size", "'-1'"}},
+	{"duration with unknown unit", "metadata:\n  busy_timeout: 3 weeks\n", SL_ECONFIG,
+	 "2:17", {"metadata.busy_timeout", "expected a duration", "'3 weeks'"}},
+	{"fractional duration", "metadata:\n  busy_timeout: 1.5s\n", SL_ECONFIG, "2:17",
+	 {"expected a duration", "'1.5s'"}},
+	{"enum", "metadata:\n  synchronous: off\n", SL_ECONFIG, "2:16",
+	 {"metadata.synchronous: expected full or normal, got 'off'"}},
+	{"backend", "store: {backend: s3}\n", SL_ECONFIG, "1:18",
+	 {"store.backend: expected local, got 's3'"}},
+	{"receive count zero", "queues:\n  defaults:\n    max_receive_count: 0\n", SL_ECONFIG,
+	 "3:24", {"max_receive_count", "out of range", "1 .. 1000"}},
+	{"receive count too big", "queues:\n  raw:\n    max_receive_count: 1001\n", SL_ECONFIG,
+	 "3:24", {"queues.raw.max_receive_count", "'1001' is out of range", "1 .. 1000"}},
+	{"receive count negative", "queues:\n  raw:\n    max_receive_count: -3\n", SL_ECONFIG,
+	 "3:24", {"'-3' is out of range"}},
+	{"visibility too long", "queues:\n  defaults:\n    visibility_timeout: 13h\n",
+	 SL_ECONFIG, "3:25", {"visibility_timeout", "'13h' is out of range", "0 .. 12h"}},
+	{"retention too short", "queues:\n  landing:\n    retention: 30s\n", SL_ECONFIG, "3:16",
+	 {"queues.landing.retention", "out of range", "1m .. 14d"}},
+	{"retention too long", "queues:\n  defaults:\n    retention: 15d\n", SL_ECONFIG, "3:16",
+	 {"retention", "'15d' is out of range", "1m .. 14d"}},
+	{"busy timeout too long", "metadata:\n  busy_timeout: 2d\n", SL_ECONFIG, "2:17",
+	 {"busy_timeout", "0 .. 1d"}},
+	{"size digits overflow", "store:\n  max_object_size: 9223372036854775808\n", SL_ECONFIG,
+	 "2:20", {"max_object_size", "too large", "overflows"}},
+	{"size unit overflow", "store:\n  max_object_size: 8388608 TiB\n", SL_ECONFIG, "2:20",
+	 {"'8388608 TiB' is too large"}},
+	{"duration overflow", "queues:\n  defaults:\n    retention: 106751991168d\n",
+	 SL_ECONFIG, "3:16", {"retention", "too large"}},
+	{"int overflow", "queues:\n  defaults:\n    max_receive_count: 99999999999999999999\n",
+	 SL_ECONFIG, "3:24", {"too large"}},
+	{"duplicate key", "store:\n  fsync: true\n  backend: local\n  fsync: false\n", SL_ECONFIG,
+	 "4:3", {"duplicate key 'fsync'"}},
+	{"duplicate section", "store: {}\nqueues: {}\nstore: {}\n", SL_ECONFIG, "3:1",
+	 {"duplicate key 'store'"}},
+	{"duplicate queue", "queues:\n  raw: {}\n  raw: {}\n", SL_ECONFIG, "3:3",
+	 {"duplicate key 'raw'"}},
+	{"alias", "queues:\n  defaults: &d\n    max_receive_count: 3\n  raw: *d\n", SL_ECONFIG,
+	 "4:8", {"aliases are not supported", "*d"}},
+	{"syntax error", "store:\n  backend: local\n  fsync: [true\n", SL_ECONFIG, "4:1",
+	 {"YAML syntax error", "did not find expected ',' or ']'", "3:10"}},
+	{"bad indentation", "store:\n  backend: local\n fsync: true\n", SL_ECONFIG, "3:2",
+	 {"YAML syntax error"}},
+	{"tab indentation", "store:\n\tfsync: true\n", SL_ECONFIG, "2:1",
+	 {"YAML syntax error", "not tabs"}},
+	{"two documents", "store: {}\n---\nqueues: {}\n", SL_ECONFIG, "2:1",
+	 {"second YAML document"}},
+	{"non-mapping section", "store: 3\n", SL_ECONFIG, "1:8",
+	 {"store: expected a mapping, got '3'"}},
+	{"sequence section", "version: 1\nqueues:\n  - landing\n", SL_ECONFIG, "3:3",
+	 {"queues: expected a mapping, got a sequence"}},
+	{"non-mapping override", "queues:\n  landing: 5m\n", SL_ECONFIG, "2:12",
+	 {"queues.landing: expected a mapping, got '5m'"}},
+	{"top level sequence", "- store\n- queues\n", SL_ECONFIG, "1:1",
+	 {"top level must be a mapping", "got a sequence"}},
+	{"top level scalar", "hello\n", SL_ECONFIG, "1:1",
+	 {"top level must be a mapping", "'hello'"}},
+	{"non-scalar key", "? [store]\n: 1\n", SL_ECONFIG, "1:3", {"key must be a plain name"}},
+	{"unknown top key", "version: 1\nstores: {}\n", SL_ECONFIG, "2:1",
+	 {"unknown key 'stores' at the top level (known: version, store, metadata, queues)"}},
+	{"unknown queue", "queues:\n  defaults: {}\n  landin:\n    retention: 1d\n", SL_ECONFIG,
+	 "3:3",
+	 {"unknown key 'landin' in queues (known: defaults, landing, raw, deadletter, curated)"}},
+	{"unknown key in override", "queues:\n  raw:\n    retries: 3\n", SL_ECONFIG, "3:5",
+	 {"unknown key 'retries' in queues.raw"}},
+	{"version 2", "version: 2\nstore: {}\nrouting: {}\n", SL_ECONFIG, "1:10",
+	 {"version 2", "written for a newer sluice"}},
+	{"version 2 after other keys", "routing: {}\nversion: 2\n", SL_ECONFIG, "2:10",
+	 {"newer sluice"}},
+	{"version 0", "version: 0\n", SL_ECONFIG, "1:10", {"version: expected 1, got '0'"}},
+	{"version text", "version: one\n", SL_ECONFIG, "1:10",
+	 {"version", "expected an integer", "'one'"}},
+	{"NUL escape", "store: {backend: \"local\\0junk\"}\n", SL_ECONFIG, "1:18",
+	 {"NUL character"}},
+	{"invalid UTF-8", "store:\n  backend: loc\x80\x81l\n", SL_ECONFIG, "2:15",
+	 {"not a valid YAML text", "UTF-8", "0x80"}},
+	{"long unknown key is cut short",
+	 "store:\n  aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: 1\n",
+	 SL_ECONFIG, "2:3", {"unknown key 'aaaaaaaa", "aaa...' in store"}},
+};
+
+static void expect_failure(const struct fx *fx, const char *name, const char *text, size_t len,
+			   int code, const char *pos, const char *const *words, size_t n_words)
+{
+	struct sl_config cfg;
+	struct sl_err err = {0};
+	char *prefix = NULL;
+
+	th_write_file(fx->path, text, len);
+	memset(&cfg, 0x5a, sizeof(cfg));
+	int rc = sl_config_load(fx->path, &cfg, &err);
+	if (rc != code || err.code != code)
+		fail_msg("%s: got code %d (err.code %d), want %d; message: %s", name, rc, err.code,
+			 code, err.msg);
+	if (pos)
+		assert_true(asprintf(&prefix, "%s:%s: ", fx->path, pos) > 0);
+	else
+		assert_true(asprintf(&prefix, "%s: ", fx->path) > 0);
+	if (strncmp(err.msg, prefix, strlen(prefix)) != 0)
+		fail_msg("%s: message '%s' does not start with '%s'", name, err.msg, prefix);
+	for (size_t i = 0; i < n_words && words[i]; i++)
+		if (!strstr(err.msg, words[i]))
+			fail_msg("%s: message '%s' lacks '%s'", name, err.msg, words[i]);
+	/* A file that does not load leaves the defaults, not half of the file. */
+	assert_is_defaults(&cfg);
+	/* Check mode sees the same first problem. */
+	struct sl_err cerr = {0};
+	int n = sl_config_check(fx->path, NULL, NULL, NULL, &cerr);
+	if (code == SL_ECONFIG && (n < 1 || strcmp(cerr.msg, err.msg) != 0))
+		fail_msg("%s: check returned %d, first message '%s'", name, n, cerr.msg);
+	free(prefix);
+}
+
+static void test_bad_inputs(void **state)
+{
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *c = &bad_cases[i];
+		expect_failure(*state, c->name, c->text, strlen(c->text), c->code, c->pos, c->words,
+			       3);
+	}
+}
+
+static void test_unknown_key_message_exact(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_config cfg;
+	struct sl_err err = {0};
+	char *want = NULL;
+	write_text(fx, "version: 1\n"
+		       "store:\n"
+		       "  fsync: true\n"
+		       "queues:\n"
+		       "  defaults:\n"
+		       "    retention: 4d\n"
+		       "    visiblity_timeout: 30s\n");
+	assert_int_equal(sl_config_load(fx->path, &cfg, &err), SL_ECONFIG);
+	assert_int_equal(err.code, SL_ECONFIG);
+	assert_true(asprintf(&want,
+			     "%s:7:5: unknown key 'visiblity_timeout' in queues.defaults "
+			     "(known: visibility_timeout, max_receive_count, retention)",
+			     fx->path) > 0);
+	assert_string_equal(err.msg, want);
+	free(want);
+}
+
+static void test_wrong_type_message_exact(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_config cfg;
+	struct sl_err err = {0};
+	char *want = NULL;
+	write_text(fx, "version: 1\nstore:\n  fsync: maybe\n");
+	assert_int_equal(sl_config_load(fx->path, &cfg, &err), SL_ECONFIG);
+	assert_true(asprintf(&want, "%s:3:10: store.fsync: expected true or false, got 'maybe'",
+			     fx->path) > 0);
+	assert_string_equal(err.msg, want);
+	free(want);
+}
+
+static void test_too_deep(void **state)
+{
+	struct fx *fx = *state;
+	/* Flow style: 40 nested sequences under a known key. */
+	char flow[128] = "store: ";
+	size_t n = strlen(flow);
+	for (int i = 0; i < 40; i++)
+		flow[n++] = '[';
+	for (int i = 0; i < 40; i++)
+		flow[n++] = ']';
+	flow[n++] = '\n';
+	static const char *const words[] = {"nested deeper than 32 levels"};
+	/* The top mapping is level 1, so the 32nd '[' (column 8 + 31) is one too many. */
+	expect_failure(fx, "flow nesting", flow, n, SL_ECONFIG, "1:39", words, 1);
+
+	/* Block style: mappings nested 40 deep, one indentation step per line; the mapping
+	 * that starts on line L (column L) is level L, so line 33 is refused. */
+	char *block = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&block, &len);
+	assert_non_null(out);
+	for (int i = 0; i < 40; i++)
+		fprintf(out, "%*sk%d:\n", i, "", i);
+	fprintf(out, "%*sleaf: 1\n", 40, "");
+	assert_int_equal(fclose(out), 0);
+	expect_failure(fx, "block nesting", block, len, SL_ECONFIG, "33:33", words, 1);
+	free(block);
+}
+
+static void test_too_many_values(void **state)
+{
+	struct fx *fx = *state;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	assert_non_null(out);
+	fputs("store: [", out);
+	for (int i = 0; i < 100001; i++)
+		fputs("1,", out);
+	fputs("1]\n", out);
+	assert_int_equal(fclose(out), 0);
+	static const char *const words[] = {"more than 100000 values"};
+	/* Nodes: the top mapping, "store", the sequence, then the items: item 99998, at
+	 * column 9 + 2 * 99997, is the 100001st. */
+	expect_failure(fx, "too many values", text, len, SL_ECONFIG, "1:200003", words, 1);
+	free(text);
+}
+
+static void test_too_large(void **state)
+{
+	struct fx *fx = *state;
+	size_t len = (size_t)SL_CONFIG_MAX_BYTES;
+	char *text = malloc(len + 1);
+	assert_non_null(text);
+	/* Comment lines: exactly at the limit the file is fine... */
+	memset(text, '#', len + 1);
+	for (size_t i = 79; i < len + 1; i += 80)
+		text[i] = '\n';
+	struct sl_config cfg;
+	struct sl_err err = {0};
+	th_write_file(fx->path, text, len);
+	assert_int_equal(sl_config_load(fx->path, &cfg, &err), 0);
+	assert_is_defaults(&cfg);
+	/* ...one byte more and it is refused, with no position. */
+	static const char *const words[] = {"larger than 4194304 bytes"};
+	expect_failure(fx, "too large", text, len + 1, SL_ECONFIG, NULL, words, 1);
+	free(text);
+}
+
+static void test_binary_garbage(void **state)
+{
+	static const unsigned char elf[] = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0,
+					    0,    0,   0,   0,   2, 0, 0x3e, 0, 1, 0, 0, 0};
+	static const char *const words[] = {"not a valid YAML text"};
+	expect_failure(*state, "ELF header", (const char *)elf, sizeof(elf), SL_ECONFIG, "1:1",
+		       words, 1);
+
+	/* Bytes that can never appear in UTF-8, after a valid first line. */
+	static const char latin1[] = "version: 1\nstore: {backend: \xe9t\xe9}\n";
+	static const char *const utf8_words[] = {"UTF-8"};
+	expect_failure(*state, "latin-1 text", latin1, sizeof(latin1) - 1, SL_ECONFIG, "2:19",
+		       utf8_words, 1);
+
+	/* A lone NUL byte in the middle of a line. */
+	static const char nul[] = "store:\n  fsync: tr\0ue\n";
+	expect_failure(*state, "NUL byte", nul, sizeof(nul) - 1, SL_ECONFIG, "2:12", words, 1);
+}
+
+static void test_missing_file(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_config cfg;
+	struct sl_err err = {0};
+	char *path = NULL;
+	assert_true(asprintf(&path, "%s/no-such.yaml", fx->dir) > 0);
+	memset(&cfg, 0x5a, sizeof(cfg));
+	assert_int_equal(sl_config_load(path, &cfg, &err), SL_ENOENT);
+	assert_int_equal(err.code, SL_ENOENT);
+	assert_non_null(strstr(err.msg, path));
+	assert_non_null(strstr(err.msg, "No such file or directory"));
+	assert_is_defaults(&cfg);
+	assert_int_equal(sl_config_check(path, NULL, NULL, NULL, NULL), SL_ENOENT);
+	/* A directory is not a configuration file either. */
+	assert_int_equal(sl_config_load(fx->dir, &cfg, &err), SL_EIO);
+	assert_non_null(strstr(err.msg, "Is a directory"));
+	free(path);
+}
+
+/* ---- check mode ---------------------------------------------------------------------- */
+
+struct seen {
+	int n;
+	int line[16], col[16];
+	char msg[16][256];
+};
+
+static void record(void *ctx, const char *path, int line, int col, const char *msg)
+{
+	struct seen *s = ctx;
+	assert_non_null(path);
+	assert_true(s->n < 16);
+	s->line[s->n] = line;
+	s->col[s->n] = col;
+	snprintf(s->msg[s->n], sizeof(s->msg[0]), "%s", msg);
+	s->n++;
+}
+
+static void test_check_reports_every_problem(void **state)
+{
+	struct fx *fx = *state;
+	struct seen seen = {0};
+	struct sl_config cfg;
+	struct sl_err err = {0};
+	write_text(fx, "version: 1\n"
+		       "store:\n"
+		       "  fsync: maybe\n"             /* 3:10 */
+		       "  max_object_size: 5 gb\n"    /* 4:20 */
+		       "metadata:\n"
+		       "  synchronous: off\n"         /* 6:16 */
+		       "  colour: blue\n"             /* 7:3 */
+		       "queues:\n"
+		       "  defaults:\n"
+		       "    max_receive_count: 0\n"   /* 10:24 */
+		       "    retention: 2h\n"
+		       "  pond: {}\n"                 /* 12:3 */
+		       "  raw:\n"
+		       "    visibility_timeout: 1d\n" /* 14:25 */
+		       "store: {}\n");                /* 15:1 */
+	int n = sl_config_check(fx->path, &cfg, record, &seen, &err);
+	assert_int_equal(n, 8);
+	assert_int_equal(seen.n, 8);
+	static const int want[8][2] = {{3, 10}, {4, 20}, {6, 16}, {7, 3},
+				       {10, 24}, {12, 3}, {14, 25}, {15, 1}};
+	for (int i = 0; i < 8; i++) {
+		if (seen.line[i] != want[i][0] || seen.col[i] != want[i][1])
+			fail_msg("problem %d at %d:%d, want %d:%d (%s)", i, seen.line[i],
+				 seen.col[i], want[i][0], want[i][1], seen.msg[i]);
+	}
+	assert_string_equal(seen.msg[0], "store.fsync: expected true or false, got 'maybe'");
+	assert_non_null(strstr(seen.msg[7], "duplicate key 'store'"));
+	/* err holds the first problem, in the full format. */
+	assert_int_equal(err.code, SL_ECONFIG);
+	assert_non_null(strstr(err.msg, ":3:10: store.fsync"));
+	/* The valid values were still taken. */
+	assert_int_equal(cfg.queue_defaults.retention_ms, 2 * 3600000);
+
+	/* Load stops at the first. */
+	assert_int_equal(sl_config_load(fx->path, &cfg, &err), SL_ECONFIG);
+	assert_string_equal(err.msg, strstr(err.msg, fx->path));
+	assert_non_null(strstr(err.msg, ":3:10: "));
+}
+
+static void test_check_valid_file(void **state)
+{
+	struct fx *fx = *state;
+	struct seen seen = {0};
+	struct sl_config cfg;
+	write_text(fx, "queues:\n  landing: {visibility_timeout: 5m}\n");
+	assert_int_equal(sl_config_check(fx->path, &cfg, record, &seen, NULL), 0);
+	assert_int_equal(seen.n, 0);
+	assert_int_equal(cfg.queues[0].visibility_timeout_ms, 300000);
+}
+
+static void test_check_unreadable_reports_without_place(void **state)
+{
+	struct fx *fx = *state;
+	struct seen seen = {0};
+	char *path = NULL;
+	assert_true(asprintf(&path, "%s/missing.yaml", fx->dir) > 0);
+	assert_int_equal(sl_config_check(path, NULL, record, &seen, NULL), SL_ENOENT);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.line[0], 0);
+	assert_int_equal(seen.col[0], 0);
+	free(path);
+}
+
+/* A newer file is judged by its version alone: its other keys are not ours to criticise. */
+static void test_check_newer_version_stops(void **state)
+{
+	struct fx *fx = *state;
+	struct seen seen = {0};
+	write_text(fx, "routing: {a: b}\nversion: 3\njobs: []\n");
+	assert_int_equal(sl_config_check(fx->path, NULL, record, &seen, NULL), 1);
+	assert_int_equal(seen.line[0], 2);
+	assert_non_null(strstr(seen.msg[0], "newer sluice"));
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_defaults_values),
+		T(test_empty_and_null_mean_defaults),
+		T(test_default_text_loads_as_defaults),
+		T(test_default_text_sets_every_key),
+		T(test_full_example),
+		T(test_override_before_defaults),
+		T(test_size_units),
+		T(test_duration_units),
+		T(test_bool_spellings),
+		T(test_show_defaults),
+		T(test_show_round_trip),
+		T(test_show_round_trip_odd_values),
+		T(test_bad_inputs),
+		T(test_unknown_key_message_exact),
+		T(test_wrong_type_message_exact),
+		T(test_too_deep),
+		T(test_too_many_values),
+		T(test_too_large),
+		T(test_binary_garbage),
+		T(test_missing_file),
+		T(test_check_reports_every_problem),
+		T(test_check_valid_file),
+		T(test_check_unreadable_reports_without_place),
+		T(test_check_newer_version_stops),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
