@@ -1,5 +1,4 @@
 /* helpers.c - see helpers.h. */
-#define _GNU_SOURCE
 #include "helpers.h"
 
 #include <stdarg.h>
