@@ -26,10 +26,14 @@ static int status_queue(void *ctx, const struct sl_queue_stats *qs)
 			      "\"delayed\":%lld,\"oldest_age_ms\":%lld}",
 			      s->n ? "," : "", qs->name, (long long)qs->visible,
 			      (long long)qs->in_flight, (long long)qs->delayed, (long long)oldest);
-	else
+	else if (qs->oldest_sent_ms)
 		sl_buf_printf(s->out, "  %-16s %9lld %9lld %9lld %10.1fs\n", qs->name,
 			      (long long)qs->visible, (long long)qs->in_flight,
 			      (long long)qs->delayed, (double)oldest / 1000.0);
+	else
+		sl_buf_printf(s->out, "  %-16s %9lld %9lld %9lld %11s\n", qs->name,
+			      (long long)qs->visible, (long long)qs->in_flight,
+			      (long long)qs->delayed, "-");
 	s->n++;
 	return 0;
 }

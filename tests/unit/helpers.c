@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lake/lake.h"
+
 char *th_tmpdir(const char *tag)
 {
 	const char *base = getenv("TMPDIR");
@@ -67,4 +69,32 @@ char *th_read_file(const char *path, size_t *len_out)
 	if (len_out)
 		*len_out = len;
 	return buf;
+}
+
+struct sl_lake *th_lake_new(const char *tag, char **dir)
+{
+	struct sl_err err = {0};
+	struct sl_lake *lake = NULL;
+	*dir = th_tmpdir(tag);
+	if (sl_lake_init(*dir, &err) != 0)
+		fail_msg("init: %s", err.msg);
+	if (sl_lake_open(*dir, &lake, &err) != 0)
+		fail_msg("open: %s", err.msg);
+	return lake;
+}
+
+static int n_files;
+static int count_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)p; (void)st; (void)ftw;
+	if (flag == FTW_F)
+		n_files++;
+	return 0;
+}
+
+int th_count_files(const char *path)
+{
+	n_files = 0;
+	nftw(path, count_one, 16, FTW_PHYS);
+	return n_files;
 }

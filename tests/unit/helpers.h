@@ -13,4 +13,10 @@ void th_write_file(const char *path, const void *data, size_t len);
 /* Reads a whole file into a malloc'd NUL-terminated buffer; *len_out gets its length. */
 char *th_read_file(const char *path, size_t *len_out);
 
+struct sl_lake;
+/* Initialises and opens a lake in a fresh temp dir; *dir gets the dir (th_rmtree_free). */
+struct sl_lake *th_lake_new(const char *tag, char **dir);
+/* Counts regular files under path (recursively). */
+int th_count_files(const char *path);
+
 #endif

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests (cmocka), end-to-end tests and the SIGKILL crash test on
+# the normal build, then the unit and end-to-end tests again under ASan + UBSan.
+# usage: tests/run.sh BUILD_DIR ASAN_BUILD_DIR
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+asan=${2:-build-asan}
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "unit tests ($build)"
+(cd "$build" && ctest --output-on-failure)
+
+step "end-to-end tests ($build)"
+bash tests/e2e/run.sh "$build/sluice"
+
+step "crash test: SIGKILL during bursts of puts ($build)"
+python3 tests/crash/crash_put.py "$build/sluice"
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+step "unit tests under ASan+UBSan ($asan)"
+(cd "$asan" && ctest --output-on-failure)
+
+step "end-to-end tests under ASan+UBSan ($asan)"
+bash tests/e2e/run.sh "$asan/sluice"
+
+step "all tests passed"

@@ -1,0 +1,269 @@
+/*
+ * test_fsck.c - each state a crash (or a person) can leave a lake in, found by fsck and
+ * repaired by fsck --repair, after which a second fsck finds nothing.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsck/fsck.h"
+#include "helpers.h"
+#include "queue/queue.h"
+
+struct fx {
+	char *dir;
+	struct sl_lake *lake;
+};
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	fx->lake = th_lake_new("fsck", &fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+	sl_lake_close(fx->lake);
+	th_rmtree_free(fx->dir);
+	free(fx);
+	return 0;
+}
+
+static void run_fsck(struct fx *fx, bool repair, bool verify, struct sl_fsck_result *res)
+{
+	struct sl_fsck_opts o = {.repair = repair, .verify = verify};
+	struct sl_err err = {0};
+	if (sl_fsck(fx->lake, &o, NULL, NULL, res, &err) != 0)
+		fail_msg("fsck: %s", err.msg);
+}
+
+static int64_t total(const struct sl_fsck_result *r)
+{
+	int64_t n = 0;
+	for (int k = 0; k < SL_FSCK_KINDS; k++)
+		n += r->found[k];
+	return n;
+}
+
+static void put(struct fx *fx, const char *zone, const char *key, const char *data,
+		struct sl_object *o)
+{
+	struct sl_err err = {0};
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, zone, key, data, strlen(data), NULL, o,
+					  &err), 0);
+}
+
+static int events(struct fx *fx, const char *queue)
+{
+	struct sl_queue_stats qs;
+	assert_int_equal(fx->lake->meta.ops->queue_stats(fx->lake->meta.state, queue, 0, &qs, NULL),
+			 0);
+	return (int)(qs.visible + qs.in_flight + qs.delayed);
+}
+
+static void path_of(struct fx *fx, const char *rel, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/%s", fx->dir, rel);
+}
+
+static void test_clean_lake(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_object o;
+	struct sl_fsck_result r;
+	put(fx, "landing", "a/b.json", "{}", &o);
+	run_fsck(fx, false, true, &r);
+	assert_int_equal(total(&r), 0);
+	assert_int_equal(r.objects_checked, 1);
+}
+
+static void test_unindexed_file_is_adopted_once(void **state)
+{
+	struct fx *fx = *state;
+	char p[4096];
+	struct sl_fsck_result r;
+	struct sl_object o;
+	/* the state after rename but before the metadata commit */
+	path_of(fx, "raw/t", p, sizeof(p));
+	mkdir(p, 0755);
+	path_of(fx, "raw/t/dt=1", p, sizeof(p));
+	mkdir(p, 0755);
+	path_of(fx, "raw/t/dt=1/x.ndjson", p, sizeof(p));
+	th_write_file(p, "{\"x\":1}\n", 8);
+	run_fsck(fx, false, false, &r);
+	assert_int_equal(r.found[SL_FSCK_UNINDEXED], 1);
+	assert_int_equal(r.repaired[SL_FSCK_UNINDEXED], 0);
+	assert_int_equal(events(fx, "raw"), 0);
+	run_fsck(fx, true, false, &r);
+	assert_int_equal(r.repaired[SL_FSCK_UNINDEXED], 1);
+	assert_int_equal(events(fx, "raw"), 1);
+	assert_int_equal(fx->lake->meta.ops->object_get(fx->lake->meta.state, "raw",
+							 "t/dt=1/x.ndjson", &o, NULL), 0);
+	assert_int_equal(o.size, 8);
+	run_fsck(fx, true, true, &r);
+	assert_int_equal(total(&r), 0);
+	assert_int_equal(events(fx, "raw"), 1); /* evented exactly once */
+}
+
+static void test_stale_temp_removed_live_one_kept(void **state)
+{
+	struct fx *fx = *state;
+	char stale[4096], live[4096];
+	struct sl_fsck_result r;
+	path_of(fx, ".sluice/tmp/put-1-dead", stale, sizeof(stale));
+	th_write_file(stale, "half", 4);
+	path_of(fx, ".sluice/tmp/put-2-live", live, sizeof(live));
+	th_write_file(live, "writing", 7);
+	int fd = open(live, O_RDONLY);
+	assert_int_equal(flock(fd, LOCK_EX), 0); /* a writer still at work */
+	run_fsck(fx, true, false, &r);
+	assert_int_equal(r.found[SL_FSCK_TEMP], 1);
+	assert_int_equal(r.repaired[SL_FSCK_TEMP], 1);
+	assert_int_equal(access(stale, F_OK), -1);
+	assert_int_equal(access(live, F_OK), 0);
+	close(fd);
+	run_fsck(fx, true, false, &r);
+	assert_int_equal(r.repaired[SL_FSCK_TEMP], 1); /* now its writer is gone too */
+	run_fsck(fx, false, false, &r);
+	assert_int_equal(total(&r), 0);
+}
+
+static void test_missing_file_flagged(void **state)
+{
+	struct fx *fx = *state;
+	char p[4096];
+	struct sl_fsck_result r;
+	struct sl_object o;
+	put(fx, "curated", "t/f.parquet", "PAR1", &o);
+	path_of(fx, "curated/t/f.parquet", p, sizeof(p));
+	unlink(p);
+	run_fsck(fx, true, false, &r);
+	assert_int_equal(r.found[SL_FSCK_MISSING], 1);
+	assert_int_equal(fx->lake->meta.ops->object_get(fx->lake->meta.state, "curated",
+							 "t/f.parquet", &o, NULL), 0);
+	assert_string_equal(o.state, SL_STATE_MISSING);
+	struct sl_zone_stats zs;
+	fx->lake->meta.ops->zone_stats(fx->lake->meta.state, "curated", &zs, NULL);
+	assert_int_equal(zs.missing, 1);
+	/* reading a flagged object is an error that says so */
+	struct sl_err err = {0};
+	assert_int_equal(sl_store_get_fd(&fx->lake->store, "curated", "t/f.parquet", -1, &err),
+			 SL_ECORRUPT);
+	assert_non_null(strstr(err.msg, "missing"));
+}
+
+static void test_interrupted_rm_is_finished(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_fsck_result r;
+	struct sl_object o;
+	char p[4096];
+	/* crash after marking, before unlinking */
+	put(fx, "raw", "gone/soon.json", "{}", &o);
+	fx->lake->meta.ops->object_set_state(fx->lake->meta.state, "raw", "gone/soon.json",
+					     SL_STATE_DELETING, NULL);
+	/* crash after unlinking, before deleting the row */
+	put(fx, "raw", "gone/later.json", "{}", &o);
+	fx->lake->meta.ops->object_set_state(fx->lake->meta.state, "raw", "gone/later.json",
+					     SL_STATE_DELETING, NULL);
+	path_of(fx, "raw/gone/later.json", p, sizeof(p));
+	unlink(p);
+	run_fsck(fx, true, false, &r);
+	assert_int_equal(r.found[SL_FSCK_DELETING], 2);
+	assert_int_equal(r.repaired[SL_FSCK_DELETING], 2);
+	path_of(fx, "raw/gone/soon.json", p, sizeof(p));
+	assert_int_equal(access(p, F_OK), -1); /* never resurrected */
+	assert_int_equal(fx->lake->meta.ops->object_get(fx->lake->meta.state, "raw",
+							 "gone/soon.json", &o, NULL), SL_ENOENT);
+	run_fsck(fx, false, false, &r);
+	assert_int_equal(total(&r), 0);
+}
+
+static void test_replaced_file_reindexed(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_fsck_result r;
+	struct sl_object before, after;
+	char p[4096], q[4096];
+	put(fx, "landing", "k.json", "{\"v\":1}", &before);
+	/* an overwrite whose rename happened but whose commit did not: new inode */
+	path_of(fx, "landing/k.json.new", q, sizeof(q));
+	th_write_file(q, "{\"v\":2}", 7);
+	path_of(fx, "landing/k.json", p, sizeof(p));
+	assert_int_equal(rename(q, p), 0);
+	run_fsck(fx, true, false, &r);
+	assert_int_equal(r.found[SL_FSCK_CHANGED], 1);
+	assert_int_equal(fx->lake->meta.ops->object_get(fx->lake->meta.state, "landing", "k.json",
+							 &after, NULL), 0);
+	assert_true(after.seq > before.seq);
+	assert_string_not_equal(after.checksum, before.checksum);
+	assert_int_equal(events(fx, "landing"), 2);
+}
+
+static void test_symlink_reported_not_touched(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_fsck_result r;
+	char p[4096];
+	path_of(fx, "landing/link", p, sizeof(p));
+	assert_int_equal(symlink("/etc/passwd", p), 0);
+	run_fsck(fx, true, false, &r);
+	assert_int_equal(r.found[SL_FSCK_ODD], 1);
+	assert_int_equal(r.repaired[SL_FSCK_ODD], 0);
+	struct stat st;
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(events(fx, "landing"), 0);
+}
+
+static void test_verify_finds_silent_corruption(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_fsck_result r;
+	struct sl_object o;
+	char p[4096];
+	struct stat st;
+	put(fx, "raw", "bitrot.json", "{\"ok\":true}", &o);
+	path_of(fx, "raw/bitrot.json", p, sizeof(p));
+	assert_int_equal(stat(p, &st), 0);
+	int fd = open(p, O_WRONLY);
+	assert_int_equal(pwrite(fd, "X", 1, 2), 1);
+	struct timespec ts[2] = {st.st_atim, st.st_mtim};
+	assert_int_equal(futimens(fd, ts), 0); /* same size, inode and mtime */
+	close(fd);
+	run_fsck(fx, false, false, &r);
+	assert_int_equal(total(&r), 0); /* the cheap check cannot see it */
+	run_fsck(fx, true, true, &r);
+	assert_int_equal(r.found[SL_FSCK_CORRUPT], 1);
+	fx->lake->meta.ops->object_get(fx->lake->meta.state, "raw", "bitrot.json", &o, NULL);
+	assert_string_equal(o.state, SL_STATE_CORRUPT);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_clean_lake),
+		T(test_unindexed_file_is_adopted_once),
+		T(test_stale_temp_removed_live_one_kept),
+		T(test_missing_file_flagged),
+		T(test_interrupted_rm_is_finished),
+		T(test_replaced_file_reindexed),
+		T(test_symlink_reported_not_touched),
+		T(test_verify_finds_silent_corruption),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

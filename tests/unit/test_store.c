@@ -1,0 +1,371 @@
+/*
+ * test_store.c - keys, the object store and the local backend: atomic durable puts with
+ * exactly one event, streaming, overwrites with new sequence numbers, removal, keys that
+ * try to escape their zone, and a disk that fills up in the middle of a put.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "lake/lake.h"
+#include "queue/queue.h"
+#include "util/fs.h"
+
+static const char *const bad_keys[] = {
+	"", "/abs", "trailing/", "a//b", "..", "a/../b", ".", "a/./b", "ctl\x01x", "del\x7fx",
+	"nul\ttab", "bad\xff utf8", "over\xc0\xaflong", "c1\xc2\x85x", "\xed\xa0\x80surrogate",
+};
+
+static void test_key_rules(void **state)
+{
+	(void)state;
+	struct sl_err err;
+	for (size_t i = 0; i < sizeof(bad_keys) / sizeof(bad_keys[0]); i++) {
+		err.msg[0] = '\0';
+		assert_int_equal(sl_key_check(bad_keys[i], &err), SL_EKEY);
+		assert_non_null(strstr(err.msg, "invalid key"));
+	}
+	char longkey[1100];
+	memset(longkey, 'k', sizeof(longkey));
+	longkey[1025] = '\0';
+	assert_int_equal(sl_key_check(longkey, &err), SL_EKEY);
+	assert_non_null(strstr(err.msg, "1025 bytes"));
+	longkey[1024] = '\0';
+	for (int i = 200; i < 1024; i += 200)
+		longkey[i] = '/'; /* segments of at most 199 bytes: valid */
+	assert_int_equal(sl_key_check(longkey, &err), 0);
+	memset(longkey, 's', 300);
+	longkey[300] = '\0';
+	assert_int_equal(sl_key_check(longkey, &err), SL_EKEY);
+	assert_non_null(strstr(err.msg, "segment of 300 bytes"));
+
+	const char *good[] = {"a", "orders/dt=2026-11-24/part-0001.ndjson", "ünïcødé/日本/x.json",
+			      "with space/and+plus=eq", "...dots/.hidden/a..b"};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_int_equal(sl_key_check(good[i], &err), 0);
+}
+
+static void test_zone_key_split(void **state)
+{
+	(void)state;
+	char zone[SL_ZONE_MAX];
+	const char *key;
+	struct sl_err err;
+	assert_int_equal(sl_zone_key_split("raw/a/b.json", zone, sizeof(zone), &key, true, &err), 0);
+	assert_string_equal(zone, "raw");
+	assert_string_equal(key, "a/b.json");
+	assert_int_equal(sl_zone_key_split("nope/a", zone, sizeof(zone), &key, true, &err), SL_EKEY);
+	assert_non_null(strstr(err.msg, "unknown zone 'nope'"));
+	assert_int_equal(sl_zone_key_split("raw/../x", zone, sizeof(zone), &key, true, &err),
+			 SL_EKEY);
+	assert_int_equal(sl_zone_key_split("curated", zone, sizeof(zone), &key, false, &err), 0);
+	assert_string_equal(key, "");
+}
+
+struct fx {
+	char *dir;
+	struct sl_lake *lake;
+};
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	fx->lake = th_lake_new("store", &fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+	sl_fs_write_hook = NULL;
+	sl_lake_close(fx->lake);
+	th_rmtree_free(fx->dir);
+	free(fx);
+	return 0;
+}
+
+static int count_events(struct sl_lake *lake, const char *queue)
+{
+	struct sl_queue_stats qs;
+	assert_int_equal(lake->meta.ops->queue_stats(lake->meta.state, queue, 0, &qs, NULL), 0);
+	return (int)(qs.visible + qs.in_flight + qs.delayed);
+}
+
+static void get_to_buf(struct sl_lake *lake, const char *zone, const char *key, char **data,
+		       size_t *len, int expect_rc)
+{
+	char path[] = "/tmp/sluice-test-get-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	struct sl_err err = {0};
+	assert_int_equal(sl_store_get_fd(&lake->store, zone, key, fd, &err), expect_rc);
+	close(fd);
+	*data = th_read_file(path, len);
+	unlink(path);
+}
+
+static void test_put_get_event(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_object o1, o2;
+	struct sl_err err = {0};
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, "landing", "orders/a.ndjson",
+					  "{\"a\":1}\n", 8, NULL, &o1, &err), 0);
+	assert_true(o1.seq > 0);
+	assert_int_equal(o1.size, 8);
+	assert_string_equal(o1.content_type, "application/x-ndjson");
+	/* sha256 of the 8 bytes, computed independently with sha256sum */
+	assert_string_equal(o1.checksum,
+			    "sha256:e346432021b04179518d9614f3560ccd71354a4ee101ddcb893d6959a9d6301c");
+
+	/* the file is where a user expects it and nothing is left in tmp */
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/landing/orders/a.ndjson", fx->dir);
+	size_t len;
+	char *bytes = th_read_file(path, &len);
+	assert_int_equal(len, 8);
+	free(bytes);
+	snprintf(path, sizeof(path), "%s/.sluice/tmp", fx->dir);
+	assert_int_equal(th_count_files(path), 0);
+
+	/* exactly one event, in the zone's queue, naming the object */
+	assert_int_equal(count_events(fx->lake, "landing"), 1);
+	assert_int_equal(count_events(fx->lake, "raw"), 0);
+	struct sl_message m;
+	size_t n;
+	assert_int_equal(sl_queue_receive(&fx->lake->meta, "landing", 1, -1, 0, &m, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(m.body, "\"key\":\"orders/a.ndjson\""));
+	assert_non_null(strstr(m.body, "\"event\":\"ObjectCreated:Put\""));
+	char seq[32];
+	snprintf(seq, sizeof(seq), "\"seq\":%lld,", (long long)o1.seq);
+	assert_non_null(strstr(m.body, seq));
+	sl_message_release(&m);
+
+	/* overwrite: new, higher sequence number and a second event */
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, "landing", "orders/a.ndjson",
+					  "{\"a\":2}\n", 8, NULL, &o2, &err), 0);
+	assert_true(o2.seq > o1.seq);
+	assert_int_equal(count_events(fx->lake, "landing"), 2);
+	char *data;
+	get_to_buf(fx->lake, "landing", "orders/a.ndjson", &data, &len, 0);
+	assert_int_equal(len, 8);
+	assert_memory_equal(data, "{\"a\":2}\n", 8);
+	free(data);
+}
+
+static void test_streaming_large_put(void **state)
+{
+	struct fx *fx = *state;
+	/* 24 MiB through a pipe-like fd: more than the 1 MiB chunk many times over */
+	char src[] = "/tmp/sluice-test-big-XXXXXX";
+	int fd = mkstemp(src);
+	assert_true(fd >= 0);
+	char *chunk = malloc(1 << 20);
+	for (int i = 0; i < (1 << 20); i++)
+		chunk[i] = (char)(i * 31 + 7);
+	for (int i = 0; i < 24; i++) {
+		chunk[0] = (char)i;
+		assert_int_equal(write(fd, chunk, 1 << 20), 1 << 20);
+	}
+	lseek(fd, 0, SEEK_SET);
+	struct sl_object o;
+	struct sl_err err = {0};
+	assert_int_equal(sl_store_put_fd(&fx->lake->store, "raw", "big/blob.bin", fd, NULL, &o, &err),
+			 0);
+	close(fd);
+	assert_int_equal(o.size, 24 << 20);
+	char *data;
+	size_t len;
+	get_to_buf(fx->lake, "raw", "big/blob.bin", &data, &len, 0);
+	assert_int_equal(len, 24u << 20);
+	assert_int_equal(data[0], 0);
+	assert_int_equal(data[23 << 20], 23);
+	assert_memory_equal(data + 1, chunk + 1, 1000);
+	free(data);
+	free(chunk);
+	unlink(src);
+}
+
+static void test_remove(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_object o;
+	struct sl_err err = {0};
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, "curated", "t/p=1/f.parquet", "PAR1", 4,
+					  NULL, &o, &err), 0);
+	assert_int_equal(sl_store_remove(&fx->lake->store, "curated", "t/p=1/f.parquet", &err), 0);
+	assert_int_equal(fx->lake->meta.ops->object_get(fx->lake->meta.state, "curated",
+							 "t/p=1/f.parquet", &o, &err),
+			 SL_ENOENT);
+	char path[4096];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/curated/t", fx->dir);
+	assert_int_equal(stat(path, &st), -1); /* empty parents pruned */
+	snprintf(path, sizeof(path), "%s/curated", fx->dir);
+	assert_int_equal(stat(path, &st), 0); /* but never the zone */
+	assert_int_equal(sl_store_remove(&fx->lake->store, "curated", "t/p=1/f.parquet", &err),
+			 SL_ENOENT);
+	/* a later object never reuses the number */
+	struct sl_object o2;
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, "curated", "t/p=1/f.parquet", "PAR1", 4,
+					  NULL, &o2, &err), 0);
+	assert_true(o2.seq > o.seq);
+}
+
+static void test_keys_cannot_escape(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_object o;
+	struct sl_err err = {0};
+	char outside[] = "/tmp/sluice-test-outside-XXXXXX", link[4096];
+	assert_non_null(mkdtemp(outside));
+	snprintf(link, sizeof(link), "%s/landing/evil", fx->dir);
+	assert_int_equal(symlink(outside, link), 0);
+
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, "landing", "evil/x", "x", 1, NULL, &o,
+					  &err), SL_EKEY);
+	assert_non_null(strstr(err.msg, "symbolic link"));
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, "landing", "../escape", "x", 1, NULL, &o,
+					  &err), SL_EKEY);
+	assert_int_equal(th_count_files(outside), 0);
+	/* a symlink as the object itself is never followed when read */
+	char file[4096];
+	snprintf(file, sizeof(file), "%s/secret", outside);
+	th_write_file(file, "secret", 6);
+	snprintf(link, sizeof(link), "%s/landing/leak", fx->dir);
+	assert_int_equal(symlink(file, link), 0);
+	void *r;
+	struct sl_fingerprint fp;
+	assert_int_equal(fx->lake->store.ops->get_open(fx->lake->store.state, "landing", "leak", &r,
+						       &fp, &err), SL_EKEY);
+	assert_int_equal(count_events(fx->lake, "landing"), 0);
+	unlink(file);
+	rmdir(outside);
+}
+
+static void test_key_prefix_conflicts(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_object o;
+	struct sl_err err = {0};
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, "raw", "a", "1", 1, NULL, &o, &err), 0);
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, "raw", "a/b", "2", 1, NULL, &o, &err),
+			 SL_EKEY);
+	assert_non_null(strstr(err.msg, "raw/a/b"));
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, "raw", "c/d", "3", 1, NULL, &o, &err), 0);
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, "raw", "c", "4", 1, NULL, &o, &err),
+			 SL_EKEY);
+	assert_non_null(strstr(err.msg, "prefix"));
+	assert_int_equal(count_events(fx->lake, "raw"), 2);
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/.sluice/tmp", fx->dir);
+	assert_int_equal(th_count_files(path), 0);
+}
+
+/* Fault injection: the disk fills after `budget` bytes. */
+static long budget;
+static ssize_t enospc_after_budget(int fd, const void *buf, size_t len)
+{
+	if (budget <= 0) {
+		errno = ENOSPC;
+		return -1;
+	}
+	size_t n = len < (size_t)budget ? len : (size_t)budget; /* a short write first */
+	budget -= (long)n;
+	return write(fd, buf, n);
+}
+
+static void test_disk_full_mid_put(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_object o;
+	struct sl_err err = {0};
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, "landing", "keep.json", "{}", 2, NULL, &o,
+					  &err), 0);
+	static char big[3 << 20];
+	memset(big, 'x', sizeof(big));
+	budget = 1500000;
+	sl_fs_write_hook = enospc_after_budget;
+	int rc = sl_store_put_mem(&fx->lake->store, "landing", "big.json", big, sizeof(big), NULL,
+				  &o, &err);
+	sl_fs_write_hook = NULL;
+	assert_int_equal(rc, SL_ENOSPC);
+	assert_non_null(strstr(err.msg, "big.json"));
+	assert_non_null(strstr(err.msg, "No space left"));
+	/* nothing partial anywhere, nothing indexed, no event, the earlier object intact */
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/.sluice/tmp", fx->dir);
+	assert_int_equal(th_count_files(path), 0);
+	snprintf(path, sizeof(path), "%s/landing", fx->dir);
+	assert_int_equal(th_count_files(path), 1);
+	assert_int_equal(fx->lake->meta.ops->object_get(fx->lake->meta.state, "landing", "big.json",
+							 &o, &err), SL_ENOENT);
+	assert_int_equal(count_events(fx->lake, "landing"), 1);
+	char *data;
+	size_t len;
+	get_to_buf(fx->lake, "landing", "keep.json", &data, &len, 0);
+	assert_int_equal(len, 2);
+	free(data);
+}
+
+static void test_max_object_size(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_object o;
+	struct sl_err err = {0};
+	fx->lake->store.max_object_size = 10;
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, "landing", "small", "0123456789", 10,
+					  NULL, &o, &err), 0);
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, "landing", "large", "0123456789A", 11,
+					  NULL, &o, &err), SL_ELIMIT);
+	assert_non_null(strstr(err.msg, "max_object_size"));
+	assert_int_equal(count_events(fx->lake, "landing"), 1);
+}
+
+static void test_corruption_detected_on_read(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_object o;
+	struct sl_err err = {0};
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, "raw", "c.json", "{\"ok\":true}", 11,
+					  NULL, &o, &err), 0);
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/raw/c.json", fx->dir);
+	int fd = open(path, O_WRONLY);
+	assert_int_equal(pwrite(fd, "X", 1, 3), 1);
+	close(fd);
+	char *data;
+	size_t len;
+	get_to_buf(fx->lake, "raw", "c.json", &data, &len, SL_ECORRUPT);
+	free(data);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_rules),
+		cmocka_unit_test(test_zone_key_split),
+		cmocka_unit_test_setup_teardown(test_put_get_event, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_streaming_large_put, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_cannot_escape, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_prefix_conflicts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_full_mid_put, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_object_size, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corruption_detected_on_read, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
