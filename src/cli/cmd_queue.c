@@ -187,9 +187,17 @@ static int run_queue(struct sl_cli *cli, int argc, char **argv)
 		}
 		free(msgs);
 	} else { /* delete */
-		for (int i = optind; rc == 0 && i < argc; i++)
-			if ((rc = sl_queue_delete(m, queue, argv[i], &err)) == 0)
-				sl_buf_printf(&q.out, "deleted %s\n", argv[i]);
+		size_t n = (size_t)(argc - optind);
+		int *rcs = n <= SL_BATCH_MAX ? calloc(n, sizeof(*rcs)) : NULL;
+		rc = rcs ? sl_queue_delete_batch(m, queue, (const char *const *)argv + optind, n,
+						 rcs, &err)
+			 : sl_err_set(&err, SL_EINVAL, "at most %d receipts at once", SL_BATCH_MAX);
+		for (size_t i = 0; rcs && i < n; i++)
+			if (rcs[i] == 0)
+				sl_buf_printf(&q.out, "deleted %s\n", argv[optind + (int)i]);
+		free(rcs);
+		if (rc) /* still show which of the batch went through */
+			sl_cli_flush(cli, &q.out);
 	}
 	if (q.json && strcmp(sub, "send") && strcmp(sub, "delete"))
 		sl_buf_puts(&q.out, "\n]\n");

@@ -129,8 +129,10 @@ struct sl_meta_ops {
 	int (*queue_receive)(void *state, const char *queue, size_t max,
 			     int64_t visibility_timeout_ms /* <0: the queue's */, int64_t now_ms,
 			     struct sl_message *out, size_t *n_out, struct sl_err *err);
-	int (*queue_delete)(void *state, const char *queue, const char *receipt,
-			    struct sl_err *err);
+	/* Deletes n messages by receipt in one transaction; rcs[i] gets 0 (deleted or
+	 * already gone), SL_ESTALE (received again since) or SL_EINVAL (not a receipt). */
+	int (*queue_delete)(void *state, const char *queue, const char *const *receipts,
+			    size_t n, int *rcs, struct sl_err *err);
 	int (*queue_change_visibility)(void *state, const char *queue, const char *receipt,
 				       int64_t timeout_ms, int64_t now_ms, struct sl_err *err);
 	int (*queue_peek)(void *state, const char *queue, size_t max, sl_message_fn *fn,

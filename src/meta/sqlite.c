@@ -803,10 +803,8 @@ static int explain_miss(struct sq *s, const char *queue, int64_t id, struct sl_e
 	return sl_err_set(err, SL_ENOENT, "queue %s: message %" PRId64 " is gone", queue, id);
 }
 
-static int sq_queue_delete(void *state, const char *queue, const char *receipt,
-			   struct sl_err *err)
+static int delete_one(struct sq *s, const char *queue, const char *receipt, struct sl_err *err)
 {
-	struct sq *s = state;
 	int64_t id;
 	int rc = parse_receipt(receipt, &id, err);
 	if (rc)
@@ -823,6 +821,35 @@ static int sq_queue_delete(void *state, const char *queue, const char *receipt,
 		return 0;
 	rc = explain_miss(s, queue, id, err);
 	return rc == SL_ENOENT ? 0 : rc; /* deleting twice is not an error (idempotent ack) */
+}
+
+static int sq_queue_delete(void *state, const char *queue, const char *const *receipts,
+			   size_t n, int *rcs, struct sl_err *err)
+{
+	struct sq *s = state;
+	struct sl_err one = {0};
+	int rc = begin(s, err), first = 0;
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		rc = delete_one(s, queue, receipts[i], &one);
+		if (rc == SL_EMETA || rc == SL_EBUSY || rc == SL_ENOSPC) {
+			*err = one;
+			rollback(s);
+			return rc;
+		}
+		rcs[i] = rc;
+		if (rc && !first) {
+			first = rc;
+			if (err)
+				*err = one; /* the first refusal explains the batch */
+		}
+	}
+	if ((rc = commit(s, err)) != 0) {
+		rollback(s);
+		return rc;
+	}
+	return 0;
 }
 
 static int sq_queue_change_visibility(void *state, const char *queue, const char *receipt,

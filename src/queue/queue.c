@@ -71,10 +71,26 @@ int sl_queue_receive(struct sl_meta *m, const char *queue, size_t max,
 	}
 }
 
+int sl_queue_delete_batch(struct sl_meta *m, const char *queue, const char *const *receipts,
+			  size_t n, int *rcs, struct sl_err *err)
+{
+	if (n == 0 || n > SL_BATCH_MAX)
+		return sl_err_set(err, SL_EINVAL, "queue %s: batch of %zu receipts (1..%d)", queue,
+				  n, SL_BATCH_MAX);
+	int rc = m->ops->queue_delete(m->state, queue, receipts, n, rcs, err);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if (rcs[i])
+			return rcs[i];
+	return 0;
+}
+
 int sl_queue_delete(struct sl_meta *m, const char *queue, const char *receipt,
 		    struct sl_err *err)
 {
-	return m->ops->queue_delete(m->state, queue, receipt, err);
+	int rc1;
+	return sl_queue_delete_batch(m, queue, &receipt, 1, &rc1, err);
 }
 
 int sl_queue_change_visibility(struct sl_meta *m, const char *queue, const char *receipt,

@@ -28,9 +28,15 @@ int sl_queue_receive(struct sl_meta *m, const char *queue, size_t max,
 		     int64_t visibility_timeout_ms, int64_t wait_ms, struct sl_message *out,
 		     size_t *n_out, struct sl_err *err);
 
-/* Deletes (acks) a received message. SL_ESTALE if it was received again since. */
+/* Deletes (acks) a received message. SL_ESTALE if it was received again since; deleting
+ * a message that is already gone succeeds. */
 int sl_queue_delete(struct sl_meta *m, const char *queue, const char *receipt,
 		    struct sl_err *err);
+/* Deletes n (1..SL_BATCH_MAX) messages in one transaction; rcs[i] is each one's result
+ * as sl_queue_delete would return it. Returns the first non-zero rcs[i] (err explains it),
+ * or a failure of the whole transaction. */
+int sl_queue_delete_batch(struct sl_meta *m, const char *queue, const char *const *receipts,
+			  size_t n, int *rcs, struct sl_err *err);
 int sl_queue_change_visibility(struct sl_meta *m, const char *queue, const char *receipt,
 			       int64_t timeout_ms, struct sl_err *err);
 

@@ -68,6 +68,11 @@ static size_t recv_at(struct sl_meta *m, const char *q, size_t max, int64_t vt, 
 	return n;
 }
 
+static int del(struct sl_meta *m, const char *receipt, struct sl_err *err)
+{
+	return sl_queue_delete(m, "work", receipt, err);
+}
+
 static void stats(struct sl_meta *m, const char *q, int64_t now, struct sl_queue_stats *qs)
 {
 	assert_int_equal(m->ops->queue_stats(m->state, q, now, qs, NULL), 0);
@@ -91,16 +96,26 @@ static void test_fifo_and_ack(void **state)
 	assert_int_equal(qs.visible, 1);
 	assert_int_equal(qs.in_flight, 2);
 	for (int i = 0; i < 2; i++) {
-		assert_int_equal(fx->m->ops->queue_delete(fx->m->state, "work", msgs[i].receipt, &err),
+		assert_int_equal(del(fx->m, msgs[i].receipt, &err),
 				 0);
 		/* acking twice is harmless */
-		assert_int_equal(fx->m->ops->queue_delete(fx->m->state, "work", msgs[i].receipt, &err),
+		assert_int_equal(del(fx->m, msgs[i].receipt, &err),
 				 0);
 		sl_message_release(&msgs[i]);
 	}
 	stats(fx->m, "work", T0 + 10, &qs);
 	assert_int_equal(qs.visible + qs.in_flight, 1);
-	assert_int_equal(fx->m->ops->queue_delete(fx->m->state, "work", "not-a-receipt", &err),
+	/* a batch ack: results per receipt, the good ones applied */
+	assert_int_equal(recv_at(fx->m, "work", 1, -1, T0 + 20, msgs), 1);
+	const char *batch[2] = {msgs[0].receipt, "bogus"};
+	int rcs[2] = {-99, -99};
+	assert_int_equal(sl_queue_delete_batch(fx->m, "work", batch, 2, rcs, &err), SL_EINVAL);
+	assert_int_equal(rcs[0], 0);
+	assert_int_equal(rcs[1], SL_EINVAL);
+	sl_message_release(&msgs[0]);
+	stats(fx->m, "work", T0 + 20, &qs);
+	assert_int_equal(qs.visible + qs.in_flight, 0);
+	assert_int_equal(del(fx->m, "not-a-receipt", &err),
 			 SL_EINVAL);
 }
 
@@ -120,12 +135,12 @@ static void test_visibility_timeout_and_stale_receipt(void **state)
 	assert_int_equal(b.first_receive_ms, T0);
 	assert_string_not_equal(a.receipt, b.receipt);
 	/* the first consumer's ack is refused: it no longer owns the message */
-	assert_int_equal(fx->m->ops->queue_delete(fx->m->state, "work", a.receipt, &err), SL_ESTALE);
+	assert_int_equal(del(fx->m, a.receipt, &err), SL_ESTALE);
 	assert_non_null(strstr(err.msg, "stale"));
 	assert_int_equal(fx->m->ops->queue_change_visibility(fx->m->state, "work", a.receipt, 0,
 							       T0 + 30001, &err),
 			 SL_ESTALE);
-	assert_int_equal(fx->m->ops->queue_delete(fx->m->state, "work", b.receipt, &err), 0);
+	assert_int_equal(del(fx->m, b.receipt, &err), 0);
 	struct sl_queue_stats qs;
 	stats(fx->m, "work", T0 + 40000, &qs);
 	assert_int_equal(qs.visible + qs.in_flight + qs.delayed, 0);
