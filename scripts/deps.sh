@@ -8,6 +8,7 @@ pkgs=(
   libsqlite3-dev libyaml-dev libssl-dev
   libcmocka-dev
   python3 sqlite3
+  strace time
 )
 
 missing=()
