@@ -3,10 +3,12 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 20
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all build deps demo test unit e2e crash asan-build bench clean
+.PHONY: all build deps demo test unit e2e crash asan-build fuzz-build fuzz bench clean
 
 all: build
 
@@ -25,13 +27,26 @@ $(ASAN_BUILD)/Makefile: CMakeLists.txt | deps
 asan-build: deps $(ASAN_BUILD)/Makefile
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
+$(FUZZ_BUILD)/Makefile: CMakeLists.txt | deps
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSLUICE_FUZZ=ON \
+		-DSLUICE_TESTS=OFF >/dev/null
+
+fuzz-build: deps $(FUZZ_BUILD)/Makefile
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_config fuzz_key
+
+# Every fuzz harness for FUZZ_SECONDS each (make test runs them briefly; run longer with
+# e.g. `make fuzz FUZZ_SECONDS=600`).
+fuzz: fuzz-build
+	@bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 demo: build
 	@bash scripts/demo.sh $(BUILD)
 
 # Unit tests, end-to-end tests and crash tests on the normal build, then the unit and
 # end-to-end tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
-test: build asan-build
+test: build asan-build fuzz-build
 	@bash tests/run.sh $(BUILD) $(ASAN_BUILD)
+	@bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure
@@ -46,4 +61,4 @@ bench: build
 	@bash bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -9,6 +9,7 @@ pkgs=(
   libcmocka-dev
   python3 sqlite3
   strace time
+  clang libclang-rt-14-dev
 )
 
 missing=()
