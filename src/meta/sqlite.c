@@ -38,6 +38,7 @@ enum stmt_id {
 	S_MSG_INSERT,
 	S_MSG_EXPIRE,
 	S_MSG_READY,
+	S_MSG_ANY_READY,
 	S_MSG_MARK,
 	S_MSG_MOVE,
 	S_MSG_DELETE,
@@ -81,6 +82,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_MSG_EXPIRE] = "DELETE FROM messages WHERE queue=?1 AND sent_ms<?2",
 	[S_MSG_READY] = "SELECT id,receive_count FROM messages WHERE queue=?1 AND "
 			"visible_at_ms<=?2 ORDER BY visible_at_ms,id LIMIT ?3",
+	[S_MSG_ANY_READY] = "SELECT 1 FROM messages WHERE queue=?1 AND visible_at_ms<=?2 LIMIT 1",
 	[S_MSG_MARK] = "UPDATE messages SET receive_count=receive_count+1,visible_at_ms=?2,"
 		       "receipt=?3,first_receive_ms=CASE first_receive_ms WHEN 0 THEN ?4 "
 		       "ELSE first_receive_ms END WHERE id=?1 "
@@ -674,13 +676,26 @@ static int sq_queue_receive(void *state, const char *queue, size_t max, int64_t 
 	size_t got = 0;
 	int rc;
 	*n_out = 0;
+	/* An empty queue is answered by a read, without the write lock, so idle consumers
+	 * polling it do not hold up producers. */
+	sqlite3_stmt *p = st(s, S_MSG_ANY_READY, err);
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, queue);
+	sqlite3_bind_int64(p, 2, now_ms);
+	rc = sqlite3_step(p);
+	sqlite3_reset(p);
+	if (rc == SQLITE_DONE)
+		return queue_get(s, queue, &q, err); /* still SL_ENOENT for an unknown queue */
+	if (rc != SQLITE_ROW)
+		return db_error(s, err, "receive");
 	if ((rc = begin(s, err)) != 0)
 		return rc;
 	if ((rc = queue_get(s, queue, &q, err)) != 0)
 		goto fail;
 	if (vt_ms < 0)
 		vt_ms = q.vt_ms;
-	sqlite3_stmt *p = st(s, S_MSG_EXPIRE, err);
+	p = st(s, S_MSG_EXPIRE, err);
 	if (!p) {
 		rc = SL_EMETA;
 		goto fail;
