@@ -146,7 +146,11 @@ int sl_cli_main(int argc, char **argv)
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			print_main_usage(stdout);
 			return SL_EXIT_OK;
-		} else if (strcmp(a, "--lake") == 0 && i + 1 < argc) {
+		} else if (strcmp(a, "--lake") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "sluice: option '--lake' needs a value\n");
+				return SL_EXIT_USAGE;
+			}
 			cli.lake_flag = argv[++i];
 		} else if (strncmp(a, "--lake=", 7) == 0) {
 			cli.lake_flag = a + 7;

@@ -9,7 +9,7 @@
 #include <string.h>
 
 const char *const sl_fsck_kind_names[SL_FSCK_KINDS] = {
-	"temp", "unindexed", "changed", "missing", "deleting", "corrupt", "odd",
+	"temp", "unindexed", "changed", "missing", "deleting", "corrupt", "odd", "empty",
 };
 
 struct run {
@@ -46,17 +46,45 @@ static int on_odd(void *ctx, const char *zone, const char *path, const char *why
 	return 0;
 }
 
+static int on_empty(void *ctx, const char *zone, const char *path, const char *why)
+{
+	struct run *r = ctx;
+	if (r->opts->repair) {
+		int rc = r->lake->store.ops->prune(r->lake->store.state, zone, path, r->err);
+		if (rc)
+			return rc;
+	}
+	found(r, SL_FSCK_EMPTY, zone, path, why, r->opts->repair);
+	return 0;
+}
+
 static bool same_fp(const struct sl_fingerprint *a, const struct sl_fingerprint *b)
 {
 	return a->size == b->size && a->inode == b->inode && a->mtime_ns == b->mtime_ns;
 }
 
-static int reindex(struct run *r, enum sl_fsck_kind kind, const char *zone, const char *key,
-		   const char *detail)
+static int adopt(struct run *r, enum sl_fsck_kind kind, const char *zone, const char *key,
+		 const char *detail)
 {
 	struct sl_object obj;
+	bool adopted = false;
 	if (r->opts->repair) {
-		int rc = sl_store_reindex(&r->lake->store, zone, key, &obj, r->err);
+		int rc = sl_store_adopt(&r->lake->store, zone, key, &adopted, &obj, r->err);
+		if (rc)
+			return rc;
+		if (!adopted)
+			return 0; /* a put committed it meanwhile: nothing was wrong */
+	}
+	found(r, kind, zone, key, detail, adopted);
+	return 0;
+}
+
+static int flag(struct run *r, enum sl_fsck_kind kind, const char *zone, const char *key,
+		const char *state, const char *detail)
+{
+	struct sl_meta *m = &r->lake->meta;
+	if (r->opts->repair) {
+		int rc = m->ops->object_set_state(m->state, zone, key, state, r->err);
 		if (rc)
 			return rc;
 	}
@@ -75,7 +103,7 @@ static int on_file(void *ctx, const char *zone, const char *key,
 	r->res->objects_checked++;
 	int rc = m->ops->object_get(m->state, zone, key, &obj, &miss);
 	if (rc == SL_ENOENT)
-		return reindex(r, SL_FSCK_UNINDEXED, zone, key, "file without an index row");
+		return adopt(r, SL_FSCK_UNINDEXED, zone, key, "file without an index row");
 	if (rc) {
 		*r->err = miss;
 		return rc;
@@ -88,9 +116,18 @@ static int on_file(void *ctx, const char *zone, const char *key,
 		found(r, SL_FSCK_DELETING, zone, key, "removal was interrupted", r->opts->repair);
 		return 0;
 	}
-	if (!same_fp(&obj.fp, fp))
-		return reindex(r, SL_FSCK_CHANGED, zone, key,
-			       "file was replaced without its index row being updated");
+	if (!same_fp(&obj.fp, fp)) {
+		/* A put always renames a new file into place, so a new inode is a put whose
+		 * commit a crash cut off. The same inode with other contents was edited in
+		 * place by something else: flag it, never adopt it. */
+		if (obj.fp.inode != fp->inode)
+			return adopt(r, SL_FSCK_CHANGED, zone, key,
+				     "file was replaced without its index row being updated");
+		if (strcmp(obj.state, SL_STATE_CORRUPT) == 0)
+			return 0; /* already flagged */
+		return flag(r, SL_FSCK_CORRUPT, zone, key, SL_STATE_CORRUPT,
+			    "file was modified in place (size or time changed)");
+	}
 	if (strcmp(obj.state, SL_STATE_MISSING) == 0) {
 		/* came back (e.g. restored from a backup) exactly as indexed */
 		if (r->opts->repair &&
@@ -103,14 +140,10 @@ static int on_file(void *ctx, const char *zone, const char *key,
 		int64_t size;
 		if ((rc = sl_store_hash(&r->lake->store, zone, key, sum, &size, r->err)) != 0)
 			return rc;
-		if (size != obj.size || strcmp(sum, obj.checksum) != 0) {
-			if (r->opts->repair &&
-			    (rc = m->ops->object_set_state(m->state, zone, key, SL_STATE_CORRUPT,
-							   r->err)) != 0)
-				return rc;
-			found(r, SL_FSCK_CORRUPT, zone, key,
-			      "content does not match its checksum", r->opts->repair);
-		}
+		if ((size != obj.size || strcmp(sum, obj.checksum) != 0) &&
+		    strcmp(obj.state, SL_STATE_CORRUPT) != 0)
+			return flag(r, SL_FSCK_CORRUPT, zone, key, SL_STATE_CORRUPT,
+				    "content does not match its checksum");
 	}
 	return 0;
 }
@@ -143,12 +176,8 @@ static int on_row(void *ctx, const struct sl_object *obj)
 		      true);
 		return 0;
 	}
-	if (r->opts->repair && (rc = m->ops->object_set_state(m->state, obj->zone, obj->key,
-							       SL_STATE_MISSING, r->err)) != 0)
-		return rc;
-	found(r, SL_FSCK_MISSING, obj->zone, obj->key, "index row without a file",
-	      r->opts->repair);
-	return 0;
+	return flag(r, SL_FSCK_MISSING, obj->zone, obj->key, SL_STATE_MISSING,
+		    "index row without a file");
 }
 
 int sl_fsck(struct sl_lake *lake, const struct sl_fsck_opts *opts, sl_fsck_fn *fn, void *ctx,
@@ -162,7 +191,7 @@ int sl_fsck(struct sl_lake *lake, const struct sl_fsck_opts *opts, sl_fsck_fn *f
 		return rc;
 	for (int z = 0; z < SL_ZONE_COUNT; z++) {
 		const char *zone = sl_zone_names[z];
-		if ((rc = s->ops->scan(s->state, zone, on_file, on_odd, &r, err)) != 0)
+		if ((rc = s->ops->scan(s->state, zone, on_file, on_odd, on_empty, &r, err)) != 0)
 			return rc;
 		if ((rc = lake->meta.ops->object_list(lake->meta.state, zone, NULL, on_row, &r,
 						      err)) != 0)

@@ -3,11 +3,14 @@
  *
  *   temp        a temp file whose writer died               repair: removed
  *   unindexed   an object file without an index row          repair: indexed + evented
- *   changed     a file that differs from its index row       repair: re-indexed + evented
+ *   changed     a file replaced (new inode) behind its index  repair: re-indexed + evented
  *   missing     an index row whose file is gone              repair: flagged 'missing'
  *   deleting    an rm that was interrupted                   repair: finished
- *   corrupt     content no longer matches its checksum       repair: flagged 'corrupt'
- *               (only with verify, which reads every byte)
+ *   corrupt     a file modified in place (sluice never does   repair: flagged 'corrupt'
+ *               that), or with verify, content that no longer
+ *               matches its checksum
+ *   empty       a folder without objects, left by an          repair: removed
+ *               interrupted put or rm
  *   odd         an entry in a zone that is not an object     reported only, never touched
  *               (symbolic link, device, invalid name)
  */
@@ -27,6 +30,7 @@ enum sl_fsck_kind {
 	SL_FSCK_DELETING,
 	SL_FSCK_CORRUPT,
 	SL_FSCK_ODD,
+	SL_FSCK_EMPTY,
 	SL_FSCK_KINDS
 };
 

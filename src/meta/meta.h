@@ -103,6 +103,12 @@ struct sl_meta_ops {
 	void (*close)(void *state);
 	int (*schema_version)(void *state, int64_t *version, struct sl_err *err);
 
+	/* Serialises writers of one key (threads, processes; later machines) from publishing
+	 * its bytes to committing its index row, so that the last file on disk is the one
+	 * the index describes. Striped: unrelated keys may share a lock. */
+	int (*key_lock)(void *state, const char *zone, const char *key, struct sl_err *err);
+	void (*key_unlock)(void *state, const char *zone, const char *key);
+
 	/* objects */
 	int (*object_commit)(void *state, struct sl_object *obj /* seq set on return */,
 			     const char *queue, struct sl_err *err);

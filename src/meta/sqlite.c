@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -100,13 +102,21 @@ static const char *const stmt_sql[S_COUNT] = {
 struct sq {
 	sqlite3 *db;
 	char *path;
+	int lock_fd; /* PATH-keylocks: one byte per lock stripe (OFD locks) */
 	sqlite3_stmt *stmt[S_COUNT];
 };
 
 static int db_error(struct sq *s, struct sl_err *err, const char *what)
 {
 	int ec = sqlite3_extended_errcode(s->db);
+	int sys = sqlite3_system_errno(s->db);
 	int code = SL_EMETA;
+	if ((ec & 0xff) == SQLITE_FULL || ((ec & 0xff) == SQLITE_IOERR && sys == ENOSPC)) {
+		/* SQLite says "disk I/O error" when growing its shared-memory file fails:
+		 * name the real cause */
+		return sl_err_set(err, SL_ENOSPC, "metadata store %s: %s: no space left on device",
+				  s->path, what);
+	}
 	if ((ec & 0xff) == SQLITE_FULL)
 		code = SL_ENOSPC;
 	else if ((ec & 0xff) == SQLITE_BUSY || (ec & 0xff) == SQLITE_LOCKED)
@@ -253,6 +263,8 @@ static void sq_close(void *state)
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
 	sqlite3_close_v2(s->db);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
 	free(s->path);
 	free(s);
 }
@@ -262,9 +274,18 @@ static int sq_open(const char *path, const struct sl_meta_opts *opts, void **sta
 {
 	struct sq *s = calloc(1, sizeof(*s));
 	int rc;
+	if (s)
+		s->lock_fd = -1;
 	if (!s || !(s->path = strdup(path))) {
 		free(s);
 		return sl_err_set(err, SL_ENOMEM, "out of memory");
+	}
+	char lock_path[4200];
+	snprintf(lock_path, sizeof(lock_path), "%s-keylocks", path);
+	s->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (s->lock_fd < 0) {
+		rc = sl_err_errno(err, errno, "%s", lock_path);
+		goto fail;
 	}
 	if (sqlite3_open_v2(path, &s->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
@@ -937,7 +958,48 @@ static int sq_queue_peek(void *state, const char *queue, size_t max, sl_message_
 	return 0;
 }
 
+/* ---- key locks ----------------------------------------------------------------------- */
+
+#define KEY_LOCK_STRIPES 4096
+
+static off_t stripe(const char *zone, const char *key)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (const char *p = zone; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h = (h ^ '/') * 16777619u;
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return (off_t)(h % KEY_LOCK_STRIPES);
+}
+
+/* Open-file-description locks: owned by this handle's descriptor, so two handles in one
+ * process exclude each other as two processes do, and a killed process's locks go. */
+static int key_lock_op(struct sq *s, const char *zone, const char *key, short type,
+		       struct sl_err *err)
+{
+	struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = stripe(zone, key),
+			   .l_len = 1};
+	while (fcntl(s->lock_fd, F_OFD_SETLKW, &fl) != 0) {
+		if (errno != EINTR)
+			return sl_err_errno(err, errno, "%s/%s: key lock", zone, key);
+	}
+	return 0;
+}
+
+static int sq_key_lock(void *state, const char *zone, const char *key, struct sl_err *err)
+{
+	return key_lock_op(state, zone, key, F_WRLCK, err);
+}
+
+static void sq_key_unlock(void *state, const char *zone, const char *key)
+{
+	key_lock_op(state, zone, key, F_UNLCK, NULL);
+}
+
 const struct sl_meta_ops sl_meta_sqlite = {
+	.key_lock = sq_key_lock,
+	.key_unlock = sq_key_unlock,
 	.name = "sqlite",
 	.open = sq_open,
 	.close = sq_close,

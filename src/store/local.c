@@ -22,8 +22,10 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/fs.h"
 
 #define TMP_DIR ".sluice/tmp"
@@ -42,6 +44,10 @@ struct local_writer {
 	int zone;
 	char tmpname[64]; /* "" while the temp file is unnamed (O_TMPFILE) */
 	char key[SL_KEY_MAX + 1];
+	/* after publish: */
+	int parent_fd;   /* the key's folder */
+	int backup_fd;   /* the replaced object, flocked so fsck leaves its link alone */
+	char backup[64]; /* its name in tmp/, "" if the key was new */
 };
 
 static void local_close(void *state)
@@ -145,6 +151,7 @@ static int local_put_begin(void *state, const char *zone, const char *key, void 
 		return sl_err_set(err, SL_ENOMEM, "out of memory");
 	w->l = l;
 	w->zone = z;
+	w->parent_fd = w->backup_fd = -1;
 	snprintf(w->key, sizeof(w->key), "%s", key);
 	w->fd = openat(l->tmp_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
 	if (w->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
@@ -173,15 +180,24 @@ static int local_put_write(void *writer, const void *data, size_t len, struct sl
 	return sl_write_all(w->fd, data, len, w->key, err);
 }
 
-static void local_put_abort(void *writer)
+static void writer_free(struct local_writer *w)
 {
-	struct local_writer *w = writer;
-	if (!w)
-		return;
 	if (w->tmpname[0])
 		unlinkat(w->l->tmp_fd, w->tmpname, 0);
+	if (w->backup[0])
+		unlinkat(w->l->tmp_fd, w->backup, 0);
+	if (w->backup_fd >= 0)
+		close(w->backup_fd);
+	if (w->parent_fd >= 0)
+		close(w->parent_fd);
 	close(w->fd);
 	free(w);
+}
+
+static void local_put_abort(void *writer)
+{
+	if (writer)
+		writer_free(writer);
 }
 
 static void fingerprint(const struct stat *st, struct sl_fingerprint *fp)
@@ -191,12 +207,81 @@ static void fingerprint(const struct stat *st, struct sl_fingerprint *fp)
 	fp->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
-static int local_put_commit(void *writer, struct sl_fingerprint *fp, struct sl_err *err)
+/* Gives the file open as fd a fresh name in tmp/ ("prefix-PID-RANDOM"). */
+static int link_into_tmp(struct local *l, int fd, const char *prefix, char *name, size_t cap,
+			 struct sl_err *err)
+{
+	char proc[64];
+	uint64_t r = 0;
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = (uint64_t)getpid() * 2654435761u ^ (uint64_t)fd;
+	snprintf(name, cap, "%s-%ld-%016llx", prefix, (long)getpid(), (unsigned long long)r);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, l->tmp_fd, name, AT_SYMLINK_FOLLOW) != 0) {
+		int e = errno;
+		name[0] = '\0';
+		return sl_err_errno(err, e, "cannot link %s file into " TMP_DIR, prefix);
+	}
+	return 0;
+}
+
+/* Removes dir_fd/name if it is a folder holding nothing but empty folders. */
+static int remove_empty_tree(int dir_fd, const char *name, int depth)
+{
+	int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || depth > SCAN_DEPTH_MAX) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+	int rc = d ? 0 : -1;
+	while (rc == 0 && d && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		rc = remove_empty_tree(dirfd(d), de->d_name, depth + 1);
+	}
+	if (d)
+		closedir(d);
+	else
+		close(fd);
+	return rc == 0 ? unlinkat(dir_fd, name, AT_REMOVEDIR) : rc;
+}
+
+/* If the key's path holds an object, keeps it reachable under a locked name in tmp/ so
+ * that finish(keep=false) can put it back. */
+static int keep_backup(struct local_writer *w, const char *leaf, struct sl_err *err)
+{
+	int fd = openat(w->parent_fd, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ELOOP)
+			return 0; /* nothing to keep (a symlink is replaced, never followed) */
+		return sl_err_errno(err, errno, "%s/%s", sl_zone_names[w->zone], w->key);
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 0; /* a folder: the rename says what is wrong */
+	}
+	flock(fd, LOCK_EX);
+	int rc = link_into_tmp(w->l, fd, "old", w->backup, sizeof(w->backup), err);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	w->backup_fd = fd;
+	return 0;
+}
+
+static int local_put_finish(void *writer, bool keep, struct sl_err *err);
+
+static int local_put_publish(void *writer, struct sl_fingerprint *fp, struct sl_err *err)
 {
 	struct local_writer *w = writer;
 	struct local *l = w->l;
 	const char *zone = sl_zone_names[w->zone], *leaf;
-	int parent = -1, rc;
+	int rc;
 	struct stat st;
 	if (l->fsync && (rc = sl_fsync(w->fd, w->key, err)) != 0)
 		goto fail;
@@ -205,25 +290,26 @@ static int local_put_commit(void *writer, struct sl_fingerprint *fp, struct sl_e
 		goto fail;
 	}
 	fingerprint(&st, fp);
-	if (!w->tmpname[0]) {
-		/* Give the unnamed file a (locked) name so it can be renamed over the key. */
-		char proc[64];
-		uint64_t r = 0;
-		if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
-			r = (uint64_t)st.st_ino;
-		snprintf(w->tmpname, sizeof(w->tmpname), "put-%ld-%016llx", (long)getpid(),
-			 (unsigned long long)r);
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w->fd);
-		if (linkat(AT_FDCWD, proc, l->tmp_fd, w->tmpname, AT_SYMLINK_FOLLOW) != 0) {
-			rc = sl_err_errno(err, errno, "%s/%s: cannot link temp file", zone, w->key);
-			w->tmpname[0] = '\0';
-			goto fail;
-		}
-	}
-	if ((rc = open_parent(l, w->zone, w->key, true, &parent, &leaf, err)) != 0)
+	/* Give the unnamed file a (locked) name so it can be renamed over the key. */
+	if (!w->tmpname[0] &&
+	    (rc = link_into_tmp(l, w->fd, "put", w->tmpname, sizeof(w->tmpname), err)) != 0)
 		goto fail;
-	if (renameat(l->tmp_fd, w->tmpname, parent, leaf) != 0) {
-		if (errno == EISDIR || errno == ENOTEMPTY || errno == EEXIST)
+	if ((rc = open_parent(l, w->zone, w->key, true, &w->parent_fd, &leaf, err)) != 0)
+		goto fail;
+	if ((rc = keep_backup(w, leaf, err)) != 0)
+		goto fail;
+	rc = renameat(l->tmp_fd, w->tmpname, w->parent_fd, leaf);
+	int e = rc ? errno : 0;
+	bool is_dir = e == EISDIR || e == ENOTEMPTY || e == EEXIST;
+	if (is_dir && remove_empty_tree(w->parent_fd, leaf, 0) == 0) {
+		/* only empty folders, left by an interrupted put or rm: not a real prefix */
+		rc = renameat(l->tmp_fd, w->tmpname, w->parent_fd, leaf);
+		e = rc ? errno : 0;
+		is_dir = e == EISDIR || e == ENOTEMPTY || e == EEXIST;
+	}
+	if (rc != 0) {
+		errno = e;
+		if (is_dir)
 			rc = sl_err_set(err, SL_EKEY,
 					"%s/%s: key is already a prefix of other objects", zone,
 					w->key);
@@ -232,19 +318,44 @@ static int local_put_commit(void *writer, struct sl_fingerprint *fp, struct sl_e
 		goto fail;
 	}
 	w->tmpname[0] = '\0';
-	if (l->fsync && (rc = sl_fsync_dirat(parent, w->key, err)) != 0) {
-		/* The rename happened but may not survive a crash; report failure so the
-		 * caller does not index it. fsck reconciles either outcome. */
-		goto fail;
+	if (l->fsync && (rc = sl_fsync_dirat(w->parent_fd, w->key, err)) != 0) {
+		/* the rename may not survive a crash: undo it and report the failure */
+		local_put_finish(w, false, NULL);
+		return rc;
 	}
-	close(parent);
-	close(w->fd);
-	free(w);
 	return 0;
 fail:
-	if (parent >= 0)
-		close(parent);
-	local_put_abort(w);
+	writer_free(w);
+	return rc;
+}
+
+static int local_put_finish(void *writer, bool keep, struct sl_err *err)
+{
+	struct local_writer *w = writer;
+	struct local *l = w->l;
+	const char *leaf = strrchr(w->key, '/');
+	int rc = 0;
+	leaf = leaf ? leaf + 1 : w->key;
+	if (!keep) {
+		if (w->backup[0]) {
+			if (renameat(l->tmp_fd, w->backup, w->parent_fd, leaf) != 0)
+				rc = sl_err_errno(err, errno,
+						  "%s/%s: cannot restore the previous version",
+						  sl_zone_names[w->zone], w->key);
+			else
+				w->backup[0] = '\0';
+		} else if (unlinkat(w->parent_fd, leaf, 0) != 0 && errno != ENOENT) {
+			rc = sl_err_errno(err, errno, "%s/%s: cannot take back the new object",
+					  sl_zone_names[w->zone], w->key);
+		} else if (strchr(w->key, '/')) {
+			char dir[SL_KEY_MAX + 1];
+			split_key(w->key, dir, sizeof(dir));
+			sl_prune_empty_dirs(l->zone_fd[w->zone], dir);
+		}
+		if (rc == 0 && l->fsync)
+			rc = sl_fsync_dirat(w->parent_fd, w->key, err);
+	}
+	writer_free(w); /* drops a kept backup link: fsck collects it if we die first */
 	return rc;
 }
 
@@ -371,10 +482,15 @@ static int local_remove(void *state, const char *zone, const char *key, struct s
 
 /* ---- scans (fsck) --------------------------------------------------------------------- */
 
+/* A folder left empty for this long is reported by scan: younger ones may belong to a
+ * put that is about to rename its object into them. */
+#define EMPTY_FOLDER_AGE_S 60
+
 struct scan {
 	const char *zone;
 	sl_scan_fn *fn;
 	sl_scan_odd_fn *odd;
+	sl_scan_odd_fn *empty;
 	void *ctx;
 	char path[SL_KEY_MAX + 512];
 	struct sl_err *err;
@@ -384,7 +500,7 @@ static int scan_dir(struct scan *sc, int dir_fd, size_t plen, int depth)
 {
 	DIR *d = fdopendir(dir_fd);
 	struct dirent *de;
-	int rc = 0;
+	int rc = 0, entries = 0;
 	if (!d) {
 		close(dir_fd);
 		return sl_err_errno(sc->err, errno, "%s/%s: cannot read directory", sc->zone,
@@ -394,6 +510,7 @@ static int scan_dir(struct scan *sc, int dir_fd, size_t plen, int depth)
 		const char *name = de->d_name;
 		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 			continue;
+		entries++;
 		size_t nlen = strlen(name), len = plen + (plen ? 1 : 0) + nlen;
 		if (len >= sizeof(sc->path)) {
 			rc = sc->odd(sc->ctx, sc->zone, name, "path too long to be a key");
@@ -430,12 +547,16 @@ static int scan_dir(struct scan *sc, int dir_fd, size_t plen, int depth)
 		}
 		sc->path[plen] = '\0';
 	}
+	struct stat st;
+	if (rc == 0 && entries == 0 && depth > 0 && fstat(dirfd(d), &st) == 0 &&
+	    st.st_mtim.tv_sec + EMPTY_FOLDER_AGE_S < time(NULL))
+		rc = sc->empty(sc->ctx, sc->zone, sc->path, "empty folder");
 	closedir(d);
 	return rc;
 }
 
 static int local_scan(void *state, const char *zone, sl_scan_fn *fn, sl_scan_odd_fn *odd,
-		      void *ctx, struct sl_err *err)
+		      sl_scan_odd_fn *empty, void *ctx, struct sl_err *err)
 {
 	struct local *l = state;
 	int z = zone_index(zone, err);
@@ -447,12 +568,34 @@ static int local_scan(void *state, const char *zone, sl_scan_fn *fn, sl_scan_odd
 	sc->zone = zone;
 	sc->fn = fn;
 	sc->odd = odd;
+	sc->empty = empty;
 	sc->ctx = ctx;
 	sc->err = err;
 	int fd = openat(l->zone_fd[z], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc = fd < 0 ? sl_err_errno(err, errno, "%s", zone) : scan_dir(sc, fd, 0, 0);
 	free(sc);
 	return rc;
+}
+
+static int local_prune(void *state, const char *zone, const char *path, struct sl_err *err)
+{
+	struct local *l = state;
+	int z = zone_index(zone, err), parent;
+	const char *leaf;
+	char dir[SL_KEY_MAX + 1];
+	if (z < 0)
+		return SL_EKEY;
+	int rc = open_parent(l, z, path, false, &parent, &leaf, err);
+	if (rc)
+		return rc == SL_ENOENT ? 0 : rc;
+	rc = remove_empty_tree(parent, leaf, 0);
+	close(parent);
+	if (rc != 0 && errno != ENOENT)
+		return sl_err_errno(err, errno, "%s/%s: cannot remove empty folder", zone, path);
+	split_key(path, dir, sizeof(dir));
+	if (dir[0])
+		sl_prune_empty_dirs(l->zone_fd[z], dir);
+	return 0;
 }
 
 static int local_temp_scan(void *state, bool remove, sl_temp_fn *fn, void *ctx,
@@ -497,7 +640,8 @@ const struct sl_store_ops sl_store_local = {
 	.close = local_close,
 	.put_begin = local_put_begin,
 	.put_write = local_put_write,
-	.put_commit = local_put_commit,
+	.put_publish = local_put_publish,
+	.put_finish = local_put_finish,
 	.put_abort = local_put_abort,
 	.get_open = local_get_open,
 	.get_read = local_get_read,
@@ -505,5 +649,6 @@ const struct sl_store_ops sl_store_local = {
 	.stat = local_stat,
 	.remove = local_remove,
 	.scan = local_scan,
+	.prune = local_prune,
 	.temp_scan = local_temp_scan,
 };

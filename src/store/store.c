@@ -67,6 +67,16 @@ static int source_read(struct source *src, char *buf, size_t cap, size_t *n,
 	}
 }
 
+static int key_lock(struct sl_store *s, const char *zone, const char *key, struct sl_err *err)
+{
+	return s->meta->ops->key_lock(s->meta->state, zone, key, err);
+}
+
+static void key_unlock(struct sl_store *s, const char *zone, const char *key)
+{
+	s->meta->ops->key_unlock(s->meta->state, zone, key);
+}
+
 static int put_source(struct sl_store *s, const char *zone, const char *key,
 		      struct source *src, const char *content_type, struct sl_object *out,
 		      struct sl_err *err)
@@ -113,17 +123,27 @@ static int put_source(struct sl_store *s, const char *zone, const char *key,
 		 content_type ? content_type : sl_content_type_guess(key));
 	obj->size = size;
 	sl_hasher_final(&h, obj->checksum);
-	rc = s->ops->put_commit(w, &obj->fp, err);
-	w = NULL; /* commit consumed the writer, on failure too */
+	/* Publish and index under the key's lock: two puts of one key commit in the order
+	 * their files were renamed into place, so the index describes the file on disk. */
+	if ((rc = key_lock(s, zone, key, err)) != 0)
+		goto fail;
+	rc = s->ops->put_publish(w, &obj->fp, err);
+	void *published = rc == 0 ? w : NULL;
+	w = NULL; /* publish consumed the writer; a failed publish undoes itself */
+	if (published) {
+		obj->created_ms = sl_now_ms();
+		rc = s->meta->ops->object_commit(s->meta->state, obj, zone, err);
+		/* Keep the new object, or (not indexed, so not put) put back the one it
+		 * replaced: a failed overwrite must not lose the previous version. */
+		struct sl_err undo = {0};
+		if (s->ops->put_finish(published, rc == 0, &undo) != 0 && rc != 0) {
+			size_t n = strlen(err->msg);
+			snprintf(err->msg + n, sizeof(err->msg) - n, "; then: %s", undo.msg);
+		}
+	}
+	key_unlock(s, zone, key);
 	if (rc)
 		goto fail;
-	obj->created_ms = sl_now_ms();
-	if ((rc = s->meta->ops->object_commit(s->meta->state, obj, zone, err)) != 0) {
-		/* Not indexed, so not put: take the bytes back rather than leave a file that
-		 * fsck would later index as if the put had succeeded. */
-		s->ops->remove(s->state, zone, key, NULL);
-		goto fail;
-	}
 	free(buf);
 	return 0;
 fail:
@@ -217,30 +237,53 @@ int sl_store_get_fd(struct sl_store *s, const char *zone, const char *key, int f
 int sl_store_remove(struct sl_store *s, const char *zone, const char *key, struct sl_err *err)
 {
 	struct sl_object obj;
-	int rc = s->meta->ops->object_get(s->meta->state, zone, key, &obj, err);
+	struct sl_meta *m = s->meta;
+	int rc = key_lock(s, zone, key, err);
 	if (rc)
 		return rc;
-	if ((rc = s->meta->ops->object_set_state(s->meta->state, zone, key, SL_STATE_DELETING,
-						 err)) != 0)
-		return rc;
-	if ((rc = s->ops->remove(s->state, zone, key, err)) != 0)
-		return rc;
-	return s->meta->ops->object_delete(s->meta->state, zone, key, err);
+	if ((rc = m->ops->object_get(m->state, zone, key, &obj, err)) != 0)
+		goto done;
+	if ((rc = m->ops->object_set_state(m->state, zone, key, SL_STATE_DELETING, err)) != 0)
+		goto done;
+	if ((rc = s->ops->remove(s->state, zone, key, err)) != 0) {
+		/* the file is still there: the object stays as it was */
+		m->ops->object_set_state(m->state, zone, key, obj.state, NULL);
+		goto done;
+	}
+	rc = m->ops->object_delete(m->state, zone, key, err);
+done:
+	key_unlock(s, zone, key);
+	return rc;
 }
 
-int sl_store_reindex(struct sl_store *s, const char *zone, const char *key,
-		     struct sl_object *out, struct sl_err *err)
+int sl_store_adopt(struct sl_store *s, const char *zone, const char *key, bool *adopted,
+		   struct sl_object *out, struct sl_err *err)
 {
-	struct sl_object *obj = out;
-	int rc;
+	struct sl_object *obj = out, row;
+	struct sl_fingerprint fp;
+	int rc = key_lock(s, zone, key, err);
+	*adopted = false;
+	if (rc)
+		return rc;
+	/* Under the lock, look again: a put that was between its rename and its commit
+	 * when the caller looked has committed by now, and must not be indexed twice. */
+	if ((rc = s->ops->stat(s->state, zone, key, &fp, err)) != 0)
+		goto done;
+	rc = s->meta->ops->object_get(s->meta->state, zone, key, &row, NULL);
+	if (rc == 0 && strcmp(row.state, SL_STATE_PRESENT) == 0 && row.fp.size == fp.size &&
+	    row.fp.inode == fp.inode && row.fp.mtime_ns == fp.mtime_ns)
+		goto done;
 	memset(obj, 0, sizeof(*obj));
-	if ((rc = s->ops->stat(s->state, zone, key, &obj->fp, err)) != 0)
-		return rc;
 	if ((rc = read_object(s, zone, key, -1, obj->checksum, &obj->size, err)) != 0)
-		return rc;
+		goto done;
+	obj->fp = fp;
 	snprintf(obj->zone, sizeof(obj->zone), "%s", zone);
 	snprintf(obj->key, sizeof(obj->key), "%s", key);
 	snprintf(obj->content_type, sizeof(obj->content_type), "%s", sl_content_type_guess(key));
 	obj->created_ms = sl_now_ms();
-	return s->meta->ops->object_commit(s->meta->state, obj, zone, err);
+	rc = s->meta->ops->object_commit(s->meta->state, obj, zone, err);
+	*adopted = rc == 0;
+done:
+	key_unlock(s, zone, key);
+	return rc;
 }

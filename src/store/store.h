@@ -54,11 +54,16 @@ struct sl_store_ops {
 	int (*open)(const char *lake_root, const struct sl_store_opts *opts, void **state,
 		    struct sl_err *err);
 	void (*close)(void *state);
-	/* Streaming put: begin, write*, then commit (atomic publish) or abort. */
+	/* Streaming put: begin, write*, then publish (atomic, durable; keeps what is needed
+	 * to undo it) and finish, or abort before publishing. finish(keep=false) puts back
+	 * the object the publish replaced (or removes the new one if there was none): what
+	 * a put does when its metadata commit fails. A failed publish undoes itself; abort
+	 * and finish free the writer. */
 	int (*put_begin)(void *state, const char *zone, const char *key, void **writer,
 			 struct sl_err *err);
 	int (*put_write)(void *writer, const void *data, size_t len, struct sl_err *err);
-	int (*put_commit)(void *writer, struct sl_fingerprint *fp, struct sl_err *err);
+	int (*put_publish)(void *writer, struct sl_fingerprint *fp, struct sl_err *err);
+	int (*put_finish)(void *writer, bool keep, struct sl_err *err);
 	void (*put_abort)(void *writer);
 	/* Streaming get. */
 	int (*get_open)(void *state, const char *zone, const char *key, void **reader,
@@ -68,9 +73,13 @@ struct sl_store_ops {
 	int (*stat)(void *state, const char *zone, const char *key, struct sl_fingerprint *fp,
 		    struct sl_err *err); /* SL_ENOENT when absent */
 	int (*remove)(void *state, const char *zone, const char *key, struct sl_err *err);
-	/* Every stored object of a zone (fsck); entries that are not objects go to odd. */
-	int (*scan)(void *state, const char *zone, sl_scan_fn *fn, sl_scan_odd_fn *odd, void *ctx,
-		    struct sl_err *err);
+	/* Every stored object of a zone (fsck); entries that are not objects go to odd, and
+	 * folders without any object in them (left by an interrupted put or rm) to empty. */
+	int (*scan)(void *state, const char *zone, sl_scan_fn *fn, sl_scan_odd_fn *odd,
+		    sl_scan_odd_fn *empty, void *ctx, struct sl_err *err);
+	/* Removes the folder zone/path if it holds nothing but empty folders, and then its
+	 * parents while they are empty. */
+	int (*prune)(void *state, const char *zone, const char *path, struct sl_err *err);
 	/* Temporary files of unfinished puts; with remove, deletes those no process holds. */
 	int (*temp_scan)(void *state, bool remove, sl_temp_fn *fn, void *ctx,
 			 struct sl_err *err);
@@ -111,8 +120,9 @@ int sl_store_hash(struct sl_store *s, const char *zone, const char *key, char *c
 		  int64_t *size, struct sl_err *err);
 
 /* Indexes the file stored at zone/key as a new version of the object (new sequence
- * number, new object-created event): how fsck adopts a file a crash left unindexed. */
-int sl_store_reindex(struct sl_store *s, const char *zone, const char *key,
-		     struct sl_object *out, struct sl_err *err);
+ * number, new object-created event), unless, looked at under the key's lock, the index
+ * already describes it (*adopted = false): how fsck adopts a file a crash left behind. */
+int sl_store_adopt(struct sl_store *s, const char *zone, const char *key, bool *adopted,
+		   struct sl_object *out, struct sl_err *err);
 
 #endif

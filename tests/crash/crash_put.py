@@ -49,7 +49,7 @@ NAMES = 320                   # file names in the pool; each process takes 260 o
 VERSIONS = 3                  # contents per file name
 MAX_SIZE = 64 * 1024
 DEFAULT_SEED = 20240517
-DEFAULT_ROUNDS = 24
+DEFAULT_ROUNDS = 40            # about 80 s on the 2-core reference machine
 ZONES = ("landing", "raw", "deadletter", "curated")
 PUT_LINE = re.compile(r"^put landing/(.+) seq=(\d+) size=(\d+) (sha256:[0-9a-f]{64})$")
 FSCK_LINE = re.compile(r"^(\w+)\s+(\S+?): (.*)$")

@@ -10,10 +10,9 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import unittest
 
-from lakeutil import (EXIT_FAIL, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, SLUICE, ZONES, LakeTest,
+from lakeutil import (EXIT_FAIL, EXIT_PROBLEMS, EXIT_USAGE, SLUICE, ZONES, LakeTest,
                       base_env, run, sha256)
 
 
@@ -552,7 +551,7 @@ class TestDiskFull(TmpfsTest):
         # Walk the free space down until an overwrite fails: whatever step fails (temp
         # file, rename, metadata commit), the object that was there must survive.
         versions = [os.urandom(3000), os.urandom(3000)]
-        current = self.put_bytes("victim", versions[0])
+        self.put_bytes("victim", versions[0])
         cur_data = versions[0]
         failed = None
         for leave in range(120, -1, -4):

@@ -8,7 +8,6 @@ import os
 import random
 import re
 import select
-import stat
 import subprocess
 import time
 import unittest

@@ -14,11 +14,13 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fsck/fsck.h"
 #include "helpers.h"
 #include "queue/queue.h"
+#include "util/clock.h"
 
 struct fx {
 	char *dir;
@@ -252,6 +254,51 @@ static void test_verify_finds_silent_corruption(void **state)
 	assert_string_equal(o.state, SL_STATE_CORRUPT);
 }
 
+static void test_edit_in_place_flagged_not_adopted(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_fsck_result r;
+	struct sl_object before, after;
+	char p[4096];
+	put(fx, "raw", "edited.json", "{\"v\":1}", &before);
+	path_of(fx, "raw/edited.json", p, sizeof(p));
+	sl_sleep_ms(5); /* a later mtime */
+	th_write_file(p, "{\"v\":22}", 8); /* same inode, new bytes: not what a put does */
+	run_fsck(fx, true, false, &r);
+	assert_int_equal(r.found[SL_FSCK_CORRUPT], 1);
+	assert_int_equal(r.found[SL_FSCK_CHANGED], 0);
+	fx->lake->meta.ops->object_get(fx->lake->meta.state, "raw", "edited.json", &after, NULL);
+	assert_int_equal(after.seq, before.seq); /* not adopted as a new version */
+	assert_string_equal(after.state, SL_STATE_CORRUPT);
+	assert_int_equal(events(fx, "raw"), 1);
+}
+
+static void test_empty_folders_pruned(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_fsck_result r;
+	struct sl_object o;
+	char p[4096];
+	/* left by a put killed after making its folders, an hour ago */
+	path_of(fx, "landing/x", p, sizeof(p));
+	mkdir(p, 0755);
+	path_of(fx, "landing/x/y", p, sizeof(p));
+	mkdir(p, 0755);
+	struct timespec old[2] = {{.tv_sec = time(NULL) - 3600}, {.tv_sec = time(NULL) - 3600}};
+	utimensat(AT_FDCWD, p, old, 0);
+	run_fsck(fx, true, false, &r);
+	assert_int_equal(r.found[SL_FSCK_EMPTY], 1);
+	path_of(fx, "landing/x", p, sizeof(p));
+	assert_int_equal(access(p, F_OK), -1); /* and its empty parent with it */
+	/* a put of the key is not blocked by such folders either */
+	mkdir(p, 0755);
+	path_of(fx, "landing/x/y", p, sizeof(p));
+	mkdir(p, 0755);
+	put(fx, "landing", "x", "{}", &o);
+	run_fsck(fx, false, false, &r);
+	assert_int_equal(total(&r), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -264,6 +311,8 @@ int main(void)
 		T(test_replaced_file_reindexed),
 		T(test_symlink_reported_not_touched),
 		T(test_verify_finds_silent_corruption),
+		T(test_edit_in_place_flagged_not_adopted),
+		T(test_empty_folders_pruned),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
