@@ -19,17 +19,15 @@
  *      of the offending key or value.
  */
 #include "config/config.h"
+#include "util/fs.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
 
 #define SL_CONFIG_VERSION 1
@@ -860,73 +858,6 @@ static void sl_config_resolve(struct sl_config *cfg)
 
 /* ---- reading the file -------------------------------------------------------------- */
 
-/* Reads at most SL_CONFIG_MAX_BYTES + 1 bytes of path into *buf_out (NUL-terminated;
- * caller frees). Returns 0, or the errno of the failure. */
-static int sl_read_file(const char *path, char **buf_out, size_t *len_out)
-{
-	size_t cap = 4096, len = 0;
-	char *buf = NULL;
-	struct stat st;
-	int fd, errnum = 0;
-
-	*buf_out = NULL;
-	*len_out = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	if (fstat(fd, &st) < 0) {
-		errnum = errno;
-		goto fail;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		errnum = EISDIR;
-		goto fail;
-	}
-	buf = malloc(cap);
-	if (!buf) {
-		errnum = ENOMEM;
-		goto fail;
-	}
-	/* The size from fstat is not trusted (pipes, files that grow): read until EOF or
-	 * one byte past the limit, which is enough to know the file is too large. */
-	for (;;) {
-		if (len + 1 == cap) {
-			size_t ncap = cap * 2;
-			if (ncap > (size_t)SL_CONFIG_MAX_BYTES + 2)
-				ncap = (size_t)SL_CONFIG_MAX_BYTES + 2;
-			if (ncap == cap)
-				break;
-			char *nbuf = realloc(buf, ncap);
-			if (!nbuf) {
-				errnum = ENOMEM;
-				goto fail;
-			}
-			buf = nbuf;
-			cap = ncap;
-		}
-		ssize_t n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			errnum = errno;
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	*buf_out = buf;
-	*len_out = len;
-	return 0;
-
-fail:
-	free(buf);
-	close(fd);
-	return errnum;
-}
-
 /* Load and check in one: the first problem lands in err; returns the number of problems
  * or a negative code when the file could not be read or memory ran out. */
 static int sl_config_run(const char *path, struct sl_config *out, bool stop_first,
@@ -937,7 +868,7 @@ static int sl_config_run(const char *path, struct sl_config *out, bool stop_firs
 	struct sl_ynode *root = NULL;
 	char *buf = NULL;
 	size_t len = 0;
-	int rc, errnum;
+	int rc;
 
 	if (!err)
 		err = &local_err;
@@ -955,20 +886,23 @@ static int sl_config_run(const char *path, struct sl_config *out, bool stop_firs
 		.stop_first = stop_first,
 	};
 
-	errnum = sl_read_file(path, &buf, &len);
-	if (errnum) {
-		if (report) {
-			char msg[SL_ERR_MSG_MAX];
-			snprintf(msg, sizeof(msg), "cannot read the configuration file: %s",
-				 strerror(errnum));
-			report(report_ctx, path, 0, 0, msg);
-		}
-		return sl_err_errno(err, errnum, "%s: cannot read the configuration file", path);
-	}
-	if (len > (size_t)SL_CONFIG_MAX_BYTES) {
+	struct sl_err read_err = {0};
+	rc = sl_read_small_file(path, SL_CONFIG_MAX_BYTES, &buf, &len, &read_err);
+	if (rc == SL_ELIMIT) {
 		sl_problem(&run, 0, 0, "file is larger than %d bytes, the limit for a configuration",
 			   SL_CONFIG_MAX_BYTES);
 		goto done;
+	}
+	if (rc) {
+		/* read_err says "PATH: <strerror>" */
+		const char *why = read_err.msg + strlen(path);
+		why += strncmp(why, ": ", 2) == 0 ? 2 : 0;
+		if (report) {
+			char msg[SL_ERR_MSG_MAX];
+			snprintf(msg, sizeof(msg), "cannot read the configuration file: %s", why);
+			report(report_ctx, path, 0, 0, msg);
+		}
+		return sl_err_set(err, rc, "%s: cannot read the configuration file: %s", path, why);
 	}
 	run.buf = buf;
 	run.len = len;

@@ -143,8 +143,13 @@ int sl_read_small_file(const char *path, size_t max, char **out, size_t *len_out
 		       struct sl_err *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
 	if (fd < 0)
 		return sl_err_errno(err, errno, "%s", path);
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return sl_err_errno(err, EISDIR, "%s", path);
+	}
 	size_t cap = 4096, len = 0;
 	char *buf = malloc(cap + 1);
 	int rc = 0;
@@ -154,11 +159,12 @@ int sl_read_small_file(const char *path, size_t max, char **out, size_t *len_out
 	}
 	for (;;) {
 		if (len == cap) {
-			if (cap >= max) {
+			if (cap > max) {
 				rc = sl_err_set(err, SL_ELIMIT, "%s: larger than %zu bytes", path, max);
 				goto fail;
 			}
-			cap = cap * 2 > max ? max : cap * 2;
+			/* one byte past max tells a file of exactly max bytes from a larger one */
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
 			char *nb = realloc(buf, cap + 1);
 			if (!nb) {
 				rc = sl_err_set(err, SL_ENOMEM, "%s: out of memory", path);
@@ -178,6 +184,10 @@ int sl_read_small_file(const char *path, size_t max, char **out, size_t *len_out
 		len += (size_t)n;
 	}
 	close(fd);
+	if (len > max) {
+		free(buf);
+		return sl_err_set(err, SL_ELIMIT, "%s: larger than %zu bytes", path, max);
+	}
 	buf[len] = '\0';
 	*out = buf;
 	if (len_out)
