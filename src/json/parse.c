@@ -1,0 +1,743 @@
+/*
+ * parse.c - stage 2: walks the structural positions of a record (stage 1) with an
+ * explicit stack, checks the grammar, converts numbers and strings, and writes the tape.
+ *
+ * Promises: no recursion (depth is a counter, capped by max_depth), no allocation per
+ * record once the buffers have grown to the largest record seen, every error has the byte
+ * offset of its cause, and the tape never outlives the parser's next call.
+ */
+#include "json/internal.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MAX_DEPTH 512
+#define DEFAULT_MAX_RECORD ((size_t)64 << 20)
+#define DEFAULT_MAX_STRING ((size_t)16 << 20)
+#define DEFAULT_MAX_NUMBER 1000
+
+void sl_json_limits_default(struct sl_json_limits *lim)
+{
+	lim->max_depth = DEFAULT_MAX_DEPTH;
+	lim->max_record = DEFAULT_MAX_RECORD;
+	lim->max_string = DEFAULT_MAX_STRING;
+	lim->max_number = DEFAULT_MAX_NUMBER;
+}
+
+struct key_seen {
+	uint64_t hash;
+	uint32_t tok;
+};
+
+struct sl_json_parser {
+	struct sl_json_limits lim;
+	void (*stage1)(const char *, size_t, struct sl_stage1 *);
+	const char *impl_name;
+	uint32_t *idx;
+	size_t idx_cap;
+	struct sl_json_tok *tok;
+	size_t tok_cap;
+	char *arena; /* decoded strings; never larger than the record */
+	size_t arena_cap;
+	uint32_t *stack; /* token index of each open container */
+	struct key_seen *keys; /* keys of the open objects, innermost last */
+	size_t keys_cap;
+	size_t *key_base; /* per open container: where its keys start in keys[] */
+	locale_t c_locale;
+};
+
+struct sl_json_parser *sl_json_parser_new(const struct sl_json_limits *lim)
+{
+	struct sl_json_parser *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	if (lim)
+		p->lim = *lim;
+	else
+		sl_json_limits_default(&p->lim);
+	if (p->lim.max_depth == 0 || p->lim.max_depth > 65535)
+		p->lim.max_depth = p->lim.max_depth ? 65535 : DEFAULT_MAX_DEPTH;
+	p->stack = malloc((p->lim.max_depth + 1) * sizeof(*p->stack));
+	p->key_base = malloc((p->lim.max_depth + 1) * sizeof(*p->key_base));
+	p->c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (!p->stack || !p->key_base || p->c_locale == (locale_t)0) {
+		sl_json_parser_free(p);
+		return NULL;
+	}
+	sl_json_parser_set_impl(p, SL_JSON_IMPL_AUTO);
+	return p;
+}
+
+void sl_json_parser_free(struct sl_json_parser *p)
+{
+	if (!p)
+		return;
+	free(p->idx);
+	free(p->tok);
+	free(p->arena);
+	free(p->stack);
+	free(p->keys);
+	free(p->key_base);
+	if (p->c_locale != (locale_t)0)
+		freelocale(p->c_locale);
+	free(p);
+}
+
+int sl_json_parser_set_impl(struct sl_json_parser *p, enum sl_json_impl impl)
+{
+	int avx2 = sl_json_cpu_has_avx2();
+	if (impl == SL_JSON_IMPL_AVX2 && !avx2)
+		return SL_EINVAL;
+	if (impl == SL_JSON_IMPL_SCALAR || (impl == SL_JSON_IMPL_AUTO && !avx2)) {
+		p->stage1 = sl_json_stage1_scalar;
+		p->impl_name = "scalar";
+	} else {
+		p->stage1 = sl_json_stage1_avx2;
+		p->impl_name = "avx2";
+	}
+	return 0;
+}
+
+const char *sl_json_parser_impl_name(const struct sl_json_parser *p)
+{
+	return p->impl_name;
+}
+
+/* ---- errors ---------------------------------------------------------------------------- */
+
+/* Fills e for a problem at byte `at` of the record: line and column are counted from the
+ * record's start (the reader adds the record's own position). */
+static int fail_at(struct sl_json_error *e, int code, const char *buf, size_t len, size_t at,
+		   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static int fail_at(struct sl_json_error *e, int code, const char *buf, size_t len, size_t at,
+		   const char *fmt, ...)
+{
+	if (!e)
+		return code;
+	int64_t line = 1, col = 1;
+	if (at > len)
+		at = len;
+	for (size_t i = 0; i < at; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if (c == '\n') {
+			line++;
+			col = 1;
+		} else if ((c & 0xC0) != 0x80) {
+			col++; /* count characters, not continuation bytes */
+		}
+	}
+	e->code = code;
+	e->fatal = false;
+	e->pos.line = line;
+	e->pos.column = col;
+	e->pos.offset = (int64_t)at;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static const char *describe(const char *buf, size_t len, size_t at, char *tmp, size_t cap)
+{
+	if (at >= len)
+		return "the end of the record";
+	unsigned char c = (unsigned char)buf[at];
+	if (c >= 0x20 && c < 0x7f)
+		snprintf(tmp, cap, "'%c'", c);
+	else
+		snprintf(tmp, cap, "byte 0x%02x", c);
+	return tmp;
+}
+
+/* ---- buffers ---------------------------------------------------------------------------- */
+
+static int reserve(void **ptr, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap ? *cap : 1024;
+	while (n < need)
+		n *= 2;
+	void *q = realloc(*ptr, n * elem);
+	if (!q)
+		return SL_ENOMEM;
+	*ptr = q;
+	*cap = n;
+	return 0;
+}
+
+/* ---- numbers ----------------------------------------------------------------------------- */
+
+static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+				     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+				     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+static inline int is_digit(unsigned char c)
+{
+	return (unsigned)(c - '0') < 10;
+}
+
+/* A scalar must end where stage 1 ended it: at the end, whitespace, {}[]:, or a quote. */
+static inline int scalar_ends(const unsigned char *s, size_t len, size_t i)
+{
+	return i >= len || sl_json_is_ws(s[i]) || sl_json_is_op(s[i]) || s[i] == '"';
+}
+
+/* Parses the number at buf[at]; fills t; returns the end position or 0 with e filled. */
+static size_t parse_number(struct sl_json_parser *p, const char *buf, size_t len, size_t at,
+			   struct sl_json_tok *t, struct sl_json_error *e)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	size_t i = at;
+	int neg = 0;
+	uint64_t mant = 0;
+	int digits = 0; /* significant digits accumulated in mant */
+	int dropped = 0; /* integer digits that did not fit in mant */
+	int64_t exp10 = 0;
+	int is_int = 1;
+
+	if (s[i] == '-') {
+		neg = 1;
+		i++;
+	}
+	if (i >= len || !is_digit(s[i])) {
+		fail_at(e, SL_ECORRUPT, buf, len, i, "invalid number: expected a digit");
+		return 0;
+	}
+	if (s[i] == '0') {
+		i++;
+		if (i < len && is_digit(s[i])) {
+			fail_at(e, SL_ECORRUPT, buf, len, at, "invalid number: leading zero");
+			return 0;
+		}
+	} else {
+		while (i < len && is_digit(s[i])) {
+			if (digits < 19) {
+				mant = mant * 10 + (uint64_t)(s[i] - '0');
+				digits++;
+			} else {
+				dropped++;
+			}
+			i++;
+		}
+	}
+	if (i < len && s[i] == '.') {
+		is_int = 0;
+		i++;
+		if (i >= len || !is_digit(s[i])) {
+			fail_at(e, SL_ECORRUPT, buf, len, i, "invalid number: expected a digit after '.'");
+			return 0;
+		}
+		while (i < len && is_digit(s[i])) {
+			if (digits < 19 && !(digits == 0 && s[i] == '0')) {
+				mant = mant * 10 + (uint64_t)(s[i] - '0');
+				digits++;
+				exp10--;
+			} else if (digits == 0) {
+				exp10--; /* a leading zero of the fraction */
+			} else {
+				digits = 99; /* beyond 19 significant digits: the slow path below */
+			}
+			i++;
+		}
+	}
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		is_int = 0;
+		i++;
+		int eneg = 0;
+		if (i < len && (s[i] == '+' || s[i] == '-')) {
+			eneg = s[i] == '-';
+			i++;
+		}
+		if (i >= len || !is_digit(s[i])) {
+			fail_at(e, SL_ECORRUPT, buf, len, i,
+				"invalid number: expected a digit in the exponent");
+			return 0;
+		}
+		int64_t x = 0;
+		while (i < len && is_digit(s[i])) {
+			if (x < 100000000)
+				x = x * 10 + (s[i] - '0');
+			i++;
+		}
+		exp10 += eneg ? -x : x;
+	}
+	size_t n = i - at;
+	if (!scalar_ends(s, len, i)) {
+		char tmp[16];
+		fail_at(e, SL_ECORRUPT, buf, len, i, "invalid number: unexpected %s",
+			describe(buf, len, i, tmp, sizeof(tmp)));
+		return 0;
+	}
+	if (n > p->lim.max_number) {
+		fail_at(e, SL_ELIMIT, buf, len, at, "number of %zu characters, over the limit of %zu",
+			n, p->lim.max_number);
+		return 0;
+	}
+	t->off = (uint32_t)at;
+	t->len = (uint32_t)n;
+	if (is_int) {
+		if (dropped == 0 && (mant <= (uint64_t)INT64_MAX || (neg && mant == (uint64_t)INT64_MAX + 1))) {
+			t->type = SL_JSON_INT;
+			t->v.i = neg ? (int64_t)(0 - mant) : (int64_t)mant;
+		} else {
+			t->type = SL_JSON_BIGINT; /* kept exactly, as text */
+			t->v.s = buf + at;
+		}
+		return i;
+	}
+	t->type = SL_JSON_DOUBLE;
+	exp10 += dropped;
+	if (digits <= 19 && mant <= (1ull << 53) && exp10 >= -22 && exp10 <= 22) {
+		/* Clinger's fast path: both operands exact, one correctly rounded operation */
+		double d = (double)mant;
+		d = exp10 < 0 ? d / pow10_exact[-exp10] : d * pow10_exact[exp10];
+		t->v.d = neg ? -d : d;
+		return i;
+	}
+	if (mant == 0 && digits != 99) {
+		t->v.d = neg ? -0.0 : 0.0;
+		return i;
+	}
+	/* Everything else: the C library's correctly rounded conversion, in the C locale. */
+	char tmp[1024];
+	if (n >= sizeof(tmp)) {
+		fail_at(e, SL_ELIMIT, buf, len, at, "number too long to convert");
+		return 0;
+	}
+	memcpy(tmp, buf + at, n);
+	tmp[n] = '\0';
+	errno = 0;
+	double d = strtod_l(tmp, NULL, p->c_locale);
+	if (isinf(d)) {
+		fail_at(e, SL_ECORRUPT, buf, len, at, "number out of the range of a double");
+		return 0;
+	}
+	t->v.d = d;
+	return i;
+}
+
+/* ---- strings ------------------------------------------------------------------------------ */
+
+static int hex4(const unsigned char *s, uint32_t *out)
+{
+	uint32_t v = 0;
+	for (int k = 0; k < 4; k++) {
+		unsigned c = s[k], d;
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			d = (c | 0x20) - 'a' + 10;
+		else
+			return -1;
+		v = v << 4 | d;
+	}
+	*out = v;
+	return 0;
+}
+
+static size_t put_utf8(char *o, uint32_t cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xC0 | cp >> 6);
+		o[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xE0 | cp >> 12);
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		o[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (char)(0xF0 | cp >> 18);
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	o[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* Decodes the escapes of buf[from, to) into the arena; returns its length or -1. */
+static long unescape(const char *buf, size_t len, size_t from, size_t to, char *out,
+		     struct sl_json_error *e)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	size_t o = 0;
+	for (size_t i = from; i < to;) {
+		const unsigned char *q = memchr(s + i, '\\', to - i);
+		size_t run = q ? (size_t)(q - (s + i)) : to - i;
+		memcpy(out + o, s + i, run);
+		o += run;
+		i += run;
+		if (i >= to)
+			break;
+		/* s[i] is a backslash; stage 1 made sure the string goes on after it */
+		unsigned char c = s[i + 1];
+		switch (c) {
+		case '"': out[o++] = '"'; i += 2; continue;
+		case '\\': out[o++] = '\\'; i += 2; continue;
+		case '/': out[o++] = '/'; i += 2; continue;
+		case 'b': out[o++] = '\b'; i += 2; continue;
+		case 'f': out[o++] = '\f'; i += 2; continue;
+		case 'n': out[o++] = '\n'; i += 2; continue;
+		case 'r': out[o++] = '\r'; i += 2; continue;
+		case 't': out[o++] = '\t'; i += 2; continue;
+		case 'u': break;
+		default: {
+			char tmp[16];
+			fail_at(e, SL_ECORRUPT, buf, len, i, "invalid escape '\\%s' in a string",
+				c >= 0x20 && c < 0x7f ? (snprintf(tmp, sizeof(tmp), "%c", c), tmp)
+						      : "?");
+			return -1;
+		}
+		}
+		uint32_t cp, lo;
+		if (i + 6 > to || hex4(s + i + 2, &cp) != 0) {
+			fail_at(e, SL_ECORRUPT, buf, len, i, "invalid \\u escape: expected 4 hex digits");
+			return -1;
+		}
+		if (cp >= 0xDC00 && cp <= 0xDFFF) {
+			fail_at(e, SL_ECORRUPT, buf, len, i,
+				"invalid \\u escape: lone low surrogate \\u%04X", cp);
+			return -1;
+		}
+		if (cp >= 0xD800 && cp <= 0xDBFF) {
+			if (i + 12 > to || s[i + 6] != '\\' || s[i + 7] != 'u' ||
+			    hex4(s + i + 8, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF) {
+				fail_at(e, SL_ECORRUPT, buf, len, i,
+					"invalid \\u escape: high surrogate \\u%04X without a low one",
+					cp);
+				return -1;
+			}
+			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+			i += 6;
+		}
+		o += put_utf8(out + o, cp);
+		i += 6;
+	}
+	return (long)o;
+}
+
+/* Cheap hash of a key for duplicate detection (compared exactly on a match). */
+static inline uint64_t key_hash(const char *s, size_t n)
+{
+	uint64_t a = 0, b = 0;
+	if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+	} else {
+		memcpy(&a, s, n);
+	}
+	uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ull) ^ n) * 0xff51afd7ed558ccdull;
+	return h ^ (h >> 29);
+}
+
+/* ---- stage 2 ------------------------------------------------------------------------------- */
+
+int sl_json_parse(struct sl_json_parser *p, const char *buf, size_t len,
+		  struct sl_json_doc *doc, struct sl_json_error *e)
+{
+	if (len > p->lim.max_record || len >= UINT32_MAX)
+		return fail_at(e, SL_ELIMIT, buf, 0, 0, "record of %zu bytes, over the limit of %zu",
+			       len, p->lim.max_record);
+	if (reserve((void **)&p->idx, &p->idx_cap, len + 72, sizeof(*p->idx)) ||
+	    reserve((void **)&p->tok, &p->tok_cap, len + 2, sizeof(*p->tok)) ||
+	    reserve((void **)&p->arena, &p->arena_cap, len + 1, 1))
+		return fail_at(e, SL_ENOMEM, buf, 0, 0, "out of memory for a record of %zu bytes", len);
+
+	struct sl_stage1 s1 = {.idx = p->idx};
+	p->stage1(buf, len, &s1);
+	/* The first error in document order wins, whichever stage finds it: stage 2 stops
+	 * at `limit`, the first position stage 1 found bad. */
+	size_t limit = s1.ctrl_at < s1.utf8_at ? s1.ctrl_at : s1.utf8_at;
+
+	const unsigned char *s = (const unsigned char *)buf;
+	const uint32_t *idx = p->idx;
+	struct sl_json_tok *tok = p->tok;
+	size_t nt = 0, pos = 0, depth = 0, nkeys = 0, arena = 0;
+	size_t n = s1.n;
+	uint32_t at = 0;
+	int max_depth = 0;
+	bool dup = false;
+	char tmp[16];
+
+	if (n == 0) {
+		if (limit != SIZE_MAX)
+			goto stage1_error;
+		return fail_at(e, SL_ECORRUPT, buf, len, len, "empty record: expected a value");
+	}
+
+value:
+	if (pos >= n) {
+		at = (uint32_t)len;
+		goto unexpected;
+	}
+	at = idx[pos++];
+	if (at >= limit)
+		goto stage1_error;
+	{
+		struct sl_json_tok *t = &tok[nt];
+		t->flags = 0;
+		t->depth = (uint16_t)depth;
+		t->off = at;
+		switch (s[at]) {
+		case '{':
+			if (depth >= p->lim.max_depth)
+				goto too_deep;
+			t->type = SL_JSON_OBJECT;
+			t->len = 0;
+			p->stack[depth] = (uint32_t)nt;
+			p->key_base[depth] = nkeys;
+			depth++;
+			if ((int)depth > max_depth)
+				max_depth = (int)depth;
+			nt++;
+			if (pos < n && s[idx[pos]] == '}') {
+				pos++;
+				goto close;
+			}
+			goto key;
+		case '[':
+			if (depth >= p->lim.max_depth)
+				goto too_deep;
+			t->type = SL_JSON_ARRAY;
+			t->len = 0;
+			p->stack[depth] = (uint32_t)nt;
+			p->key_base[depth] = nkeys;
+			depth++;
+			if ((int)depth > max_depth)
+				max_depth = (int)depth;
+			nt++;
+			if (pos < n && s[idx[pos]] == ']') {
+				pos++;
+				goto close;
+			}
+			goto value;
+		case '"': {
+			if (pos >= n || s[idx[pos]] != '"') {
+				if (limit != SIZE_MAX)
+					goto stage1_error;
+				return fail_at(e, SL_ECORRUPT, buf, len, at, "unterminated string");
+			}
+			size_t end = idx[pos++];
+			if (end >= limit)
+				goto stage1_error;
+			size_t slen = end - at - 1;
+			if (slen > p->lim.max_string)
+				return fail_at(e, SL_ELIMIT, buf, len, at,
+					       "string of %zu bytes, over the limit of %zu", slen,
+					       p->lim.max_string);
+			t->type = SL_JSON_STRING;
+			if (memchr(buf + at + 1, '\\', slen)) {
+				long m = unescape(buf, len, at + 1, end, p->arena + arena, e);
+				if (m < 0)
+					return e ? e->code : SL_ECORRUPT;
+				t->v.s = p->arena + arena;
+				t->len = (uint32_t)m;
+				t->flags = SL_JSON_F_ESCAPED;
+				arena += (size_t)m;
+			} else {
+				t->v.s = buf + at + 1;
+				t->len = (uint32_t)slen;
+			}
+			nt++;
+			goto after_value;
+		}
+		case 't':
+			if (len - at >= 4 && memcmp(buf + at, "true", 4) == 0 &&
+			    scalar_ends(s, len, at + 4)) {
+				t->type = SL_JSON_TRUE;
+				t->len = 4;
+				nt++;
+				goto after_value;
+			}
+			goto bad_literal;
+		case 'f':
+			if (len - at >= 5 && memcmp(buf + at, "false", 5) == 0 &&
+			    scalar_ends(s, len, at + 5)) {
+				t->type = SL_JSON_FALSE;
+				t->len = 5;
+				nt++;
+				goto after_value;
+			}
+			goto bad_literal;
+		case 'n':
+			if (len - at >= 4 && memcmp(buf + at, "null", 4) == 0 &&
+			    scalar_ends(s, len, at + 4)) {
+				t->type = SL_JSON_NULL;
+				t->len = 4;
+				nt++;
+				goto after_value;
+			}
+			goto bad_literal;
+		case '-': case '0': case '1': case '2': case '3': case '4':
+		case '5': case '6': case '7': case '8': case '9':
+			if (parse_number(p, buf, len, at, t, e) == 0)
+				return e ? e->code : SL_ECORRUPT;
+			nt++;
+			goto after_value;
+		default:
+			goto unexpected;
+		}
+	}
+
+after_value:
+	if (depth == 0) {
+		if (pos < n) {
+			at = idx[pos];
+			if (at >= limit)
+				goto stage1_error;
+			return fail_at(e, SL_ECORRUPT, buf, len, at, "unexpected %s after the value",
+				       describe(buf, len, at, tmp, sizeof(tmp)));
+		}
+		if (limit != SIZE_MAX)
+			goto stage1_error;
+		goto done;
+	}
+	{
+		struct sl_json_tok *open = &tok[p->stack[depth - 1]];
+		open->len++;
+		at = pos < n ? idx[pos] : (uint32_t)len;
+		if (at >= limit)
+			goto stage1_error;
+		pos++;
+		unsigned char c = at < len ? s[at] : 0;
+		if (open->type == SL_JSON_OBJECT) {
+			if (c == ',')
+				goto key;
+			if (c == '}')
+				goto close;
+			return fail_at(e, SL_ECORRUPT, buf, len, at, "expected ',' or '}' but found %s",
+				       describe(buf, len, at, tmp, sizeof(tmp)));
+		}
+		if (c == ',')
+			goto value;
+		if (c == ']')
+			goto close;
+		return fail_at(e, SL_ECORRUPT, buf, len, at, "expected ',' or ']' but found %s",
+			       describe(buf, len, at, tmp, sizeof(tmp)));
+	}
+
+key:
+	at = pos < n ? idx[pos] : (uint32_t)len;
+	if (at >= limit)
+		goto stage1_error;
+	pos++;
+	if (at >= len || s[at] != '"')
+		return fail_at(e, SL_ECORRUPT, buf, len, at, "expected a member name (a string) but "
+			       "found %s", describe(buf, len, at, tmp, sizeof(tmp)));
+	{
+		if (pos >= n || s[idx[pos]] != '"') {
+			if (limit != SIZE_MAX)
+				goto stage1_error;
+			return fail_at(e, SL_ECORRUPT, buf, len, at, "unterminated string");
+		}
+		size_t end = idx[pos++];
+		if (end >= limit)
+			goto stage1_error;
+		size_t slen = end - at - 1;
+		struct sl_json_tok *t = &tok[nt];
+		if (slen > p->lim.max_string)
+			return fail_at(e, SL_ELIMIT, buf, len, at,
+				       "member name of %zu bytes, over the limit of %zu", slen,
+				       p->lim.max_string);
+		t->type = SL_JSON_KEY;
+		t->flags = 0;
+		t->depth = (uint16_t)depth;
+		t->off = at;
+		if (memchr(buf + at + 1, '\\', slen)) {
+			long m = unescape(buf, len, at + 1, end, p->arena + arena, e);
+			if (m < 0)
+				return e ? e->code : SL_ECORRUPT;
+			t->v.s = p->arena + arena;
+			t->len = (uint32_t)m;
+			t->flags = SL_JSON_F_ESCAPED;
+			arena += (size_t)m;
+		} else {
+			t->v.s = buf + at + 1;
+			t->len = (uint32_t)slen;
+		}
+		/* duplicate keys: compare with the keys of this object so far */
+		uint64_t h = key_hash(t->v.s, t->len);
+		for (size_t k = p->key_base[depth - 1]; k < nkeys; k++) {
+			const struct sl_json_tok *o = &tok[p->keys[k].tok];
+			if (p->keys[k].hash == h && o->len == t->len &&
+			    memcmp(o->v.s, t->v.s, t->len) == 0) {
+				t->flags |= SL_JSON_F_DUPKEY;
+				dup = true;
+				break;
+			}
+		}
+		if (nkeys == p->keys_cap &&
+		    reserve((void **)&p->keys, &p->keys_cap, nkeys + 1, sizeof(*p->keys)))
+			return fail_at(e, SL_ENOMEM, buf, len, at, "out of memory");
+		p->keys[nkeys].hash = h;
+		p->keys[nkeys].tok = (uint32_t)nt;
+		nkeys++;
+		nt++;
+		at = pos < n ? idx[pos] : (uint32_t)len;
+		if (at >= limit)
+			goto stage1_error;
+		pos++;
+		if (at >= len || s[at] != ':')
+			return fail_at(e, SL_ECORRUPT, buf, len, at, "expected ':' but found %s",
+				       describe(buf, len, at, tmp, sizeof(tmp)));
+		goto value;
+	}
+
+close: {
+	depth--;
+	struct sl_json_tok *open = &tok[p->stack[depth]];
+	struct sl_json_tok *t = &tok[nt];
+	t->type = SL_JSON_END;
+	t->flags = 0;
+	t->depth = (uint16_t)depth;
+	t->off = idx[pos - 1];
+	t->len = 0;
+	open->v.end = (uint32_t)nt;
+	nkeys = p->key_base[depth];
+	nt++;
+	goto after_value;
+}
+
+done:
+	doc->tok = tok;
+	doc->n_tok = nt;
+	doc->text = buf;
+	doc->len = len;
+	doc->dup_keys = dup;
+	doc->max_depth = max_depth;
+	memset(&doc->pos, 0, sizeof(doc->pos));
+	doc->pos.line = 1;
+	return 0;
+
+too_deep:
+	return fail_at(e, SL_ELIMIT, buf, len, at, "nesting deeper than the limit of %u",
+		       p->lim.max_depth);
+bad_literal:
+	return fail_at(e, SL_ECORRUPT, buf, len, at, "invalid literal: expected true, false or null");
+unexpected:
+	if (at >= len && limit != SIZE_MAX)
+		goto stage1_error;
+	if (at >= len)
+		return fail_at(e, SL_ECORRUPT, buf, len, at, "unexpected end of the record");
+	return fail_at(e, SL_ECORRUPT, buf, len, at, "unexpected %s",
+		       describe(buf, len, at, tmp, sizeof(tmp)));
+stage1_error:
+	if (s1.ctrl_at < s1.utf8_at)
+		return fail_at(e, SL_ECORRUPT, buf, len, s1.ctrl_at,
+			       "control character (byte 0x%02x) in a string: it must be escaped",
+			       s[s1.ctrl_at]);
+	return fail_at(e, SL_ECORRUPT, buf, len, s1.utf8_at, "invalid UTF-8 (byte 0x%02x)",
+		       s[s1.utf8_at]);
+}
