@@ -20,6 +20,8 @@ struct sl_stage1 {
 	size_t n;        /* positions, not counting the sentinel */
 	size_t ctrl_at;  /* first control character inside a string, or SIZE_MAX */
 	size_t utf8_at;  /* first byte of invalid UTF-8, or SIZE_MAX */
+	int backslash;   /* the record holds a backslash somewhere (else no string needs
+			  * unescaping, and stage 2 need not look) */
 };
 
 /* idx must have room for len + 1 entries. */

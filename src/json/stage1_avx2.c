@@ -81,7 +81,7 @@ TARGET void sl_json_stage1_avx2(const char *buf, size_t len, struct sl_stage1 *o
 	const __m256i ctrl_max = _mm256_set1_epi8(0x1f);
 	uint32_t *idx = out->idx;
 	size_t n = 0, utf8_done = 0, bad;
-	uint64_t esc_carry = 0, in_string_carry = 0, scalar_carry = 0;
+	uint64_t esc_carry = 0, in_string_carry = 0, scalar_carry = 0, any_bs = 0;
 	char tail[64];
 	out->ctrl_at = SIZE_MAX;
 	out->utf8_at = SIZE_MAX;
@@ -112,6 +112,7 @@ TARGET void sl_json_stage1_avx2(const char *buf, size_t len, struct sl_stage1 *o
 
 		uint64_t quote = eq_mask(lo, hi, '"');
 		uint64_t bs = eq_mask(lo, hi, '\\');
+		any_bs |= bs;
 		if (bs | esc_carry)
 			quote &= ~escaped_bits(bs, &esc_carry);
 		uint64_t in_string = prefix_xor(quote) ^ in_string_carry;
@@ -151,6 +152,7 @@ TARGET void sl_json_stage1_avx2(const char *buf, size_t len, struct sl_stage1 *o
 	}
 	idx[n] = (uint32_t)len;
 	out->n = n;
+	out->backslash = any_bs != 0;
 }
 
 #else
