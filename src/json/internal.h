@@ -20,11 +20,12 @@ struct sl_stage1 {
 	size_t n;        /* positions, not counting the sentinel */
 	size_t ctrl_at;  /* first control character inside a string, or SIZE_MAX */
 	size_t utf8_at;  /* first byte of invalid UTF-8, or SIZE_MAX */
-	int backslash;   /* the record holds a backslash somewhere (else no string needs
-			  * unescaping, and stage 2 need not look) */
+	uint32_t *bs;    /* positions of every backslash, then a sentinel UINT32_MAX: stage 2
+			  * knows from it, without looking, which strings need unescaping */
+	size_t n_bs;
 };
 
-/* idx must have room for len + 1 entries. */
+/* idx must have room for len + 72 entries, bs for len + 1. */
 void sl_json_stage1_scalar(const char *buf, size_t len, struct sl_stage1 *out);
 void sl_json_stage1_avx2(const char *buf, size_t len, struct sl_stage1 *out);
 int sl_json_cpu_has_avx2(void);

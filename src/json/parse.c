@@ -12,6 +12,7 @@
 #include <locale.h>
 #include <stdarg.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,8 @@ struct sl_json_parser {
 	const char *impl_name;
 	uint32_t *idx;
 	size_t idx_cap;
+	uint32_t *bs;
+	size_t bs_cap;
 	struct sl_json_tok *tok;
 	size_t tok_cap;
 	char *arena; /* decoded strings; never larger than the record */
@@ -48,6 +51,8 @@ struct sl_json_parser {
 	struct key_seen *keys; /* keys of the open objects, innermost last */
 	size_t keys_cap;
 	size_t *key_base; /* per open container: where its keys start in keys[] */
+	uint64_t *key_bits; /* per open container: one bit per key hash seen (a filter that
+			     * spares the key-by-key comparison for almost every new key) */
 	locale_t c_locale;
 };
 
@@ -64,8 +69,9 @@ struct sl_json_parser *sl_json_parser_new(const struct sl_json_limits *lim)
 		p->lim.max_depth = p->lim.max_depth ? 65535 : DEFAULT_MAX_DEPTH;
 	p->stack = malloc((p->lim.max_depth + 1) * sizeof(*p->stack));
 	p->key_base = malloc((p->lim.max_depth + 1) * sizeof(*p->key_base));
+	p->key_bits = malloc((p->lim.max_depth + 1) * sizeof(*p->key_bits));
 	p->c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-	if (!p->stack || !p->key_base || p->c_locale == (locale_t)0) {
+	if (!p->stack || !p->key_base || !p->key_bits || p->c_locale == (locale_t)0) {
 		sl_json_parser_free(p);
 		return NULL;
 	}
@@ -78,11 +84,13 @@ void sl_json_parser_free(struct sl_json_parser *p)
 	if (!p)
 		return;
 	free(p->idx);
+	free(p->bs);
 	free(p->tok);
 	free(p->arena);
 	free(p->stack);
 	free(p->keys);
 	free(p->key_base);
+	free(p->key_bits);
 	if (p->c_locale != (locale_t)0)
 		freelocale(p->c_locale);
 	free(p);
@@ -190,9 +198,10 @@ static inline int scalar_ends(const unsigned char *s, size_t len, size_t i)
 	return i >= len || sl_json_is_ws(s[i]) || sl_json_is_op(s[i]) || s[i] == '"';
 }
 
-/* Parses the number at buf[at]; fills t; returns the end position or 0 with e filled. */
-static size_t parse_number(struct sl_json_parser *p, const char *buf, size_t len, size_t at,
-			   struct sl_json_tok *t, struct sl_json_error *e)
+/* Parses the number at buf[at] the careful way (any length, exponents, every error);
+ * fills t; returns the end position or 0 with e filled. */
+static size_t parse_number_slow(struct sl_json_parser *p, const char *buf, size_t len,
+				size_t at, struct sl_json_tok *t, struct sl_json_error *e)
 {
 	const unsigned char *s = (const unsigned char *)buf;
 	size_t i = at;
@@ -324,6 +333,48 @@ static size_t parse_number(struct sl_json_parser *p, const char *buf, size_t len
 	return i;
 }
 
+
+/* The common numbers, quickly: an optional '-', up to 19 digits with an optional
+ * fraction, no exponent, followed by a delimiter. Anything else (and every error) goes to
+ * parse_number_slow, which decides the same way. */
+static inline size_t parse_number(struct sl_json_parser *p, const char *buf, size_t len,
+				  size_t at, struct sl_json_tok *t, struct sl_json_error *e)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	size_t i = at + (s[at] == '-');
+	size_t int_start = i;
+	uint64_t m = 0;
+	while (i < len && is_digit(s[i]))
+		m = m * 10 + (uint64_t)(s[i++] - '0');
+	size_t nd = i - int_start, nf = 0;
+	if (nd == 0 || (nd > 1 && s[int_start] == '0'))
+		return parse_number_slow(p, buf, len, at, t, e);
+	if (i < len && s[i] == '.') {
+		size_t frac_start = ++i;
+		while (i < len && is_digit(s[i]))
+			m = m * 10 + (uint64_t)(s[i++] - '0');
+		nf = i - frac_start;
+		if (nf == 0)
+			return parse_number_slow(p, buf, len, at, t, e);
+	}
+	if (nd + nf > 18 || !scalar_ends(s, len, i) || i - at > p->lim.max_number)
+		return parse_number_slow(p, buf, len, at, t, e); /* exponent, long, or bad */
+	int neg = s[at] == '-';
+	t->off = (uint32_t)at;
+	t->len = (uint32_t)(i - at);
+	if (nf == 0) {
+		t->type = SL_JSON_INT;
+		t->v.i = neg ? -(int64_t)m : (int64_t)m;
+		return i;
+	}
+	if (m > (1ull << 53) || nf > 22)
+		return parse_number_slow(p, buf, len, at, t, e);
+	double d = (double)m / pow10_exact[nf]; /* Clinger: exact operands, one rounding */
+	t->type = SL_JSON_DOUBLE;
+	t->v.d = neg ? -d : d;
+	return i;
+}
+
 /* ---- strings ------------------------------------------------------------------------------ */
 
 static int hex4(const unsigned char *s, uint32_t *out)
@@ -450,6 +501,56 @@ static inline uint64_t key_hash(const char *s, size_t n, const char *limit)
 
 /* ---- stage 2 ------------------------------------------------------------------------------- */
 
+_Static_assert(offsetof(struct sl_json_tok, type) == 0 && offsetof(struct sl_json_tok, flags) == 1 &&
+		       offsetof(struct sl_json_tok, depth) == 2 && offsetof(struct sl_json_tok, len) == 4,
+	       "tok_set writes type, flags, depth and len as one 8-byte word");
+
+/* Writes a token's fixed fields in one go. */
+static inline void tok_set(struct sl_json_tok *t, int type, int flags, size_t depth,
+			   uint32_t len, uint32_t off)
+{
+	/* type, flags, depth and len are the first 8 bytes: one store (x86 is little endian;
+	 * the portable fallback below keeps other machines right) */
+#if defined(__x86_64__) || defined(__i386__)
+	uint64_t head = (uint64_t)(uint8_t)type | (uint64_t)(uint8_t)flags << 8 |
+			(uint64_t)(uint16_t)depth << 16 | (uint64_t)len << 32;
+	memcpy(t, &head, sizeof(head));
+#else
+	t->type = (uint8_t)type;
+	t->flags = (uint8_t)flags;
+	t->depth = (uint16_t)depth;
+	t->len = len;
+#endif
+	t->off = off;
+}
+
+/* A string from the quote at `at` to the one at `end`: points into the record, or into
+ * the arena when it has escapes. Returns 0 or an error code (e filled). */
+static inline int take_string(struct sl_json_parser *p, const char *buf, size_t len, size_t at,
+			      size_t end, const uint32_t **bs, size_t *arena,
+			      struct sl_json_tok *t, struct sl_json_error *e)
+{
+	size_t slen = end - at - 1;
+	if (slen > p->lim.max_string)
+		return fail_at(e, SL_ELIMIT, buf, len, at, "string of %zu bytes, over the limit of %zu",
+			       slen, p->lim.max_string);
+	while (**bs < at) /* backslashes before this string (outside strings: errors anyway) */
+		(*bs)++;
+	if (**bs < end) {
+		long m = unescape(buf, len, at + 1, end, p->arena + *arena, e);
+		if (m < 0)
+			return e ? e->code : SL_ECORRUPT;
+		t->v.s = p->arena + *arena;
+		t->len = (uint32_t)m;
+		t->flags = SL_JSON_F_ESCAPED;
+		*arena += (size_t)m;
+	} else {
+		t->v.s = buf + at + 1;
+		t->len = (uint32_t)slen;
+	}
+	return 0;
+}
+
 int sl_json_parse(struct sl_json_parser *p, const char *buf, size_t len,
 		  struct sl_json_doc *doc, struct sl_json_error *e)
 {
@@ -457,113 +558,76 @@ int sl_json_parse(struct sl_json_parser *p, const char *buf, size_t len,
 		return fail_at(e, SL_ELIMIT, buf, 0, 0, "record of %zu bytes, over the limit of %zu",
 			       len, p->lim.max_record);
 	if (reserve((void **)&p->idx, &p->idx_cap, len + 72, sizeof(*p->idx)) ||
+	    reserve((void **)&p->bs, &p->bs_cap, len + 1, sizeof(*p->bs)) ||
 	    reserve((void **)&p->tok, &p->tok_cap, len + 2, sizeof(*p->tok)) ||
 	    reserve((void **)&p->arena, &p->arena_cap, len + 1, 1))
 		return fail_at(e, SL_ENOMEM, buf, 0, 0, "out of memory for a record of %zu bytes", len);
 
-	struct sl_stage1 s1 = {.idx = p->idx};
+	struct sl_stage1 s1 = {.idx = p->idx, .bs = p->bs};
 	p->stage1(buf, len, &s1);
-	/* The first error in document order wins, whichever stage finds it: stage 2 stops
-	 * at `limit`, the first position stage 1 found bad. */
-	size_t limit = s1.ctrl_at < s1.utf8_at ? s1.ctrl_at : s1.utf8_at;
-
+	size_t n = s1.n;
+	const uint32_t *bs = p->bs; /* the next backslash not before the current string */
+	/* The first error in document order wins, whichever stage finds it. Stage 2 never
+	 * sees a position at or past the first byte stage 1 found bad: the list is cut
+	 * there, so reaching its end early means "report stage 1's error". */
+	int cut = s1.ctrl_at != SIZE_MAX || s1.utf8_at != SIZE_MAX;
+	if (cut) {
+		size_t limit = s1.ctrl_at < s1.utf8_at ? s1.ctrl_at : s1.utf8_at, k = 0;
+		while (k < n && p->idx[k] < limit)
+			k++;
+		n = k;
+		p->idx[n] = (uint32_t)len;
+	}
+	/* From here idx[n] == len is a sentinel: reading it always ends in an error, so
+	 * no position past it is ever read. */
 	const unsigned char *s = (const unsigned char *)buf;
 	const uint32_t *idx = p->idx;
 	struct sl_json_tok *tok = p->tok;
 	size_t nt = 0, pos = 0, depth = 0, nkeys = 0, arena = 0;
-	size_t n = s1.n;
 	uint32_t at = 0;
-	int max_depth = 0;
+	int max_depth = 0, rc;
 	bool dup = false;
 	char tmp[16];
-
-	if (n == 0) {
-		if (limit != SIZE_MAX)
-			goto stage1_error;
-		return fail_at(e, SL_ECORRUPT, buf, len, len, "empty record: expected a value");
-	}
+#define CH(i) ((i) < len ? s[i] : 0)
 
 value:
-	if (pos >= n) {
-		at = (uint32_t)len;
-		goto unexpected;
-	}
 	at = idx[pos++];
-	if (at >= limit)
-		goto stage1_error;
 	{
 		struct sl_json_tok *t = &tok[nt];
-		t->flags = 0;
-		t->depth = (uint16_t)depth;
-		t->off = at;
-		switch (s[at]) {
+		switch (CH(at)) {
 		case '{':
-			if (depth >= p->lim.max_depth)
-				goto too_deep;
-			t->type = SL_JSON_OBJECT;
-			t->len = 0;
-			p->stack[depth] = (uint32_t)nt;
-			p->key_base[depth] = nkeys;
-			depth++;
-			if ((int)depth > max_depth)
-				max_depth = (int)depth;
-			nt++;
-			if (pos < n && s[idx[pos]] == '}') {
-				pos++;
-				goto close;
-			}
-			goto key;
 		case '[':
 			if (depth >= p->lim.max_depth)
 				goto too_deep;
-			t->type = SL_JSON_ARRAY;
-			t->len = 0;
+			tok_set(t, s[at] == '{' ? SL_JSON_OBJECT : SL_JSON_ARRAY, 0, depth, 0, at);
 			p->stack[depth] = (uint32_t)nt;
 			p->key_base[depth] = nkeys;
+			p->key_bits[depth] = 0;
 			depth++;
 			if ((int)depth > max_depth)
 				max_depth = (int)depth;
 			nt++;
-			if (pos < n && s[idx[pos]] == ']') {
+			if (CH(idx[pos]) == (s[at] == '{' ? '}' : ']')) {
 				pos++;
 				goto close;
 			}
+			if (s[at] == '{')
+				goto key;
 			goto value;
 		case '"': {
-			if (pos >= n || s[idx[pos]] != '"') {
-				if (limit != SIZE_MAX)
-					goto stage1_error;
-				return fail_at(e, SL_ECORRUPT, buf, len, at, "unterminated string");
-			}
 			size_t end = idx[pos++];
-			if (end >= limit)
-				goto stage1_error;
-			size_t slen = end - at - 1;
-			if (slen > p->lim.max_string)
-				return fail_at(e, SL_ELIMIT, buf, len, at,
-					       "string of %zu bytes, over the limit of %zu", slen,
-					       p->lim.max_string);
-			t->type = SL_JSON_STRING;
-			if (s1.backslash && memchr(buf + at + 1, '\\', slen)) {
-				long m = unescape(buf, len, at + 1, end, p->arena + arena, e);
-				if (m < 0)
-					return e ? e->code : SL_ECORRUPT;
-				t->v.s = p->arena + arena;
-				t->len = (uint32_t)m;
-				t->flags = SL_JSON_F_ESCAPED;
-				arena += (size_t)m;
-			} else {
-				t->v.s = buf + at + 1;
-				t->len = (uint32_t)slen;
-			}
+			if (CH(end) != '"')
+				goto unterminated;
+			tok_set(t, SL_JSON_STRING, 0, depth, 0, at);
+			if ((rc = take_string(p, buf, len, at, end, &bs, &arena, t, e)) != 0)
+				return rc;
 			nt++;
 			goto after_value;
 		}
 		case 't':
 			if (len - at >= 4 && memcmp(buf + at, "true", 4) == 0 &&
 			    scalar_ends(s, len, at + 4)) {
-				t->type = SL_JSON_TRUE;
-				t->len = 4;
+				tok_set(t, SL_JSON_TRUE, 0, depth, 4, at);
 				nt++;
 				goto after_value;
 			}
@@ -571,8 +635,7 @@ value:
 		case 'f':
 			if (len - at >= 5 && memcmp(buf + at, "false", 5) == 0 &&
 			    scalar_ends(s, len, at + 5)) {
-				t->type = SL_JSON_FALSE;
-				t->len = 5;
+				tok_set(t, SL_JSON_FALSE, 0, depth, 5, at);
 				nt++;
 				goto after_value;
 			}
@@ -580,14 +643,15 @@ value:
 		case 'n':
 			if (len - at >= 4 && memcmp(buf + at, "null", 4) == 0 &&
 			    scalar_ends(s, len, at + 4)) {
-				t->type = SL_JSON_NULL;
-				t->len = 4;
+				tok_set(t, SL_JSON_NULL, 0, depth, 4, at);
 				nt++;
 				goto after_value;
 			}
 			goto bad_literal;
 		case '-': case '0': case '1': case '2': case '3': case '4':
 		case '5': case '6': case '7': case '8': case '9':
+			t->flags = 0;
+			t->depth = (uint16_t)depth;
 			if (parse_number(p, buf, len, at, t, e) == 0)
 				return e ? e->code : SL_ECORRUPT;
 			nt++;
@@ -599,84 +663,55 @@ value:
 
 after_value:
 	if (depth == 0) {
-		if (pos < n) {
-			at = idx[pos];
-			if (at >= limit)
-				goto stage1_error;
-			return fail_at(e, SL_ECORRUPT, buf, len, at, "unexpected %s after the value",
-				       describe(buf, len, at, tmp, sizeof(tmp)));
-		}
-		if (limit != SIZE_MAX)
+		if (pos < n)
+			return fail_at(e, SL_ECORRUPT, buf, len, idx[pos], "unexpected %s after the value",
+				       describe(buf, len, idx[pos], tmp, sizeof(tmp)));
+		if (cut)
 			goto stage1_error;
 		goto done;
 	}
 	{
 		struct sl_json_tok *open = &tok[p->stack[depth - 1]];
 		open->len++;
-		at = pos < n ? idx[pos] : (uint32_t)len;
-		if (at >= limit)
-			goto stage1_error;
-		pos++;
-		unsigned char c = at < len ? s[at] : 0;
-		if (open->type == SL_JSON_OBJECT) {
-			if (c == ',')
+		at = idx[pos++];
+		unsigned char c = CH(at);
+		if (c == ',') {
+			if (open->type == SL_JSON_OBJECT)
 				goto key;
-			if (c == '}')
-				goto close;
-			return fail_at(e, SL_ECORRUPT, buf, len, at, "expected ',' or '}' but found %s",
-				       describe(buf, len, at, tmp, sizeof(tmp)));
-		}
-		if (c == ',')
 			goto value;
-		if (c == ']')
+		}
+		if (c == (open->type == SL_JSON_OBJECT ? '}' : ']'))
 			goto close;
-		return fail_at(e, SL_ECORRUPT, buf, len, at, "expected ',' or ']' but found %s",
+		if (at >= len && cut)
+			goto stage1_error;
+		return fail_at(e, SL_ECORRUPT, buf, len, at, "expected ',' or '%c' but found %s",
+			       open->type == SL_JSON_OBJECT ? '}' : ']',
 			       describe(buf, len, at, tmp, sizeof(tmp)));
 	}
-
 key:
-	at = pos < n ? idx[pos] : (uint32_t)len;
-	if (at >= limit)
-		goto stage1_error;
-	pos++;
-	if (at >= len || s[at] != '"')
+	at = idx[pos++];
+	if (CH(at) != '"') {
+		if (at >= len && cut)
+			goto stage1_error;
 		return fail_at(e, SL_ECORRUPT, buf, len, at, "expected a member name (a string) but "
 			       "found %s", describe(buf, len, at, tmp, sizeof(tmp)));
+	}
 	{
-		if (pos >= n || s[idx[pos]] != '"') {
-			if (limit != SIZE_MAX)
-				goto stage1_error;
-			return fail_at(e, SL_ECORRUPT, buf, len, at, "unterminated string");
-		}
 		size_t end = idx[pos++];
-		if (end >= limit)
-			goto stage1_error;
-		size_t slen = end - at - 1;
+		if (CH(end) != '"')
+			goto unterminated;
 		struct sl_json_tok *t = &tok[nt];
-		if (slen > p->lim.max_string)
-			return fail_at(e, SL_ELIMIT, buf, len, at,
-				       "member name of %zu bytes, over the limit of %zu", slen,
-				       p->lim.max_string);
-		t->type = SL_JSON_KEY;
-		t->flags = 0;
-		t->depth = (uint16_t)depth;
-		t->off = at;
-		if (s1.backslash && memchr(buf + at + 1, '\\', slen)) {
-			long m = unescape(buf, len, at + 1, end, p->arena + arena, e);
-			if (m < 0)
-				return e ? e->code : SL_ECORRUPT;
-			t->v.s = p->arena + arena;
-			t->len = (uint32_t)m;
-			t->flags = SL_JSON_F_ESCAPED;
-			arena += (size_t)m;
-		} else {
-			t->v.s = buf + at + 1;
-			t->len = (uint32_t)slen;
-		}
-		/* duplicate keys: compare with the keys of this object so far */
+		tok_set(t, SL_JSON_KEY, 0, depth, 0, at);
+		if ((rc = take_string(p, buf, len, at, end, &bs, &arena, t, e)) != 0)
+			return rc;
+		/* duplicate keys: compare with the keys of this object so far, when the filter
+		 * says this hash may have been seen */
 		uint64_t h = key_hash(t->v.s, t->len,
 				      t->flags & SL_JSON_F_ESCAPED ? t->v.s + t->len : buf + len);
-		for (size_t k = p->key_base[depth - 1]; k < nkeys; k++) {
+		uint64_t bit = 1ull << (h >> 58);
+		uint64_t seen = p->key_bits[depth - 1];
+		p->key_bits[depth - 1] = seen | bit;
+		for (size_t k = seen & bit ? p->key_base[depth - 1] : nkeys; k < nkeys; k++) {
 			const struct sl_json_tok *o = &tok[p->keys[k].tok];
 			if (p->keys[k].hash == h && o->len == t->len &&
 			    memcmp(o->v.s, t->v.s, t->len) == 0) {
@@ -692,30 +727,26 @@ key:
 		p->keys[nkeys].tok = (uint32_t)nt;
 		nkeys++;
 		nt++;
-		at = pos < n ? idx[pos] : (uint32_t)len;
-		if (at >= limit)
-			goto stage1_error;
-		pos++;
-		if (at >= len || s[at] != ':')
+		at = idx[pos++];
+		if (CH(at) != ':') {
+			if (at >= len && cut)
+				goto stage1_error;
 			return fail_at(e, SL_ECORRUPT, buf, len, at, "expected ':' but found %s",
 				       describe(buf, len, at, tmp, sizeof(tmp)));
+		}
 		goto value;
 	}
 
 close: {
 	depth--;
 	struct sl_json_tok *open = &tok[p->stack[depth]];
-	struct sl_json_tok *t = &tok[nt];
-	t->type = SL_JSON_END;
-	t->flags = 0;
-	t->depth = (uint16_t)depth;
-	t->off = idx[pos - 1];
-	t->len = 0;
+	tok_set(&tok[nt], SL_JSON_END, 0, depth, 0, idx[pos - 1]);
 	open->v.end = (uint32_t)nt;
 	nkeys = p->key_base[depth];
 	nt++;
 	goto after_value;
 }
+#undef CH
 
 done:
 	doc->tok = tok;
@@ -733,11 +764,16 @@ too_deep:
 		       p->lim.max_depth);
 bad_literal:
 	return fail_at(e, SL_ECORRUPT, buf, len, at, "invalid literal: expected true, false or null");
+unterminated:
+	if (cut)
+		goto stage1_error;
+	return fail_at(e, SL_ECORRUPT, buf, len, at, "unterminated string");
 unexpected:
-	if (at >= len && limit != SIZE_MAX)
+	if (at >= len && cut)
 		goto stage1_error;
 	if (at >= len)
-		return fail_at(e, SL_ECORRUPT, buf, len, at, "unexpected end of the record");
+		return fail_at(e, SL_ECORRUPT, buf, len, at,
+			       n == 0 ? "empty record: expected a value" : "unexpected end of the record");
 	return fail_at(e, SL_ECORRUPT, buf, len, at, "unexpected %s",
 		       describe(buf, len, at, tmp, sizeof(tmp)));
 stage1_error:

@@ -30,15 +30,23 @@ TARGET static inline uint64_t eq_mask(__m256i lo, __m256i hi, char c)
 	return (uint64_t)a | ((uint64_t)b << 32);
 }
 
-/* Bytes that are one of the set's, by nibble lookup: a byte is in the set when
- * lo_tab[low nibble] & hi_tab[high nibble] != 0. */
-TARGET static inline uint32_t classify32(__m256i x, __m256i lo_tab, __m256i hi_tab)
+/* The class bits of 32 bytes (see lo_tab/hi_tab): a byte's class is
+ * lo_tab[low nibble] & hi_tab[high nibble]. */
+TARGET static inline __m256i classify32(__m256i x, __m256i lo_tab, __m256i hi_tab)
 {
-	__m256i lo = _mm256_shuffle_epi8(lo_tab, _mm256_and_si256(x, _mm256_set1_epi8(0x0f)));
-	__m256i hi = _mm256_shuffle_epi8(hi_tab,
-					 _mm256_and_si256(_mm256_srli_epi16(x, 4), _mm256_set1_epi8(0x0f)));
-	__m256i both = _mm256_and_si256(lo, hi);
-	return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(both, _mm256_setzero_si256()));
+	__m256i nib = _mm256_set1_epi8(0x0f);
+	__m256i lo = _mm256_shuffle_epi8(lo_tab, _mm256_and_si256(x, nib));
+	__m256i hi = _mm256_shuffle_epi8(hi_tab, _mm256_and_si256(_mm256_srli_epi16(x, 4), nib));
+	return _mm256_and_si256(lo, hi);
+}
+
+/* Bit i set when byte i of the 64 has any of the class bits in `bits`. */
+TARGET static inline uint64_t has_class(__m256i a, __m256i b, char bits)
+{
+	__m256i m = _mm256_set1_epi8(bits), z = _mm256_setzero_si256();
+	uint32_t x = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(a, m), z));
+	uint32_t y = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(b, m), z));
+	return ~((uint64_t)x | ((uint64_t)y << 32));
 }
 
 /* Which bytes follow an unescaped backslash. Backslashes are rare in real data, so the
@@ -69,19 +77,17 @@ TARGET static inline uint64_t prefix_xor(uint64_t x)
 
 TARGET void sl_json_stage1_avx2(const char *buf, size_t len, struct sl_stage1 *out)
 {
-	/* op set {}[]:,  -> 0x7b 0x7d 0x5b 0x5d 0x3a 0x2c ; ws set: 0x20 0x09 0x0a 0x0d */
-	const __m256i op_lo = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 4, 1, 0, 0,
-					       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 4, 1, 0, 0);
-	const __m256i op_hi = _mm256_setr_epi8(0, 0, 4, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
-					       0, 0, 4, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-	const __m256i ws_lo = _mm256_setr_epi8(1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 0, 0, 2, 0, 0,
-					       1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 0, 0, 2, 0, 0);
-	const __m256i ws_hi = _mm256_setr_epi8(2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-					       2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	/* One nibble lookup classifies both sets: bits 0-2 mark {}[]:, (0x7b 0x7d 0x5b 0x5d
+	 * 0x3a 0x2c), bits 3-4 mark whitespace (0x20 0x09 0x0a 0x0d). */
+	const __m256i lo_tab = _mm256_setr_epi8(8, 0, 0, 0, 0, 0, 0, 0, 0, 16, 18, 1, 4, 17, 0, 0,
+						8, 0, 0, 0, 0, 0, 0, 0, 0, 16, 18, 1, 4, 17, 0, 0);
+	const __m256i hi_tab = _mm256_setr_epi8(16, 0, 12, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+						16, 0, 12, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0);
 	const __m256i ctrl_max = _mm256_set1_epi8(0x1f);
 	uint32_t *idx = out->idx;
 	size_t n = 0, utf8_done = 0, bad;
-	uint64_t esc_carry = 0, in_string_carry = 0, scalar_carry = 0, any_bs = 0;
+	uint64_t esc_carry = 0, in_string_carry = 0, scalar_carry = 0;
+	size_t nb = 0;
 	char tail[64];
 	out->ctrl_at = SIZE_MAX;
 	out->utf8_at = SIZE_MAX;
@@ -112,16 +118,17 @@ TARGET void sl_json_stage1_avx2(const char *buf, size_t len, struct sl_stage1 *o
 
 		uint64_t quote = eq_mask(lo, hi, '"');
 		uint64_t bs = eq_mask(lo, hi, '\\');
-		any_bs |= bs;
-		if (bs | esc_carry)
+		if (bs | esc_carry) {
 			quote &= ~escaped_bits(bs, &esc_carry);
+			for (uint64_t b = bs; b; b &= b - 1)
+				out->bs[nb++] = (uint32_t)base + (uint32_t)__builtin_ctzll(b);
+		}
 		uint64_t in_string = prefix_xor(quote) ^ in_string_carry;
 		in_string_carry = (uint64_t)((int64_t)in_string >> 63);
 
-		uint64_t op = (uint64_t)classify32(lo, op_lo, op_hi) |
-			      ((uint64_t)classify32(hi, op_lo, op_hi) << 32);
-		uint64_t ws = (uint64_t)classify32(lo, ws_lo, ws_hi) |
-			      ((uint64_t)classify32(hi, ws_lo, ws_hi) << 32);
+		__m256i cls_lo = classify32(lo, lo_tab, hi_tab), cls_hi = classify32(hi, lo_tab, hi_tab);
+		uint64_t op = has_class(cls_lo, cls_hi, 0x07);
+		uint64_t ws = has_class(cls_lo, cls_hi, 0x18);
 		uint64_t ctrl =
 			(uint64_t)(uint32_t)_mm256_movemask_epi8(
 				_mm256_cmpeq_epi8(_mm256_max_epu8(lo, ctrl_max), ctrl_max)) |
@@ -138,21 +145,26 @@ TARGET void sl_json_stage1_avx2(const char *buf, size_t len, struct sl_stage1 *o
 		if (left < 64)
 			s &= (1ull << left) - 1;
 
-		/* write eight positions at a time: cheaper than a branch per bit */
+		/* write eight positions at a time (tzcnt of 0 is 64: harmless extra entries past
+		 * the count, overwritten by the next block): cheaper than a branch per bit */
 		uint32_t cnt = (uint32_t)__builtin_popcountll(s);
 		uint32_t *w = idx + n;
+		uint32_t b32 = (uint32_t)base;
 		while (s) {
-			for (int k = 0; k < 8; k++) {
-				w[k] = (uint32_t)base + (uint32_t)__builtin_ctzll(s | (1ull << 63));
-				s = _blsr_u64(s);
-			}
+#define SL_FLATTEN_ONE(k)                                                                     \
+	w[k] = b32 + (uint32_t)_tzcnt_u64(s);                                                 \
+	s = _blsr_u64(s);
+			SL_FLATTEN_ONE(0) SL_FLATTEN_ONE(1) SL_FLATTEN_ONE(2) SL_FLATTEN_ONE(3)
+			SL_FLATTEN_ONE(4) SL_FLATTEN_ONE(5) SL_FLATTEN_ONE(6) SL_FLATTEN_ONE(7)
+#undef SL_FLATTEN_ONE
 			w += 8;
 		}
 		n += cnt;
 	}
 	idx[n] = (uint32_t)len;
 	out->n = n;
-	out->backslash = any_bs != 0;
+	out->bs[nb] = UINT32_MAX;
+	out->n_bs = nb;
 }
 
 #else

@@ -54,7 +54,8 @@ void sl_json_stage1_scalar(const char *buf, size_t len, struct sl_stage1 *out)
 	const unsigned char *s = (const unsigned char *)buf;
 	uint32_t *idx = out->idx;
 	size_t n = 0, bad;
-	int in_string = 0, escaped = 0, prev_scalar = 0, backslash = 0;
+	int in_string = 0, escaped = 0, prev_scalar = 0;
+	size_t nb = 0;
 	out->ctrl_at = SIZE_MAX;
 	out->utf8_at = SIZE_MAX;
 	if (sl_json_utf8_check(buf, len, 0, len, &bad) == SIZE_MAX)
@@ -63,7 +64,8 @@ void sl_json_stage1_scalar(const char *buf, size_t len, struct sl_stage1 *out)
 		unsigned c = s[i];
 		int quote = c == '"' && !escaped;
 		escaped = c == '\\' && !escaped;
-		backslash |= c == '\\';
+		if (c == '\\')
+			out->bs[nb++] = (uint32_t)i;
 		if (quote)
 			in_string = !in_string;
 		/* in_string is now inclusive: set on an opening quote, clear on a closing one */
@@ -76,5 +78,6 @@ void sl_json_stage1_scalar(const char *buf, size_t len, struct sl_stage1 *out)
 	}
 	idx[n] = (uint32_t)len;
 	out->n = n;
-	out->backslash = backslash;
+	out->bs[nb] = UINT32_MAX;
+	out->n_bs = nb;
 }
