@@ -560,7 +560,9 @@ int sl_json_parse(struct sl_json_parser *p, const char *buf, size_t len,
 	if (reserve((void **)&p->idx, &p->idx_cap, len + 72, sizeof(*p->idx)) ||
 	    reserve((void **)&p->bs, &p->bs_cap, len + 1, sizeof(*p->bs)) ||
 	    reserve((void **)&p->tok, &p->tok_cap, len + 2, sizeof(*p->tok)) ||
-	    reserve((void **)&p->arena, &p->arena_cap, len + 1, 1))
+	    reserve((void **)&p->arena, &p->arena_cap, len + 1, 1) ||
+	    /* every member takes at least 4 bytes ("":0), so this many keys is enough */
+	    reserve((void **)&p->keys, &p->keys_cap, len / 4 + 2, sizeof(*p->keys)))
 		return fail_at(e, SL_ENOMEM, buf, 0, 0, "out of memory for a record of %zu bytes", len);
 
 	struct sl_stage1 s1 = {.idx = p->idx, .bs = p->bs};
@@ -580,9 +582,16 @@ int sl_json_parse(struct sl_json_parser *p, const char *buf, size_t len,
 	}
 	/* From here idx[n] == len is a sentinel: reading it always ends in an error, so
 	 * no position past it is ever read. */
+	/* Locals, not p->...: the project builds with -fno-strict-aliasing, so every token
+	 * store would otherwise force these pointers to be read again from *p. */
 	const unsigned char *s = (const unsigned char *)buf;
 	const uint32_t *idx = p->idx;
 	struct sl_json_tok *tok = p->tok;
+	uint32_t *stack = p->stack;
+	size_t *key_base = p->key_base;
+	uint64_t *key_bits = p->key_bits;
+	struct key_seen *keys = p->keys;
+	const size_t max_depth_limit = p->lim.max_depth;
 	size_t nt = 0, pos = 0, depth = 0, nkeys = 0, arena = 0;
 	uint32_t at = 0;
 	int max_depth = 0, rc;
@@ -597,12 +606,12 @@ value:
 		switch (CH(at)) {
 		case '{':
 		case '[':
-			if (depth >= p->lim.max_depth)
+			if (depth >= max_depth_limit)
 				goto too_deep;
 			tok_set(t, s[at] == '{' ? SL_JSON_OBJECT : SL_JSON_ARRAY, 0, depth, 0, at);
-			p->stack[depth] = (uint32_t)nt;
-			p->key_base[depth] = nkeys;
-			p->key_bits[depth] = 0;
+			stack[depth] = (uint32_t)nt;
+			key_base[depth] = nkeys;
+			key_bits[depth] = 0;
 			depth++;
 			if ((int)depth > max_depth)
 				max_depth = (int)depth;
@@ -671,7 +680,7 @@ after_value:
 		goto done;
 	}
 	{
-		struct sl_json_tok *open = &tok[p->stack[depth - 1]];
+		struct sl_json_tok *open = &tok[stack[depth - 1]];
 		open->len++;
 		at = idx[pos++];
 		unsigned char c = CH(at);
@@ -709,22 +718,19 @@ key:
 		uint64_t h = key_hash(t->v.s, t->len,
 				      t->flags & SL_JSON_F_ESCAPED ? t->v.s + t->len : buf + len);
 		uint64_t bit = 1ull << (h >> 58);
-		uint64_t seen = p->key_bits[depth - 1];
-		p->key_bits[depth - 1] = seen | bit;
-		for (size_t k = seen & bit ? p->key_base[depth - 1] : nkeys; k < nkeys; k++) {
-			const struct sl_json_tok *o = &tok[p->keys[k].tok];
-			if (p->keys[k].hash == h && o->len == t->len &&
+		uint64_t seen = key_bits[depth - 1];
+		key_bits[depth - 1] = seen | bit;
+		for (size_t k = seen & bit ? key_base[depth - 1] : nkeys; k < nkeys; k++) {
+			const struct sl_json_tok *o = &tok[keys[k].tok];
+			if (keys[k].hash == h && o->len == t->len &&
 			    memcmp(o->v.s, t->v.s, t->len) == 0) {
 				t->flags |= SL_JSON_F_DUPKEY;
 				dup = true;
 				break;
 			}
 		}
-		if (nkeys == p->keys_cap &&
-		    reserve((void **)&p->keys, &p->keys_cap, nkeys + 1, sizeof(*p->keys)))
-			return fail_at(e, SL_ENOMEM, buf, len, at, "out of memory");
-		p->keys[nkeys].hash = h;
-		p->keys[nkeys].tok = (uint32_t)nt;
+		keys[nkeys].hash = h;
+		keys[nkeys].tok = (uint32_t)nt;
 		nkeys++;
 		nt++;
 		at = idx[pos++];
@@ -739,10 +745,10 @@ key:
 
 close: {
 	depth--;
-	struct sl_json_tok *open = &tok[p->stack[depth]];
+	struct sl_json_tok *open = &tok[stack[depth]];
 	tok_set(&tok[nt], SL_JSON_END, 0, depth, 0, idx[pos - 1]);
 	open->v.end = (uint32_t)nt;
-	nkeys = p->key_base[depth];
+	nkeys = key_base[depth];
 	nt++;
 	goto after_value;
 }

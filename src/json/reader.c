@@ -183,6 +183,25 @@ static long fill(struct sl_json_reader *r, struct sl_json_error *e)
 	}
 	size_t before = r->end;
 	while (r->end < r->cap) {
+		if (r->codec == &sl_codec_plain && r->raw_pos == r->raw_len && !r->raw_eof) {
+			/* plain input: read straight into the window, no copy through raw */
+			ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return fatal(r, e, SL_EIO, r->line, r->col, r->buf_off + (int64_t)r->end,
+					     "%s: read: %s", r->name, strerror(errno));
+			r->raw_total += n;
+			r->end += (size_t)n;
+			if (n == 0) {
+				r->raw_eof = 1;
+				r->eof = 1;
+				break;
+			}
+			if (r->end - before >= CHUNK / 2)
+				break;
+			continue;
+		}
 		if (r->raw_pos == r->raw_len && !r->raw_eof) {
 			ssize_t n = read(r->fd, r->raw, CHUNK);
 			if (n < 0 && errno == EINTR)

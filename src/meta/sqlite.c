@@ -841,7 +841,7 @@ static int explain_miss(struct sq *s, const char *queue, int64_t id, struct sl_e
 
 static int delete_one(struct sq *s, const char *queue, const char *receipt, struct sl_err *err)
 {
-	int64_t id;
+	int64_t id = 0;
 	int rc = parse_receipt(receipt, &id, err);
 	if (rc)
 		return rc;
@@ -892,7 +892,7 @@ static int sq_queue_change_visibility(void *state, const char *queue, const char
 				      int64_t timeout_ms, int64_t now_ms, struct sl_err *err)
 {
 	struct sq *s = state;
-	int64_t id;
+	int64_t id = 0;
 	int rc = parse_receipt(receipt, &id, err);
 	if (rc)
 		return rc;
