@@ -30,11 +30,6 @@ void sl_json_limits_default(struct sl_json_limits *lim)
 	lim->max_number = DEFAULT_MAX_NUMBER;
 }
 
-struct key_seen {
-	uint64_t hash;
-	uint32_t tok;
-};
-
 struct sl_json_parser {
 	struct sl_json_limits lim;
 	void (*stage1)(const char *, size_t, struct sl_stage1 *);
@@ -48,7 +43,7 @@ struct sl_json_parser {
 	char *arena; /* decoded strings; never larger than the record */
 	size_t arena_cap;
 	uint32_t *stack; /* token index of each open container */
-	struct key_seen *keys; /* keys of the open objects, innermost last */
+	uint32_t *keys; /* token index of each key of the open objects, innermost last */
 	size_t keys_cap;
 	size_t *key_base; /* per open container: where its keys start in keys[] */
 	uint64_t *key_bits; /* per open container: one bit per key hash seen (a filter that
@@ -479,26 +474,6 @@ static long unescape(const char *buf, size_t len, size_t from, size_t to, char *
 	return (long)o;
 }
 
-/* Cheap hash of a key for duplicate detection (compared exactly on a match). Bytes up to
- * `limit` may be read: a short key is loaded as one word and masked, not copied byte by
- * byte (which costs a store-forwarding stall on every key). */
-static inline uint64_t key_hash(const char *s, size_t n, const char *limit)
-{
-	uint64_t a = 0, b = 0;
-	if (n >= 8) {
-		memcpy(&a, s, 8);
-		memcpy(&b, s + n - 8, 8);
-	} else if (s + 8 <= limit) {
-		memcpy(&a, s, 8);
-		a &= n ? ~0ull >> (64 - 8 * n) : 0;
-	} else {
-		for (size_t i = 0; i < n; i++)
-			a |= (uint64_t)(unsigned char)s[i] << (8 * i);
-	}
-	uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ull) ^ n) * 0xff51afd7ed558ccdull;
-	return h ^ (h >> 29);
-}
-
 /* ---- stage 2 ------------------------------------------------------------------------------- */
 
 _Static_assert(offsetof(struct sl_json_tok, type) == 0 && offsetof(struct sl_json_tok, flags) == 1 &&
@@ -590,7 +565,7 @@ int sl_json_parse(struct sl_json_parser *p, const char *buf, size_t len,
 	uint32_t *stack = p->stack;
 	size_t *key_base = p->key_base;
 	uint64_t *key_bits = p->key_bits;
-	struct key_seen *keys = p->keys;
+	uint32_t *keys = p->keys;
 	const size_t max_depth_limit = p->lim.max_depth;
 	size_t nt = 0, pos = 0, depth = 0, nkeys = 0, arena = 0;
 	uint32_t at = 0;
@@ -713,24 +688,25 @@ key:
 		tok_set(t, SL_JSON_KEY, 0, depth, 0, at);
 		if ((rc = take_string(p, buf, len, at, end, &bs, &arena, t, e)) != 0)
 			return rc;
-		/* duplicate keys: compare with the keys of this object so far, when the filter
-		 * says this hash may have been seen */
-		uint64_t h = key_hash(t->v.s, t->len,
-				      t->flags & SL_JSON_F_ESCAPED ? t->v.s + t->len : buf + len);
-		uint64_t bit = 1ull << (h >> 58);
+		/* Duplicate keys: a 64-bit filter per open object, indexed by a cheap mix of the
+		 * key's first and last byte and its length, spares the key-by-key comparison
+		 * for most new keys; only a filter hit compares with this object's keys. */
+		uint32_t kl = t->len;
+		const unsigned char *ks = (const unsigned char *)t->v.s;
+		uint64_t bit = kl ? 1ull << ((ks[0] * 7u + ks[kl - 1] * 13u + kl) & 63) : 1;
 		uint64_t seen = key_bits[depth - 1];
 		key_bits[depth - 1] = seen | bit;
-		for (size_t k = seen & bit ? key_base[depth - 1] : nkeys; k < nkeys; k++) {
-			const struct sl_json_tok *o = &tok[keys[k].tok];
-			if (keys[k].hash == h && o->len == t->len &&
-			    memcmp(o->v.s, t->v.s, t->len) == 0) {
-				t->flags |= SL_JSON_F_DUPKEY;
-				dup = true;
-				break;
+		if (seen & bit) {
+			for (size_t k = key_base[depth - 1]; k < nkeys; k++) {
+				const struct sl_json_tok *o = &tok[keys[k]];
+				if (o->len == kl && memcmp(o->v.s, ks, kl) == 0) {
+					t->flags |= SL_JSON_F_DUPKEY;
+					dup = true;
+					break;
+				}
 			}
 		}
-		keys[nkeys].hash = h;
-		keys[nkeys].tok = (uint32_t)nt;
+		keys[nkeys] = (uint32_t)nt;
 		nkeys++;
 		nt++;
 		at = idx[pos++];
