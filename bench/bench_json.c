@@ -56,20 +56,23 @@ int main(int argc, char **argv)
 	uint32_t *idx = malloc((size_t)(1 << 24) * sizeof(*idx));
 	uint32_t *bs = malloc((size_t)(1 << 24) * sizeof(*bs));
 	printf("file %s: %zu bytes, %zu records\n", argv[1], size, n_lines);
-	const char *names[] = {"scalar", "avx2"};
-	for (int impl = 0; impl < 2; impl++) {
-		if (impl == 1 && !sl_json_cpu_has_avx2())
+	const char *names[] = {"scalar", "avx2", "avx512"};
+	void (*stage1[])(const char *, size_t, struct sl_stage1 *) = {
+		sl_json_stage1_scalar, sl_json_stage1_avx2, sl_json_stage1_avx512};
+	const enum sl_json_impl impls[] = {SL_JSON_IMPL_SCALAR, SL_JSON_IMPL_AVX2,
+					   SL_JSON_IMPL_AVX512};
+	for (int impl = 0; impl < 3; impl++) {
+		if ((impl == 1 && !sl_json_cpu_has_avx2()) || (impl == 2 && !sl_json_cpu_has_avx512()))
 			break;
 		double best1 = 1e9, best2 = 1e9;
 		struct sl_json_parser *p = sl_json_parser_new(NULL);
-		sl_json_parser_set_impl(p, impl ? SL_JSON_IMPL_AVX2 : SL_JSON_IMPL_SCALAR);
+		sl_json_parser_set_impl(p, impls[impl]);
 		size_t structurals = 0, bad = 0, toks = 0;
 		for (int r = 0; r < runs; r++) {
 			double t = sl_mono_s();
 			for (size_t i = 0; i < n_lines; i++) {
 				struct sl_stage1 s1 = {.idx = idx, .bs = bs};
-				(impl ? sl_json_stage1_avx2 : sl_json_stage1_scalar)(
-					buf + lines[i].off, lines[i].len, &s1);
+				stage1[impl](buf + lines[i].off, lines[i].len, &s1);
 				structurals += s1.n;
 			}
 			t = sl_mono_s() - t;

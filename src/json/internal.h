@@ -16,6 +16,7 @@
  * errors, for every input, valid or not.
  */
 struct sl_stage1 {
+	int padded;      /* in: 64 readable bytes follow buf[len] (their contents are ignored) */
 	uint32_t *idx;   /* structural positions, then a sentinel = len */
 	size_t n;        /* positions, not counting the sentinel */
 	size_t ctrl_at;  /* first control character inside a string, or SIZE_MAX */
@@ -28,7 +29,9 @@ struct sl_stage1 {
 /* idx must have room for len + 72 entries, bs for len + 1. */
 void sl_json_stage1_scalar(const char *buf, size_t len, struct sl_stage1 *out);
 void sl_json_stage1_avx2(const char *buf, size_t len, struct sl_stage1 *out);
+void sl_json_stage1_avx512(const char *buf, size_t len, struct sl_stage1 *out);
 int sl_json_cpu_has_avx2(void);
+int sl_json_cpu_has_avx512(void);
 
 /* Validates the UTF-8 sequences that start in [from, to) of buf[0..len) (a sequence
  * may run past `to`). Returns the position after the last sequence checked (>= to), or

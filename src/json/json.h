@@ -13,8 +13,8 @@
  * Integers that fit int64 are exact; larger ones are kept as their decimal text;
  * doubles are correctly rounded, independently of the locale.
  *
- * The parser has a portable scalar implementation and an AVX2 one chosen at run time;
- * both give identical tapes and errors.
+ * Stage 1 has a portable scalar implementation and AVX2 and AVX-512 ones; the fastest the
+ * CPU has is chosen at run time, and all give identical tapes and errors.
  */
 #ifndef SL_JSON_H
 #define SL_JSON_H
@@ -93,7 +93,12 @@ struct sl_json_limits {
 
 void sl_json_limits_default(struct sl_json_limits *lim);
 
-enum sl_json_impl { SL_JSON_IMPL_AUTO, SL_JSON_IMPL_SCALAR, SL_JSON_IMPL_AVX2 };
+enum sl_json_impl {
+	SL_JSON_IMPL_AUTO,
+	SL_JSON_IMPL_SCALAR,
+	SL_JSON_IMPL_AVX2,
+	SL_JSON_IMPL_AVX512
+};
 
 /* ---- one record -------------------------------------------------------------------- */
 
@@ -112,6 +117,12 @@ const char *sl_json_parser_impl_name(const struct sl_json_parser *p);
  * e->pos before... see sl_json_reader for stream positions). */
 int sl_json_parse(struct sl_json_parser *p, const char *buf, size_t len,
 		  struct sl_json_doc *doc, struct sl_json_error *e);
+
+/* The same, for a caller that guarantees SL_JSON_PADDING readable bytes after buf[len]
+ * (any contents): the parser may then read whole 64-byte blocks at the end. */
+#define SL_JSON_PADDING 64
+int sl_json_parse_padded(struct sl_json_parser *p, const char *buf, size_t len,
+			 struct sl_json_doc *doc, struct sl_json_error *e);
 
 /* ---- a stream of records ------------------------------------------------------------- */
 

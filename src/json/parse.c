@@ -93,15 +93,24 @@ void sl_json_parser_free(struct sl_json_parser *p)
 
 int sl_json_parser_set_impl(struct sl_json_parser *p, enum sl_json_impl impl)
 {
-	int avx2 = sl_json_cpu_has_avx2();
-	if (impl == SL_JSON_IMPL_AVX2 && !avx2)
+	int avx2 = sl_json_cpu_has_avx2(), avx512 = sl_json_cpu_has_avx512();
+	if ((impl == SL_JSON_IMPL_AVX2 && !avx2) || (impl == SL_JSON_IMPL_AVX512 && !avx512))
 		return SL_EINVAL;
-	if (impl == SL_JSON_IMPL_SCALAR || (impl == SL_JSON_IMPL_AUTO && !avx2)) {
-		p->stage1 = sl_json_stage1_scalar;
-		p->impl_name = "scalar";
-	} else {
+	if (impl == SL_JSON_IMPL_AUTO)
+		impl = avx512 ? SL_JSON_IMPL_AVX512 : avx2 ? SL_JSON_IMPL_AVX2 : SL_JSON_IMPL_SCALAR;
+	switch (impl) {
+	case SL_JSON_IMPL_AVX512:
+		p->stage1 = sl_json_stage1_avx512;
+		p->impl_name = "avx512";
+		break;
+	case SL_JSON_IMPL_AVX2:
 		p->stage1 = sl_json_stage1_avx2;
 		p->impl_name = "avx2";
+		break;
+	default:
+		p->stage1 = sl_json_stage1_scalar;
+		p->impl_name = "scalar";
+		break;
 	}
 	return 0;
 }
@@ -526,8 +535,8 @@ static inline int take_string(struct sl_json_parser *p, const char *buf, size_t 
 	return 0;
 }
 
-int sl_json_parse(struct sl_json_parser *p, const char *buf, size_t len,
-		  struct sl_json_doc *doc, struct sl_json_error *e)
+static int parse(struct sl_json_parser *p, const char *buf, size_t len, int padded,
+		 struct sl_json_doc *doc, struct sl_json_error *e)
 {
 	if (len > p->lim.max_record || len >= UINT32_MAX)
 		return fail_at(e, SL_ELIMIT, buf, 0, 0, "record of %zu bytes, over the limit of %zu",
@@ -540,7 +549,7 @@ int sl_json_parse(struct sl_json_parser *p, const char *buf, size_t len,
 	    reserve((void **)&p->keys, &p->keys_cap, len / 4 + 2, sizeof(*p->keys)))
 		return fail_at(e, SL_ENOMEM, buf, 0, 0, "out of memory for a record of %zu bytes", len);
 
-	struct sl_stage1 s1 = {.idx = p->idx, .bs = p->bs};
+	struct sl_stage1 s1 = {.padded = padded, .idx = p->idx, .bs = p->bs};
 	p->stage1(buf, len, &s1);
 	size_t n = s1.n;
 	const uint32_t *bs = p->bs; /* the next backslash not before the current string */
@@ -765,4 +774,16 @@ stage1_error:
 			       s[s1.ctrl_at]);
 	return fail_at(e, SL_ECORRUPT, buf, len, s1.utf8_at, "invalid UTF-8 (byte 0x%02x)",
 		       s[s1.utf8_at]);
+}
+
+int sl_json_parse(struct sl_json_parser *p, const char *buf, size_t len,
+		  struct sl_json_doc *doc, struct sl_json_error *e)
+{
+	return parse(p, buf, len, 0, doc, e);
+}
+
+int sl_json_parse_padded(struct sl_json_parser *p, const char *buf, size_t len,
+			 struct sl_json_doc *doc, struct sl_json_error *e)
+{
+	return parse(p, buf, len, 1, doc, e);
 }

@@ -76,7 +76,7 @@ int sl_json_reader_open(int fd, const char *name, enum sl_json_framing framing,
 	r->parser = sl_json_parser_new(&r->lim);
 	r->raw = malloc(CHUNK);
 	r->cap = 2 * CHUNK;
-	r->buf = malloc(r->cap);
+	r->buf = malloc(r->cap + SL_JSON_PADDING);
 	if (!r->name || !r->parser || !r->raw || !r->buf) {
 		sl_json_reader_close(r);
 		return sl_err_set(err, SL_ENOMEM, "out of memory");
@@ -174,7 +174,7 @@ static long fill(struct sl_json_reader *r, struct sl_json_error *e)
 		if (ncap > r->lim.max_record + 2 * CHUNK)
 			ncap = r->lim.max_record + 2 * CHUNK;
 		if (ncap > r->cap) {
-			char *nb = realloc(r->buf, ncap);
+			char *nb = realloc(r->buf, ncap + SL_JSON_PADDING);
 			if (!nb)
 				return fatal(r, e, SL_ENOMEM, r->line, r->col, r->buf_off, "out of memory");
 			r->buf = nb;
@@ -232,6 +232,8 @@ static long fill(struct sl_json_reader *r, struct sl_json_error *e)
 		if (r->end - before >= CHUNK / 2)
 			break; /* enough for now */
 	}
+	/* the parser reads up to SL_JSON_PADDING bytes past a record: keep them defined */
+	memset(r->buf + r->end, ' ', SL_JSON_PADDING);
 	if (r->buf_off == 0 && before == 0 && r->start == 0 && r->end >= 3 &&
 	    memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
 		r->start = 3; /* a UTF-8 BOM at the start of the stream */
@@ -245,7 +247,7 @@ static int emit(struct sl_json_reader *r, size_t from, size_t to, int64_t line, 
 	int64_t index = r->record++;
 	int64_t offset = r->buf_off + (int64_t)from;
 	struct sl_json_error pe;
-	if (sl_json_parse(r->parser, r->buf + from, to - from, doc, &pe) != 0) {
+	if (sl_json_parse_padded(r->parser, r->buf + from, to - from, doc, &pe) != 0) {
 		if (e) {
 			*e = pe;
 			e->pos.record = index;

@@ -95,17 +95,24 @@ TARGET void sl_json_stage1_avx2(const char *buf, size_t len, struct sl_stage1 *o
 	for (size_t base = 0; base < len; base += 64) {
 		const char *p = buf + base;
 		size_t left = len - base;
+		uint64_t valid = ~0ull;
 		if (left < 64) {
-			/* pad with spaces: they are neither structural nor part of a scalar */
-			memset(tail, ' ', sizeof(tail));
-			memcpy(tail, p, left);
-			p = tail;
+			valid = (1ull << left) - 1;
+			if (!out->padded) {
+				/* pad with spaces: neither structural nor part of a scalar */
+				memset(tail, ' ', sizeof(tail));
+				memcpy(tail, p, left);
+				p = tail;
+			}
+			/* else read past the end (the caller made it readable) and mask: bits
+			 * above len cannot change those below (every carry runs upwards) */
 		}
 		__m256i lo = _mm256_loadu_si256((const __m256i *)p);
 		__m256i hi = _mm256_loadu_si256((const __m256i *)(p + 32));
 
-		uint64_t high = (uint64_t)(uint32_t)_mm256_movemask_epi8(lo) |
-				((uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32);
+		uint64_t high = ((uint64_t)(uint32_t)_mm256_movemask_epi8(lo) |
+				 ((uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32)) &
+				valid;
 		if (high && out->utf8_at == SIZE_MAX) {
 			size_t from = base > utf8_done ? base : utf8_done;
 			size_t to = base + (left < 64 ? left : 64);
@@ -116,8 +123,8 @@ TARGET void sl_json_stage1_avx2(const char *buf, size_t len, struct sl_stage1 *o
 			}
 		}
 
-		uint64_t quote = eq_mask(lo, hi, '"');
-		uint64_t bs = eq_mask(lo, hi, '\\');
+		uint64_t quote = eq_mask(lo, hi, '"') & valid;
+		uint64_t bs = eq_mask(lo, hi, '\\') & valid;
 		if (bs | esc_carry) {
 			quote &= ~escaped_bits(bs, &esc_carry);
 			for (uint64_t b = bs; b; b &= b - 1)
@@ -135,15 +142,14 @@ TARGET void sl_json_stage1_avx2(const char *buf, size_t len, struct sl_stage1 *o
 			((uint64_t)(uint32_t)_mm256_movemask_epi8(
 				 _mm256_cmpeq_epi8(_mm256_max_epu8(hi, ctrl_max), ctrl_max))
 			 << 32);
-		if ((ctrl & in_string) && out->ctrl_at == SIZE_MAX)
-			out->ctrl_at = base + (size_t)__builtin_ctzll(ctrl & in_string);
+		ctrl &= in_string & valid;
+		if (ctrl && out->ctrl_at == SIZE_MAX)
+			out->ctrl_at = base + (size_t)__builtin_ctzll(ctrl);
 
 		uint64_t scalar = ~in_string & ~op & ~ws & ~quote;
 		uint64_t starts = scalar & ~((scalar << 1) | scalar_carry);
 		scalar_carry = scalar >> 63;
-		uint64_t s = (op & ~in_string) | quote | starts;
-		if (left < 64)
-			s &= (1ull << left) - 1;
+		uint64_t s = ((op & ~in_string) | quote | starts) & valid;
 
 		/* write eight positions at a time (tzcnt of 0 is 64: harmless extra entries past
 		 * the count, overwritten by the next block): cheaper than a branch per bit */
