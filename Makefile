@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 20
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all build deps demo test unit e2e crash asan-build fuzz-build fuzz bench clean
+.PHONY: all build deps demo test unit e2e crash asan-build fuzz-build fuzz bench bench-json clean
 
 all: build
 
@@ -59,6 +59,10 @@ crash: build
 
 bench: build
 	@bash bench/run.sh $(BUILD)
+
+# The JSON engine side by side with simdjson and Node (installs them when missing).
+bench-json: build
+	@bash bench/run_json.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
