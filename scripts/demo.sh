@@ -33,6 +33,12 @@ say "sluice queue ls"
 "$sluice" queue ls
 say "sluice queue peek landing --limit 2"
 "$sluice" queue peek landing --limit 2
+first=$(cd "$sample" && find orders -type f | sort | head -n 1)
+say "sluice cat landing/$first | sluice json check --ndjson -   (the generator plants bad records)"
+"$sluice" cat "landing/$first" | "$sluice" json check --ndjson --max-errors 5 - || true
+say "sluice json stats --ndjson (clicks of one day)"
+"$sluice" cat "landing/$(cd "$sample" && find clicks -type f | sort | head -n 1)" |
+	"$sluice" json stats --ndjson - | head -n 16
 say "sluice status"
 "$sluice" status
 say "sluice fsck"

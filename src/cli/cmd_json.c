@@ -7,7 +7,6 @@
 
 #include "cli/cli.h"
 #include "json/json.h"
-#include "util/clock.h"
 
 struct json_opts {
 	enum sl_json_framing framing;
@@ -264,7 +263,6 @@ static int run_stats(struct sl_cli *cli, const char *file, const struct json_opt
 	int max_depth = 0, rc, fatal = 0;
 	struct sl_json_doc doc;
 	struct sl_json_error e;
-	double t0 = sl_mono_s();
 	while ((rc = sl_json_reader_next(r, &doc, &e)) != 0) {
 		if (rc < 0) {
 			bad++;
@@ -282,16 +280,14 @@ static int run_stats(struct sl_cli *cli, const char *file, const struct json_opt
 			max_depth = doc.max_depth;
 		count_keys(&st, &doc);
 	}
-	double secs = sl_mono_s() - t0;
 	int64_t decoded, raw;
 	sl_json_reader_bytes(r, &decoded, &raw);
 	fprintf(cli->out,
 		"file           %s\nrecords        %lld valid, %lld invalid\nbytes          %lld "
-		"(%lld read)\nmax depth      %d\nduplicate keys %lld records\nparser         %s, "
-		"%.1f MB/s\n\nkey frequencies (records with the key at that path):\n",
+		"(%lld read)\nmax depth      %d\nduplicate keys %lld records\nparser         %s\n\n"
+		"key frequencies (records with the key at that path):\n",
 		file, good, bad, (long long)decoded, (long long)raw, max_depth, dups,
-		sl_json_parser_impl_name(sl_json_reader_parser(r)),
-		secs > 0 ? (double)decoded / secs / 1e6 : 0.0);
+		sl_json_parser_impl_name(sl_json_reader_parser(r)));
 	size_t n = 0;
 	for (size_t i = 0; i < st.cap; i++)
 		if (st.tab[i].path)
