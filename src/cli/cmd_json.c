@@ -25,21 +25,29 @@ static int open_input(const char *file, int *fd)
 	return 0;
 }
 
-/* Checks one file; returns the number of bad records, or -1 if the file could not be
- * read to its end. */
-static long long check_file(struct sl_cli *cli, const char *file, const struct json_opts *o,
-			    long long *shown)
+struct check_result {
+	long long good, bad; /* records */
+	long long shown;     /* invalid records printed */
+	int broken;          /* the file could not be read to its end */
+};
+
+/* Checks one file, adding to *res. */
+static void check_file(struct sl_cli *cli, const char *file, const struct json_opts *o,
+		       struct check_result *res)
 {
 	int fd;
 	struct sl_json_reader *r;
 	struct sl_err err = {0};
-	if (open_input(file, &fd) != 0)
-		return -1;
+	if (open_input(file, &fd) != 0) {
+		res->broken = 1;
+		return;
+	}
 	if (sl_json_reader_open(fd, file, o->framing, &o->lim, &r, &err) != 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		if (fd != STDIN_FILENO)
 			close(fd);
-		return -1;
+		res->broken = 1;
+		return;
 	}
 	if (o->impl != SL_JSON_IMPL_AUTO)
 		sl_json_parser_set_impl(sl_json_reader_parser(r), (enum sl_json_impl)o->impl);
@@ -52,25 +60,30 @@ static long long check_file(struct sl_cli *cli, const char *file, const struct j
 			good++;
 			continue;
 		}
-		if (!e.fatal)
-			bad++;
-		if (*shown < o->max_errors || e.fatal) {
+		if (e.fatal) {
+			/* always shown, and not an invalid record: the stream itself broke */
 			fprintf(cli->out, "%s:%lld:%lld: %s (record %lld, byte %lld)\n", file,
 				(long long)e.pos.line, (long long)e.pos.column, e.msg,
 				(long long)e.pos.record + 1, (long long)e.pos.offset);
-			(*shown)++;
-		}
-		if (e.fatal) {
-			bad = -1;
+			res->broken = 1;
 			break;
+		}
+		bad++;
+		if (res->shown < o->max_errors) {
+			fprintf(cli->out, "%s:%lld:%lld: %s (record %lld, byte %lld)\n", file,
+				(long long)e.pos.line, (long long)e.pos.column, e.msg,
+				(long long)e.pos.record + 1, (long long)e.pos.offset);
+			res->shown++;
 		}
 	}
 	if (bad > 0)
-		fprintf(cli->out, "%s: %lld of %lld records invalid\n", file, bad, bad + good);
+		fprintf(cli->out, "%s: %lld of %lld records invalid%s\n", file, bad, bad + good,
+			res->broken ? " before the stream broke" : "");
+	res->good += good;
+	res->bad += bad;
 	sl_json_reader_close(r);
 	if (fd != STDIN_FILENO)
 		close(fd);
-	return bad;
 }
 
 static int parse_json_opts(struct sl_cli *cli, int argc, char **argv, struct json_opts *o)
@@ -134,10 +147,12 @@ static int parse_json_opts(struct sl_cli *cli, int argc, char **argv, struct jso
 struct path_count {
 	char *path;
 	uint64_t hash;
-	long long n;
+	long long n;       /* records with this path */
+	long long last;    /* the last record counted, so a record counts once */
 };
 
 struct stats {
+	long long record; /* index of the record being counted */
 	struct path_count *tab; /* open addressing, power-of-two size */
 	size_t cap, used;
 	long long dropped; /* keys not counted once STATS_MAX_PATHS distinct paths were seen */
@@ -177,7 +192,10 @@ static void count_path(struct stats *st, const char *path, size_t n)
 	while (st->tab[j].path) {
 		if (st->tab[j].hash == h && strlen(st->tab[j].path) == n &&
 		    memcmp(st->tab[j].path, path, n) == 0) {
-			st->tab[j].n++;
+			if (st->tab[j].last != st->record) {
+				st->tab[j].n++;
+				st->tab[j].last = st->record;
+			}
 			return;
 		}
 		j = (j + 1) & (st->cap - 1);
@@ -188,6 +206,7 @@ static void count_path(struct stats *st, const char *path, size_t n)
 	}
 	st->tab[j].hash = h;
 	st->tab[j].n = 1;
+	st->tab[j].last = st->record;
 	st->used++;
 }
 
@@ -259,6 +278,8 @@ static int run_stats(struct sl_cli *cli, const char *file, const struct json_opt
 		return SL_EXIT_FAIL;
 	}
 	struct stats st = {0};
+	if (o->impl != SL_JSON_IMPL_AUTO)
+		sl_json_parser_set_impl(sl_json_reader_parser(r), (enum sl_json_impl)o->impl);
 	long long good = 0, bad = 0, dups = 0;
 	int max_depth = 0, rc, fatal = 0;
 	struct sl_json_doc doc;
@@ -278,6 +299,7 @@ static int run_stats(struct sl_cli *cli, const char *file, const struct json_opt
 		dups += doc.dup_keys;
 		if (doc.max_depth > max_depth)
 			max_depth = doc.max_depth;
+		st.record = good;
 		count_keys(&st, &doc);
 	}
 	int64_t decoded, raw;
@@ -292,7 +314,8 @@ static int run_stats(struct sl_cli *cli, const char *file, const struct json_opt
 	for (size_t i = 0; i < st.cap; i++)
 		if (st.tab[i].path)
 			st.tab[n++] = st.tab[i];
-	qsort(st.tab, n, sizeof(*st.tab), by_count);
+	if (n > 1)
+		qsort(st.tab, n, sizeof(*st.tab), by_count);
 	for (size_t i = 0; i < n; i++) {
 		if (i < 200)
 			fprintf(cli->out, "  %12lld  %s\n", st.tab[i].n, st.tab[i].path);
@@ -332,21 +355,15 @@ static int run_json(struct sl_cli *cli, int argc, char **argv)
 	}
 	if (strcmp(sub, "check") != 0)
 		return sl_cli_usage_error(cli, "unknown subcommand '%s'", sub);
-	long long shown = 0, bad_total = 0;
-	int unreadable = 0;
-	for (int i = optind; i < argc; i++) {
-		long long bad = check_file(cli, argv[i], &o, &shown);
-		if (bad < 0)
-			unreadable = 1;
-		else
-			bad_total += bad;
-	}
-	if (shown < bad_total)
+	struct check_result res = {0};
+	for (int i = optind; i < argc; i++)
+		check_file(cli, argv[i], &o, &res);
+	if (res.shown < res.bad)
 		fprintf(cli->out, "(%lld more errors not shown; raise --max-errors)\n",
-			bad_total - shown);
-	if (unreadable)
+			res.bad - res.shown);
+	if (res.broken)
 		return SL_EXIT_FAIL;
-	return bad_total ? 1 : SL_EXIT_OK;
+	return res.bad ? 1 : SL_EXIT_OK;
 }
 
 const struct sl_cmd sl_cmd_json = {

@@ -146,6 +146,7 @@ static int fail_at(struct sl_json_error *e, int code, const char *buf, size_t le
 	}
 	e->code = code;
 	e->fatal = false;
+	e->pos.record = 0;
 	e->pos.line = line;
 	e->pos.column = col;
 	e->pos.offset = (int64_t)at;
@@ -759,8 +760,23 @@ too_deep:
 bad_literal:
 	return fail_at(e, SL_ECORRUPT, buf, len, at, "invalid literal: expected true, false or null");
 unterminated:
-	if (cut)
+	if (cut) {
+		/* The string runs into the byte stage 1 found bad; a bad escape earlier in it
+		 * comes first in document order. */
+		size_t limit = s1.ctrl_at < s1.utf8_at ? s1.ctrl_at : s1.utf8_at;
+		while (*bs < at)
+			bs++;
+		if (at < limit && *bs < limit) {
+			struct sl_json_error esc;
+			if (unescape(buf, len, at + 1, limit, p->arena + arena, &esc) < 0 &&
+			    (size_t)esc.pos.offset < limit) {
+				if (e)
+					*e = esc;
+				return esc.code;
+			}
+		}
 		goto stage1_error;
+	}
 	return fail_at(e, SL_ECORRUPT, buf, len, at, "unterminated string");
 unexpected:
 	if (at >= len && cut)

@@ -54,6 +54,8 @@ struct sl_json_reader {
 	enum array_state astate;
 	/* array splitter state, kept across refills */
 	size_t scan;      /* how far the current element has been scanned (offset from start) */
+	size_t last;      /* offset from start just past its last non-blank byte so far */
+	size_t dropped;   /* bytes of an over-long element already thrown away */
 	int depth, in_str, esc;
 	int64_t scan_line, scan_col;
 };
@@ -190,7 +192,7 @@ static long fill(struct sl_json_reader *r, struct sl_json_error *e)
 				continue;
 			if (n < 0)
 				return fatal(r, e, SL_EIO, r->line, r->col, r->buf_off + (int64_t)r->end,
-					     "%s: read: %s", r->name, strerror(errno));
+					     "read: %s", strerror(errno));
 			r->raw_total += n;
 			r->end += (size_t)n;
 			if (n == 0) {
@@ -208,7 +210,7 @@ static long fill(struct sl_json_reader *r, struct sl_json_error *e)
 				continue;
 			if (n < 0)
 				return fatal(r, e, SL_EIO, r->line, r->col, r->buf_off + (int64_t)r->end,
-					     "%s: read: %s", r->name, strerror(errno));
+					     "read: %s", strerror(errno));
 			r->raw_pos = 0;
 			r->raw_len = (size_t)n;
 			r->raw_total += n;
@@ -222,7 +224,7 @@ static long fill(struct sl_json_reader *r, struct sl_json_error *e)
 				     &used, r->buf + r->end, r->cap - r->end, &made, at_eof,
 				     &cerr) != 0)
 			return fatal(r, e, cerr.code, r->line, r->col, r->buf_off + (int64_t)r->end,
-				     "%s: %s", r->name, cerr.msg);
+				     "%s", cerr.msg);
 		r->raw_pos += used;
 		r->end += made;
 		if (at_eof && made == 0) {
@@ -282,7 +284,8 @@ static int next_ndjson(struct sl_json_reader *r, struct sl_json_doc *doc, struct
 			stop = (size_t)(nl - r->buf);
 		} else {
 			size_t have = r->end - r->start;
-			if (r->skipping || have > r->lim.max_record) {
+			/* one byte of slack: a CR may still come before the LF */
+			if (r->skipping || have > r->lim.max_record + 1) {
 				if (!r->skipping) {
 					r->skipping = 1;
 					int64_t index = r->record++;
@@ -403,13 +406,13 @@ static int next_array(struct sl_json_reader *r, struct sl_json_doc *doc, struct 
 		}
 		/* an element: find its end, the ',' or ']' at depth 0 outside strings */
 		int64_t line = r->line, col = r->col;
-		r->scan = 0;
+		r->scan = r->last = r->dropped = 0;
 		r->depth = r->in_str = r->esc = 0;
 		r->scan_line = line;
 		r->scan_col = col;
 		for (;;) {
 			const unsigned char *s = (const unsigned char *)r->buf + r->start;
-			size_t n = r->end - r->start, i = r->scan;
+			size_t n = r->end - r->start, i = r->scan, last = r->last;
 			int depth = r->depth, in_str = r->in_str, esc = r->esc, found = 0;
 			int64_t ln = r->scan_line, cl = r->scan_col;
 			for (; i < n; i++) {
@@ -435,6 +438,8 @@ static int next_array(struct sl_json_reader *r, struct sl_json_doc *doc, struct 
 					found = 1;
 					break;
 				}
+				if (in_str || !sl_json_is_ws(b))
+					last = i + 1;
 				if (b == '\n') {
 					ln++;
 					cl = 1;
@@ -443,6 +448,7 @@ static int next_array(struct sl_json_reader *r, struct sl_json_doc *doc, struct 
 				}
 			}
 			r->scan = i;
+			r->last = last;
 			r->depth = depth;
 			r->in_str = in_str;
 			r->esc = esc;
@@ -450,10 +456,13 @@ static int next_array(struct sl_json_reader *r, struct sl_json_doc *doc, struct 
 			r->scan_col = cl;
 			if (found)
 				break;
-			if (i > r->lim.max_record)
-				return fatal(r, e, SL_ELIMIT, line, col, off,
-					     "record longer than the limit of %zu bytes",
-					     r->lim.max_record);
+			if (r->dropped + last > r->lim.max_record) {
+				/* over the limit: keep scanning (the state above is all that is needed
+				 * to find its end) but let its bytes go */
+				r->dropped += r->scan;
+				r->start += r->scan;
+				r->last = r->scan = 0;
+			}
 			long got = fill(r, e);
 			if (got < 0)
 				return (int)got;
@@ -464,12 +473,26 @@ static int next_array(struct sl_json_reader *r, struct sl_json_doc *doc, struct 
 		}
 		size_t from = r->start, to = r->start + r->scan;
 		char delim = r->buf[to];
+		size_t content = r->dropped + r->last;
 		r->start = to + 1;
 		r->line = r->scan_line;
 		r->col = r->scan_col + 1;
 		if (delim == '}')
 			return fatal(r, e, SL_ECORRUPT, r->scan_line, r->scan_col,
 				     r->buf_off + (int64_t)to, "unexpected '}' in the array of records");
+		if (content > r->lim.max_record) {
+			r->astate = delim == ']' ? A_DONE : A_NEXT;
+			int64_t index = r->record++;
+			if (e) {
+				e->code = SL_ELIMIT;
+				e->fatal = false;
+				e->pos = (struct sl_json_pos){index, line, col, off};
+				snprintf(e->msg, sizeof(e->msg),
+					 "record of %zu bytes, over the limit of %zu", content,
+					 r->lim.max_record);
+			}
+			return SL_ELIMIT;
+		}
 		r->astate = delim == ']' ? A_DONE : A_NEXT;
 		size_t trimmed = to;
 		while (trimmed > from && sl_json_is_ws((unsigned char)r->buf[trimmed - 1]))
@@ -518,11 +541,23 @@ int sl_json_reader_next(struct sl_json_reader *r, struct sl_json_doc *doc,
 		return r->dead_err.code;
 	}
 	if (r->framing == SL_JSON_FRAME_AUTO) {
-		int err = 0;
-		int more = skip_ws(r, e, &err);
-		if (err)
-			return err;
-		r->framing = more && r->buf[r->start] == '[' ? SL_JSON_FRAME_ARRAY : SL_JSON_FRAME_NDJSON;
+		/* look at the first non-blank byte without consuming anything, so that NDJSON
+		 * lines and columns come out as with --ndjson */
+		size_t i = 0;
+		for (;;) {
+			while (r->start + i < r->end && sl_json_is_ws((unsigned char)r->buf[r->start + i]))
+				i++;
+			if (r->start + i < r->end)
+				break;
+			long got = fill(r, e);
+			if (got < 0)
+				return (int)got;
+			if (got == 0)
+				break;
+		}
+		r->framing = r->start + i < r->end && r->buf[r->start + i] == '['
+				     ? SL_JSON_FRAME_ARRAY
+				     : SL_JSON_FRAME_NDJSON;
 	}
 	switch (r->framing) {
 	case SL_JSON_FRAME_ARRAY:
