@@ -4,7 +4,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 30
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
@@ -32,7 +32,7 @@ $(FUZZ_BUILD)/Makefile: CMakeLists.txt | deps
 		-DSLUICE_TESTS=OFF >/dev/null
 
 fuzz-build: deps $(FUZZ_BUILD)/Makefile
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_config fuzz_key
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_config fuzz_key fuzz_json
 
 # Every fuzz harness for FUZZ_SECONDS each (make test runs them briefly; run longer with
 # e.g. `make fuzz FUZZ_SECONDS=600`).
