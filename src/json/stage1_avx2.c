@@ -7,6 +7,7 @@
  * Gives exactly what stage1_scalar.c gives.
  */
 #include "json/internal.h"
+#include "json/stage1_blocks.h"
 
 #include <string.h>
 
@@ -49,25 +50,6 @@ TARGET static inline uint64_t has_class(__m256i a, __m256i b, char bits)
 	return ~((uint64_t)x | ((uint64_t)y << 32));
 }
 
-/* Which bytes follow an unescaped backslash. Backslashes are rare in real data, so the
- * blocks that have any take a short loop over their bits. */
-static inline uint64_t escaped_bits(uint64_t bs, uint64_t *carry)
-{
-	uint64_t esc = *carry;
-	*carry = 0;
-	while (bs) {
-		int i = __builtin_ctzll(bs);
-		bs &= bs - 1;
-		if ((esc >> i) & 1)
-			continue; /* an escaped backslash escapes nothing */
-		if (i == 63)
-			*carry = 1;
-		else
-			esc |= 1ull << (i + 1);
-	}
-	return esc;
-}
-
 TARGET static inline uint64_t prefix_xor(uint64_t x)
 {
 	__m128i v = _mm_set_epi64x(0, (long long)x);
@@ -84,13 +66,9 @@ TARGET void sl_json_stage1_avx2(const char *buf, size_t len, struct sl_stage1 *o
 	const __m256i hi_tab = _mm256_setr_epi8(16, 0, 12, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
 						16, 0, 12, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0);
 	const __m256i ctrl_max = _mm256_set1_epi8(0x1f);
-	uint32_t *idx = out->idx;
-	size_t n = 0, utf8_done = 0, bad;
-	uint64_t esc_carry = 0, in_string_carry = 0, scalar_carry = 0;
-	size_t nb = 0;
+	struct sl_blocks b;
 	char tail[64];
-	out->ctrl_at = SIZE_MAX;
-	out->utf8_at = SIZE_MAX;
+	sl_blocks_init(&b, buf, len, out);
 
 	for (size_t base = 0; base < len; base += 64) {
 		const char *p = buf + base;
@@ -109,68 +87,26 @@ TARGET void sl_json_stage1_avx2(const char *buf, size_t len, struct sl_stage1 *o
 		}
 		__m256i lo = _mm256_loadu_si256((const __m256i *)p);
 		__m256i hi = _mm256_loadu_si256((const __m256i *)(p + 32));
-
-		uint64_t high = ((uint64_t)(uint32_t)_mm256_movemask_epi8(lo) |
-				 ((uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32)) &
-				valid;
-		if (high && out->utf8_at == SIZE_MAX) {
-			size_t from = base > utf8_done ? base : utf8_done;
-			size_t to = base + (left < 64 ? left : 64);
-			if (from < to) {
-				utf8_done = sl_json_utf8_check(buf, len, from, to, &bad);
-				if (utf8_done == SIZE_MAX)
-					out->utf8_at = bad;
-			}
-		}
-
-		uint64_t quote = eq_mask(lo, hi, '"') & valid;
-		uint64_t bs = eq_mask(lo, hi, '\\') & valid;
-		if (bs | esc_carry) {
-			quote &= ~escaped_bits(bs, &esc_carry);
-			for (uint64_t b = bs; b; b &= b - 1)
-				out->bs[nb++] = (uint32_t)base + (uint32_t)__builtin_ctzll(b);
-		}
-		uint64_t in_string = prefix_xor(quote) ^ in_string_carry;
-		in_string_carry = (uint64_t)((int64_t)in_string >> 63);
-
+		sl_blocks_utf8(&b, base,
+			       ((uint64_t)(uint32_t)_mm256_movemask_epi8(lo) |
+				((uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32)) &
+				       valid);
+		uint64_t quote = sl_blocks_quotes(&b, base, eq_mask(lo, hi, '"') & valid,
+						  eq_mask(lo, hi, '\\') & valid);
+		uint64_t in_string = sl_blocks_in_string(&b, prefix_xor(quote));
 		__m256i cls_lo = classify32(lo, lo_tab, hi_tab), cls_hi = classify32(hi, lo_tab, hi_tab);
-		uint64_t op = has_class(cls_lo, cls_hi, 0x07);
-		uint64_t ws = has_class(cls_lo, cls_hi, 0x18);
 		uint64_t ctrl =
 			(uint64_t)(uint32_t)_mm256_movemask_epi8(
 				_mm256_cmpeq_epi8(_mm256_max_epu8(lo, ctrl_max), ctrl_max)) |
 			((uint64_t)(uint32_t)_mm256_movemask_epi8(
 				 _mm256_cmpeq_epi8(_mm256_max_epu8(hi, ctrl_max), ctrl_max))
 			 << 32);
-		ctrl &= in_string & valid;
-		if (ctrl && out->ctrl_at == SIZE_MAX)
-			out->ctrl_at = base + (size_t)__builtin_ctzll(ctrl);
-
-		uint64_t scalar = ~in_string & ~op & ~ws & ~quote;
-		uint64_t starts = scalar & ~((scalar << 1) | scalar_carry);
-		scalar_carry = scalar >> 63;
-		uint64_t s = ((op & ~in_string) | quote | starts) & valid;
-
-		/* write eight positions at a time (tzcnt of 0 is 64: harmless extra entries past
-		 * the count, overwritten by the next block): cheaper than a branch per bit */
-		uint32_t cnt = (uint32_t)__builtin_popcountll(s);
-		uint32_t *w = idx + n;
-		uint32_t b32 = (uint32_t)base;
-		while (s) {
-#define SL_FLATTEN_ONE(k)                                                                     \
-	w[k] = b32 + (uint32_t)_tzcnt_u64(s);                                                 \
-	s = _blsr_u64(s);
-			SL_FLATTEN_ONE(0) SL_FLATTEN_ONE(1) SL_FLATTEN_ONE(2) SL_FLATTEN_ONE(3)
-			SL_FLATTEN_ONE(4) SL_FLATTEN_ONE(5) SL_FLATTEN_ONE(6) SL_FLATTEN_ONE(7)
-#undef SL_FLATTEN_ONE
-			w += 8;
-		}
-		n += cnt;
+		uint64_t s = sl_blocks_structurals(&b, base, valid, quote, in_string,
+						   has_class(cls_lo, cls_hi, 0x07),
+						   has_class(cls_lo, cls_hi, 0x18), ctrl);
+		SL_BLOCKS_FLATTEN(&b, base, s);
 	}
-	idx[n] = (uint32_t)len;
-	out->n = n;
-	out->bs[nb] = UINT32_MAX;
-	out->n_bs = nb;
+	sl_blocks_finish(&b);
 }
 
 #else
