@@ -43,6 +43,8 @@ struct sl_json_parser {
 	char *arena; /* decoded strings; never larger than the record */
 	size_t arena_cap;
 	uint32_t *stack; /* token index of each open container */
+	uint32_t *outer; /* per open container: its parent's member count, and bit 31 set
+			  * when the parent is an object (the innermost one lives in locals) */
 	uint32_t *keys; /* token index of each key of the open objects, innermost last */
 	size_t keys_cap;
 	size_t *key_base; /* per open container: where its keys start in keys[] */
@@ -63,10 +65,11 @@ struct sl_json_parser *sl_json_parser_new(const struct sl_json_limits *lim)
 	if (p->lim.max_depth == 0 || p->lim.max_depth > 65535)
 		p->lim.max_depth = p->lim.max_depth ? 65535 : DEFAULT_MAX_DEPTH;
 	p->stack = malloc((p->lim.max_depth + 1) * sizeof(*p->stack));
+	p->outer = malloc((p->lim.max_depth + 1) * sizeof(*p->outer));
 	p->key_base = malloc((p->lim.max_depth + 1) * sizeof(*p->key_base));
 	p->key_bits = malloc((p->lim.max_depth + 1) * sizeof(*p->key_bits));
 	p->c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-	if (!p->stack || !p->key_base || !p->key_bits || p->c_locale == (locale_t)0) {
+	if (!p->stack || !p->outer || !p->key_base || !p->key_bits || p->c_locale == (locale_t)0) {
 		sl_json_parser_free(p);
 		return NULL;
 	}
@@ -83,6 +86,7 @@ void sl_json_parser_free(struct sl_json_parser *p)
 	free(p->tok);
 	free(p->arena);
 	free(p->stack);
+	free(p->outer);
 	free(p->keys);
 	free(p->key_base);
 	free(p->key_bits);
@@ -572,7 +576,9 @@ static int parse(struct sl_json_parser *p, const char *buf, size_t len, int padd
 	const unsigned char *s = (const unsigned char *)buf;
 	const uint32_t *idx = p->idx;
 	struct sl_json_tok *tok = p->tok;
-	uint32_t *stack = p->stack;
+	uint32_t *stack = p->stack, *outer = p->outer;
+	uint32_t count = 0; /* members of the innermost open container so far */
+	int in_obj = 0;     /* the innermost open container is an object */
 	size_t *key_base = p->key_base;
 	uint64_t *key_bits = p->key_bits;
 	uint32_t *keys = p->keys;
@@ -616,6 +622,9 @@ value:
 				goto too_deep;
 			tok_set(t, s[at] == '{' ? SL_JSON_OBJECT : SL_JSON_ARRAY, 0, depth, 0, at);
 			stack[depth] = (uint32_t)nt;
+			outer[depth] = count | (uint32_t)in_obj << 31;
+			count = 0;
+			in_obj = s[at] == '{';
 			key_base[depth] = nkeys;
 			key_bits[depth] = 0;
 			depth++;
@@ -668,22 +677,20 @@ after_value:
 		goto done;
 	}
 	{
-		struct sl_json_tok *open = &tok[stack[depth - 1]];
-		open->len++;
+		count++;
 		at = idx[pos++];
 		unsigned char c = CH(at);
 		if (c == ',') {
-			if (open->type == SL_JSON_OBJECT)
+			if (in_obj)
 				goto key;
 			goto value;
 		}
-		if (c == (open->type == SL_JSON_OBJECT ? '}' : ']'))
+		if (c == (in_obj ? '}' : ']'))
 			goto close;
 		if (at >= len && cut)
 			goto stage1_error;
 		return fail_at(e, SL_ECORRUPT, buf, len, at, "expected ',' or '%c' but found %s",
-			       open->type == SL_JSON_OBJECT ? '}' : ']',
-			       describe(buf, len, at, tmp, sizeof(tmp)));
+			       in_obj ? '}' : ']', describe(buf, len, at, tmp, sizeof(tmp)));
 	}
 key:
 	at = idx[pos++];
@@ -737,6 +744,9 @@ close: {
 	struct sl_json_tok *open = &tok[stack[depth]];
 	tok_set(&tok[nt], SL_JSON_END, 0, depth, 0, idx[pos - 1]);
 	open->v.end = (uint32_t)nt;
+	open->len = count;
+	count = outer[depth] & 0x7fffffffu;
+	in_obj = (int)(outer[depth] >> 31);
 	nkeys = key_base[depth];
 	nt++;
 	goto after_value;
