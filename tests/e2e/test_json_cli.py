@@ -5,8 +5,8 @@ the framings, gzip and zstd input, standard input, the statistics a user reads, 
 --scalar giving the same answers as the default parser.
 
 Run: SLUICE=build/sluice python3 -m unittest -v test_json_cli   (from tests/e2e).
-The conformance files are read from $SLUICE_CONFORMANCE, else ../shared/conformance
-next to the repository.
+The conformance files are read from $SLUICE_CONFORMANCE, else from the copy kept with
+the tests (tests/conformance).
 """
 import gzip
 import os
@@ -21,7 +21,7 @@ from lakeutil import EXIT_FAIL, EXIT_OK, EXIT_USAGE, REPO, LakeTest, run
 EXIT_INVALID = 1  # some record is invalid (the same number as a usage error)
 ERROR_LINE = re.compile(r"^(.+):(\d+):(\d+): (.+) \(record (\d+), byte (\d+)\)$")
 CONFORMANCE = os.path.join(
-    os.environ.get("SLUICE_CONFORMANCE") or os.path.join(REPO, "..", "shared", "conformance"),
+    os.environ.get("SLUICE_CONFORMANCE") or os.path.join(REPO, "tests", "conformance"),
     "json-parsing", "test_parsing")
 
 

@@ -10,8 +10,8 @@
  * the CPU has AVX2) and fails the test on any difference.
  *
  * The conformance files are read from $SLUICE_CONFORMANCE (the folder that holds
- * json-parsing/), else from ../shared/conformance next to the repository root, found
- * from this file's path.
+ * json-parsing/), else from the copy kept in tests/conformance (found from this file's
+ * path), which must equal ../shared/conformance when that exists.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -205,16 +205,9 @@ static const char *impls_tested(void)
 
 /* ---- conformance ------------------------------------------------------------------------ */
 
-/* The folder of JSONTestSuite's test_parsing files; malloc'd. */
-static char *conformance_dir(void)
+/* <repo> from __FILE__ (<repo>/tests/unit/test_json.c); malloc'd. */
+static char *repo_dir(void)
 {
-	char *path = NULL;
-	const char *env = getenv("SLUICE_CONFORMANCE");
-	if (env && *env) {
-		assert_true(asprintf(&path, "%s/json-parsing/test_parsing", env) > 0);
-		return path;
-	}
-	/* __FILE__ is <repo>/tests/unit/test_json.c; the data is <repo>/../shared/conformance */
 	char *file = strdup(__FILE__);
 	assert_non_null(file);
 	for (int up = 0; up < 3; up++) {
@@ -224,9 +217,61 @@ static char *conformance_dir(void)
 		else
 			strcpy(file, ".");
 	}
-	assert_true(asprintf(&path, "%s/../shared/conformance/json-parsing/test_parsing", file) > 0);
-	free(file);
+	return file;
+}
+
+/* The folder of JSONTestSuite's test_parsing files; malloc'd: $SLUICE_CONFORMANCE if
+ * set, else the copy kept with the tests (tests/conformance, see its README). */
+static char *conformance_dir(void)
+{
+	char *path = NULL;
+	const char *env = getenv("SLUICE_CONFORMANCE");
+	if (env && *env) {
+		assert_true(asprintf(&path, "%s/json-parsing/test_parsing", env) > 0);
+		return path;
+	}
+	char *repo = repo_dir();
+	assert_true(asprintf(&path, "%s/tests/conformance/json-parsing/test_parsing", repo) > 0);
+	free(repo);
 	return path;
+}
+
+/* The copy in tests/conformance must equal the shared folder beside the repository,
+ * when there is one: a refresh upstream must not go unnoticed. */
+static void test_conformance_copy_is_exact(void **state)
+{
+	(void)state;
+	char *repo = repo_dir(), *shared = NULL, *mine = NULL;
+	assert_true(asprintf(&shared, "%s/../shared/conformance/json-parsing/test_parsing", repo) > 0);
+	assert_true(asprintf(&mine, "%s/tests/conformance/json-parsing/test_parsing", repo) > 0);
+	DIR *d = opendir(shared);
+	if (!d) {
+		print_message("no shared conformance folder beside the repository: nothing to compare\n");
+	} else {
+		struct dirent *de;
+		int files = 0;
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			char *a = NULL, *b = NULL;
+			assert_true(asprintf(&a, "%s/%s", shared, de->d_name) > 0);
+			assert_true(asprintf(&b, "%s/%s", mine, de->d_name) > 0);
+			size_t la, lb;
+			char *x = th_read_file(a, &la), *y = th_read_file(b, &lb);
+			if (la != lb || memcmp(x, y, la) != 0)
+				fail_msg("%s differs from the shared copy", de->d_name);
+			free(x);
+			free(y);
+			free(a);
+			free(b);
+			files++;
+		}
+		closedir(d);
+		assert_true(files > 300);
+	}
+	free(shared);
+	free(mine);
+	free(repo);
 }
 
 enum verdict { ACCEPT, REJECT };
@@ -1449,6 +1494,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conformance),
+		cmocka_unit_test(test_conformance_copy_is_exact),
 		cmocka_unit_test(test_conformance_bom_through_reader),
 		cmocka_unit_test(test_impl_selection),
 		cmocka_unit_test(test_tape_of_nested_record),
