@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "lake/lake.h"
 #include "util/clock.h"
 #include "util/fs.h"
@@ -79,6 +81,26 @@ static inline double bench_fork(int n, void (*fn)(int, void *), void *arg)
 		exit(2);
 	}
 	return t;
+}
+
+/* The floor under every metadata write: bare durable SQLite commits (WAL,
+ * synchronous=FULL) of one small row each, n of them, in dir. */
+static inline double bench_sqlite_commits_per_s(const char *dir, int n)
+{
+	char path[4200];
+	sqlite3 *db;
+	snprintf(path, sizeof(path), "%s/commits.db", dir);
+	unlink(path);
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		exit(2);
+	sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			 "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);", NULL, NULL, NULL);
+	double t = sl_mono_s();
+	for (int i = 0; i < n; i++)
+		sqlite3_exec(db, "INSERT INTO t(v) VALUES(randomblob(200))", NULL, NULL, NULL);
+	t = sl_mono_s() - t;
+	sqlite3_close(db);
+	return n / t;
 }
 
 #endif

@@ -9,7 +9,6 @@
  * SQLite's durable commit rate: every batch is one commit, so 10 x that rate is the
  * ceiling for each step.
  */
-#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include "bench_common.h"
@@ -97,24 +96,6 @@ static void fresh(void)
 	bench_lake(lake_dir, 1);
 }
 
-static double sqlite_commits_per_s(const char *base)
-{
-	char path[4096];
-	sqlite3 *db;
-	snprintf(path, sizeof(path), "%s/commits.db", base);
-	unlink(path);
-	if (sqlite3_open(path, &db) != SQLITE_OK)
-		exit(2);
-	sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-			 "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);", NULL, NULL, NULL);
-	double t = sl_mono_s();
-	for (int i = 0; i < 3000; i++)
-		sqlite3_exec(db, "INSERT INTO t(v) VALUES(randomblob(200))", NULL, NULL, NULL);
-	t = sl_mono_s() - t;
-	sqlite3_close(db);
-	return 3000 / t;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -148,6 +129,6 @@ int main(int argc, char **argv)
 		       n_consumers, n_consumers > 1 ? "s" : "", n_msgs / t);
 	}
 	printf("| floor: SQLite WAL synchronous=FULL commits/s (x10 = batch ceiling) | %.0f |\n",
-	       sqlite_commits_per_s(argv[1]));
+	       bench_sqlite_commits_per_s(argv[1], 3000));
 	return 0;
 }

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include "bench_common.h"
@@ -85,25 +84,6 @@ static double fs_floor(int procs)
 	double r = (double)(n_puts / 2 * procs) / t;
 	n_puts = saved;
 	return r;
-}
-
-static double sqlite_commits_per_s(void)
-{
-	char path[4096];
-	sqlite3 *db;
-	snprintf(path, sizeof(path), "%s/commits.db", base);
-	unlink(path);
-	if (sqlite3_open(path, &db) != SQLITE_OK)
-		exit(2);
-	sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-			 "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);", NULL, NULL, NULL);
-	int n = n_puts;
-	double t = sl_mono_s();
-	for (int i = 0; i < n; i++)
-		sqlite3_exec(db, "INSERT INTO t(v) VALUES(randomblob(200))", NULL, NULL, NULL);
-	t = sl_mono_s() - t;
-	sqlite3_close(db);
-	return n / t;
 }
 
 /* ---- large objects ------------------------------------------------------------------ */
@@ -205,7 +185,8 @@ int main(int argc, char **argv)
 	printf("| puts/s, 1 KiB, fsync off, 2 processes | %.0f |\n", puts_per_s(2, 0));
 	printf("| floor: write+fsync+rename+fsync dir /s, 1 process | %.0f |\n", fs_floor(1));
 	printf("| floor: write+fsync+rename+fsync dir /s, 2 processes | %.0f |\n", fs_floor(2));
-	printf("| floor: SQLite WAL synchronous=FULL commits/s | %.0f |\n", sqlite_commits_per_s());
+	printf("| floor: SQLite WAL synchronous=FULL commits/s | %.0f |\n",
+	       bench_sqlite_commits_per_s(base, n_puts));
 	char src[4096];
 	snprintf(src, sizeof(src), "%s/source-%ldMiB.bin", base, big_mib);
 	make_source(src, big_mib);
