@@ -10,13 +10,13 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#define TARGET __attribute__((target("avx512f,avx512bw,pclmul,bmi,bmi2,popcnt")))
+#define TARGET __attribute__((target("avx512f,avx512bw,avx512vbmi2,pclmul,bmi,bmi2,popcnt")))
 
 int sl_json_cpu_has_avx512(void)
 {
 	__builtin_cpu_init();
 	return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-	       sl_json_cpu_has_avx2();
+	       __builtin_cpu_supports("avx512vbmi2") && sl_json_cpu_has_avx2();
 }
 
 TARGET void sl_json_stage1_avx512(const char *buf, size_t len, struct sl_stage1 *out)
@@ -30,6 +30,10 @@ TARGET void sl_json_stage1_avx512(const char *buf, size_t len, struct sl_stage1 
 		      bs_c = _mm512_set1_epi8('\\'), ctrl_max = _mm512_set1_epi8(0x1f),
 		      op_bits = _mm512_set1_epi8(0x07), ws_bits = _mm512_set1_epi8(0x18);
 	const __m128i ones = _mm_set1_epi8((char)0xFF);
+	const __m512i iota = _mm512_set_epi8(
+		63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43,
+		42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22,
+		21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
 	struct sl_blocks b;
 	sl_blocks_init(&b, buf, len, out);
 
@@ -53,7 +57,24 @@ TARGET void sl_json_stage1_avx512(const char *buf, size_t len, struct sl_stage1 
 						   _mm512_test_epi8_mask(cls, op_bits),
 						   _mm512_test_epi8_mask(cls, ws_bits),
 						   _mm512_cmple_epu8_mask(v, ctrl_max));
-		SL_BLOCKS_FLATTEN(&b, base, s);
+		/* the positions: byte numbers of the set bits, packed, widened, plus base;
+		 * entries past the count are junk the next block overwrites */
+		__m512i packed = _mm512_maskz_compress_epi8(s, iota);
+		__m512i basev = _mm512_set1_epi32((int)base);
+		uint32_t *w = out->idx + b.n;
+		size_t cnt = (size_t)__builtin_popcountll(s);
+		_mm512_storeu_si512(w, _mm512_add_epi32(
+			_mm512_cvtepu8_epi32(_mm512_castsi512_si128(packed)), basev));
+		if (cnt > 16)
+			_mm512_storeu_si512(w + 16, _mm512_add_epi32(_mm512_cvtepu8_epi32(
+				_mm512_extracti32x4_epi32(packed, 1)), basev));
+		if (cnt > 32)
+			_mm512_storeu_si512(w + 32, _mm512_add_epi32(_mm512_cvtepu8_epi32(
+				_mm512_extracti32x4_epi32(packed, 2)), basev));
+		if (cnt > 48)
+			_mm512_storeu_si512(w + 48, _mm512_add_epi32(_mm512_cvtepu8_epi32(
+				_mm512_extracti32x4_epi32(packed, 3)), basev));
+		b.n += cnt;
 	}
 	sl_blocks_finish(&b);
 }
