@@ -7,7 +7,7 @@ pkgs=(
   build-essential cmake pkg-config
   libsqlite3-dev libyaml-dev libssl-dev
   libcmocka-dev
-  python3 sqlite3 zlib1g-dev libzstd-dev
+  python3 sqlite3 zlib1g-dev libzstd-dev libpcre2-dev liburiparser-dev
   strace time
   clang libclang-rt-14-dev
 )
