@@ -20,6 +20,7 @@
  */
 #include "config/config.h"
 #include "util/fs.h"
+#include "util/glob.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -348,6 +349,11 @@ enum sl_cfg_type {
 	SL_T_ENUM,     /* char[cap], one of choices */
 	SL_T_SECTION,  /* a mapping of keys; its fields start at base + offset */
 	SL_T_OVERRIDE, /* a mapping of keys for one queue: a slot of cfg->queues */
+	SL_T_FLAG,     /* int8_t 0/1 (a boolean that can be left unset: -1) */
+	SL_T_PIN,      /* int64_t schema version: "latest" (0) or 1 .. max */
+	SL_T_TEXT,     /* char[cap], accepted by check */
+	SL_T_ROUTES,   /* a sequence of route mappings: cfg->validate.routes */
+	SL_T_SUBJECTS, /* a mapping of subject name -> settings: cfg->validate.subjects */
 };
 
 struct sl_cfg_key {
@@ -358,7 +364,10 @@ struct sl_cfg_key {
 	size_t cap;    /* SL_T_ENUM: size of the char array */
 	int64_t min, max;
 	const char *const *choices;   /* SL_T_ENUM */
-	const struct sl_cfg_key *keys; /* SL_T_SECTION, SL_T_OVERRIDE */
+	const struct sl_cfg_key *keys; /* SL_T_SECTION, SL_T_OVERRIDE, SL_T_ROUTES, SL_T_SUBJECTS */
+	/* SL_T_TEXT: NULL if text is acceptable, else why not (*at: byte offset in it) */
+	const char *(*check)(const char *text, size_t *at);
+	bool required; /* keys of a route: must be given */
 };
 
 #define SL_FIELD_SIZE(type, member) sizeof(((type *)0)->member)
@@ -410,12 +419,109 @@ static const struct sl_cfg_key sl_queues_keys[] = {
 	{0},
 };
 
+/* ---- validate ---- */
+
+static const char *const sl_policies[] = {"split", "quarantine", NULL};
+static const char *const sl_formats[] = {"auto", "ndjson", "array", "document", NULL};
+
+static const char *sl_glob_why(const char *text, size_t *at)
+{
+	const char *why = NULL;
+	return sl_glob_check(text, at, &why) == 0 ? NULL : why;
+}
+
+/* The registry's rule for subject names (registry.h, sl_subject_check). */
+static const char *sl_subject_why(const char *text, size_t *at)
+{
+	size_t n = strlen(text);
+	*at = 0;
+	if (n == 0 || n > SL_CONFIG_SUBJECT_MAX - 1)
+		return "a subject name has 1 to 128 characters";
+	for (size_t i = 0; i < n; i++) {
+		char c = text[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-')) {
+			*at = i;
+			return "a subject name holds only letters, digits, '.', '_' and '-'";
+		}
+	}
+	return NULL;
+}
+
+static const struct sl_cfg_key sl_vdefault_keys[] = {
+	{.name = "policy", .type = SL_T_ENUM, .offset = offsetof(struct sl_subject_conf, policy),
+	 .cap = SL_FIELD_SIZE(struct sl_subject_conf, policy), .choices = sl_policies},
+	{.name = "pass_through", .type = SL_T_FLAG,
+	 .offset = offsetof(struct sl_subject_conf, pass_through)},
+	{.name = "format", .type = SL_T_ENUM, .offset = offsetof(struct sl_subject_conf, format),
+	 .cap = SL_FIELD_SIZE(struct sl_subject_conf, format), .choices = sl_formats},
+	{0},
+};
+
+static const struct sl_cfg_key sl_subject_keys[] = {
+	{.name = "policy", .type = SL_T_ENUM, .offset = offsetof(struct sl_subject_conf, policy),
+	 .cap = SL_FIELD_SIZE(struct sl_subject_conf, policy), .choices = sl_policies},
+	{.name = "version", .type = SL_T_PIN, .offset = offsetof(struct sl_subject_conf, version),
+	 .min = 1, .max = INT64_MAX},
+	{.name = "pass_through", .type = SL_T_FLAG,
+	 .offset = offsetof(struct sl_subject_conf, pass_through)},
+	{0},
+};
+
+static const struct sl_cfg_key sl_route_keys[] = {
+	{.name = "match", .type = SL_T_TEXT, .offset = offsetof(struct sl_route_conf, match),
+	 .cap = SL_FIELD_SIZE(struct sl_route_conf, match), .check = sl_glob_why,
+	 .required = true},
+	{.name = "subject", .type = SL_T_TEXT, .offset = offsetof(struct sl_route_conf, subject),
+	 .cap = SL_FIELD_SIZE(struct sl_route_conf, subject), .check = sl_subject_why,
+	 .required = true},
+	{.name = "format", .type = SL_T_ENUM, .offset = offsetof(struct sl_route_conf, format),
+	 .cap = SL_FIELD_SIZE(struct sl_route_conf, format), .choices = sl_formats},
+	{0},
+};
+
+static const struct sl_cfg_key sl_report_keys[] = {
+	{.name = "max_records", .type = SL_T_INT,
+	 .offset = offsetof(struct sl_validate_conf, report_max_records), .min = 0,
+	 .max = 1000000},
+	{.name = "max_errors_per_record", .type = SL_T_INT,
+	 .offset = offsetof(struct sl_validate_conf, report_max_errors), .min = 1, .max = 100},
+	{0},
+};
+
+/* The JSON engine's own bounds (json.h): depth fits the tape's 16 bits; a record is
+ * addressed with 32-bit offsets. */
+static const struct sl_cfg_key sl_vlimit_keys[] = {
+	{.name = "max_depth", .type = SL_T_INT,
+	 .offset = offsetof(struct sl_validate_conf, max_depth), .min = 1, .max = 65535},
+	{.name = "max_record", .type = SL_T_SIZE,
+	 .offset = offsetof(struct sl_validate_conf, max_record), .min = 1,
+	 .max = INT64_C(1) << 31},
+	{.name = "max_string", .type = SL_T_SIZE,
+	 .offset = offsetof(struct sl_validate_conf, max_string), .min = 1,
+	 .max = INT64_C(1) << 31},
+	{0},
+};
+
+/* Offsets from struct sl_validate_conf. */
+static const struct sl_cfg_key sl_validate_keys[] = {
+	{.name = "defaults", .type = SL_T_SECTION,
+	 .offset = offsetof(struct sl_validate_conf, defaults), .keys = sl_vdefault_keys},
+	{.name = "routes", .type = SL_T_ROUTES, .keys = sl_route_keys},
+	{.name = "subjects", .type = SL_T_SUBJECTS, .keys = sl_subject_keys},
+	{.name = "report", .type = SL_T_SECTION, .keys = sl_report_keys},
+	{.name = "limits", .type = SL_T_SECTION, .keys = sl_vlimit_keys},
+	{0},
+};
+
 /* store and metadata are flat fields of struct sl_config, hence offset 0. */
 static const struct sl_cfg_key sl_top_keys[] = {
 	{.name = "version", .type = SL_T_VERSION, .offset = offsetof(struct sl_config, version)},
 	{.name = "store", .type = SL_T_SECTION, .keys = sl_store_keys},
 	{.name = "metadata", .type = SL_T_SECTION, .keys = sl_meta_keys},
 	{.name = "queues", .type = SL_T_SECTION, .keys = sl_queues_keys},
+	{.name = "validate", .type = SL_T_SECTION, .offset = offsetof(struct sl_config, validate),
+	 .keys = sl_validate_keys},
 	{0},
 };
 
@@ -710,6 +816,103 @@ static void sl_check_override(struct sl_cfg_run *run, const struct sl_cfg_key *k
 		sl_check_map(run, val, path, k->keys, (char *)q);
 }
 
+/* A route's or a subject's keys that must be given. */
+static void sl_check_required(struct sl_cfg_run *run, const struct sl_cfg_key *keys,
+			      const struct sl_ynode *map, const char *path, const char *base)
+{
+	for (const struct sl_cfg_key *k = keys; !sl_key_end(k); k++)
+		if (k->required && base[k->offset] == '\0')
+			sl_problem(run, map->line, map->col, "%s: '%s' is required", path, k->name);
+}
+
+static void sl_check_routes(struct sl_cfg_run *run, const struct sl_cfg_key *k,
+			    const struct sl_ynode *val, const char *path)
+{
+	struct sl_validate_conf *vc = &run->cfg->validate;
+	char ipath[256], got[SL_QUOTE_MAX + 16];
+
+	if (val->kind != SL_Y_SEQ) {
+		sl_problem(run, val->line, val->col,
+			   "%s: expected a sequence of routes (- match: GLOB, subject: NAME), got %s",
+			   path, sl_describe(val, got, sizeof(got)));
+		return;
+	}
+	for (size_t i = 0; i < val->n_kids && !sl_stopped(run); i++) {
+		const struct sl_ynode *item = val->kids[i];
+		snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
+		if (item->kind != SL_Y_MAP) {
+			sl_problem(run, item->line, item->col,
+				   "%s: expected a mapping with match and subject, got %s", ipath,
+				   sl_describe(item, got, sizeof(got)));
+			continue;
+		}
+		if (vc->n_routes == SL_CONFIG_MAX_ROUTES) {
+			sl_problem(run, item->line, item->col, "%s: more than %d routes", path,
+				   SL_CONFIG_MAX_ROUTES);
+			return;
+		}
+		struct sl_route_conf *r = &vc->routes[vc->n_routes++];
+		memset(r, 0, sizeof(*r));
+		sl_check_map(run, item, ipath, k->keys, (char *)r);
+		sl_check_required(run, k->keys, item, ipath, (const char *)r);
+	}
+}
+
+static void sl_check_subjects(struct sl_cfg_run *run, const struct sl_cfg_key *k,
+			      const struct sl_ynode *val, const char *path)
+{
+	struct sl_validate_conf *vc = &run->cfg->validate;
+	char spath[256], got[SL_QUOTE_MAX + 16];
+
+	if (val->kind != SL_Y_MAP) {
+		sl_problem(run, val->line, val->col,
+			   "%s: expected a mapping of subject names to settings, got %s", path,
+			   sl_describe(val, got, sizeof(got)));
+		return;
+	}
+	for (size_t i = 0; i + 1 < val->n_kids && !sl_stopped(run); i += 2) {
+		const struct sl_ynode *key = val->kids[i], *sval = val->kids[i + 1];
+		size_t at;
+		const char *why;
+		if (key->kind != SL_Y_SCALAR) {
+			sl_problem(run, key->line, key->col, "%s: a subject must be a name, got %s",
+				   path, sl_describe(key, got, sizeof(got)));
+			continue;
+		}
+		if ((why = sl_subject_why(key->text, &at)) != NULL) {
+			sl_problem(run, key->line, key->col, "%s: %s: %s", path,
+				   sl_quote(key->text, key->len, got, sizeof(got)), why);
+			continue;
+		}
+		bool dup = false;
+		for (size_t j = 0; j < vc->n_subjects && !dup; j++)
+			dup = strcmp(vc->subjects[j].name, key->text) == 0;
+		if (dup) {
+			sl_problem(run, key->line, key->col, "duplicate subject %s in %s",
+				   sl_quote(key->text, key->len, got, sizeof(got)), path);
+			continue;
+		}
+		if (vc->n_subjects == SL_CONFIG_MAX_SUBJECTS) {
+			sl_problem(run, key->line, key->col, "%s: more than %d subjects", path,
+				   SL_CONFIG_MAX_SUBJECTS);
+			return;
+		}
+		struct sl_subject_conf *sc = &vc->subjects[vc->n_subjects++];
+		memset(sc, 0, sizeof(*sc));
+		snprintf(sc->name, sizeof(sc->name), "%s", key->text);
+		sc->pass_through = -1; /* not given: sl_config_resolve takes the default */
+		snprintf(spath, sizeof(spath), "%s.%s", path, key->text);
+		if (sl_ynode_is_null(sval))
+			continue;
+		if (sval->kind != SL_Y_MAP) {
+			sl_problem(run, sval->line, sval->col, "%s: expected a mapping, got %s", spath,
+				   sl_describe(sval, got, sizeof(got)));
+			continue;
+		}
+		sl_check_map(run, sval, spath, k->keys, (char *)sc);
+	}
+}
+
 static void sl_check_value(struct sl_cfg_run *run, const struct sl_cfg_key *k,
 			   const char *name, const struct sl_ynode *val, const char *path,
 			   char *base)
@@ -762,6 +965,52 @@ static void sl_check_value(struct sl_cfg_run *run, const struct sl_cfg_key *k,
 			break;
 		}
 		sl_check_override(run, k, name, val, path);
+		break;
+	case SL_T_FLAG:
+		if (val->kind != SL_Y_SCALAR || sl_parse_bool(val->text, &b) != SL_NUM_OK) {
+			sl_problem(run, val->line, val->col, "%s: expected true or false, got %s",
+				   path, sl_describe(val, got, sizeof(got)));
+			break;
+		}
+		base[k->offset] = (char)(b ? 1 : 0);
+		break;
+	case SL_T_PIN:
+		if (val->kind == SL_Y_SCALAR && strcmp(val->text, "latest") == 0) {
+			int64_t zero = 0;
+			memcpy(base + k->offset, &zero, sizeof(zero));
+		} else {
+			struct sl_cfg_key ik = *k;
+			ik.type = SL_T_INT;
+			sl_check_number(run, &ik, val, path, base);
+		}
+		break;
+	case SL_T_TEXT: {
+		size_t at = 0;
+		const char *why = NULL;
+		if (val->kind != SL_Y_SCALAR) {
+			sl_problem(run, val->line, val->col, "%s: expected a text, got %s", path,
+				   sl_describe(val, got, sizeof(got)));
+			break;
+		}
+		if (val->len >= k->cap) {
+			sl_problem(run, val->line, val->col, "%s: longer than %zu bytes", path,
+				   k->cap - 1);
+			break;
+		}
+		if (k->check && (why = k->check(val->text, &at)) != NULL) {
+			sl_problem(run, val->line, val->col, "%s: %s: %s (at byte %zu)", path,
+				   sl_describe(val, got, sizeof(got)), why, at);
+			break;
+		}
+		memset(base + k->offset, 0, k->cap);
+		memcpy(base + k->offset, val->text, val->len);
+		break;
+	}
+	case SL_T_ROUTES:
+		sl_check_routes(run, k, val, path);
+		break;
+	case SL_T_SUBJECTS:
+		sl_check_subjects(run, k, val, path);
 		break;
 	}
 }
@@ -844,6 +1093,17 @@ static void sl_check_root(struct sl_cfg_run *run, const struct sl_ynode *root)
 
 static void sl_config_resolve(struct sl_config *cfg)
 {
+	struct sl_validate_conf *vc = &cfg->validate;
+	for (size_t i = 0; i < vc->n_routes; i++)
+		if (!vc->routes[i].format[0])
+			memcpy(vc->routes[i].format, vc->defaults.format, sizeof(vc->defaults.format));
+	for (size_t i = 0; i < vc->n_subjects; i++) {
+		struct sl_subject_conf *sc = &vc->subjects[i];
+		if (!sc->policy[0])
+			memcpy(sc->policy, vc->defaults.policy, sizeof(sc->policy));
+		if (sc->pass_through < 0)
+			sc->pass_through = vc->defaults.pass_through;
+	}
 	const struct sl_queue_conf *d = &cfg->queue_defaults;
 	for (size_t i = 0; i < cfg->n_queues; i++) {
 		struct sl_queue_conf *q = &cfg->queues[i];
@@ -941,6 +1201,15 @@ void sl_config_defaults(struct sl_config *cfg)
 	cfg->queue_defaults.max_receive_count = 5;
 	cfg->queue_defaults.retention_ms = 4 * SL_MS_PER_D;
 	cfg->n_queues = 0;
+	struct sl_validate_conf *vc = &cfg->validate;
+	snprintf(vc->defaults.policy, sizeof(vc->defaults.policy), "split");
+	snprintf(vc->defaults.format, sizeof(vc->defaults.format), "auto");
+	vc->defaults.pass_through = 0;
+	vc->report_max_records = 1000;
+	vc->report_max_errors = 10;
+	vc->max_depth = 512;             /* the JSON engine's defaults (json.h) */
+	vc->max_record = INT64_C(64) << 20;
+	vc->max_string = INT64_C(16) << 20;
 }
 
 int sl_config_load(const char *path, struct sl_config *cfg, struct sl_err *err)
@@ -958,12 +1227,26 @@ int sl_config_check(const char *path, struct sl_config *cfg, sl_config_report_fn
 	return sl_config_run(path, cfg, false, report, ctx, err);
 }
 
+/* A text as a single-quoted YAML scalar: glob characters such as '*' would otherwise be
+ * read as YAML syntax. */
+static void sl_show_text(FILE *out, const char *text)
+{
+	fputc('\'', out);
+	for (const char *c = text; *c; c++) {
+		if (*c == '\'')
+			fputc('\'', out);
+		fputc(*c, out);
+	}
+	fputc('\'', out);
+}
+
 static void sl_show_map(const struct sl_config *cfg, const struct sl_cfg_key *keys,
 			const char *base, int indent, FILE *out)
 {
 	char val[64];
 	int64_t v;
 	bool b;
+	const struct sl_validate_conf *vc = &cfg->validate;
 
 	for (const struct sl_cfg_key *k = keys; !sl_key_end(k); k++) {
 		switch (k->type) {
@@ -995,6 +1278,48 @@ static void sl_show_map(const struct sl_config *cfg, const struct sl_cfg_key *ke
 					    out);
 			}
 			break;
+		case SL_T_FLAG:
+			fprintf(out, "%*s%s: %s\n", indent, "", k->name,
+				base[k->offset] > 0 ? "true" : "false");
+			break;
+		case SL_T_PIN:
+			memcpy(&v, base + k->offset, sizeof(v));
+			if (v == 0)
+				fprintf(out, "%*s%s: latest\n", indent, "", k->name);
+			else
+				fprintf(out, "%*s%s: %" PRId64 "\n", indent, "", k->name, v);
+			break;
+		case SL_T_TEXT:
+			fprintf(out, "%*s%s: ", indent, "", k->name);
+			sl_show_text(out, base + k->offset);
+			fputc('\n', out);
+			break;
+		case SL_T_ROUTES:
+			fprintf(out, "%*s%s:%s\n", indent, "", k->name, vc->n_routes ? "" : " []");
+			for (size_t i = 0; i < vc->n_routes; i++) {
+				const struct sl_route_conf *r = &vc->routes[i];
+				fprintf(out, "%*s- match: ", indent + 2, "");
+				sl_show_text(out, r->match);
+				fprintf(out, "\n%*ssubject: ", indent + 4, "");
+				sl_show_text(out, r->subject);
+				fprintf(out, "\n%*sformat: %s\n", indent + 4, "", r->format);
+			}
+			break;
+		case SL_T_SUBJECTS:
+			fprintf(out, "%*s%s:%s\n", indent, "", k->name, vc->n_subjects ? "" : " {}");
+			for (size_t i = 0; i < vc->n_subjects; i++) {
+				const char *name = vc->subjects[i].name;
+				/* "-x" or ".x" could read as YAML syntax: quote those */
+				fprintf(out, "%*s", indent + 2, "");
+				if (name[0] == '-' || name[0] == '.')
+					sl_show_text(out, name);
+				else
+					fputs(name, out);
+				fputs(":\n", out);
+				sl_show_map(cfg, k->keys, (const char *)&vc->subjects[i], indent + 4,
+					    out);
+			}
+			break;
 		}
 	}
 }
@@ -1002,6 +1327,14 @@ static void sl_show_map(const struct sl_config *cfg, const struct sl_cfg_key *ke
 void sl_config_show(const struct sl_config *cfg, FILE *out)
 {
 	sl_show_map(cfg, sl_top_keys, (const char *)cfg, 0, out);
+}
+
+const struct sl_subject_conf *sl_config_subject(const struct sl_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->validate.n_subjects; i++)
+		if (strcmp(cfg->validate.subjects[i].name, name) == 0)
+			return &cfg->validate.subjects[i];
+	return &cfg->validate.defaults;
 }
 
 void sl_config_queue(const struct sl_config *cfg, const char *name, struct sl_queue_conf *out)
@@ -1070,5 +1403,54 @@ const char *sl_config_default_text(void)
 	       "  # Overrides for one queue (landing, raw, deadletter or curated) take any\n"
 	       "  # of the keys above; the others come from defaults. For example:\n"
 	       "  # landing:\n"
-	       "  #   visibility_timeout: 5m\n";
+	       "  #   visibility_timeout: 5m\n"
+	       "\n"
+	       "# The validator stage (sluice validate): it takes each object that lands,\n"
+	       "# finds its subject, checks every record against the subject's schema in\n"
+	       "# the registry, and writes good records to raw and bad ones, with a report,\n"
+	       "# to deadletter.\n"
+	       "validate:\n"
+	       "  # What every subject gets unless validate.subjects says otherwise.\n"
+	       "  defaults:\n"
+	       "    # split: good records go to raw, bad ones to deadletter (the object is\n"
+	       "    # split). quarantine: one bad record sends the whole object to\n"
+	       "    # deadletter.\n"
+	       "    policy: split\n"
+	       "    # true: a subject with no schema in the registry passes unchecked to raw;\n"
+	       "    # false: its objects go to deadletter as \"no schema for subject\".\n"
+	       "    pass_through: false\n"
+	       "    # How an object holds its records: auto (a JSON array if it starts with\n"
+	       "    # '[', else one record per line), ndjson, array, or document (the whole\n"
+	       "    # object is one record). Routes may say otherwise.\n"
+	       "    format: auto\n"
+	       "  # Which subject a key belongs to: the first route whose glob matches the\n"
+	       "  # whole key ('*' within a segment, '**' across segments, '?' one\n"
+	       "  # character), else the key's first folder (orders/2026/a.ndjson: orders).\n"
+	       "  # For example:\n"
+	       "  # routes:\n"
+	       "  #   - match: 'legacy/**/order-*.json'\n"
+	       "  #     subject: orders\n"
+	       "  #     format: document\n"
+	       "  routes: []\n"
+	       "  # Settings per subject: policy, pass_through, and version (a version\n"
+	       "  # number pins the schema; latest follows the registry). For example:\n"
+	       "  # subjects:\n"
+	       "  #   orders:\n"
+	       "  #     policy: quarantine\n"
+	       "  #     version: 3\n"
+	       "  subjects: {}\n"
+	       "  # The report of each dead letter: how many bad records it describes\n"
+	       "  # (0 .. 1000000; it says how many more there were) and how many reasons\n"
+	       "  # per record (1 .. 100).\n"
+	       "  report:\n"
+	       "    max_records: 1000\n"
+	       "    max_errors_per_record: 10\n"
+	       "  # Bounds on one record; a record beyond one is a bad record.\n"
+	       "  limits:\n"
+	       "    # nesting depth of objects and arrays (1 .. 65535)\n"
+	       "    max_depth: 512\n"
+	       "    # bytes of one record (a size, up to 2GiB)\n"
+	       "    max_record: 64MiB\n"
+	       "    # bytes of one string or key (a size, up to 2GiB)\n"
+	       "    max_string: 16MiB\n";
 }

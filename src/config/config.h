@@ -18,12 +18,46 @@
 #define SL_CONFIG_MAX_BYTES (4 << 20) /* a config file larger than this is refused */
 #define SL_QUEUE_NAME_MAX 64
 #define SL_CONFIG_MAX_QUEUES 16
+#define SL_CONFIG_MAX_ROUTES 64
+#define SL_CONFIG_MAX_SUBJECTS 128
+#define SL_CONFIG_SUBJECT_MAX 129 /* 1-128 characters of [A-Za-z0-9._-], and a NUL */
+#define SL_CONFIG_GLOB_MAX 256    /* a route's pattern: up to 255 bytes, and a NUL */
 
 struct sl_queue_conf {
 	char name[SL_QUEUE_NAME_MAX];
 	int64_t visibility_timeout_ms; /* 0 .. 12 h, as SQS */
 	int64_t max_receive_count;     /* 1 .. 1000; redrive to "<name>-dlq" after this many */
 	int64_t retention_ms;          /* 1 min .. 14 d, as SQS */
+};
+
+/* validate.routes[i]: keys matching `match` (util/glob.h) belong to `subject`. */
+struct sl_route_conf {
+	char match[SL_CONFIG_GLOB_MAX];
+	char subject[SL_CONFIG_SUBJECT_MAX];
+	char format[12]; /* auto, ndjson, array, document; resolved from validate.defaults */
+};
+
+/* validate.subjects.NAME, and validate.defaults (whose name is ""). */
+struct sl_subject_conf {
+	char name[SL_CONFIG_SUBJECT_MAX];
+	char policy[12];      /* "split" or "quarantine"; resolved from validate.defaults */
+	int64_t version;      /* the pinned schema version; 0 = the latest */
+	int8_t pass_through;  /* 1: no schema needed, objects go to raw unchecked when the
+			       * subject has none; resolved from validate.defaults */
+	char format[12];      /* validate.defaults only: the framing of routes without one */
+};
+
+struct sl_validate_conf {
+	struct sl_subject_conf defaults;
+	struct sl_route_conf routes[SL_CONFIG_MAX_ROUTES]; /* in the file's order */
+	size_t n_routes;
+	struct sl_subject_conf subjects[SL_CONFIG_MAX_SUBJECTS];
+	size_t n_subjects;
+	int64_t report_max_records; /* bad records described per report, 0 .. 1,000,000 */
+	int64_t report_max_errors;  /* reasons kept per bad record, 1 .. 100 */
+	int64_t max_depth;          /* JSON limits for records (json.h) */
+	int64_t max_record;
+	int64_t max_string;
 };
 
 struct sl_config {
@@ -46,6 +80,9 @@ struct sl_config {
 	struct sl_queue_conf queue_defaults;
 	struct sl_queue_conf queues[SL_CONFIG_MAX_QUEUES];
 	size_t n_queues;
+
+	/* validate: the validator stage (routing, policies per subject, report caps). */
+	struct sl_validate_conf validate;
 };
 
 /* Callback for every problem found while checking: line and column are 1-based (0 when
@@ -76,6 +113,10 @@ void sl_config_show(const struct sl_config *cfg, FILE *out);
 
 /* Resolves the settings of queue `name` (overrides over defaults) into out. */
 void sl_config_queue(const struct sl_config *cfg, const char *name, struct sl_queue_conf *out);
+
+/* The settings of subject `name`: its entry in validate.subjects (resolved over
+ * validate.defaults), else the defaults themselves. Borrowed from cfg. */
+const struct sl_subject_conf *sl_config_subject(const struct sl_config *cfg, const char *name);
 
 /* Queue names the configuration accepts overrides for (NULL-terminated). */
 extern const char *const sl_config_queue_names[];

@@ -140,7 +140,9 @@ static void test_default_text_sets_every_key(void **state)
 		free(want);
 		n_lines++;
 	}
-	assert_int_equal(n_lines, 14); /* version, 3 sections, queues.defaults, 9 keys */
+	/* version, 4 sections, queues.defaults, 9 keys; validate: defaults (3 keys), routes,
+	 * subjects, report (2 keys), limits (3 keys) */
+	assert_int_equal(n_lines, 28);
 	free(shown);
 }
 
@@ -369,6 +371,105 @@ static void test_show_round_trip_odd_values(void **state)
 	free(text);
 }
 
+/* The validate section: routes in order, subjects resolved over validate.defaults wherever
+ * the defaults are written, and a show/load round trip of awkward globs. */
+static void test_validate_section(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_config cfg, again;
+	load_ok(fx,
+		"validate:\n"
+		"  routes:\n"
+		"    - match: 'legacy/**/order-*.json'\n"
+		"      subject: orders\n"
+		"      format: document\n"
+		"    - {match: \"*/events/**\", subject: events}\n"
+		"    - match: 'it''s/\\*/?x'\n"
+		"      subject: odd.name_1-2\n"
+		"  subjects:\n"
+		"    orders:\n"
+		"      policy: quarantine\n"
+		"      version: 3\n"
+		"    events:\n"
+		"      version: latest\n"
+		"    clicks:\n"
+		"  defaults:\n"
+		"    policy: quarantine\n"
+		"    pass_through: yes\n"
+		"    format: ndjson\n"
+		"  report: {max_records: 0, max_errors_per_record: 100}\n"
+		"  limits: {max_depth: 64, max_record: 1MiB, max_string: 1000}\n",
+		&cfg);
+	const struct sl_validate_conf *vc = &cfg.validate;
+	assert_int_equal(vc->n_routes, 3);
+	assert_string_equal(vc->routes[0].match, "legacy/**/order-*.json");
+	assert_string_equal(vc->routes[0].subject, "orders");
+	assert_string_equal(vc->routes[0].format, "document");
+	assert_string_equal(vc->routes[1].match, "*/events/**");
+	assert_string_equal(vc->routes[1].format, "ndjson"); /* from defaults, written later */
+	assert_string_equal(vc->routes[2].match, "it's/\\*/?x");
+	assert_int_equal(vc->n_subjects, 3);
+	const struct sl_subject_conf *o = sl_config_subject(&cfg, "orders");
+	assert_string_equal(o->policy, "quarantine");
+	assert_int_equal(o->version, 3);
+	assert_int_equal(o->pass_through, 1);
+	const struct sl_subject_conf *e = sl_config_subject(&cfg, "events");
+	assert_int_equal(e->version, 0);
+	assert_string_equal(e->policy, "quarantine");
+	const struct sl_subject_conf *c = sl_config_subject(&cfg, "clicks");
+	assert_string_equal(c->name, "clicks");
+	assert_int_equal(c->pass_through, 1);
+	/* a subject not listed gets the defaults */
+	assert_ptr_equal(sl_config_subject(&cfg, "nobody"), &vc->defaults);
+	assert_int_equal(vc->report_max_records, 0);
+	assert_int_equal(vc->report_max_errors, 100);
+	assert_int_equal(vc->max_depth, 64);
+	assert_int_equal(vc->max_record, 1 << 20);
+	assert_int_equal(vc->max_string, 1000);
+
+	char *text = show_text(&cfg);
+	assert_non_null(strstr(text, "\n  routes:\n    - match: 'legacy/**/order-*.json'\n"
+				     "      subject: 'orders'\n      format: document\n"));
+	assert_non_null(strstr(text, "- match: 'it''s/\\*/?x'\n"));
+	assert_non_null(strstr(text, "\n    orders:\n      policy: quarantine\n      version: 3\n"
+				     "      pass_through: true\n"));
+	assert_non_null(strstr(text, "\n    events:\n      policy: quarantine\n"
+				     "      version: latest\n"));
+	load_ok(fx, text, &again);
+	assert_memory_equal(&cfg, &again, sizeof(cfg));
+	free(text);
+
+	/* subject settings given before the defaults still inherit them; a subject's own
+	 * values win */
+	load_ok(fx,
+		"validate:\n  subjects:\n    a: {pass_through: false}\n    b: ~\n"
+		"  defaults: {pass_through: true, policy: quarantine}\n",
+		&cfg);
+	assert_int_equal(sl_config_subject(&cfg, "a")->pass_through, 0);
+	assert_int_equal(sl_config_subject(&cfg, "b")->pass_through, 1);
+	assert_string_equal(sl_config_subject(&cfg, "b")->policy, "quarantine");
+}
+
+static void test_validate_too_many_routes(void **state)
+{
+	struct fx *fx = *state;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	fputs("validate:\n  routes:\n", f);
+	for (int i = 0; i <= SL_CONFIG_MAX_ROUTES; i++)
+		fprintf(f, "    - {match: 'r%d/**', subject: s%d}\n", i, i);
+	fclose(f);
+	write_text(fx, text);
+	struct sl_config cfg;
+	struct sl_err err = {0};
+	assert_int_equal(sl_config_load(fx->path, &cfg, &err), SL_ECONFIG);
+	assert_non_null(strstr(err.msg, "more than 64 routes"));
+	assert_non_null(strstr(err.msg, ":67:7: "));
+	free(text);
+}
+
 /* ---- refused files ---------------------------------------------------------------------- */
 
 struct bad_case {
@@ -448,7 +549,8 @@ static const struct bad_case bad_cases[] = {
 	 {"top level must be a mapping", "'hello'"}},
 	{"non-scalar key", "? [store]\n: 1\n", SL_ECONFIG, "1:3", {"key must be a plain name"}},
 	{"unknown top key", "version: 1\nstores: {}\n", SL_ECONFIG, "2:1",
-	 {"unknown key 'stores' at the top level (known: version, store, metadata, queues)"}},
+	 {"unknown key 'stores' at the top level (known: version, store, metadata, queues, "
+	  "validate)"}},
 	{"unknown queue", "queues:\n  defaults: {}\n  landin:\n    retention: 1d\n", SL_ECONFIG,
 	 "3:3",
 	 {"unknown key 'landin' in queues (known: defaults, landing, raw, deadletter, curated)"}},
@@ -465,6 +567,56 @@ static const struct bad_case bad_cases[] = {
 	 {"NUL character"}},
 	{"invalid UTF-8", "store:\n  backend: loc\x80\x81l\n", SL_ECONFIG, "2:15",
 	 {"not a valid YAML text", "UTF-8", "0x80"}},
+	/* validate: routes, subjects, report, limits */
+	{"route glob: '**' inside a segment",
+	 "validate:\n  routes:\n    - match: 'orders/a**'\n      subject: orders\n", SL_ECONFIG,
+	 "3:14", {"validate.routes[0].match", "'**' must be a whole segment", "at byte 8"}},
+	{"route glob: empty segment", "validate:\n  routes:\n    - {match: 'a//b', subject: s}\n",
+	 SL_ECONFIG, "3:15", {"validate.routes[0].match", "empty segment"}},
+	{"route glob: lone backslash",
+	 "validate:\n  routes:\n    - {match: 'a\\', subject: s}\n", SL_ECONFIG, "3:15",
+	 {"lone '\\'"}},
+	{"route without subject", "validate:\n  routes:\n    - match: 'orders/**'\n", SL_ECONFIG,
+	 "3:7", {"validate.routes[0]: 'subject' is required"}},
+	{"route without match", "validate:\n  routes:\n    - {subject: a}\n    - {subject: b}\n",
+	 SL_ECONFIG, "3:7", {"validate.routes[0]: 'match' is required"}},
+	{"route subject with a slash",
+	 "validate:\n  routes:\n    - {match: 'a/**', subject: 'a/b'}\n", SL_ECONFIG, "3:32",
+	 {"validate.routes[0].subject", "letters, digits", "at byte 1"}},
+	{"route unknown key",
+	 "validate:\n  routes:\n    - match: 'a/**'\n      subjet: a\n", SL_ECONFIG, "4:7",
+	 {"unknown key 'subjet' in validate.routes[0]", "known: match, subject, format"}},
+	{"route format", "validate:\n  routes:\n    - {match: a, subject: a, format: csv}\n",
+	 SL_ECONFIG, "3:38",
+	 {"validate.routes[0].format: expected auto, ndjson, array or document, got 'csv'"}},
+	{"routes not a sequence", "validate:\n  routes:\n    match: a\n", SL_ECONFIG, "3:5",
+	 {"validate.routes: expected a sequence of routes"}},
+	{"route not a mapping", "validate:\n  routes:\n    - 'orders/**'\n", SL_ECONFIG, "3:7",
+	 {"validate.routes[0]: expected a mapping with match and subject, got 'orders/**'"}},
+	{"subject bad name", "validate:\n  subjects:\n    'or ders':\n      policy: split\n",
+	 SL_ECONFIG, "3:5", {"validate.subjects: 'or ders'", "letters, digits"}},
+	{"subject duplicate", "validate:\n  subjects:\n    a: {}\n    b:\n    a: {}\n",
+	 SL_ECONFIG, "5:5", {"duplicate subject 'a' in validate.subjects"}},
+	{"subject policy", "validate:\n  subjects:\n    a: {policy: drop}\n", SL_ECONFIG, "3:17",
+	 {"validate.subjects.a.policy: expected split or quarantine, got 'drop'"}},
+	{"subject version zero", "validate:\n  subjects:\n    a: {version: 0}\n", SL_ECONFIG,
+	 "3:18", {"validate.subjects.a.version", "out of range"}},
+	{"subject version text", "validate:\n  subjects:\n    a: {version: newest}\n",
+	 SL_ECONFIG, "3:18", {"validate.subjects.a.version", "'newest'"}},
+	{"subject pass_through", "validate:\n  subjects:\n    a: {pass_through: maybe}\n",
+	 SL_ECONFIG, "3:23", {"validate.subjects.a.pass_through: expected true or false"}},
+	{"subject unknown key", "validate:\n  subjects:\n    a: {format: ndjson}\n", SL_ECONFIG,
+	 "3:9", {"unknown key 'format' in validate.subjects.a", "policy, version, pass_through"}},
+	{"subjects a sequence", "validate:\n  subjects: [a, b]\n", SL_ECONFIG, "2:13",
+	 {"validate.subjects: expected a mapping of subject names"}},
+	{"report cap", "validate:\n  report: {max_errors_per_record: 0}\n", SL_ECONFIG, "2:35",
+	 {"validate.report.max_errors_per_record", "out of range", "1 .. 100"}},
+	{"depth cap", "validate:\n  limits: {max_depth: 70000}\n", SL_ECONFIG, "2:23",
+	 {"validate.limits.max_depth", "1 .. 65535"}},
+	{"record cap", "validate:\n  limits: {max_record: 3GiB}\n", SL_ECONFIG, "2:24",
+	 {"validate.limits.max_record", "out of range"}},
+	{"defaults version", "validate:\n  defaults: {version: 3}\n", SL_ECONFIG, "2:14",
+	 {"unknown key 'version' in validate.defaults"}},
 	{"long unknown key is cut short",
 	 "store:\n  aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: 1\n",
 	 SL_ECONFIG, "2:3", {"unknown key 'aaaaaaaa", "aaa...' in store"}},
@@ -772,6 +924,8 @@ int main(void)
 		T(test_show_defaults),
 		T(test_show_round_trip),
 		T(test_show_round_trip_odd_values),
+		T(test_validate_section),
+		T(test_validate_too_many_routes),
 		T(test_bad_inputs),
 		T(test_unknown_key_message_exact),
 		T(test_wrong_type_message_exact),
