@@ -407,6 +407,12 @@ static int local_get_open(void *state, const char *zone, const char *key, void *
 	return 0;
 }
 
+static int local_get_fd(void *state, const char *zone, const char *key, int *fd,
+			struct sl_fingerprint *fp, struct sl_err *err)
+{
+	return open_object(state, zone, key, fd, fp, err);
+}
+
 static int local_get_read(void *reader, void *buf, size_t cap, size_t *n, struct sl_err *err)
 {
 	struct local_reader *r = reader;
@@ -646,6 +652,7 @@ const struct sl_store_ops sl_store_local = {
 	.get_open = local_get_open,
 	.get_read = local_get_read,
 	.get_close = local_get_close,
+	.get_fd = local_get_fd,
 	.stat = local_stat,
 	.remove = local_remove,
 	.scan = local_scan,

@@ -77,62 +77,90 @@ static void key_unlock(struct sl_store *s, const char *zone, const char *key)
 	s->meta->ops->key_unlock(s->meta->state, zone, key);
 }
 
-static int put_source(struct sl_store *s, const char *zone, const char *key,
-		      struct source *src, const char *content_type, struct sl_object *out,
-		      struct sl_err *err)
-{
-	void *w = NULL;
-	char *buf = NULL;
-	struct sl_hasher h = {0};
-	int64_t size = 0;
-	int rc;
-	struct sl_object *obj = out;
+struct sl_store_writer {
+	struct sl_store *s;
+	void *w; /* the backend's writer */
+	struct sl_hasher h;
+	int64_t size;
+	char zone[SL_ZONE_MAX];
+	char key[SL_KEY_MAX + 1];
+	char content_type[SL_CONTENT_TYPE_MAX];
+};
 
+void sl_store_writer_abort(struct sl_store_writer *w)
+{
+	if (!w)
+		return;
+	if (w->w)
+		w->s->ops->put_abort(w->w);
+	sl_hasher_release(&w->h);
+	free(w);
+}
+
+int sl_store_writer_open(struct sl_store *s, const char *zone, const char *key,
+			 const char *content_type, struct sl_store_writer **out,
+			 struct sl_err *err)
+{
+	struct sl_store_writer *w;
+	int rc;
+
+	*out = NULL;
 	if (sl_zone_from_name(zone) < 0)
 		return sl_err_set(err, SL_EKEY, "unknown zone '%s'", zone);
 	if ((rc = sl_key_check(key, err)) != 0)
 		return rc;
-	buf = malloc(IO_CHUNK);
-	if (!buf || sl_hasher_init(&h) != 0) {
-		rc = sl_err_set(err, SL_ENOMEM, "out of memory");
-		goto fail;
+	if (!(w = calloc(1, sizeof(*w))) || sl_hasher_init(&w->h) != 0) {
+		free(w);
+		return sl_err_set(err, SL_ENOMEM, "out of memory");
 	}
-	if ((rc = s->ops->put_begin(s->state, zone, key, &w, err)) != 0)
-		goto fail;
-	for (;;) {
-		size_t n = 0;
-		if ((rc = source_read(src, buf, IO_CHUNK, &n, err)) != 0)
-			goto fail;
-		if (n == 0)
-			break;
-		size += (int64_t)n;
-		if (s->max_object_size > 0 && size > s->max_object_size) {
-			rc = sl_err_set(err, SL_ELIMIT,
-					"%s/%s: larger than store.max_object_size (%lld bytes)", zone,
-					key, (long long)s->max_object_size);
-			goto fail;
-		}
-		sl_hasher_update(&h, buf, n);
-		if ((rc = s->ops->put_write(w, buf, n, err)) != 0)
-			goto fail;
-	}
-	memset(obj, 0, sizeof(*obj));
-	snprintf(obj->zone, sizeof(obj->zone), "%s", zone);
-	snprintf(obj->key, sizeof(obj->key), "%s", key);
-	snprintf(obj->content_type, sizeof(obj->content_type), "%s",
+	w->s = s;
+	snprintf(w->zone, sizeof(w->zone), "%s", zone);
+	snprintf(w->key, sizeof(w->key), "%s", key);
+	snprintf(w->content_type, sizeof(w->content_type), "%s",
 		 content_type ? content_type : sl_content_type_guess(key));
-	obj->size = size;
-	sl_hasher_final(&h, obj->checksum);
+	if ((rc = s->ops->put_begin(s->state, zone, key, &w->w, err)) != 0) {
+		w->w = NULL;
+		sl_store_writer_abort(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+int sl_store_writer_write(struct sl_store_writer *w, const void *data, size_t len,
+			  struct sl_err *err)
+{
+	w->size += (int64_t)len;
+	if (w->s->max_object_size > 0 && w->size > w->s->max_object_size)
+		return sl_err_set(err, SL_ELIMIT,
+				  "%s/%s: larger than store.max_object_size (%lld bytes)", w->zone,
+				  w->key, (long long)w->s->max_object_size);
+	sl_hasher_update(&w->h, data, len);
+	return w->s->ops->put_write(w->w, data, len, err);
+}
+
+int sl_store_writer_commit(struct sl_store_writer *w, struct sl_object *out, struct sl_err *err)
+{
+	struct sl_store *s = w->s;
+	struct sl_object *obj = out;
+	int rc;
+
+	memset(obj, 0, sizeof(*obj));
+	snprintf(obj->zone, sizeof(obj->zone), "%s", w->zone);
+	snprintf(obj->key, sizeof(obj->key), "%s", w->key);
+	snprintf(obj->content_type, sizeof(obj->content_type), "%s", w->content_type);
+	obj->size = w->size;
+	sl_hasher_final(&w->h, obj->checksum);
 	/* Publish and index under the key's lock: two puts of one key commit in the order
 	 * their files were renamed into place, so the index describes the file on disk. */
-	if ((rc = key_lock(s, zone, key, err)) != 0)
-		goto fail;
-	rc = s->ops->put_publish(w, &obj->fp, err);
-	void *published = rc == 0 ? w : NULL;
-	w = NULL; /* publish consumed the writer; a failed publish undoes itself */
+	if ((rc = key_lock(s, w->zone, w->key, err)) != 0)
+		goto done;
+	rc = s->ops->put_publish(w->w, &obj->fp, err);
+	void *published = rc == 0 ? w->w : NULL;
+	w->w = NULL; /* publish consumed the writer; a failed publish undoes itself */
 	if (published) {
 		obj->created_ms = sl_now_ms();
-		rc = s->meta->ops->object_commit(s->meta->state, obj, zone, err);
+		rc = s->meta->ops->object_commit(s->meta->state, obj, w->zone, err);
 		/* Keep the new object, or (not indexed, so not put) put back the one it
 		 * replaced: a failed overwrite must not lose the previous version. */
 		struct sl_err undo = {0};
@@ -141,16 +169,38 @@ static int put_source(struct sl_store *s, const char *zone, const char *key,
 			snprintf(err->msg + n, sizeof(err->msg) - n, "; then: %s", undo.msg);
 		}
 	}
-	key_unlock(s, zone, key);
-	if (rc)
-		goto fail;
+	key_unlock(s, w->zone, w->key);
+done:
+	sl_store_writer_abort(w);
+	return rc;
+}
+
+static int put_source(struct sl_store *s, const char *zone, const char *key,
+		      struct source *src, const char *content_type, struct sl_object *out,
+		      struct sl_err *err)
+{
+	struct sl_store_writer *w = NULL;
+	char *buf = malloc(IO_CHUNK);
+	int rc;
+
+	if (!buf)
+		return sl_err_set(err, SL_ENOMEM, "out of memory");
+	if ((rc = sl_store_writer_open(s, zone, key, content_type, &w, err)) != 0)
+		goto done;
+	for (;;) {
+		size_t n = 0;
+		if ((rc = source_read(src, buf, IO_CHUNK, &n, err)) != 0)
+			goto done;
+		if (n == 0)
+			break;
+		if ((rc = sl_store_writer_write(w, buf, n, err)) != 0)
+			goto done;
+	}
+	rc = sl_store_writer_commit(w, out, err);
+	w = NULL;
+done:
+	sl_store_writer_abort(w);
 	free(buf);
-	return 0;
-fail:
-	if (w)
-		s->ops->put_abort(w);
-	free(buf);
-	sl_hasher_release(&h);
 	return rc;
 }
 
@@ -231,6 +281,35 @@ int sl_store_get_fd(struct sl_store *s, const char *zone, const char *key, int f
 				  "%s/%s: content does not match the index (size %lld, expected "
 				  "%lld; %s, expected %s)",
 				  zone, key, (long long)size, (long long)obj.size, sum, obj.checksum);
+	return 0;
+}
+
+int sl_store_open_fd(struct sl_store *s, const char *zone, const char *key, int *fd,
+		     struct sl_object *obj, struct sl_err *err)
+{
+	struct sl_fingerprint fp;
+	int rc;
+
+	*fd = -1;
+	if (!s->ops->get_fd)
+		return sl_err_set(err, SL_EINVAL, "store backend %s cannot give a file descriptor",
+				  s->ops->name);
+	if ((rc = s->meta->ops->object_get(s->meta->state, zone, key, obj, err)) != 0)
+		return rc;
+	if (strcmp(obj->state, SL_STATE_PRESENT) != 0)
+		return sl_err_set(err, SL_ECORRUPT, "%s/%s: object is %s (see sluice fsck)", zone,
+				  key, obj->state);
+	if ((rc = s->ops->get_fd(s->state, zone, key, fd, &fp, err)) != 0)
+		return rc;
+	if (fp.size != obj->fp.size || fp.inode != obj->fp.inode ||
+	    fp.mtime_ns != obj->fp.mtime_ns) {
+		close(*fd);
+		*fd = -1;
+		return sl_err_set(err, SL_ECORRUPT,
+				  "%s/%s: the file is not the one the index describes (see sluice "
+				  "fsck)",
+				  zone, key);
+	}
 	return 0;
 }
 

@@ -70,6 +70,10 @@ struct sl_store_ops {
 			struct sl_fingerprint *fp, struct sl_err *err);
 	int (*get_read)(void *reader, void *buf, size_t cap, size_t *n, struct sl_err *err);
 	void (*get_close)(void *reader);
+	/* A read-only file descriptor of the stored object, at its start (optional: a
+	 * backend without files may spool to a temporary file). */
+	int (*get_fd)(void *state, const char *zone, const char *key, int *fd,
+		      struct sl_fingerprint *fp, struct sl_err *err);
 	int (*stat)(void *state, const char *zone, const char *key, struct sl_fingerprint *fp,
 		    struct sl_err *err); /* SL_ENOENT when absent */
 	int (*remove)(void *state, const char *zone, const char *key, struct sl_err *err);
@@ -105,6 +109,25 @@ int sl_store_put_fd(struct sl_store *s, const char *zone, const char *key, int f
 int sl_store_put_mem(struct sl_store *s, const char *zone, const char *key, const void *data,
 		     size_t len, const char *content_type, struct sl_object *out,
 		     struct sl_err *err);
+
+/* A put fed piece by piece, for stages that produce an object while reading another:
+ * open, write*, then commit (atomic, durable, indexed and evented exactly as
+ * sl_store_put_fd) or abort. Several writers may be open at once. commit and abort free
+ * the writer (abort accepts NULL). */
+struct sl_store_writer;
+int sl_store_writer_open(struct sl_store *s, const char *zone, const char *key,
+			 const char *content_type, struct sl_store_writer **out,
+			 struct sl_err *err);
+int sl_store_writer_write(struct sl_store_writer *w, const void *data, size_t len,
+			  struct sl_err *err);
+int sl_store_writer_commit(struct sl_store_writer *w, struct sl_object *out, struct sl_err *err);
+void sl_store_writer_abort(struct sl_store_writer *w);
+
+/* Opens zone/key for reading as a file descriptor (caller closes it) after checking that
+ * the object is present and that the file is the one its index row describes (size,
+ * inode, modification time; SL_ECORRUPT otherwise). *obj gets the index row. */
+int sl_store_open_fd(struct sl_store *s, const char *zone, const char *key, int *fd,
+		     struct sl_object *obj, struct sl_err *err);
 
 /* Streams zone/key to fd, verifying size and checksum against the index on the way:
  * a mismatch is SL_ECORRUPT (reported after the bytes were written). */

@@ -353,6 +353,69 @@ static void test_corruption_detected_on_read(void **state)
 	free(data);
 }
 
+/* Two streaming writers open at once (how the validator writes raw and deadletter while
+ * reading landing); an aborted one leaves nothing; open_fd reads the stored bytes and
+ * refuses a file replaced behind the index's back. */
+static void test_writers_and_open_fd(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_store *st = &fx->lake->store;
+	struct sl_store_writer *a, *b, *c;
+	struct sl_object oa, ob, row;
+	struct sl_err err = {0};
+	assert_int_equal(sl_store_writer_open(st, "raw", "x/a.ndjson", NULL, &a, &err), 0);
+	assert_int_equal(sl_store_writer_open(st, "deadletter", "x/a.ndjson", NULL, &b, &err), 0);
+	assert_int_equal(sl_store_writer_open(st, "raw", "x/gone.ndjson", NULL, &c, &err), 0);
+	for (int i = 0; i < 1000; i++) {
+		assert_int_equal(sl_store_writer_write(a, "{\"ok\":1}\n", 9, &err), 0);
+		assert_int_equal(sl_store_writer_write(b, "{\"bad\":1}\n", 10, &err), 0);
+		assert_int_equal(sl_store_writer_write(c, "zz", 2, &err), 0);
+	}
+	sl_store_writer_abort(c);
+	sl_store_writer_abort(NULL);
+	assert_int_equal(sl_store_writer_commit(b, &ob, &err), 0);
+	assert_int_equal(sl_store_writer_commit(a, &oa, &err), 0);
+	assert_true(oa.seq > ob.seq);
+	assert_int_equal(oa.size, 9000);
+	assert_int_equal(ob.size, 10000);
+	assert_string_equal(oa.content_type, "application/x-ndjson");
+	assert_int_equal(count_events(fx->lake, "raw"), 1);
+	assert_int_equal(count_events(fx->lake, "deadletter"), 1);
+	assert_int_equal(fx->lake->meta.ops->object_get(fx->lake->meta.state, "raw",
+							 "x/gone.ndjson", &row, NULL),
+			 SL_ENOENT);
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/.sluice/tmp", fx->dir);
+	assert_int_equal(th_count_files(path), 0);
+
+	int fd;
+	assert_int_equal(sl_store_open_fd(st, "raw", "x/a.ndjson", &fd, &row, &err), 0);
+	assert_int_equal(row.seq, oa.seq);
+	char buf[16];
+	assert_int_equal(read(fd, buf, 9), 9);
+	assert_memory_equal(buf, "{\"ok\":1}\n", 9);
+	close(fd);
+	assert_int_equal(sl_store_open_fd(st, "raw", "x/none", &fd, &row, &err), SL_ENOENT);
+	assert_int_equal(fd, -1);
+
+	/* replaced behind the index's back */
+	snprintf(path, sizeof(path), "%s/raw/x/a.ndjson", fx->dir);
+	th_write_file(path, "{}", 2);
+	assert_int_equal(sl_store_open_fd(st, "raw", "x/a.ndjson", &fd, &row, &err), SL_ECORRUPT);
+	assert_non_null(strstr(err.msg, "not the one the index describes"));
+	assert_int_equal(fd, -1);
+
+	/* a writer over the size limit fails on write */
+	st->max_object_size = 5;
+	assert_int_equal(sl_store_writer_open(st, "raw", "x/big", NULL, &a, &err), 0);
+	assert_int_equal(sl_store_writer_write(a, "123456", 6, &err), SL_ELIMIT);
+	sl_store_writer_abort(a);
+	st->max_object_size = 0;
+	assert_int_equal(sl_store_writer_open(st, "nozone", "x", NULL, &a, &err), SL_EKEY);
+	assert_int_equal(sl_store_writer_open(st, "raw", "../x", NULL, &a, &err), SL_EKEY);
+	assert_null(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +429,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_disk_full_mid_put, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_object_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corruption_detected_on_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writers_and_open_fd, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
