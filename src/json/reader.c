@@ -51,6 +51,9 @@ struct sl_json_reader {
 	struct sl_json_error dead_err;
 
 	int skipping; /* NDJSON: discarding the rest of an over-long line */
+	/* the bytes of the last record returned or rejected: buf[rec_from, +rec_len) */
+	size_t rec_from, rec_len;
+	int rec_held;
 	enum array_state astate;
 	/* array splitter state, kept across refills */
 	size_t scan;      /* how far the current element has been scanned (offset from start) */
@@ -119,6 +122,18 @@ void sl_json_reader_close(struct sl_json_reader *r)
 	free(r->buf);
 	free(r->name);
 	free(r);
+}
+
+bool sl_json_reader_record_text(const struct sl_json_reader *r, const char **text, size_t *len)
+{
+	*text = r->rec_held ? r->buf + r->rec_from : NULL;
+	*len = r->rec_held ? r->rec_len : 0;
+	return r->rec_held != 0;
+}
+
+enum sl_json_framing sl_json_reader_framing(const struct sl_json_reader *r)
+{
+	return r->framing;
 }
 
 struct sl_json_parser *sl_json_reader_parser(struct sl_json_reader *r)
@@ -249,6 +264,9 @@ static int emit(struct sl_json_reader *r, size_t from, size_t to, int64_t line, 
 	int64_t index = r->record++;
 	int64_t offset = r->buf_off + (int64_t)from;
 	struct sl_json_error pe;
+	r->rec_from = from;
+	r->rec_len = to - from;
+	r->rec_held = 1;
 	if (sl_json_parse_padded(r->parser, r->buf + from, to - from, doc, &pe) != 0) {
 		if (e) {
 			*e = pe;
@@ -499,6 +517,9 @@ static int next_array(struct sl_json_reader *r, struct sl_json_doc *doc, struct 
 			trimmed--;
 		if (trimmed == from) {
 			int64_t index = r->record++;
+			r->rec_from = from; /* a missing element: held, and empty */
+			r->rec_len = 0;
+			r->rec_held = 1;
 			if (e) {
 				e->code = SL_ECORRUPT;
 				e->fatal = false;
@@ -535,6 +556,7 @@ static int next_document(struct sl_json_reader *r, struct sl_json_doc *doc,
 int sl_json_reader_next(struct sl_json_reader *r, struct sl_json_doc *doc,
 			struct sl_json_error *e)
 {
+	r->rec_held = 0;
 	if (r->dead) {
 		if (e)
 			*e = r->dead_err;

@@ -28,6 +28,8 @@
 #include <zstd.h>
 
 #include "helpers.h"
+#include "json/codec.h"
+#include "json/encode.h"
 #include "json/json.h"
 #include "json_tape.h"
 
@@ -1254,6 +1256,172 @@ static void test_memory_bounded_300mb(void **state)
 	}
 }
 
+/* The text of each record, returned or rejected, as the validator copies it into a dead
+ * letter; over-long records are not held. */
+static void test_record_text(void **state)
+{
+	(void)state;
+	static const char nd[] = "{\"a\":1}\r\n\n  \n{\"a\":,}\n{\"long\":\"xxxxxxxxxxxxxxxxxxxxxxxx\"}\n"
+				 "[1, \"\xff\"]\n{\"b\":2}";
+	struct sl_json_limits lim;
+	sl_json_limits_default(&lim);
+	lim.max_record = 30;
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	fwrite(nd, 1, sizeof(nd) - 1, f);
+	fflush(f);
+	lseek(fileno(f), 0, SEEK_SET);
+	struct sl_json_reader *r;
+	struct sl_err err;
+	assert_int_equal(sl_json_reader_open(fileno(f), "t", SL_JSON_FRAME_AUTO, &lim, &r, &err), 0);
+	assert_int_equal(sl_json_reader_framing(r), SL_JSON_FRAME_AUTO);
+	struct {
+		int rc;
+		const char *text; /* NULL: not held */
+	} want[] = {
+		{1, "{\"a\":1}"},
+		{SL_ECORRUPT, "{\"a\":,}"},
+		{SL_ELIMIT, NULL},
+		{SL_ECORRUPT, "[1, \"\xff\"]"},
+		{1, "{\"b\":2}"},
+		{0, NULL},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct sl_json_doc doc;
+		struct sl_json_error e;
+		const char *text;
+		size_t len;
+		assert_int_equal(sl_json_reader_next(r, &doc, &e), want[i].rc);
+		bool held = sl_json_reader_record_text(r, &text, &len);
+		if (!want[i].text) {
+			assert_false(held);
+			assert_null(text);
+			continue;
+		}
+		assert_true(held);
+		assert_int_equal(len, strlen(want[i].text));
+		assert_memory_equal(text, want[i].text, len);
+		if (want[i].rc == 1)
+			assert_ptr_equal(text, doc.text);
+	}
+	assert_int_equal(sl_json_reader_framing(r), SL_JSON_FRAME_NDJSON);
+	sl_json_reader_close(r);
+	fclose(f);
+
+	static const char arr[] = " [ {\"a\":1} ,\n  {\"a\":\n 2 } , tru , , 7 ] ";
+	f = tmpfile();
+	fwrite(arr, 1, sizeof(arr) - 1, f);
+	fflush(f);
+	lseek(fileno(f), 0, SEEK_SET);
+	assert_int_equal(sl_json_reader_open(fileno(f), "t", SL_JSON_FRAME_AUTO, NULL, &r, &err), 0);
+	const char *texts[] = {"{\"a\":1}", "{\"a\":\n 2 }", "tru", "", "7"};
+	for (size_t i = 0; i < 5; i++) {
+		struct sl_json_doc doc;
+		struct sl_json_error e;
+		const char *text;
+		size_t len;
+		int rc = sl_json_reader_next(r, &doc, &e);
+		assert_int_equal(rc, i == 2 || i == 3 ? SL_ECORRUPT : 1);
+		assert_true(sl_json_reader_record_text(r, &text, &len));
+		assert_int_equal(len, strlen(texts[i]));
+		assert_memory_equal(text, texts[i], len);
+	}
+	assert_int_equal(sl_json_reader_framing(r), SL_JSON_FRAME_ARRAY);
+	sl_json_reader_close(r);
+	fclose(f);
+}
+
+struct membuf {
+	unsigned char *data;
+	size_t len, cap;
+	int calls;
+};
+
+static int mem_sink(void *ctx, const void *data, size_t len, struct sl_err *err)
+{
+	(void)err;
+	struct membuf *m = ctx;
+	if (m->len + len > m->cap) {
+		m->cap = (m->len + len) * 2;
+		m->data = realloc(m->data, m->cap);
+		assert_non_null(m->data);
+	}
+	memcpy(m->data + m->len, data, len);
+	m->len += len;
+	m->calls++;
+	return 0;
+}
+
+static int failing_sink(void *ctx, const void *data, size_t len, struct sl_err *err)
+{
+	(void)ctx;
+	(void)data;
+	(void)len;
+	return sl_err_set(err, SL_ENOSPC, "disk full");
+}
+
+/* What an encoder writes, in pieces of any size, reads back (through the codec the reader
+ * sniffs) as exactly the records of the plain input. */
+static void test_encoders_round_trip(void **state)
+{
+	(void)state;
+	size_t len;
+	char *plain = sample_ndjson(&len);
+	struct evs want;
+	read_mem(plain, len, SL_JSON_FRAME_NDJSON, NULL, &want);
+	const struct sl_codec_ops *codecs[] = {&sl_codec_plain, &sl_codec_gzip, &sl_codec_zstd};
+	for (size_t c = 0; c < 3; c++) {
+		struct membuf m = {0};
+		struct sl_encoder *e;
+		struct sl_err err = {0};
+		assert_int_equal(sl_encoder_open(codecs[c], mem_sink, &m, &e, &err), 0);
+		for (size_t o = 0, piece = 1; o < len; piece = piece * 3 + 1) {
+			size_t n = piece % 70000 + 1;
+			if (n > len - o)
+				n = len - o;
+			assert_int_equal(sl_encoder_write(e, plain + o, n, &err), 0);
+			o += n;
+		}
+		assert_int_equal(sl_encoder_write(e, "", 0, &err), 0);
+		assert_int_equal(sl_encoder_finish(e, &err), 0);
+		sl_encoder_free(e);
+		assert_true(sl_codec_sniff(m.data, m.len) == codecs[c]);
+		if (c > 0)
+			assert_true(m.len < len / 3);
+		else
+			assert_memory_equal(m.data, plain, len);
+		struct evs got;
+		read_mem(m.data, m.len, SL_JSON_FRAME_NDJSON, NULL, &got);
+		expect_same(&want, &got, codecs[c]->name);
+		evs_free(&got);
+
+		/* an empty stream is a valid, empty object of that codec */
+		struct membuf z = {0};
+		assert_int_equal(sl_encoder_open(codecs[c], mem_sink, &z, &e, &err), 0);
+		assert_int_equal(sl_encoder_finish(e, &err), 0);
+		sl_encoder_free(e);
+		read_mem(z.data ? (void *)z.data : (void *)"", z.len, SL_JSON_FRAME_NDJSON, NULL, &got);
+		assert_int_equal(got.n, 0);
+		evs_free(&got);
+		free(z.data);
+		free(m.data);
+
+		/* the sink's error comes back */
+		assert_int_equal(sl_encoder_open(codecs[c], failing_sink, NULL, &e, &err), 0);
+		int rc = sl_encoder_write(e, plain, len, &err);
+		if (rc == 0)
+			rc = sl_encoder_finish(e, &err);
+		assert_int_equal(rc, SL_ENOSPC);
+		sl_encoder_free(e);
+	}
+	struct sl_encoder *e;
+	struct sl_err err;
+	assert_int_equal(sl_encoder_open(NULL, mem_sink, NULL, &e, &err), SL_EINVAL);
+	sl_encoder_free(NULL);
+	evs_free(&want);
+	free(plain);
+}
+
 static void test_open_and_close(void **state)
 {
 	(void)state;
@@ -1315,6 +1483,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_gzip_truncated_or_corrupt_is_fatal),
 		cmocka_unit_test(test_zstd_same_records_as_plain),
 		cmocka_unit_test(test_zstd_truncated_or_corrupt_is_fatal),
+		cmocka_unit_test(test_record_text),
+		cmocka_unit_test(test_encoders_round_trip),
 		cmocka_unit_test(test_memory_bounded_300mb),
 		cmocka_unit_test(test_open_and_close),
 	};
