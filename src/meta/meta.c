@@ -61,3 +61,11 @@ void sl_dlq_name(const char *name, char *out, size_t cap)
 {
 	snprintf(out, cap, "%s-dlq", name);
 }
+
+void sl_deadletter_release(struct sl_deadletter *d)
+{
+	if (!d)
+		return;
+	free(d->report);
+	d->report = NULL;
+}

@@ -87,6 +87,65 @@ struct sl_zone_stats {
 	int64_t objects, bytes, missing, last_seq;
 };
 
+/* ---- the validator's records (migration 3; see docs/validate.md) ---- */
+
+#define SL_SUBJECT_NAME_MAX 129 /* as SL_SUBJECT_MAX in schema/registry.h */
+#define SL_OUTCOME_MAX 16
+
+/* What the validator did with one landing object version, committed in one transaction
+ * with its counters, its dead-letter row and the end of the landing object. */
+enum sl_vkind { SL_VKIND_PASSED, SL_VKIND_SPLIT, SL_VKIND_FAILED };
+
+/* One dead letter: what deadletter/KEY holds and why (the report is JSON text). */
+struct sl_deadletter {
+	char key[SL_KEY_MAX + 1];
+	int64_t seq; /* of the dead-letter object when it was written */
+	char landing_key[SL_KEY_MAX + 1];
+	int64_t landing_seq;
+	char subject[SL_SUBJECT_NAME_MAX]; /* "" when the key has no subject */
+	int64_t schema_version;            /* 0 when there was none */
+	char outcome[SL_OUTCOME_MAX];      /* split, invalid, quarantined, undecodable, ... */
+	char reason[512];                  /* one line for people */
+	int64_t records, bad_records;      /* -1 when not known (undecodable, no schema) */
+	int64_t created_ms;
+	char *report; /* JSON, malloc'd (NULL unless asked for); sl_deadletter_release */
+};
+
+struct sl_validate_commit {
+	int64_t landing_seq;
+	const char *landing_key;
+	const char *subject;
+	int64_t schema_version;
+	const char *outcome;
+	enum sl_vkind kind;
+	int64_t records_passed, records_failed; /* records written to raw / to deadletter */
+	const struct sl_deadletter *dl; /* the dead letter written (with report), or NULL */
+	const char *dl_forget; /* a dead-letter key whose row goes (an earlier attempt's), or NULL */
+	const char *queue, *receipt; /* the message to delete with it, or NULL */
+};
+
+struct sl_validate_counters {
+	char subject[SL_SUBJECT_NAME_MAX];
+	int64_t objects_passed, objects_split, objects_failed;
+	int64_t records_passed, records_failed;
+	int64_t last_ms;
+};
+
+/* Where a re-landed (replayed) object came from. */
+struct sl_replay {
+	int64_t id; /* the seq of the dead letter it was replayed from */
+	char landing_key[SL_KEY_MAX + 1];
+	char from_key[SL_KEY_MAX + 1];
+	char subject[SL_SUBJECT_NAME_MAX];
+	int64_t schema_version; /* the version it failed */
+	char reason[512];
+	int64_t replayed_ms;
+};
+
+typedef int sl_counters_fn(void *ctx, const struct sl_validate_counters *c);
+
+void sl_deadletter_release(struct sl_deadletter *d);
+
 struct sl_meta_opts {
 	int64_t busy_timeout_ms;
 	bool synchronous_full;
@@ -143,6 +202,32 @@ struct sl_meta_ops {
 				       int64_t timeout_ms, int64_t now_ms, struct sl_err *err);
 	int (*queue_peek)(void *state, const char *queue, size_t max, sl_message_fn *fn,
 			  void *ctx, struct sl_err *err);
+	/* Waits until some process may have sent a message (a hint: wake-ups may be
+	 * spurious, and the first call may return at once), or timeout_ms passes. Optional:
+	 * NULL means callers poll. */
+	int (*wait_send)(void *state, int64_t timeout_ms, struct sl_err *err);
+
+	/* validator (migration 3) */
+	/* In one transaction: unless landing_seq was handled already or the landing object
+	 * (landing_key, landing_seq) is gone (then *first = false and only the message is
+	 * deleted), records the run, adds to the subject's counters, stores c->dl's row,
+	 * drops c->dl_forget's row and marks the landing object 'deleting'; then deletes the
+	 * message (a stale receipt is not an error). Call under the landing key's lock. */
+	int (*validate_commit)(void *state, const struct sl_validate_commit *c, int64_t now_ms,
+			       bool *first, struct sl_err *err);
+	/* Whether landing_seq was handled (a run is recorded). */
+	int (*validate_seen)(void *state, int64_t landing_seq, bool *seen, struct sl_err *err);
+	/* Forgets the runs of landing objects that are gone (they cannot come back). */
+	int (*validate_prune)(void *state, struct sl_err *err);
+	/* The counters of every subject (subject "" = objects without one), by subject. */
+	int (*validate_counters)(void *state, sl_counters_fn *fn, void *ctx, struct sl_err *err);
+	/* The row of deadletter/key (report too when with_report); SL_ENOENT if none. */
+	int (*deadletter_get)(void *state, const char *key, bool with_report,
+			      struct sl_deadletter *out, struct sl_err *err);
+	int (*deadletter_forget)(void *state, const char *key, struct sl_err *err);
+	int (*replay_put)(void *state, const struct sl_replay *r, struct sl_err *err);
+	/* SL_ENOENT if none. */
+	int (*replay_get)(void *state, int64_t id, struct sl_replay *out, struct sl_err *err);
 };
 
 struct sl_meta {

@@ -38,6 +38,36 @@ const struct sl_migration sl_migrations[] = {
 	 "  receipt TEXT);\n"
 	 "CREATE INDEX messages_ready ON messages(queue, visible_at_ms, id);\n"
 	 "CREATE INDEX messages_age ON messages(queue, sent_ms);\n"},
+	/* The validator's records. A run row says that a landing object version was
+	 * handled; it is written in the transaction that adds its counters, so handling a
+	 * message twice never counts twice (docs/validate.md). */
+	{3, "validator: runs, counters, dead letters, replays",
+	 "CREATE TABLE validate_runs(\n"
+	 "  landing_seq INTEGER PRIMARY KEY,\n"
+	 "  landing_key TEXT NOT NULL, subject TEXT NOT NULL,\n"
+	 "  schema_version INTEGER NOT NULL, outcome TEXT NOT NULL,\n"
+	 "  records_passed INTEGER NOT NULL, records_failed INTEGER NOT NULL,\n"
+	 "  done_ms INTEGER NOT NULL);\n"
+	 "CREATE TABLE validate_counters(\n"
+	 "  subject TEXT PRIMARY KEY,\n"
+	 "  objects_passed INTEGER NOT NULL DEFAULT 0,\n"
+	 "  objects_split INTEGER NOT NULL DEFAULT 0,\n"
+	 "  objects_failed INTEGER NOT NULL DEFAULT 0,\n"
+	 "  records_passed INTEGER NOT NULL DEFAULT 0,\n"
+	 "  records_failed INTEGER NOT NULL DEFAULT 0,\n"
+	 "  last_ms INTEGER NOT NULL);\n"
+	 "CREATE TABLE deadletters(\n"
+	 "  key TEXT PRIMARY KEY, seq INTEGER NOT NULL,\n"
+	 "  landing_key TEXT NOT NULL, landing_seq INTEGER NOT NULL,\n"
+	 "  subject TEXT NOT NULL, schema_version INTEGER NOT NULL,\n"
+	 "  outcome TEXT NOT NULL, reason TEXT NOT NULL,\n"
+	 "  records INTEGER NOT NULL, bad_records INTEGER NOT NULL,\n"
+	 "  created_ms INTEGER NOT NULL, report TEXT NOT NULL);\n"
+	 "CREATE TABLE replays(\n"
+	 "  id INTEGER PRIMARY KEY,\n"
+	 "  landing_key TEXT NOT NULL, from_key TEXT NOT NULL,\n"
+	 "  subject TEXT NOT NULL, schema_version INTEGER NOT NULL,\n"
+	 "  reason TEXT NOT NULL, replayed_ms INTEGER NOT NULL);\n"},
 };
 
 const int sl_migrations_count = (int)(sizeof(sl_migrations) / sizeof(sl_migrations[0]));

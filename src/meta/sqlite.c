@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -47,6 +49,18 @@ enum stmt_id {
 	S_MSG_EXISTS,
 	S_MSG_VIS,
 	S_MSG_PEEK,
+	S_V_SEEN,
+	S_V_LANDING,
+	S_V_RUN,
+	S_V_COUNT,
+	S_V_DL,
+	S_V_FORGET,
+	S_V_MARK,
+	S_V_PRUNE,
+	S_V_COUNTERS,
+	S_DL_GET,
+	S_RP_PUT,
+	S_RP_GET,
 	S_COUNT
 };
 
@@ -97,6 +111,34 @@ static const char *const stmt_sql[S_COUNT] = {
 		      "receipt=?3",
 	[S_MSG_PEEK] = "SELECT id,body,sent_ms,receive_count,first_receive_ms,visible_at_ms "
 		       "FROM messages WHERE queue=?1 AND id>?2 ORDER BY id LIMIT ?3",
+	[S_V_SEEN] = "SELECT 1 FROM validate_runs WHERE landing_seq=?1",
+	[S_V_LANDING] = "SELECT 1 FROM objects WHERE zone='landing' AND key=?1 AND seq=?2",
+	[S_V_RUN] = "INSERT INTO validate_runs(landing_seq,landing_key,subject,schema_version,"
+		    "outcome,records_passed,records_failed,done_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+	[S_V_COUNT] = "INSERT INTO validate_counters(subject,objects_passed,objects_split,"
+		      "objects_failed,records_passed,records_failed,last_ms) "
+		      "VALUES(?1,?2,?3,?4,?5,?6,?7) ON CONFLICT(subject) DO UPDATE SET "
+		      "objects_passed=objects_passed+?2,objects_split=objects_split+?3,"
+		      "objects_failed=objects_failed+?4,records_passed=records_passed+?5,"
+		      "records_failed=records_failed+?6,last_ms=?7",
+	[S_V_DL] = "INSERT OR REPLACE INTO deadletters(key,seq,landing_key,landing_seq,subject,"
+		   "schema_version,outcome,reason,records,bad_records,created_ms,report) "
+		   "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+	[S_V_FORGET] = "DELETE FROM deadletters WHERE key=?1",
+	[S_V_MARK] = "UPDATE objects SET state='deleting' WHERE zone='landing' AND key=?1 AND "
+		     "seq=?2",
+	[S_V_PRUNE] = "DELETE FROM validate_runs WHERE landing_seq NOT IN "
+		      "(SELECT seq FROM objects WHERE zone='landing')",
+	[S_V_COUNTERS] = "SELECT subject,objects_passed,objects_split,objects_failed,"
+			 "records_passed,records_failed,last_ms FROM validate_counters "
+			 "ORDER BY subject",
+	[S_DL_GET] = "SELECT key,seq,landing_key,landing_seq,subject,schema_version,outcome,"
+		     "reason,records,bad_records,created_ms,CASE WHEN ?2 THEN report END "
+		     "FROM deadletters WHERE key=?1",
+	[S_RP_PUT] = "INSERT OR REPLACE INTO replays(id,landing_key,from_key,subject,"
+		     "schema_version,reason,replayed_ms) VALUES(?1,?2,?3,?4,?5,?6,?7)",
+	[S_RP_GET] = "SELECT id,landing_key,from_key,subject,schema_version,reason,replayed_ms "
+		     "FROM replays WHERE id=?1",
 };
 
 struct sq {
@@ -104,6 +146,11 @@ struct sq {
 	char *path;
 	int lock_fd; /* PATH-keylocks: one byte per lock stripe (OFD locks) */
 	sqlite3_stmt *stmt[S_COUNT];
+	/* PATH-bell: opened and closed for writing after every commit that sends a message,
+	 * so that waiting consumers (inotify, IN_CLOSE_WRITE) wake up at once instead of
+	 * polling. Nothing is ever written to it. */
+	char *bell;
+	int ino_fd; /* -1 until the first wait_send */
 };
 
 static int db_error(struct sq *s, struct sl_err *err, const char *what)
@@ -265,6 +312,9 @@ static void sq_close(void *state)
 	sqlite3_close_v2(s->db);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
+	if (s->ino_fd >= 0)
+		close(s->ino_fd);
+	free(s->bell);
 	free(s->path);
 	free(s);
 }
@@ -275,11 +325,16 @@ static int sq_open(const char *path, const struct sl_meta_opts *opts, void **sta
 	struct sq *s = calloc(1, sizeof(*s));
 	int rc;
 	if (s)
-		s->lock_fd = -1;
-	if (!s || !(s->path = strdup(path))) {
+		s->lock_fd = s->ino_fd = -1;
+	if (!s || !(s->path = strdup(path)) || asprintf(&s->bell, "%s-bell", path) < 0) {
+		if (s)
+			free(s->path);
 		free(s);
 		return sl_err_set(err, SL_ENOMEM, "out of memory");
 	}
+	int bell_fd = open(s->bell, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (bell_fd >= 0)
+		close(bell_fd); /* without a bell, consumers fall back to polling */
 	char lock_path[4200];
 	snprintf(lock_path, sizeof(lock_path), "%s-keylocks", path);
 	s->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -342,6 +397,14 @@ static void read_object(sqlite3_stmt *p, struct sl_object *o)
 static int send_locked(struct sq *s, const char *queue, const char *body, int64_t delay_ms,
 		       int64_t now_ms, int64_t *id, struct sl_err *err);
 
+/* Wakes the processes waiting in wait_send (best effort: they poll anyway). */
+static void ring(struct sq *s)
+{
+	int fd = open(s->bell, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd >= 0)
+		close(fd);
+}
+
 static int sq_object_commit(void *state, struct sl_object *obj, const char *queue,
 			    struct sl_err *err)
 {
@@ -387,6 +450,8 @@ static int sq_object_commit(void *state, struct sl_object *obj, const char *queu
 	if ((rc = commit(s, err)) != 0)
 		goto fail;
 	sl_buf_release(&ev);
+	if (queue)
+		ring(s);
 	return 0;
 fail:
 	rollback(s);
@@ -674,6 +739,7 @@ static int sq_queue_send(void *state, const char *queue, const char *const *bodi
 			goto fail;
 	if ((rc = commit(s, err)) != 0)
 		goto fail;
+	ring(s);
 	return 0;
 fail:
 	rollback(s);
@@ -958,6 +1024,321 @@ static int sq_queue_peek(void *state, const char *queue, size_t max, sl_message_
 	return 0;
 }
 
+static int sq_wait_send(void *state, int64_t timeout_ms, struct sl_err *err)
+{
+	struct sq *s = state;
+	(void)err;
+	if (s->ino_fd < 0) {
+		/* The first call arms the watch and returns: a bell rung before it would be
+		 * missed, so the caller looks at its queue once more first. */
+		s->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (s->ino_fd >= 0 && inotify_add_watch(s->ino_fd, s->bell, IN_CLOSE_WRITE) < 0) {
+			close(s->ino_fd);
+			s->ino_fd = -1;
+		}
+		if (s->ino_fd < 0)
+			sl_sleep_ms(timeout_ms < 5 ? timeout_ms : 5); /* no inotify: poll */
+		return 0;
+	}
+	struct pollfd pfd = {.fd = s->ino_fd, .events = POLLIN};
+	int n = poll(&pfd, 1, (int)(timeout_ms > INT32_MAX ? INT32_MAX : timeout_ms));
+	if (n > 0) {
+		char buf[4096];
+		while (read(s->ino_fd, buf, sizeof(buf)) > 0)
+			;
+	}
+	return 0;
+}
+
+/* ---- the validator's records ------------------------------------------------------- */
+
+static int step_exists(struct sq *s, sqlite3_stmt *p, bool *found, struct sl_err *err,
+		       const char *what)
+{
+	int rc = sqlite3_step(p);
+	sqlite3_reset(p);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(s, err, what);
+	*found = rc == SQLITE_ROW;
+	return 0;
+}
+
+static int dl_put(struct sq *s, const struct sl_deadletter *d, struct sl_err *err)
+{
+	sqlite3_stmt *p = st(s, S_V_DL, err);
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, d->key);
+	sqlite3_bind_int64(p, 2, d->seq);
+	bind_text(p, 3, d->landing_key);
+	sqlite3_bind_int64(p, 4, d->landing_seq);
+	bind_text(p, 5, d->subject);
+	sqlite3_bind_int64(p, 6, d->schema_version);
+	bind_text(p, 7, d->outcome);
+	bind_text(p, 8, d->reason);
+	sqlite3_bind_int64(p, 9, d->records);
+	sqlite3_bind_int64(p, 10, d->bad_records);
+	sqlite3_bind_int64(p, 11, d->created_ms);
+	bind_text(p, 12, d->report ? d->report : "{}");
+	return run(s, p, err, "store dead letter");
+}
+
+static int v_record(struct sq *s, const struct sl_validate_commit *c, int64_t now_ms,
+		    struct sl_err *err)
+{
+	sqlite3_stmt *p = st(s, S_V_RUN, err);
+	int rc;
+	if (!p)
+		return SL_EMETA;
+	sqlite3_bind_int64(p, 1, c->landing_seq);
+	bind_text(p, 2, c->landing_key);
+	bind_text(p, 3, c->subject);
+	sqlite3_bind_int64(p, 4, c->schema_version);
+	bind_text(p, 5, c->outcome);
+	sqlite3_bind_int64(p, 6, c->records_passed);
+	sqlite3_bind_int64(p, 7, c->records_failed);
+	sqlite3_bind_int64(p, 8, now_ms);
+	if ((rc = run(s, p, err, "record validation run")) != 0)
+		return rc;
+	if (!(p = st(s, S_V_COUNT, err)))
+		return SL_EMETA;
+	bind_text(p, 1, c->subject);
+	sqlite3_bind_int64(p, 2, c->kind == SL_VKIND_PASSED);
+	sqlite3_bind_int64(p, 3, c->kind == SL_VKIND_SPLIT);
+	sqlite3_bind_int64(p, 4, c->kind == SL_VKIND_FAILED);
+	sqlite3_bind_int64(p, 5, c->records_passed);
+	sqlite3_bind_int64(p, 6, c->records_failed);
+	sqlite3_bind_int64(p, 7, now_ms);
+	if ((rc = run(s, p, err, "count")) != 0)
+		return rc;
+	if (c->dl_forget) {
+		if (!(p = st(s, S_V_FORGET, err)))
+			return SL_EMETA;
+		bind_text(p, 1, c->dl_forget);
+		if ((rc = run(s, p, err, "forget dead letter")) != 0)
+			return rc;
+	}
+	if (c->dl && (rc = dl_put(s, c->dl, err)) != 0)
+		return rc;
+	if (!(p = st(s, S_V_MARK, err)))
+		return SL_EMETA;
+	bind_text(p, 1, c->landing_key);
+	sqlite3_bind_int64(p, 2, c->landing_seq);
+	return run(s, p, err, "mark landing object");
+}
+
+static int delete_one(struct sq *s, const char *queue, const char *receipt, struct sl_err *err);
+
+static int sq_validate_commit(void *state, const struct sl_validate_commit *c, int64_t now_ms,
+			      bool *first, struct sl_err *err)
+{
+	struct sq *s = state;
+	sqlite3_stmt *p;
+	bool seen = false, present = false;
+	int rc;
+	*first = false;
+	if ((rc = begin(s, err)) != 0)
+		return rc;
+	if (!(p = st(s, S_V_SEEN, err))) {
+		rc = SL_EMETA;
+		goto fail;
+	}
+	sqlite3_bind_int64(p, 1, c->landing_seq);
+	if ((rc = step_exists(s, p, &seen, err, "validation run")) != 0)
+		goto fail;
+	if (!seen) {
+		if (!(p = st(s, S_V_LANDING, err))) {
+			rc = SL_EMETA;
+			goto fail;
+		}
+		bind_text(p, 1, c->landing_key);
+		sqlite3_bind_int64(p, 2, c->landing_seq);
+		if ((rc = step_exists(s, p, &present, err, "landing object")) != 0)
+			goto fail;
+	}
+	if (!seen && present) {
+		if ((rc = v_record(s, c, now_ms, err)) != 0)
+			goto fail;
+		*first = true;
+	}
+	if (c->queue && c->receipt) {
+		struct sl_err one = {0};
+		rc = delete_one(s, c->queue, c->receipt, &one);
+		/* stale (received again since) or not a receipt: the results still stand */
+		if (rc == SL_EMETA || rc == SL_EBUSY || rc == SL_ENOSPC) {
+			if (err)
+				*err = one;
+			goto fail;
+		}
+	}
+	if ((rc = commit(s, err)) != 0)
+		goto fail;
+	return 0;
+fail:
+	*first = false;
+	rollback(s);
+	return rc;
+}
+
+static int sq_validate_seen(void *state, int64_t landing_seq, bool *seen, struct sl_err *err)
+{
+	struct sq *s = state;
+	sqlite3_stmt *p = st(s, S_V_SEEN, err);
+	if (!p)
+		return SL_EMETA;
+	sqlite3_bind_int64(p, 1, landing_seq);
+	return step_exists(s, p, seen, err, "validation run");
+}
+
+static int sq_validate_prune(void *state, struct sl_err *err)
+{
+	struct sq *s = state;
+	sqlite3_stmt *p = st(s, S_V_PRUNE, err);
+	return p ? run(s, p, err, "prune validation runs") : SL_EMETA;
+}
+
+static int sq_validate_counters(void *state, sl_counters_fn *fn, void *ctx, struct sl_err *err)
+{
+	struct sq *s = state;
+	struct sl_validate_counters *all = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *p = st(s, S_V_COUNTERS, err);
+	int rc;
+	if (!p)
+		return SL_EMETA;
+	/* read all first, so that the callback runs outside the statement */
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct sl_validate_counters *na = realloc(all, ncap * sizeof(*na));
+			if (!na) {
+				sqlite3_reset(p);
+				free(all);
+				return sl_err_set(err, SL_ENOMEM, "out of memory");
+			}
+			all = na;
+			cap = ncap;
+		}
+		struct sl_validate_counters *c = &all[n++];
+		memset(c, 0, sizeof(*c));
+		snprintf(c->subject, sizeof(c->subject), "%s", (const char *)sqlite3_column_text(p, 0));
+		c->objects_passed = sqlite3_column_int64(p, 1);
+		c->objects_split = sqlite3_column_int64(p, 2);
+		c->objects_failed = sqlite3_column_int64(p, 3);
+		c->records_passed = sqlite3_column_int64(p, 4);
+		c->records_failed = sqlite3_column_int64(p, 5);
+		c->last_ms = sqlite3_column_int64(p, 6);
+	}
+	sqlite3_reset(p);
+	if (rc != SQLITE_DONE) {
+		free(all);
+		return db_error(s, err, "read counters");
+	}
+	rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = fn(ctx, &all[i]);
+	free(all);
+	return rc;
+}
+
+static void col_text(sqlite3_stmt *p, int i, char *out, size_t cap)
+{
+	const char *t = (const char *)sqlite3_column_text(p, i);
+	snprintf(out, cap, "%s", t ? t : "");
+}
+
+static int sq_deadletter_get(void *state, const char *key, bool with_report,
+			     struct sl_deadletter *out, struct sl_err *err)
+{
+	struct sq *s = state;
+	sqlite3_stmt *p = st(s, S_DL_GET, err);
+	if (!p)
+		return SL_EMETA;
+	memset(out, 0, sizeof(*out));
+	bind_text(p, 1, key);
+	sqlite3_bind_int(p, 2, with_report);
+	int rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW) {
+		col_text(p, 0, out->key, sizeof(out->key));
+		out->seq = sqlite3_column_int64(p, 1);
+		col_text(p, 2, out->landing_key, sizeof(out->landing_key));
+		out->landing_seq = sqlite3_column_int64(p, 3);
+		col_text(p, 4, out->subject, sizeof(out->subject));
+		out->schema_version = sqlite3_column_int64(p, 5);
+		col_text(p, 6, out->outcome, sizeof(out->outcome));
+		col_text(p, 7, out->reason, sizeof(out->reason));
+		out->records = sqlite3_column_int64(p, 8);
+		out->bad_records = sqlite3_column_int64(p, 9);
+		out->created_ms = sqlite3_column_int64(p, 10);
+		if (with_report) {
+			const char *r = (const char *)sqlite3_column_text(p, 11);
+			out->report = strdup(r ? r : "{}");
+			if (!out->report) {
+				sqlite3_reset(p);
+				return sl_err_set(err, SL_ENOMEM, "out of memory");
+			}
+		}
+		sqlite3_reset(p);
+		return 0;
+	}
+	sqlite3_reset(p);
+	if (rc == SQLITE_DONE)
+		return sl_err_set(err, SL_ENOENT, "deadletter/%s: no report", key);
+	return db_error(s, err, "read dead letter");
+}
+
+static int sq_deadletter_forget(void *state, const char *key, struct sl_err *err)
+{
+	struct sq *s = state;
+	sqlite3_stmt *p = st(s, S_V_FORGET, err);
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, key);
+	return run(s, p, err, "forget dead letter");
+}
+
+static int sq_replay_put(void *state, const struct sl_replay *r, struct sl_err *err)
+{
+	struct sq *s = state;
+	sqlite3_stmt *p = st(s, S_RP_PUT, err);
+	if (!p)
+		return SL_EMETA;
+	sqlite3_bind_int64(p, 1, r->id);
+	bind_text(p, 2, r->landing_key);
+	bind_text(p, 3, r->from_key);
+	bind_text(p, 4, r->subject);
+	sqlite3_bind_int64(p, 5, r->schema_version);
+	bind_text(p, 6, r->reason);
+	sqlite3_bind_int64(p, 7, r->replayed_ms);
+	return run(s, p, err, "record replay");
+}
+
+static int sq_replay_get(void *state, int64_t id, struct sl_replay *out, struct sl_err *err)
+{
+	struct sq *s = state;
+	sqlite3_stmt *p = st(s, S_RP_GET, err);
+	if (!p)
+		return SL_EMETA;
+	memset(out, 0, sizeof(*out));
+	sqlite3_bind_int64(p, 1, id);
+	int rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(p, 0);
+		col_text(p, 1, out->landing_key, sizeof(out->landing_key));
+		col_text(p, 2, out->from_key, sizeof(out->from_key));
+		col_text(p, 3, out->subject, sizeof(out->subject));
+		out->schema_version = sqlite3_column_int64(p, 4);
+		col_text(p, 5, out->reason, sizeof(out->reason));
+		out->replayed_ms = sqlite3_column_int64(p, 6);
+		sqlite3_reset(p);
+		return 0;
+	}
+	sqlite3_reset(p);
+	if (rc == SQLITE_DONE)
+		return sl_err_set(err, SL_ENOENT, "no replay %lld", (long long)id);
+	return db_error(s, err, "read replay");
+}
+
 /* ---- key locks ----------------------------------------------------------------------- */
 
 #define KEY_LOCK_STRIPES 4096
@@ -1018,4 +1399,13 @@ const struct sl_meta_ops sl_meta_sqlite = {
 	.queue_delete = sq_queue_delete,
 	.queue_change_visibility = sq_queue_change_visibility,
 	.queue_peek = sq_queue_peek,
+	.wait_send = sq_wait_send,
+	.validate_commit = sq_validate_commit,
+	.validate_seen = sq_validate_seen,
+	.validate_prune = sq_validate_prune,
+	.validate_counters = sq_validate_counters,
+	.deadletter_get = sq_deadletter_get,
+	.deadletter_forget = sq_deadletter_forget,
+	.replay_put = sq_replay_put,
+	.replay_get = sq_replay_get,
 };

@@ -63,8 +63,16 @@ int sl_queue_receive(struct sl_meta *m, const char *queue, size_t max,
 		int64_t left = deadline - sl_mono_ms();
 		if (left <= 0)
 			return 0;
-		/* Other processes send through the same database, so poll, backing off to
-		 * 100 ms: a long poll costs a few cheap reads a second, not a busy loop. */
+		/* Other processes send through the same database. A backend that can say
+		 * when a message may have been sent wakes us at once; its hint is checked at
+		 * least every 100 ms, as polling would. Otherwise poll, backing off to 100 ms:
+		 * a long poll costs a few cheap reads a second, not a busy loop. */
+		if (m->ops->wait_send) {
+			int wrc = m->ops->wait_send(m->state, left < 100 ? left : 100, err);
+			if (wrc)
+				return wrc;
+			continue;
+		}
 		sl_sleep_ms(pause < left ? pause : left);
 		if (pause < 100)
 			pause *= 2;
