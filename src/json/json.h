@@ -150,10 +150,10 @@ void sl_json_reader_bytes(const struct sl_json_reader *r, int64_t *decoded, int6
 struct sl_json_parser *sl_json_reader_parser(struct sl_json_reader *r);
 /* The bytes of the record the last sl_json_reader_next returned, or rejected as invalid
  * (borrowed, valid until the next call; NDJSON without the line end, ARRAY without the
- * separators). False when they are not held: a record over max_record (dropped while
+ * separators), and where it starts (pos: as doc->pos). False when they are not held: a record over max_record (dropped while
  * reading), end of stream, or a fatal error. */
 bool sl_json_reader_record_text(const struct sl_json_reader *r, const char **text,
-				size_t *len);
+				size_t *len, struct sl_json_pos *pos /* may be NULL */);
 /* The framing in use; AUTO becomes ARRAY or NDJSON at the first sl_json_reader_next. */
 enum sl_json_framing sl_json_reader_framing(const struct sl_json_reader *r);
 void sl_json_reader_close(struct sl_json_reader *r);

@@ -54,6 +54,7 @@ struct sl_json_reader {
 	/* the bytes of the last record returned or rejected: buf[rec_from, +rec_len) */
 	size_t rec_from, rec_len;
 	int rec_held;
+	struct sl_json_pos rec_pos;
 	enum array_state astate;
 	/* array splitter state, kept across refills */
 	size_t scan;      /* how far the current element has been scanned (offset from start) */
@@ -124,8 +125,11 @@ void sl_json_reader_close(struct sl_json_reader *r)
 	free(r);
 }
 
-bool sl_json_reader_record_text(const struct sl_json_reader *r, const char **text, size_t *len)
+bool sl_json_reader_record_text(const struct sl_json_reader *r, const char **text, size_t *len,
+				struct sl_json_pos *pos)
 {
+	if (pos)
+		*pos = r->rec_held ? r->rec_pos : (struct sl_json_pos){0, 0, 0, 0};
 	*text = r->rec_held ? r->buf + r->rec_from : NULL;
 	*len = r->rec_held ? r->rec_len : 0;
 	return r->rec_held != 0;
@@ -267,6 +271,7 @@ static int emit(struct sl_json_reader *r, size_t from, size_t to, int64_t line, 
 	r->rec_from = from;
 	r->rec_len = to - from;
 	r->rec_held = 1;
+	r->rec_pos = (struct sl_json_pos){index, line, col, offset};
 	if (sl_json_parse_padded(r->parser, r->buf + from, to - from, doc, &pe) != 0) {
 		if (e) {
 			*e = pe;
@@ -520,6 +525,8 @@ static int next_array(struct sl_json_reader *r, struct sl_json_doc *doc, struct 
 			r->rec_from = from; /* a missing element: held, and empty */
 			r->rec_len = 0;
 			r->rec_held = 1;
+			r->rec_pos = (struct sl_json_pos){index, r->scan_line, r->scan_col,
+							  r->buf_off + (int64_t)to};
 			if (e) {
 				e->code = SL_ECORRUPT;
 				e->fatal = false;

@@ -335,6 +335,23 @@ done:
 	return rc;
 }
 
+int sl_store_key_lock(struct sl_store *s, const char *zone, const char *key, struct sl_err *err)
+{
+	return key_lock(s, zone, key, err);
+}
+
+void sl_store_key_unlock(struct sl_store *s, const char *zone, const char *key)
+{
+	key_unlock(s, zone, key);
+}
+
+int sl_store_remove_finish(struct sl_store *s, const char *zone, const char *key,
+			   struct sl_err *err)
+{
+	int rc = s->ops->remove(s->state, zone, key, err);
+	return rc ? rc : s->meta->ops->object_delete(s->meta->state, zone, key, err);
+}
+
 int sl_store_adopt(struct sl_store *s, const char *zone, const char *key, bool *adopted,
 		   struct sl_object *out, struct sl_err *err)
 {

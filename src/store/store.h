@@ -138,6 +138,15 @@ int sl_store_get_fd(struct sl_store *s, const char *zone, const char *key, int f
  * an interrupted removal, so a crash never resurrects a removed object). */
 int sl_store_remove(struct sl_store *s, const char *zone, const char *key, struct sl_err *err);
 
+/* For a stage that ends an object inside its own metadata transaction (so that the
+ * object's removal commits together with the stage's results): take the key's lock, mark
+ * the object 'deleting' in that transaction, then sl_store_remove_finish removes the file
+ * and the index row; unlock. fsck finishes a removal a crash interrupts. */
+int sl_store_key_lock(struct sl_store *s, const char *zone, const char *key, struct sl_err *err);
+void sl_store_key_unlock(struct sl_store *s, const char *zone, const char *key);
+int sl_store_remove_finish(struct sl_store *s, const char *zone, const char *key,
+			   struct sl_err *err);
+
 /* Reads zone/key through the backend and computes its checksum and size (fsck). */
 int sl_store_hash(struct sl_store *s, const char *zone, const char *key, char *checksum,
 		  int64_t *size, struct sl_err *err);

@@ -1292,7 +1292,8 @@ static void test_record_text(void **state)
 		const char *text;
 		size_t len;
 		assert_int_equal(sl_json_reader_next(r, &doc, &e), want[i].rc);
-		bool held = sl_json_reader_record_text(r, &text, &len);
+		struct sl_json_pos pos;
+		bool held = sl_json_reader_record_text(r, &text, &len, &pos);
 		if (!want[i].text) {
 			assert_false(held);
 			assert_null(text);
@@ -1301,8 +1302,15 @@ static void test_record_text(void **state)
 		assert_true(held);
 		assert_int_equal(len, strlen(want[i].text));
 		assert_memory_equal(text, want[i].text, len);
-		if (want[i].rc == 1)
+		if (want[i].rc == 1) {
 			assert_ptr_equal(text, doc.text);
+			assert_memory_equal(&pos, &doc.pos, sizeof(pos));
+		} else {
+			assert_int_equal(pos.record, e.pos.record);
+			assert_int_equal(pos.line, e.pos.line);
+			assert_true(pos.offset <= e.pos.offset);
+			assert_memory_equal(nd + pos.offset, text, len);
+		}
 	}
 	assert_int_equal(sl_json_reader_framing(r), SL_JSON_FRAME_NDJSON);
 	sl_json_reader_close(r);
@@ -1322,7 +1330,7 @@ static void test_record_text(void **state)
 		size_t len;
 		int rc = sl_json_reader_next(r, &doc, &e);
 		assert_int_equal(rc, i == 2 || i == 3 ? SL_ECORRUPT : 1);
-		assert_true(sl_json_reader_record_text(r, &text, &len));
+		assert_true(sl_json_reader_record_text(r, &text, &len, NULL));
 		assert_int_equal(len, strlen(texts[i]));
 		assert_memory_equal(text, texts[i], len);
 	}
