@@ -8,8 +8,8 @@
 
 static const struct sl_cmd *const commands[] = {
 	&sl_cmd_init, &sl_cmd_put,  &sl_cmd_ls,     &sl_cmd_cat,    &sl_cmd_rm,   &sl_cmd_queue,
-	&sl_cmd_status, &sl_cmd_fsck, &sl_cmd_config, &sl_cmd_json, &sl_cmd_help, &sl_cmd_version,
-	NULL,
+	&sl_cmd_status, &sl_cmd_fsck, &sl_cmd_config, &sl_cmd_json, &sl_cmd_validate,
+	&sl_cmd_deadletter, &sl_cmd_help, &sl_cmd_version, NULL,
 };
 
 static const char main_usage[] =
@@ -24,7 +24,7 @@ static void print_main_usage(FILE *f)
 {
 	fputs(main_usage, f);
 	for (size_t i = 0; commands[i]; i++)
-		fprintf(f, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
+		fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
 	fputs("\nExit codes: 0 ok, 1 usage error, 2 failure, 3 check found problems.\n"
 	      "'sluice COMMAND --help' describes one command; docs/cli.md all of them.\n",
 	      f);

@@ -101,7 +101,13 @@ static int run_status(struct sl_cli *cli, int argc, char **argv)
 					     &err)) != 0)
 		goto done;
 	if (json)
-		sl_buf_printf(&out, "],\"last_seq\":%lld,\"flagged_objects\":%lld}\n",
+		sl_buf_puts(&out, "],\"validate\":");
+	else
+		sl_buf_puts(&out, "\nvalidator: objects and records per subject\n");
+	if ((rc = sl_cli_validate_counters(lake, &out, json, &err)) != 0)
+		goto done;
+	if (json)
+		sl_buf_printf(&out, ",\"last_seq\":%lld,\"flagged_objects\":%lld}\n",
 			      (long long)last_seq, (long long)flagged);
 	else
 		sl_buf_printf(&out, "\nlast landing sequence of a present object: %lld\n%s",
@@ -119,7 +125,8 @@ const struct sl_cmd sl_cmd_status = {
 	"usage: sluice status [--json]\n"
 	"\n"
 	"Shows the lake's place and versions, objects and bytes per zone (with objects\n"
-	"flagged missing or corrupt by fsck), and the depth of every queue.\n",
+	"flagged missing or corrupt by fsck), the depth of every queue, and the\n"
+	"validator's counters per subject.\n",
 	run_status,
 };
 

@@ -112,7 +112,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_MSG_PEEK] = "SELECT id,body,sent_ms,receive_count,first_receive_ms,visible_at_ms "
 		       "FROM messages WHERE queue=?1 AND id>?2 ORDER BY id LIMIT ?3",
 	[S_V_SEEN] = "SELECT 1 FROM validate_runs WHERE landing_seq=?1",
-	[S_V_LANDING] = "SELECT 1 FROM objects WHERE zone='landing' AND key=?1 AND seq=?2",
+	[S_V_LANDING] = "SELECT 1 FROM objects WHERE zone='landing' AND key=?1 AND seq=?2 "
+			"AND state='present'",
 	[S_V_RUN] = "INSERT INTO validate_runs(landing_seq,landing_key,subject,schema_version,"
 		    "outcome,records_passed,records_failed,done_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
 	[S_V_COUNT] = "INSERT INTO validate_counters(subject,objects_passed,objects_split,"

@@ -567,8 +567,14 @@ class TestConfig(LakeTest):
         self.assertEqual(self.ok("config", "show", path).stdout, shown)
 
     def test_show_of_overrides_round_trips(self):
-        with open(os.path.join(self.lake, "sluice.yaml"), "a") as f:
-            f.write("  raw:\n    visibility_timeout: 5m\n    max_receive_count: 3\n")
+        path = os.path.join(self.lake, "sluice.yaml")
+        with open(path) as f:
+            text = f.read()
+        # an override right under "queues:" (later sections follow the queues)
+        text = text.replace("\nqueues:\n", "\nqueues:\n  raw:\n    visibility_timeout: 5m\n"
+                            "    max_receive_count: 3\n", 1)
+        with open(path, "w") as f:
+            f.write(text)
         self.ok("config", "check")
         shown = self.ok("config", "show").stdout
         path = self.write("shown.yaml", shown)
