@@ -332,7 +332,7 @@ static void run_draft(const char *draft)
 	print_message("%s: required %d/%d passed (%.2f%%), %d listed failures; formats %d/%d\n",
 		      draft, req.passed, req.cases, 100.0 * req.passed / req.cases,
 		      req.listed_failures, fmt.passed, fmt.cases);
-	assert_true(req.cases > 1000);
+	assert_true(req.cases > 900); /* 2020-12 has about 1,300, draft-07 about 930 */
 	assert_int_equal(req.unlisted, 0);
 	assert_true(req.passed * 100 >= req.cases * 98);
 	assert_true(fmt.cases > 100);
