@@ -1293,6 +1293,7 @@ static int compile(struct cc *c, const struct sl_json_node *n, const char *base,
 		return nomem(c);
 	*slot = s; /* before compiling children: recursion finds it */
 	*out = s;
+	s->id = c->s->n_nodes++;
 	s->path = path;
 	if (n->type == SL_JSON_TRUE || n->type == SL_JSON_FALSE) {
 		s->boolean = n->type == SL_JSON_TRUE;
@@ -1406,6 +1407,94 @@ static int check_all_cycles(struct cc *c)
 	return 0;
 }
 
+/* ---- shortcuts for common shapes (same verdicts, fewer steps) ---------------------- */
+
+/* The if of a tagged-union branch: {"properties": {K: {"const": C}}} and nothing else. */
+static bool is_tag_test(const struct sl_snode *f)
+{
+	if (!f || f->boolean >= 0 || f->has != K_OBJECT_KW || f->n_props != 1 ||
+	    f->n_pattern_props || f->additional || f->property_names || f->n_deps ||
+	    f->uneval_props)
+		return false;
+	const struct sl_snode *k = f->props[0].schema;
+	return f->props[0].req_bit < 0 && k && k->boolean < 0 && k->has == K_CONST &&
+	       !k->format;
+}
+
+static int find_disc(struct cc *c, struct sl_snode *s)
+{
+	if (s->n_all_of < 2)
+		return 0;
+	const struct prop *key = NULL;
+	for (uint32_t k = 0; k < s->n_all_of; k++) {
+		const struct sl_snode *b = s->all_of[k];
+		if (b->boolean >= 0 || b->has != K_INPLACE || b->ref || b->dyn_ref || b->n_all_of ||
+		    b->n_any_of || b->n_one_of || b->not_ || b->else_ || !b->then_ ||
+		    !is_tag_test(b->if_))
+			return 0;
+		const struct prop *p = &b->if_->props[0];
+		if (key && (p->len != key->len || memcmp(p->name, key->name, p->len) != 0))
+			return 0;
+		key = p;
+	}
+	struct disc *d = arena_alloc(c->s, sizeof(*d));
+	if (!d || !(d->consts = arena_alloc(c->s, s->n_all_of * sizeof(*d->consts))) ||
+	    !(d->thens = arena_alloc(c->s, s->n_all_of * sizeof(*d->thens))))
+		return nomem(c);
+	d->key = key->name;
+	d->len = key->len;
+	d->n = s->n_all_of;
+	for (uint32_t k = 0; k < d->n; k++) {
+		d->consts[k] = s->all_of[k]->if_->props[0].schema->const_value;
+		d->thens[k] = s->all_of[k]->then_;
+	}
+	s->disc = d;
+	return 0;
+}
+
+static int build_enum_table(struct cc *c, struct sl_snode *s)
+{
+	if (s->n_enum < 4)
+		return 0;
+	for (uint32_t k = 0; k < s->n_enum; k++)
+		if (s->enum_values[k]->type != SL_JSON_STRING)
+			return 0;
+	uint32_t size = 8;
+	while (size < 2 * s->n_enum)
+		size *= 2;
+	s->enum_table = arena_alloc(c->s, size * sizeof(uint32_t));
+	if (!s->enum_table)
+		return nomem(c);
+	s->enum_mask = size - 1;
+	for (uint32_t k = 0; k < s->n_enum; k++) {
+		const struct sl_json_node *e = s->enum_values[k];
+		uint32_t h = sl_sv_name_hash(e->u.str.s, (uint32_t)e->u.str.len) & s->enum_mask;
+		while (s->enum_table[h])
+			h = (h + 1) & s->enum_mask;
+		s->enum_table[h] = k + 1;
+	}
+	return 0;
+}
+
+static int optimise(struct cc *c)
+{
+	for (size_t k = 0; k < c->memo_cap; k++) {
+		struct sl_snode *s = c->memo[k].key ? c->memo[k].node : NULL;
+		if (!s || s->boolean >= 0)
+			continue;
+		s->lookup = s->n_props && s->n_props <= 3 && !s->n_pattern_props && !s->additional &&
+			    !s->property_names && !s->n_deps && !s->uneval_props;
+		s->leaf = !(s->has & (K_INPLACE | K_OBJECT_KW | K_ARRAY_KW | K_UNEVAL_PROPS |
+				      K_UNEVAL_ITEMS));
+		int rc = find_disc(c, s);
+		if (rc == 0)
+			rc = build_enum_table(c, s);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 /* ---- public -------------------------------------------------------------------------- */
 
 void sl_schema_free(struct sl_schema *s)
@@ -1467,6 +1556,8 @@ int sl_schema_compile(const char *text, size_t len, const struct sl_schema_opts 
 		rc = finish_resources(&c);
 	if (rc == 0)
 		rc = check_all_cycles(&c);
+	if (rc == 0)
+		rc = optimise(&c);
 	free(rbase);
 	for (size_t k = 0; k < c.n_ents; k++) {
 		free(c.ents[k].uri);

@@ -12,6 +12,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <string.h>
 
 #include "schema/format.h"
 #include "schema/schema.h"
@@ -79,6 +80,16 @@ struct pattern {
 	struct sl_snode *schema; /* patternProperties; NULL for "pattern" */
 };
 
+/* allOf: [{"if": {"properties": {K: {"const": C1}}}, "then": T1}, ...] - the usual way
+ * to write a tagged union - compiled to a switch on member K (see validate.c). */
+struct disc {
+	const char *key;
+	uint32_t len;
+	uint32_t n;
+	struct sl_json_node **consts;
+	struct sl_snode **thens;
+};
+
 struct dep {
 	const char *name;
 	uint32_t len;
@@ -137,6 +148,8 @@ struct sl_snode {
 	/* values */
 	struct sl_json_node **enum_values;
 	uint32_t n_enum;
+	uint32_t *enum_table; /* all-string enums: hash table of index + 1 (0 empty) */
+	uint32_t enum_mask;
 	struct sl_json_node *const_value;
 
 	/* in place */
@@ -147,6 +160,11 @@ struct sl_snode {
 	struct sl_snode *dyn_ref;      /* static target of $dynamicRef */
 	const char *dyn_ref_anchor;    /* its anchor name, when dynamic resolution applies */
 
+	bool lookup; /* object keywords are only properties/required: find those members */
+	bool leaf;   /* only type, number, string, enum and const keywords */
+	uint32_t id; /* 0 .. sl_schema.n_nodes - 1 */
+	struct disc *disc;
+
 	/* compile-time bookkeeping */
 	uint8_t visit; /* cycle check */
 };
@@ -156,6 +174,7 @@ struct sl_schema {
 	struct sl_snode *root;
 	uint64_t max_steps;
 	bool uses_dynamic; /* some $dynamicRef resolves dynamically: track the scope */
+	uint32_t n_nodes;
 	size_t max_pattern_groups;
 	/* arena: every allocation of the compiled schema */
 	struct arena_block *arena;
@@ -182,13 +201,27 @@ static inline uint32_t sl_sv_next(const struct sl_json_tok *tok, uint32_t i)
 	return (t == SL_JSON_OBJECT || t == SL_JSON_ARRAY) ? tok[i].v.end + 1 : i + 1;
 }
 
-/* hash of a member name (compile and validate must agree) */
+/* Hash of a member name or enum string (compile and validate must agree): its length
+ * and its first and last 8 bytes, so it costs the same for any length. Lookups compare
+ * the bytes anyway. */
 static inline uint32_t sl_sv_name_hash(const char *s, uint32_t len)
 {
-	uint32_t h = 2166136261u ^ len;
-	for (uint32_t k = 0; k < len; k++)
-		h = (h ^ (uint8_t)s[k]) * 16777619u;
-	return h;
+	uint64_t a = 0, b = 0;
+	if (len >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + len - 8, 8);
+	} else if (len >= 4) {
+		uint32_t x, y;
+		memcpy(&x, s, 4);
+		memcpy(&y, s + len - 4, 4);
+		a = x;
+		b = y;
+	} else if (len) {
+		a = (uint64_t)(uint8_t)s[0] | (uint64_t)(uint8_t)s[len / 2] << 8 |
+		    (uint64_t)(uint8_t)s[len - 1] << 16;
+	}
+	uint64_t h = a * 0x9E3779B97F4A7C15ULL ^ (b + len) * 0xC2B2AE3D27D4EB4FULL;
+	return (uint32_t)(h >> 29) ^ (uint32_t)h;
 }
 
 #endif

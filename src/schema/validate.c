@@ -54,6 +54,9 @@ struct sl_validator {
 	const struct resource **scope;
 	size_t n_scope, scope_cap;
 	int recursion;
+	/* per object node: the property each member position matched last time (index + 1),
+	 * since the records of a stream mostly list their members in one order */
+	uint8_t **order;
 };
 
 /* ---- errors -------------------------------------------------------------------------- */
@@ -213,27 +216,18 @@ static bool multiple_of(const struct sl_validator *v, const struct sl_json_tok *
 	return q == r || (fabs(q) < 1e9 && fabs(q - r) < 1e-9);
 }
 
-static uint16_t type_bits(const struct sl_json_tok *t)
+static inline uint16_t type_bits(const struct sl_json_tok *t)
 {
-	switch (t->type) {
-	case SL_JSON_NULL:
-		return T_NULL;
-	case SL_JSON_TRUE:
-	case SL_JSON_FALSE:
-		return T_BOOLEAN;
-	case SL_JSON_INT:
-	case SL_JSON_BIGINT:
-		return T_NUMBER | T_INTEGER;
-	case SL_JSON_DOUBLE:
-		return T_NUMBER | (t->v.d == floor(t->v.d) && isfinite(t->v.d) ? T_INTEGER : 0);
-	case SL_JSON_STRING:
-	case SL_JSON_KEY:
-		return T_STRING;
-	case SL_JSON_OBJECT:
-		return T_OBJECT;
-	default:
-		return T_ARRAY;
-	}
+	static const uint16_t bits[16] = {
+		[SL_JSON_NULL] = T_NULL,		    [SL_JSON_FALSE] = T_BOOLEAN,
+		[SL_JSON_TRUE] = T_BOOLEAN,		    [SL_JSON_INT] = T_NUMBER | T_INTEGER,
+		[SL_JSON_BIGINT] = T_NUMBER | T_INTEGER, [SL_JSON_DOUBLE] = T_NUMBER,
+		[SL_JSON_STRING] = T_STRING,		    [SL_JSON_KEY] = T_STRING,
+		[SL_JSON_OBJECT] = T_OBJECT,		    [SL_JSON_ARRAY] = T_ARRAY};
+	uint16_t b = bits[t->type & 15];
+	if (t->type == SL_JSON_DOUBLE && t->v.d == floor(t->v.d) && isfinite(t->v.d))
+		b |= T_INTEGER; /* 1.0 is an integer */
+	return b;
 }
 
 static const char *type_name(const struct sl_json_tok *t)
@@ -316,17 +310,79 @@ static inline bool push_path(struct sl_validator *v, uint32_t key, uint32_t inde
 	return true;
 }
 
+static bool enum_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i);
+static bool string_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i);
+static bool number_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i);
+
+/* A leaf (no applicators) when nothing is reported: no path, scope or annotations. */
+static inline bool leaf_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
+{
+	const struct sl_json_tok *t = &v->tok[i];
+	v->steps++;
+	if ((s->has & K_TYPE) && !(type_bits(t) & s->types))
+		return false;
+	switch (t->type) {
+	case SL_JSON_STRING:
+	case SL_JSON_KEY:
+		if ((s->has & K_STRING_KW) && !string_valid(v, s, i))
+			return false;
+		break;
+	case SL_JSON_INT:
+	case SL_JSON_DOUBLE:
+	case SL_JSON_BIGINT:
+		if ((s->has & K_NUMBER_KW) && !number_valid(v, s, i))
+			return false;
+		break;
+	default:
+		break;
+	}
+	if ((s->has & K_ENUM) && !enum_valid(v, s, i))
+		return false;
+	if ((s->has & K_CONST) && !sl_sv_tape_tree_equal(v->tok, v->text, i, s->const_value))
+		return false;
+	return !v->limit;
+}
+
 /* The value at tok[val] (a member or an element) against sub, with the path pushed. */
 static inline bool child_valid(struct sl_validator *v, const struct sl_snode *sub, uint32_t val,
 			       uint32_t key, uint32_t index)
 {
 	if (sub->boolean == 1)
 		return true;
+	if (sub->leaf && v->silent && sub->boolean < 0)
+		return leaf_valid(v, sub, val);
 	if (!push_path(v, key, index))
 		return false;
 	bool ok = node_valid(v, sub, val, NO_EV);
 	v->depth--;
 	return ok;
+}
+
+/* a[0 .. n) == b[0 .. n), without a call for the short names records are made of */
+static inline bool bytes_eq(const char *a, const char *b, uint32_t n)
+{
+	uint64_t x, y, p, q;
+	if (n >= 8) {
+		if (n > 16 && memcmp(a, b, n - 8) != 0)
+			return false;
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&p, a + n - 8, 8);
+		memcpy(&q, b + n - 8, 8);
+		return ((x ^ y) | (p ^ q)) == 0;
+	}
+	if (n >= 4) {
+		uint32_t x4, y4, p4, q4;
+		memcpy(&x4, a, 4);
+		memcpy(&y4, b, 4);
+		memcpy(&p4, a + n - 4, 4);
+		memcpy(&q4, b + n - 4, 4);
+		return ((x4 ^ y4) | (p4 ^ q4)) == 0;
+	}
+	for (uint32_t k = 0; k < n; k++)
+		if (a[k] != b[k])
+			return false;
+	return true;
 }
 
 static const struct prop *find_prop(const struct sl_snode *s, const char *name, uint32_t len)
@@ -337,7 +393,7 @@ static const struct prop *find_prop(const struct sl_snode *s, const char *name, 
 		if (p < 0)
 			return NULL;
 		const struct prop *pr = &s->props[p];
-		if (pr->hash == h && pr->len == len && memcmp(pr->name, name, len) == 0)
+		if (pr->hash == h && pr->len == len && bytes_eq(pr->name, name, len))
 			return pr;
 	}
 }
@@ -347,7 +403,7 @@ static uint32_t member(const struct sl_json_tok *tok, uint32_t i, const char *na
 {
 	uint32_t j = i + 1;
 	for (uint32_t k = 0; k < tok[i].len; k++) {
-		if (tok[j].len == len && memcmp(tok[j].v.s, name, len) == 0)
+		if (tok[j].len == len && bytes_eq(tok[j].v.s, name, len))
 			return j;
 		j = sl_sv_next(tok, j + 1);
 	}
@@ -361,12 +417,43 @@ static bool object_valid(struct sl_validator *v, const struct sl_snode *s, uint3
 	bool ok = true;
 	uint64_t seen = 0;
 	uint32_t j = i + 1;
+	if (s->lookup && ev == NO_EV) { /* a few names: look them up instead */
+		for (uint32_t k = 0; k < s->n_props; k++) {
+			const struct prop *p = &s->props[k];
+			uint32_t m = member(tok, i, p->name, p->len);
+			if (m == UINT32_MAX) {
+				if (p->req_bit >= 0) {
+					report(v, s, i, "required", "missing required property \"%.*s\"",
+					       (int)(p->len > 100 ? 100 : p->len), p->name);
+					ok = false;
+				}
+			} else if (p->schema && !child_valid(v, p->schema, m + 1, m, 0)) {
+				ok = false;
+			}
+			if (!ok && stop(v))
+				return false;
+		}
+		goto counts;
+	}
 	for (uint32_t k = 0; k < t->len; k++) {
 		const struct sl_json_tok *key = &tok[j];
 		uint32_t val = j + 1;
 		bool matched = false;
 		if (s->n_props) {
-			const struct prop *p = find_prop(s, key->v.s, key->len);
+			const struct prop *p = NULL;
+			uint8_t *order = v->order ? v->order[s->id] : NULL;
+			if (v->order && !order)
+				order = v->order[s->id] = calloc(64, 1);
+			if (order && k < 64 && order[k]) {
+				const struct prop *guess = &s->props[order[k] - 1];
+				if (guess->len == key->len && bytes_eq(guess->name, key->v.s, key->len))
+					p = guess;
+			}
+			if (!p) {
+				p = find_prop(s, key->v.s, key->len);
+				if (order && k < 64)
+					order[k] = p && p - s->props < 255 ? (uint8_t)(p - s->props + 1) : 0;
+			}
 			if (p) {
 				if (p->req_bit >= 0 && p->req_bit < 64)
 					seen |= 1ull << p->req_bit;
@@ -460,6 +547,7 @@ static bool object_valid(struct sl_validator *v, const struct sl_snode *s, uint3
 				return false;
 		}
 	}
+counts:
 	if ((s->has & K_MINPROPS) && t->len < (uint64_t)s->min_props) {
 		report(v, s, i, "minProperties", "%u properties, fewer than %lld", t->len,
 		       (long long)s->min_props);
@@ -589,7 +677,10 @@ static bool string_valid(struct sl_validator *v, const struct sl_snode *s, uint3
 {
 	const struct sl_json_tok *t = &v->tok[i];
 	bool ok = true;
-	if (s->has & (K_MINLEN | K_MAXLEN)) {
+	/* a UTF-8 string of len bytes has between len / 4 and len characters */
+	if ((s->has & (K_MINLEN | K_MAXLEN)) &&
+	    (((s->has & K_MINLEN) && t->len / 4 < (uint64_t)s->min_len) ||
+	     ((s->has & K_MAXLEN) && t->len > (uint64_t)s->max_len))) {
 		int64_t n = utf8_chars(t->v.s, t->len);
 		if ((s->has & K_MINLEN) && n < s->min_len) {
 			report(v, s, i, "minLength", "%lld characters, fewer than %lld", (long long)n,
@@ -656,6 +747,26 @@ static bool number_valid(struct sl_validator *v, const struct sl_snode *s, uint3
 	return ok;
 }
 
+/* A tagged union (struct disc): each branch's "if" passes when the member is absent,
+ * or the value is not an object, or the member equals the branch's constant; then its
+ * "then" must pass. Same verdict as evaluating every if, with one member lookup. */
+static bool disc_valid(struct sl_validator *v, const struct disc *d, uint32_t i)
+{
+	uint32_t m = v->tok[i].type == SL_JSON_OBJECT ? member(v->tok, i, d->key, d->len)
+						      : UINT32_MAX;
+	bool ok = true;
+	for (uint32_t k = 0; k < d->n; k++) {
+		if (m != UINT32_MAX && !sl_sv_tape_tree_equal(v->tok, v->text, m + 1, d->consts[k]))
+			continue;
+		if (!node_valid(v, d->thens[k], i, NO_EV)) {
+			ok = false;
+			if (stop(v))
+				return false;
+		}
+	}
+	return ok;
+}
+
 static bool inplace_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i,
 			  size_t ev)
 {
@@ -682,12 +793,20 @@ static bool inplace_valid(struct sl_validator *v, const struct sl_snode *s, uint
 				return false;
 		}
 	}
-	for (uint32_t k = 0; k < s->n_all_of; k++)
-		if (!node_valid(v, s->all_of[k], i, ev)) {
+	if (s->disc && ev == NO_EV) {
+		if (!disc_valid(v, s->disc, i)) {
 			ok = false;
 			if (stop(v))
 				return false;
 		}
+	} else {
+		for (uint32_t k = 0; k < s->n_all_of; k++)
+			if (!node_valid(v, s->all_of[k], i, ev)) {
+				ok = false;
+				if (stop(v))
+					return false;
+			}
+	}
 	if (s->n_any_of) {
 		bool any = false;
 		v->silent++;
@@ -762,6 +881,20 @@ static bool inplace_valid(struct sl_validator *v, const struct sl_snode *s, uint
 
 static bool enum_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
 {
+	if (s->enum_table) { /* every value a string */
+		const struct sl_json_tok *t = &v->tok[i];
+		if (t->type != SL_JSON_STRING && t->type != SL_JSON_KEY)
+			return false;
+		for (uint32_t h = sl_sv_name_hash(t->v.s, t->len) & s->enum_mask;;
+		     h = (h + 1) & s->enum_mask) {
+			uint32_t e = s->enum_table[h];
+			if (!e)
+				return false;
+			const struct sl_json_node *x = s->enum_values[e - 1];
+			if (x->u.str.len == t->len && bytes_eq(x->u.str.s, t->v.s, t->len))
+				return true;
+		}
+	}
 	for (uint32_t k = 0; k < s->n_enum; k++)
 		if (sl_sv_tape_tree_equal(v->tok, v->text, i, s->enum_values[k]))
 			return true;
@@ -811,8 +944,9 @@ static bool node_valid(struct sl_validator *v, const struct sl_snode *s, uint32_
 	}
 	size_t use = own != NO_EV ? own : ev;
 	if ((s->has & K_TYPE) && !(type_bits(t) & s->types)) {
-		char want[96];
-		types_text(s->types, want, sizeof(want));
+		char want[96] = "";
+		if (!v->silent)
+			types_text(s->types, want, sizeof(want));
 		FAIL("type", "%s, not %s", type_name(t), want);
 	}
 	if ((s->has & K_INPLACE) && !inplace_valid(v, s, i, use)) {
@@ -897,6 +1031,7 @@ struct sl_validator *sl_validator_new(const struct sl_schema *s)
 	if (!v)
 		return NULL;
 	v->s = s;
+	v->order = calloc(s->n_nodes, sizeof(*v->order)); /* NULL: no prediction */
 	v->md = pcre2_match_data_create(1, NULL);
 	v->mctx = pcre2_match_context_create(NULL);
 	if (!v->md || !v->mctx) {
@@ -918,11 +1053,34 @@ void sl_validator_free(struct sl_validator *v)
 	free(v->path);
 	free(v->scratch);
 	free(v->scope);
+	for (uint32_t k = 0; v->order && k < v->s->n_nodes; k++)
+		free(v->order[k]);
+	free(v->order);
 	free(v);
 }
 
+static int validate_pass(struct sl_validator *v, const struct sl_json_doc *doc,
+			 struct sl_schema_error *errs, size_t max_errs, size_t *n_errs);
+
+/* Valid records (most of them) take one silent pass, with no paths or messages; an
+ * invalid one is evaluated again to say why. */
 int sl_validate(struct sl_validator *v, const struct sl_json_doc *doc,
 		struct sl_schema_error *errs, size_t max_errs, size_t *n_errs)
+{
+	if (errs && max_errs && !doc->dup_keys) {
+		int rc = validate_pass(v, doc, NULL, 0, NULL);
+		if (rc != 0 || v->limit) {
+			if (rc == 1 && n_errs)
+				*n_errs = 0;
+			if (rc == 1 || rc < 0)
+				return rc;
+		}
+	}
+	return validate_pass(v, doc, errs, max_errs, n_errs);
+}
+
+static int validate_pass(struct sl_validator *v, const struct sl_json_doc *doc,
+			 struct sl_schema_error *errs, size_t max_errs, size_t *n_errs)
 {
 	v->tok = doc->tok;
 	v->text = doc->text;
