@@ -829,7 +829,8 @@ static int compile_regex(struct cc *c, const char *src, size_t len, const char *
 		return fail(c, path, "invalid regular expression \"%.*s\": %s at offset %zu",
 			    (int)(len > 200 ? 200 : len), src, (const char *)msg, (size_t)erroff);
 	}
-	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* without JIT it still works */
+	if (pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) != 0)
+		c->s->some_not_jit = true; /* it still works, through pcre2_match */
 	if (c->s->n_codes == c->s->cap_codes) {
 		size_t cap = c->s->cap_codes ? 2 * c->s->cap_codes : 16;
 		pcre2_code **codes = realloc(c->s->codes, cap * sizeof(*codes));
@@ -1452,27 +1453,31 @@ static int find_disc(struct cc *c, struct sl_snode *s)
 	return 0;
 }
 
-static int build_enum_table(struct cc *c, struct sl_snode *s)
+/* A hash table of n string values (index + 1 per slot, 0 empty; duplicates kept), or
+ * NULL in *table if some value is not a string or n is too small to pay. */
+static int string_table(struct cc *c, struct sl_json_node **vals, uint32_t n, uint32_t min_n,
+			uint32_t **table, uint32_t *mask)
 {
-	if (s->n_enum < 4)
+	*table = NULL;
+	if (n < min_n)
 		return 0;
-	for (uint32_t k = 0; k < s->n_enum; k++)
-		if (s->enum_values[k]->type != SL_JSON_STRING)
+	for (uint32_t k = 0; k < n; k++)
+		if (vals[k]->type != SL_JSON_STRING)
 			return 0;
 	uint32_t size = 8;
-	while (size < 2 * s->n_enum)
+	while (size < 2 * n)
 		size *= 2;
-	s->enum_table = arena_alloc(c->s, size * sizeof(uint32_t));
-	if (!s->enum_table)
+	uint32_t *t = arena_alloc(c->s, size * sizeof(uint32_t));
+	if (!t)
 		return nomem(c);
-	s->enum_mask = size - 1;
-	for (uint32_t k = 0; k < s->n_enum; k++) {
-		const struct sl_json_node *e = s->enum_values[k];
-		uint32_t h = sl_sv_name_hash(e->u.str.s, (uint32_t)e->u.str.len) & s->enum_mask;
-		while (s->enum_table[h])
-			h = (h + 1) & s->enum_mask;
-		s->enum_table[h] = k + 1;
+	*mask = size - 1;
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t h = sl_sv_name_hash(vals[k]->u.str.s, (uint32_t)vals[k]->u.str.len) & *mask;
+		while (t[h])
+			h = (h + 1) & *mask;
+		t[h] = k + 1;
 	}
+	*table = t;
 	return 0;
 }
 
@@ -1480,15 +1485,28 @@ static int optimise(struct cc *c)
 {
 	for (size_t k = 0; k < c->memo_cap; k++) {
 		struct sl_snode *s = c->memo[k].key ? c->memo[k].node : NULL;
+		if (s && s->boolean >= 0)
+			s->kind = s->boolean ? KIND_TRUE : KIND_FALSE;
 		if (!s || s->boolean >= 0)
 			continue;
+		if (s->n_props)
+			s->order_slot = c->s->n_order_slots++;
 		s->lookup = s->n_props && s->n_props <= 3 && !s->n_pattern_props && !s->additional &&
 			    !s->property_names && !s->n_deps && !s->uneval_props;
 		s->leaf = !(s->has & (K_INPLACE | K_OBJECT_KW | K_ARRAY_KW | K_UNEVAL_PROPS |
 				      K_UNEVAL_ITEMS));
+		s->req_want = s->n_required >= 64 ? ~0ull : (1ull << s->n_required) - 1;
+		s->kind = s->leaf ? KIND_LEAF : KIND_GENERIC;
+		if (!(s->has & ~(K_TYPE | K_OBJECT_KW | K_MINPROPS | K_MAXPROPS)) &&
+		    s->n_required <= 64 && !s->n_pattern_props && !s->property_names &&
+		    !s->n_deps && !s->uneval_props)
+			s->kind = KIND_OBJECT;
 		int rc = find_disc(c, s);
 		if (rc == 0)
-			rc = build_enum_table(c, s);
+			rc = string_table(c, s->enum_values, s->n_enum, 4, &s->enum_table, &s->enum_mask);
+		if (rc == 0 && s->disc)
+			rc = string_table(c, s->disc->consts, s->disc->n, 2, &s->disc->table,
+					  &s->disc->mask);
 		if (rc)
 			return rc;
 	}

@@ -57,6 +57,14 @@ enum {
 
 struct sl_snode;
 
+enum {
+	KIND_GENERIC, /* node_valid */
+	KIND_TRUE,
+	KIND_FALSE,
+	KIND_LEAF,   /* sl_snode.leaf */
+	KIND_OBJECT, /* type, properties, required (<= 64), additionalProperties, min/max */
+};
+
 /* A number bound: as a double, and exactly when the schema wrote an integer. */
 struct num {
 	double d;
@@ -88,6 +96,8 @@ struct disc {
 	uint32_t n;
 	struct sl_json_node **consts;
 	struct sl_snode **thens;
+	uint32_t *table; /* every constant a string: hash table of branch + 1 (0 empty) */
+	uint32_t mask;
 };
 
 struct dep {
@@ -162,7 +172,10 @@ struct sl_snode {
 
 	bool lookup; /* object keywords are only properties/required: find those members */
 	bool leaf;   /* only type, number, string, enum and const keywords */
+	uint8_t kind; /* KIND_*: how the silent fast path evaluates it (validate.c) */
+	uint64_t req_want; /* the required-property bits, when n_required <= 64 */
 	uint32_t id; /* 0 .. sl_schema.n_nodes - 1 */
+	uint32_t order_slot; /* nodes with properties: its member-order table (validate.c) */
 	struct disc *disc;
 
 	/* compile-time bookkeeping */
@@ -175,6 +188,8 @@ struct sl_schema {
 	uint64_t max_steps;
 	bool uses_dynamic; /* some $dynamicRef resolves dynamically: track the scope */
 	uint32_t n_nodes;
+	uint32_t n_order_slots;
+	bool some_not_jit; /* a pattern PCRE2 could not JIT-compile */
 	size_t max_pattern_groups;
 	/* arena: every allocation of the compiled schema */
 	struct arena_block *arena;

@@ -56,7 +56,8 @@ struct sl_validator {
 	int recursion;
 	/* per object node: the property each member position matched last time (index + 1),
 	 * since the records of a stream mostly list their members in one order */
-	uint8_t **order;
+	uint8_t *order; /* 64 positions per sl_snode.order_slot */
+	bool jit;       /* every pattern of the schema is JIT-compiled */
 };
 
 /* ---- errors -------------------------------------------------------------------------- */
@@ -230,6 +231,18 @@ static inline uint16_t type_bits(const struct sl_json_tok *t)
 	return b;
 }
 
+/* type_bits(t) & types, computing "is this double integral" only when it matters */
+static inline bool type_ok(const struct sl_json_tok *t, uint16_t types)
+{
+	static const uint16_t bits[16] = {
+		[SL_JSON_NULL] = T_NULL,		    [SL_JSON_FALSE] = T_BOOLEAN,
+		[SL_JSON_TRUE] = T_BOOLEAN,		    [SL_JSON_INT] = T_NUMBER | T_INTEGER,
+		[SL_JSON_BIGINT] = T_NUMBER | T_INTEGER, [SL_JSON_DOUBLE] = T_NUMBER,
+		[SL_JSON_STRING] = T_STRING,		    [SL_JSON_KEY] = T_STRING,
+		[SL_JSON_OBJECT] = T_OBJECT,		    [SL_JSON_ARRAY] = T_ARRAY};
+	return (bits[t->type & 15] & types) || (types & T_INTEGER && (type_bits(t) & types));
+}
+
 static const char *type_name(const struct sl_json_tok *t)
 {
 	static const char *names[] = {"?",      "null",   "boolean", "boolean", "integer", "integer",
@@ -262,7 +275,9 @@ static int64_t utf8_chars(const char *s, uint32_t len)
 /* 1 match, 0 none, < 0 the match limit (a regex that backtracks without end) */
 static int regex_match(struct sl_validator *v, pcre2_code *re, const char *s, uint32_t len)
 {
-	int rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK, v->md, v->mctx);
+	/* JIT-compiled patterns (all, where PCRE2 has a JIT) skip pcre2_match's checks */
+	int rc = v->jit ? pcre2_jit_match(re, (PCRE2_SPTR)s, len, 0, 0, v->md, v->mctx)
+			: pcre2_match(re, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK, v->md, v->mctx);
 	if (rc >= 0)
 		return 1;
 	if (rc == PCRE2_ERROR_NOMATCH)
@@ -319,7 +334,7 @@ static inline bool leaf_valid(struct sl_validator *v, const struct sl_snode *s, 
 {
 	const struct sl_json_tok *t = &v->tok[i];
 	v->steps++;
-	if ((s->has & K_TYPE) && !(type_bits(t) & s->types))
+	if ((s->has & K_TYPE) && !type_ok(t, s->types))
 		return false;
 	switch (t->type) {
 	case SL_JSON_STRING:
@@ -343,14 +358,16 @@ static inline bool leaf_valid(struct sl_validator *v, const struct sl_snode *s, 
 	return !v->limit;
 }
 
+static bool fast_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i);
+
 /* The value at tok[val] (a member or an element) against sub, with the path pushed. */
 static inline bool child_valid(struct sl_validator *v, const struct sl_snode *sub, uint32_t val,
 			       uint32_t key, uint32_t index)
 {
 	if (sub->boolean == 1)
 		return true;
-	if (sub->leaf && v->silent && sub->boolean < 0)
-		return leaf_valid(v, sub, val);
+	if (v->silent) /* nothing is reported: no path needed */
+		return fast_valid(v, sub, val);
 	if (!push_path(v, key, index))
 		return false;
 	bool ok = node_valid(v, sub, val, NO_EV);
@@ -398,6 +415,82 @@ static const struct prop *find_prop(const struct sl_snode *s, const char *name, 
 	}
 }
 
+/* The member-order prediction table of object node s (64 positions). */
+static inline uint8_t *order_of(struct sl_validator *v, const struct sl_snode *s)
+{
+	return v->order + (size_t)s->order_slot * 64;
+}
+
+/* The property member key names (s has properties), guessing from the order the last
+ * record had. */
+static inline const struct prop *prop_of(const struct sl_snode *s, const struct sl_json_tok *key,
+					 uint32_t k, uint8_t *order)
+{
+	if (k < 64) {
+		uint8_t e = order[k];
+		if (e) {
+			const struct prop *guess = &s->props[e - 1];
+			if (guess->len == key->len && bytes_eq(guess->name, key->v.s, key->len))
+				return guess;
+		}
+		const struct prop *p = find_prop(s, key->v.s, key->len);
+		order[k] = p && p - s->props < 255 ? (uint8_t)(p - s->props + 1) : 0;
+		return p;
+	}
+	return find_prop(s, key->v.s, key->len);
+}
+
+/* ---- the silent fast path ------------------------------------------------------------
+ * While nothing is reported (the first pass over every record, and inside anyOf, not,
+ * ...), the common node shapes are evaluated by these lean functions; anything else
+ * goes to node_valid. Same verdicts; tested by the Test Suite like the rest. */
+
+static bool fast_object(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
+{
+	const struct sl_json_tok *tok = v->tok, *t = &tok[i];
+	v->steps++;
+	if (t->type != SL_JSON_OBJECT)
+		return !(s->has & K_TYPE) || (type_bits(t) & s->types);
+	if ((s->has & K_TYPE) && !(s->types & T_OBJECT))
+		return false;
+	uint8_t *order = order_of(v, s);
+	uint64_t seen = 0;
+	uint32_t j = i + 1;
+	for (uint32_t k = 0; k < t->len; k++) {
+		const struct prop *p = s->n_props ? prop_of(s, &tok[j], k, order) : NULL;
+		uint32_t val = j + 1;
+		if (p && p->req_bit >= 0)
+			seen |= 1ull << p->req_bit;
+		const struct sl_snode *sub = p && p->schema ? p->schema : s->additional;
+		if (sub && !fast_valid(v, sub, val))
+			return false;
+		j = sl_sv_next(tok, val);
+	}
+	if ((seen & s->req_want) != s->req_want && s->n_required)
+		return false;
+	if ((s->has & K_MINPROPS) && t->len < (uint64_t)s->min_props)
+		return false;
+	if ((s->has & K_MAXPROPS) && t->len > (uint64_t)s->max_props)
+		return false;
+	return !v->limit && v->steps <= v->s->max_steps;
+}
+
+static bool fast_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
+{
+	switch (s->kind) {
+	case KIND_TRUE:
+		return true;
+	case KIND_FALSE:
+		return false;
+	case KIND_LEAF:
+		return leaf_valid(v, s, i);
+	case KIND_OBJECT:
+		return fast_object(v, s, i);
+	default:
+		return node_valid(v, s, i, NO_EV);
+	}
+}
+
 /* Index of the member named name in the object at i, or UINT32_MAX. */
 static uint32_t member(const struct sl_json_tok *tok, uint32_t i, const char *name, uint32_t len)
 {
@@ -417,6 +510,7 @@ static bool object_valid(struct sl_validator *v, const struct sl_snode *s, uint3
 	bool ok = true;
 	uint64_t seen = 0;
 	uint32_t j = i + 1;
+	uint8_t *order = s->n_props ? order_of(v, s) : NULL;
 	if (s->lookup && ev == NO_EV) { /* a few names: look them up instead */
 		for (uint32_t k = 0; k < s->n_props; k++) {
 			const struct prop *p = &s->props[k];
@@ -440,20 +534,7 @@ static bool object_valid(struct sl_validator *v, const struct sl_snode *s, uint3
 		uint32_t val = j + 1;
 		bool matched = false;
 		if (s->n_props) {
-			const struct prop *p = NULL;
-			uint8_t *order = v->order ? v->order[s->id] : NULL;
-			if (v->order && !order)
-				order = v->order[s->id] = calloc(64, 1);
-			if (order && k < 64 && order[k]) {
-				const struct prop *guess = &s->props[order[k] - 1];
-				if (guess->len == key->len && bytes_eq(guess->name, key->v.s, key->len))
-					p = guess;
-			}
-			if (!p) {
-				p = find_prop(s, key->v.s, key->len);
-				if (order && k < 64)
-					order[k] = p && p - s->props < 255 ? (uint8_t)(p - s->props + 1) : 0;
-			}
+			const struct prop *p = prop_of(s, key, k, order);
 			if (p) {
 				if (p->req_bit >= 0 && p->req_bit < 64)
 					seen |= 1ull << p->req_bit;
@@ -755,6 +836,23 @@ static bool disc_valid(struct sl_validator *v, const struct disc *d, uint32_t i)
 	uint32_t m = v->tok[i].type == SL_JSON_OBJECT ? member(v->tok, i, d->key, d->len)
 						      : UINT32_MAX;
 	bool ok = true;
+	if (m != UINT32_MAX && d->table) { /* string tags: only the equal ones' branches */
+		const struct sl_json_tok *t = &v->tok[m + 1];
+		if (t->type != SL_JSON_STRING)
+			return true;
+		for (uint32_t h = sl_sv_name_hash(t->v.s, t->len) & d->mask;; h = (h + 1) & d->mask) {
+			uint32_t e = d->table[h];
+			if (!e)
+				return ok;
+			const struct sl_json_node *x = d->consts[e - 1];
+			if (x->u.str.len == t->len && bytes_eq(x->u.str.s, t->v.s, t->len) &&
+			    !node_valid(v, d->thens[e - 1], i, NO_EV)) {
+				ok = false;
+				if (stop(v))
+					return false;
+			}
+		}
+	}
 	for (uint32_t k = 0; k < d->n; k++) {
 		if (m != UINT32_MAX && !sl_sv_tape_tree_equal(v->tok, v->text, m + 1, d->consts[k]))
 			continue;
@@ -1031,15 +1129,16 @@ struct sl_validator *sl_validator_new(const struct sl_schema *s)
 	if (!v)
 		return NULL;
 	v->s = s;
-	v->order = calloc(s->n_nodes, sizeof(*v->order)); /* NULL: no prediction */
+	v->order = calloc((size_t)s->n_order_slots + 1, 64);
 	v->md = pcre2_match_data_create(1, NULL);
 	v->mctx = pcre2_match_context_create(NULL);
-	if (!v->md || !v->mctx) {
+	if (!v->md || !v->mctx || !v->order) {
 		sl_validator_free(v);
 		return NULL;
 	}
 	/* a pattern that backtracks without end fails its record instead of hanging */
 	pcre2_set_match_limit(v->mctx, 1000000);
+	v->jit = !s->some_not_jit;
 	pcre2_set_depth_limit(v->mctx, 10000);
 	return v;
 }
@@ -1053,8 +1152,6 @@ void sl_validator_free(struct sl_validator *v)
 	free(v->path);
 	free(v->scratch);
 	free(v->scope);
-	for (uint32_t k = 0; v->order && k < v->s->n_nodes; k++)
-		free(v->order[k]);
 	free(v->order);
 	free(v);
 }
@@ -1115,7 +1212,7 @@ static int validate_pass(struct sl_validator *v, const struct sl_json_doc *doc,
 			v->n_errs = 1;
 		}
 	} else {
-		ok = node_valid(v, v->s->root, 0, NO_EV);
+		ok = v->silent ? fast_valid(v, v->s->root, 0) : node_valid(v, v->s->root, 0, NO_EV);
 	}
 	if (v->oom) {
 		if (n_errs)
