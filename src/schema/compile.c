@@ -1497,16 +1497,32 @@ static int optimise(struct cc *c)
 				      K_UNEVAL_ITEMS));
 		s->req_want = s->n_required >= 64 ? ~0ull : (1ull << s->n_required) - 1;
 		s->kind = s->leaf ? KIND_LEAF : KIND_GENERIC;
-		if (!(s->has & ~(K_TYPE | K_OBJECT_KW | K_MINPROPS | K_MAXPROPS)) &&
-		    s->n_required <= 64 && !s->n_pattern_props && !s->property_names &&
-		    !s->n_deps && !s->uneval_props)
-			s->kind = KIND_OBJECT;
 		int rc = find_disc(c, s);
 		if (rc == 0)
 			rc = string_table(c, s->enum_values, s->n_enum, 4, &s->enum_table, &s->enum_mask);
 		if (rc == 0 && s->disc)
 			rc = string_table(c, s->disc->consts, s->disc->n, 2, &s->disc->table,
 					  &s->disc->mask);
+		if (rc)
+			return rc;
+		/* the shapes the silent fast path knows (validate.c) */
+		bool only_disc = !s->ref && !s->dyn_ref && !s->n_any_of && !s->n_one_of &&
+				 !s->not_ && !s->if_ && (s->disc || !s->n_all_of);
+		bool no_lists = !s->ref && !s->dyn_ref && !s->n_all_of && !s->not_ && !s->if_;
+		if (!(s->has & ~(K_TYPE | K_OBJECT_KW | K_MINPROPS | K_MAXPROPS | K_INPLACE)) &&
+		    only_disc && s->n_required <= 64 && !s->n_pattern_props &&
+		    !s->property_names && !s->n_deps && !s->uneval_props)
+			s->kind = KIND_OBJECT;
+		else if (!(s->has & ~(K_TYPE | K_ARRAY_KW | K_MINITEMS | K_MAXITEMS)) &&
+			 !s->n_prefix && !s->contains && !s->uneval_items)
+			s->kind = KIND_ARRAY;
+		else if (s->has == K_INPLACE && s->ref && !s->dyn_ref && !s->n_all_of &&
+			 !s->n_any_of && !s->n_one_of && !s->not_ && !s->if_)
+			s->kind = KIND_REF;
+		else if (s->has == K_INPLACE && no_lists && s->n_one_of && !s->n_any_of)
+			s->kind = KIND_ONEOF;
+		else if (s->has == K_INPLACE && no_lists && s->n_any_of && !s->n_one_of)
+			s->kind = KIND_ANYOF;
 		if (rc)
 			return rc;
 	}

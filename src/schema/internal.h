@@ -62,7 +62,12 @@ enum {
 	KIND_TRUE,
 	KIND_FALSE,
 	KIND_LEAF,   /* sl_snode.leaf */
-	KIND_OBJECT, /* type, properties, required (<= 64), additionalProperties, min/max */
+	KIND_OBJECT, /* type, properties, required (<= 64), additionalProperties, min/max,
+		      * and a tagged-union allOf */
+	KIND_ARRAY,  /* type, items, minItems, maxItems */
+	KIND_REF,    /* only $ref */
+	KIND_ONEOF,  /* only oneOf */
+	KIND_ANYOF,  /* only anyOf */
 };
 
 /* A number bound: as a double, and exactly when the schema wrote an integer. */

@@ -445,6 +445,39 @@ static inline const struct prop *prop_of(const struct sl_snode *s, const struct 
  * ...), the common node shapes are evaluated by these lean functions; anything else
  * goes to node_valid. Same verdicts; tested by the Test Suite like the rest. */
 
+/* Index of the member named name in the object at i, or UINT32_MAX. */
+static uint32_t member(const struct sl_json_tok *tok, uint32_t i, const char *name, uint32_t len)
+{
+	uint32_t j = i + 1;
+	for (uint32_t k = 0; k < tok[i].len; k++) {
+		if (tok[j].len == len && bytes_eq(tok[j].v.s, name, len))
+			return j;
+		j = sl_sv_next(tok, j + 1);
+	}
+	return UINT32_MAX;
+}
+
+static bool disc_valid(struct sl_validator *v, const struct disc *d, uint32_t i);
+
+static bool fast_array(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
+{
+	const struct sl_json_tok *tok = v->tok, *t = &tok[i];
+	v->steps++;
+	if (t->type != SL_JSON_ARRAY)
+		return !(s->has & K_TYPE) || type_ok(t, s->types);
+	if ((s->has & K_TYPE) && !(s->types & T_ARRAY))
+		return false;
+	if ((s->has & K_MINITEMS) && t->len < (uint64_t)s->min_items)
+		return false;
+	if ((s->has & K_MAXITEMS) && t->len > (uint64_t)s->max_items)
+		return false;
+	if (s->items)
+		for (uint32_t k = 0, j = i + 1; k < t->len; k++, j = sl_sv_next(tok, j))
+			if (!fast_valid(v, s->items, j))
+				return false;
+	return !v->limit && v->steps <= v->s->max_steps;
+}
+
 static bool fast_object(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
 {
 	const struct sl_json_tok *tok = v->tok, *t = &tok[i];
@@ -453,6 +486,15 @@ static bool fast_object(struct sl_validator *v, const struct sl_snode *s, uint32
 		return !(s->has & K_TYPE) || (type_bits(t) & s->types);
 	if ((s->has & K_TYPE) && !(s->types & T_OBJECT))
 		return false;
+	if (s->lookup) { /* a few names: find them rather than look at every member */
+		for (uint32_t k = 0; k < s->n_props; k++) {
+			const struct prop *p = &s->props[k];
+			uint32_t m = member(tok, i, p->name, p->len);
+			if (m == UINT32_MAX ? p->req_bit >= 0 : p->schema && !fast_valid(v, p->schema, m + 1))
+				return false;
+		}
+		goto counts;
+	}
 	uint8_t *order = order_of(v, s);
 	uint64_t seen = 0;
 	uint32_t j = i + 1;
@@ -467,6 +509,9 @@ static bool fast_object(struct sl_validator *v, const struct sl_snode *s, uint32
 		j = sl_sv_next(tok, val);
 	}
 	if ((seen & s->req_want) != s->req_want && s->n_required)
+		return false;
+counts:
+	if (s->disc && !disc_valid(v, s->disc, i))
 		return false;
 	if ((s->has & K_MINPROPS) && t->len < (uint64_t)s->min_props)
 		return false;
@@ -484,23 +529,45 @@ static bool fast_valid(struct sl_validator *v, const struct sl_snode *s, uint32_
 		return false;
 	case KIND_LEAF:
 		return leaf_valid(v, s, i);
-	case KIND_OBJECT:
-		return fast_object(v, s, i);
 	default:
+		break;
+	}
+	/* nodes that may contain a $dynamicRef need the dynamic scope node_valid keeps */
+	if (v->s->uses_dynamic || v->recursion >= MAX_RECURSION)
 		return node_valid(v, s, i, NO_EV);
+	bool ok;
+	v->recursion++;
+	switch (s->kind) {
+	case KIND_OBJECT:
+		ok = fast_object(v, s, i);
+		break;
+	case KIND_ARRAY:
+		ok = fast_array(v, s, i);
+		break;
+	case KIND_REF:
+		v->steps++;
+		ok = fast_valid(v, s->ref, i);
+		break;
+	case KIND_ONEOF: {
+		uint32_t n = 0;
+		v->steps++;
+		for (uint32_t k = 0; k < s->n_one_of && n < 2; k++)
+			n += fast_valid(v, s->one_of[k], i);
+		ok = n == 1;
+		break;
 	}
-}
-
-/* Index of the member named name in the object at i, or UINT32_MAX. */
-static uint32_t member(const struct sl_json_tok *tok, uint32_t i, const char *name, uint32_t len)
-{
-	uint32_t j = i + 1;
-	for (uint32_t k = 0; k < tok[i].len; k++) {
-		if (tok[j].len == len && bytes_eq(tok[j].v.s, name, len))
-			return j;
-		j = sl_sv_next(tok, j + 1);
+	case KIND_ANYOF:
+		v->steps++;
+		ok = false;
+		for (uint32_t k = 0; k < s->n_any_of && !ok; k++)
+			ok = fast_valid(v, s->any_of[k], i);
+		break;
+	default:
+		ok = node_valid(v, s, i, NO_EV);
+		break;
 	}
-	return UINT32_MAX;
+	v->recursion--;
+	return ok && !v->limit && v->steps <= v->s->max_steps;
 }
 
 static bool object_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i,
@@ -846,7 +913,8 @@ static bool disc_valid(struct sl_validator *v, const struct disc *d, uint32_t i)
 				return ok;
 			const struct sl_json_node *x = d->consts[e - 1];
 			if (x->u.str.len == t->len && bytes_eq(x->u.str.s, t->v.s, t->len) &&
-			    !node_valid(v, d->thens[e - 1], i, NO_EV)) {
+			    !(v->silent ? fast_valid(v, d->thens[e - 1], i)
+					: node_valid(v, d->thens[e - 1], i, NO_EV))) {
 				ok = false;
 				if (stop(v))
 					return false;
