@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 30
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all build deps demo test unit e2e crash asan-build fuzz-build fuzz bench bench-json clean
+.PHONY: all build deps demo test unit e2e crash asan-build fuzz-build fuzz bench bench-json bench-validate clean
 
 all: build
 
@@ -63,6 +63,11 @@ bench: build
 # The JSON engine side by side with simdjson and Node (installs them when missing).
 bench-json: build
 	@bash bench/run_json.sh $(BUILD)
+
+# Schema validation side by side with ajv + ajv-formats (installs Node and the pinned npm
+# packages when missing).
+bench-validate: build
+	@bash bench/run_validate.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -36,11 +36,6 @@ static inline bool is_alpha(unsigned char c)
 	return (unsigned)(c | 0x20) - 'a' < 26u;
 }
 
-static inline bool is_hex(unsigned char c)
-{
-	return is_digit(c) || (unsigned)(c | 0x20) - 'a' < 6u;
-}
-
 /* Two ASCII digits as a number, or -1. */
 static inline int two_digits(const unsigned char *s)
 {
@@ -55,6 +50,7 @@ static inline int two_digits(const unsigned char *s)
 #define U_AT 8u     /* @ */
 #define U_SLASH 16u /* / */
 #define U_QMARK 32u /* ? */
+#define U_HEX 64u   /* HEXDIG, either case (not a URI class: the checkers' table lookup) */
 
 #define U_IS_ALNUM(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || \
 		       ((c) >= '0' && (c) <= '9'))
@@ -67,11 +63,22 @@ static inline int two_digits(const unsigned char *s)
 	      ? U_SUB                                                                      \
 	      : 0u) |                                                                      \
 	 ((c) == ':' ? U_COLON : 0u) | ((c) == '@' ? U_AT : 0u) |                          \
-	 ((c) == '/' ? U_SLASH : 0u) | ((c) == '?' ? U_QMARK : 0u))
+	 ((c) == '/' ? U_SLASH : 0u) | ((c) == '?' ? U_QMARK : 0u) |                       \
+	 (((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'f') ||                     \
+		  ((c) >= 'A' && (c) <= 'F')                                               \
+	      ? U_HEX                                                                      \
+	      : 0u))
 #define U_R4(b) U_CLS(b), U_CLS((b) + 1), U_CLS((b) + 2), U_CLS((b) + 3)
 #define U_R16(b) U_R4(b), U_R4((b) + 4), U_R4((b) + 8), U_R4((b) + 12)
 #define U_R64(b) U_R16(b), U_R16((b) + 16), U_R16((b) + 32), U_R16((b) + 48)
 static const uint8_t uri_cls[256] = {U_R64(0), U_R64(64), U_R64(128), U_R64(192)};
+
+/* A table lookup rather than comparisons: hex digits mix digits and letters
+ * unpredictably, and comparisons mispredict. */
+static inline bool is_hex(unsigned char c)
+{
+	return uri_cls[c] & U_HEX;
+}
 
 /* The sets the grammar's rules allow (a percent-encoding is allowed in all of them). */
 #define U_PCHAR (U_UNRES | U_SUB | U_COLON | U_AT)
@@ -180,27 +187,43 @@ static bool fmt_date_time(const char *str, size_t len)
 
 /* ---- uuid (RFC 4122 section 3) --------------------------------------------------------- */
 
-/* 8-4-4-4-12 hex digits, either case, any version and variant. Branch-free over the
- * digits: a uuid per record is common, and digit-or-letter branches mispredict. */
-#define H_IS(c) (((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'f') || \
-		 ((c) >= 'A' && (c) <= 'F'))
-#define H_R4(b) H_IS(b), H_IS((b) + 1), H_IS((b) + 2), H_IS((b) + 3)
-#define H_R16(b) H_R4(b), H_R4((b) + 4), H_R4((b) + 8), H_R4((b) + 12)
-#define H_R64(b) H_R16(b), H_R16((b) + 16), H_R16((b) + 32), H_R16((b) + 48)
-static const uint8_t hex_tab[256] = {H_R64(0), H_R64(64), H_R64(128), H_R64(192)};
+/* Whether all 8 bytes of x are ASCII hex digits, 8 at a time (SWAR): for a byte b below
+ * 0x80, b + (0x80 - lo) has its high bit set exactly when b >= lo, and no sum carries
+ * into the next byte; a byte from 0x80 up fails the first test before it matters. */
+static inline bool all_hex8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t lower = x | ones * 0x20; /* 'A'-'F' -> 'a'-'f' */
+	uint64_t digit = (x + ones * (0x80 - '0')) & ~(x + ones * (0x80 - ('9' + 1)));
+	uint64_t alpha = (lower + ones * (0x80 - 'a')) & ~(lower + ones * (0x80 - ('f' + 1)));
+	return (x & high) == 0 && ((digit | alpha) & high) == high;
+}
 
+static inline uint64_t load8(const unsigned char *s)
+{
+	uint64_t v;
+	memcpy(&v, s, 8);
+	return v;
+}
+
+static inline uint64_t load4x2(const unsigned char *a, const unsigned char *b)
+{
+	uint32_t x, y;
+	memcpy(&x, a, 4);
+	memcpy(&y, b, 4);
+	return (uint64_t)x | (uint64_t)y << 32;
+}
+
+/* 8-4-4-4-12 hex digits, either case, any version and variant. The 32 digits are tested
+ * as four 8-byte words: records are full of UUIDs, and a byte-by-byte loop was the
+ * slowest of the checkers. */
 static bool fmt_uuid(const char *str, size_t len)
 {
-	static const uint8_t digits[32] = {0,  1,  2,  3,  4,  5,  6,  7,  9,  10, 11,
-					   12, 14, 15, 16, 17, 19, 20, 21, 22, 24, 25,
-					   26, 27, 28, 29, 30, 31, 32, 33, 34, 35};
 	const unsigned char *s = (const unsigned char *)str;
 	if (len != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
 		return false;
-	unsigned ok = 1;
-	for (size_t i = 0; i < 32; i++)
-		ok &= hex_tab[s[digits[i]]];
-	return ok;
+	return all_hex8(load8(s)) && all_hex8(load4x2(s + 9, s + 14)) &&
+	       all_hex8(load4x2(s + 19, s + 24)) && all_hex8(load8(s + 28));
 }
 
 /* ---- IP addresses ---------------------------------------------------------------------- */

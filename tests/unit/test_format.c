@@ -313,6 +313,33 @@ static void test_uuid(void **state)
 	RUN("uuid", cases);
 }
 
+/* Every byte value at every position of a valid UUID: the checker tests 8 bytes at a
+ * time, so each lane must decide alone (digits, both cases of a-f, their neighbours
+ * '/', ':', '@', 'G', '`', 'g', and bytes from 0x80 up). */
+static void test_uuid_every_byte_everywhere(void **state)
+{
+	(void)state;
+	sl_format_fn *fn = lookup("uuid");
+	const char base[] = "0123abcd-ABCD-4ef0-9a8B-0123456789fF";
+	int n_valid = 0;
+	for (size_t pos = 0; pos < 36; pos++) {
+		bool dash = pos == 8 || pos == 13 || pos == 18 || pos == 23;
+		for (unsigned c = 0; c < 256; c++) {
+			char s[36];
+			memcpy(s, base, 36);
+			s[pos] = (char)c;
+			bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+				   (c >= 'A' && c <= 'F');
+			bool want = dash ? c == '-' : hex;
+			if (call_exact(fn, s, 36) != want)
+				fail_msg("uuid with byte 0x%02x at %zu: got %s", c, pos,
+					 want ? "invalid" : "valid");
+			n_valid += want;
+		}
+	}
+	assert_int_equal(n_valid, 32 * 22 + 4);
+}
+
 static void test_ipv4(void **state)
 {
 	(void)state;
@@ -512,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_date_time),
 		cmocka_unit_test(test_date_and_time),
 		cmocka_unit_test(test_uuid),
+		cmocka_unit_test(test_uuid_every_byte_everywhere),
 		cmocka_unit_test(test_ipv4),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_email),
