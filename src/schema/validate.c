@@ -358,7 +358,7 @@ static inline bool leaf_valid(struct sl_validator *v, const struct sl_snode *s, 
 	return !v->limit;
 }
 
-static bool fast_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i);
+static inline bool fast_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i);
 
 /* The value at tok[val] (a member or an element) against sub, with the path pushed. */
 static inline bool child_valid(struct sl_validator *v, const struct sl_snode *sub, uint32_t val,
@@ -520,18 +520,10 @@ counts:
 	return !v->limit && v->steps <= v->s->max_steps;
 }
 
-static bool fast_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
+/* Nodes with applicators: kept out of line, so that fast_valid (the leaves) stays small
+ * enough to inline into the loops that call it. */
+static bool fast_node(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
 {
-	switch (s->kind) {
-	case KIND_TRUE:
-		return true;
-	case KIND_FALSE:
-		return false;
-	case KIND_LEAF:
-		return leaf_valid(v, s, i);
-	default:
-		break;
-	}
 	/* nodes that may contain a $dynamicRef need the dynamic scope node_valid keeps */
 	if (v->s->uses_dynamic || v->recursion >= MAX_RECURSION)
 		return node_valid(v, s, i, NO_EV);
@@ -568,6 +560,17 @@ static bool fast_valid(struct sl_validator *v, const struct sl_snode *s, uint32_
 	}
 	v->recursion--;
 	return ok && !v->limit && v->steps <= v->s->max_steps;
+}
+
+static inline bool fast_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
+{
+	if (s->kind == KIND_LEAF)
+		return leaf_valid(v, s, i);
+	if (s->kind == KIND_TRUE)
+		return true;
+	if (s->kind == KIND_FALSE)
+		return false;
+	return fast_node(v, s, i);
 }
 
 static bool object_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i,
