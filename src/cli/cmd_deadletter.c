@@ -136,7 +136,7 @@ static void show_record(FILE *f, const struct sl_json_node *e, const char *text,
 		const char *ptr = get_str(r, "pointer"), *kw = get_str(r, "keyword");
 		const char *msg = get_str(r, "message"), *sp = get_str(r, "schema_path");
 		fprintf(f, "  %s: %s (%s%s%s)\n", ptr && *ptr ? ptr : "(the record)", msg ? msg : "",
-			kw ? kw : "?", sp ? " at " : "", sp ? sp : "");
+			kw ? kw : "?", sp && *sp ? " at " : "", sp && *sp ? sp : "");
 	}
 	if (get(e, "more_errors", SL_JSON_TRUE))
 		fprintf(f, "  (more reasons not kept: validate.report.max_errors_per_record)\n");

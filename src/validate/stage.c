@@ -112,6 +112,7 @@ struct centry {
 struct sl_validate_stage {
 	struct sl_lake *lake; /* borrowed */
 	struct sl_meta *m;
+	struct sl_schema_source src;
 	struct centry cache[CACHE_MAX];
 	uint64_t clock;
 	struct sl_schema_error *errs; /* report_max_errors + 1 */
@@ -129,6 +130,48 @@ static void centry_clear(struct centry *c)
 	sl_validator_free(c->v);
 	sl_schema_free(c->schema);
 	memset(c, 0, sizeof(*c));
+}
+
+/* ---- the registry as the schema source ------------------------------------------------ */
+
+static int reg_latest(void *ctx, const char *subject, int64_t *version, char *fingerprint,
+		      struct sl_err *err)
+{
+	struct sl_schema_version sv;
+	memset(&sv, 0, sizeof(sv));
+	int rc = sl_registry_get(ctx, subject, 0, &sv, err);
+	if (rc == 0) {
+		*version = sv.version;
+		snprintf(fingerprint, SL_CHECKSUM_MAX, "%s", sv.fingerprint);
+	}
+	sl_schema_version_release(&sv);
+	return rc;
+}
+
+static int reg_compile(void *ctx, const char *subject, int64_t version, struct sl_schema **out,
+		       struct sl_err *err)
+{
+	int64_t got = 0;
+	int rc = sl_registry_compile(ctx, subject, version, out, &got, err);
+	if (rc == 0 && got != version) {
+		sl_schema_free(*out);
+		*out = NULL;
+		return sl_err_set(err, SL_EMETA, "registry: asked for %s version %" PRId64
+						 ", got %" PRId64,
+				  subject, version, got);
+	}
+	return rc;
+}
+
+void sl_validate_stage_set_source(struct sl_validate_stage *st,
+				  const struct sl_schema_source *src)
+{
+	for (size_t i = 0; i < CACHE_MAX; i++)
+		centry_clear(&st->cache[i]);
+	if (src)
+		st->src = *src;
+	else
+		st->src = (struct sl_schema_source){reg_latest, reg_compile, st->m};
 }
 
 int sl_validate_stage_open(struct sl_lake *lake, struct sl_validate_stage **out,
@@ -154,6 +197,7 @@ int sl_validate_stage_open(struct sl_lake *lake, struct sl_validate_stage **out,
 	struct sl_queue_conf qc;
 	sl_config_queue(&lake->cfg, SL_VALIDATE_QUEUE, &qc);
 	st->vt_ms = qc.visibility_timeout_ms;
+	sl_validate_stage_set_source(st, NULL);
 	*out = st;
 	return 0;
 }
@@ -211,7 +255,6 @@ static bool schema_is_bad(int code)
 static int schema_for(struct sl_validate_stage *st, const char *subject, int64_t pinned,
 		      struct centry **out, char *why, size_t cap, struct sl_err *err)
 {
-	struct sl_schema_version sv;
 	struct sl_err e = {0};
 	char fingerprint[SL_CHECKSUM_MAX] = "";
 	int64_t version = pinned;
@@ -222,8 +265,7 @@ static int schema_for(struct sl_validate_stage *st, const char *subject, int64_t
 		if ((*out = cache_find(st, subject, pinned, NULL)) != NULL)
 			return 0;
 	} else {
-		memset(&sv, 0, sizeof(sv));
-		rc = sl_registry_get(st->m, subject, 0, &sv, &e);
+		rc = st->src.latest(st->src.ctx, subject, &version, fingerprint, &e);
 		if (rc == SL_ENOENT) {
 			snprintf(why, cap, "no schema for subject %s", subject);
 			return 1;
@@ -232,15 +274,13 @@ static int schema_for(struct sl_validate_stage *st, const char *subject, int64_t
 			*err = e;
 			return rc;
 		}
-		version = sv.version;
-		snprintf(fingerprint, sizeof(fingerprint), "%s", sv.fingerprint);
-		sl_schema_version_release(&sv);
+		/* versions are immutable, but a fingerprint that changed says the registry was
+		 * rebuilt: compile again */
 		if ((*out = cache_find(st, subject, version, fingerprint)) != NULL)
 			return 0;
 	}
 	struct sl_schema *schema = NULL;
-	int64_t got = 0;
-	rc = sl_registry_compile(st->m, subject, version, &schema, &got, &e);
+	rc = st->src.compile(st->src.ctx, subject, version, &schema, &e);
 	if (rc) {
 		if (rc == SL_ENOENT && pinned > 0) {
 			snprintf(why, cap,
@@ -266,11 +306,6 @@ static int schema_for(struct sl_validate_stage *st, const char *subject, int64_t
 		sl_schema_free(schema);
 		return sl_err_set(err, SL_ENOMEM, "out of memory");
 	}
-	if (pinned == 0 && got != version) {
-		/* a newer version was registered between the two reads: use what we compiled,
-		 * and look its fingerprint up next time */
-		fingerprint[0] = '\0';
-	}
 	struct centry *slot = &st->cache[0];
 	for (size_t i = 0; i < CACHE_MAX; i++) {
 		if (!st->cache[i].schema) {
@@ -282,7 +317,7 @@ static int schema_for(struct sl_validate_stage *st, const char *subject, int64_t
 	}
 	centry_clear(slot);
 	snprintf(slot->subject, sizeof(slot->subject), "%s", subject);
-	slot->version = got;
+	slot->version = version;
 	snprintf(slot->fingerprint, sizeof(slot->fingerprint), "%s", fingerprint);
 	slot->schema = schema;
 	slot->v = v;

@@ -38,6 +38,7 @@
 #include "json/json.h"
 #include "lake/lake.h"
 #include "meta/meta.h"
+#include "schema/schema.h"
 
 #define SL_VALIDATE_QUEUE "landing"
 
@@ -79,6 +80,25 @@ struct sl_validate_stage;
 int sl_validate_stage_open(struct sl_lake *lake, struct sl_validate_stage **out,
 			   struct sl_err *err);
 void sl_validate_stage_close(struct sl_validate_stage *st); /* NULL ok */
+
+/* Where the stage gets its schemas: the lake's registry unless set otherwise (a test
+ * plugs in its own). Each function returns SL_ENOENT when there is no such schema;
+ * other errors of compile with SL_EINVAL, SL_ECORRUPT or SL_ELIMIT mean a schema that
+ * cannot be used (its objects go to deadletter), any other code a failure that may pass
+ * (the message is tried again later). */
+struct sl_schema_source {
+	/* The latest version of subject and its fingerprint (SL_CHECKSUM_MAX bytes). */
+	int (*latest)(void *ctx, const char *subject, int64_t *version, char *fingerprint,
+		      struct sl_err *err);
+	/* Compiles one version (> 0) of subject. */
+	int (*compile)(void *ctx, const char *subject, int64_t version, struct sl_schema **out,
+		       struct sl_err *err);
+	void *ctx;
+};
+
+/* src is copied; NULL restores the registry. Drops compiled schemas. */
+void sl_validate_stage_set_source(struct sl_validate_stage *st,
+				  const struct sl_schema_source *src);
 
 /* Handles one message received from the landing queue. Returns 0 when the message is
  * done with (and deleted), whatever the outcome; < 0 when handling failed for a reason
