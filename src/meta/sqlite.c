@@ -1242,7 +1242,7 @@ static int sq_validate_counters(void *state, sl_counters_fn *fn, void *ctx, stru
 	return rc;
 }
 
-static void col_text(sqlite3_stmt *p, int i, char *out, size_t cap)
+static void col_copy(sqlite3_stmt *p, int i, char *out, size_t cap)
 {
 	const char *t = (const char *)sqlite3_column_text(p, i);
 	snprintf(out, cap, "%s", t ? t : "");
@@ -1260,14 +1260,14 @@ static int sq_deadletter_get(void *state, const char *key, bool with_report,
 	sqlite3_bind_int(p, 2, with_report);
 	int rc = sqlite3_step(p);
 	if (rc == SQLITE_ROW) {
-		col_text(p, 0, out->key, sizeof(out->key));
+		col_copy(p, 0, out->key, sizeof(out->key));
 		out->seq = sqlite3_column_int64(p, 1);
-		col_text(p, 2, out->landing_key, sizeof(out->landing_key));
+		col_copy(p, 2, out->landing_key, sizeof(out->landing_key));
 		out->landing_seq = sqlite3_column_int64(p, 3);
-		col_text(p, 4, out->subject, sizeof(out->subject));
+		col_copy(p, 4, out->subject, sizeof(out->subject));
 		out->schema_version = sqlite3_column_int64(p, 5);
-		col_text(p, 6, out->outcome, sizeof(out->outcome));
-		col_text(p, 7, out->reason, sizeof(out->reason));
+		col_copy(p, 6, out->outcome, sizeof(out->outcome));
+		col_copy(p, 7, out->reason, sizeof(out->reason));
 		out->records = sqlite3_column_int64(p, 8);
 		out->bad_records = sqlite3_column_int64(p, 9);
 		out->created_ms = sqlite3_column_int64(p, 10);
@@ -1325,11 +1325,11 @@ static int sq_replay_get(void *state, int64_t id, struct sl_replay *out, struct 
 	int rc = sqlite3_step(p);
 	if (rc == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(p, 0);
-		col_text(p, 1, out->landing_key, sizeof(out->landing_key));
-		col_text(p, 2, out->from_key, sizeof(out->from_key));
-		col_text(p, 3, out->subject, sizeof(out->subject));
+		col_copy(p, 1, out->landing_key, sizeof(out->landing_key));
+		col_copy(p, 2, out->from_key, sizeof(out->from_key));
+		col_copy(p, 3, out->subject, sizeof(out->subject));
 		out->schema_version = sqlite3_column_int64(p, 4);
-		col_text(p, 5, out->reason, sizeof(out->reason));
+		col_copy(p, 5, out->reason, sizeof(out->reason));
 		out->replayed_ms = sqlite3_column_int64(p, 6);
 		sqlite3_reset(p);
 		return 0;

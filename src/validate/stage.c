@@ -1147,12 +1147,14 @@ int sl_validate_run(struct sl_validate_stage *st, const struct sl_vrun_opts *opt
 	memset(totals, 0, sizeof(*totals));
 	if ((rc = sl_validate_recover(st, err)) != 0)
 		return rc;
+	bool wait = !opts->drain;
 	while (!(opts->stop && *opts->stop)) {
 		if (opts->max_objects > 0 && totals->messages >= opts->max_objects)
 			break;
 		struct sl_message msg;
 		size_t n = 0;
-		rc = sl_queue_receive(m, SL_VALIDATE_QUEUE, 1, -1, 1000, &msg, &n, err);
+		/* a long poll when idle; a drain first looks whether anything is left at all */
+		rc = sl_queue_receive(m, SL_VALIDATE_QUEUE, 1, -1, wait ? 1000 : 0, &msg, &n, err);
 		if (rc == SL_EBUSY)
 			continue; /* another process held the store for busy_timeout: try again */
 		if (rc)
@@ -1166,8 +1168,10 @@ int sl_validate_run(struct sl_validate_stage *st, const struct sl_vrun_opts *opt
 				return rc;
 			if (qs.visible + qs.in_flight + qs.delayed == 0)
 				break;
-			continue; /* messages in flight elsewhere may come back */
+			wait = true; /* messages in flight elsewhere, or delayed, may come back */
+			continue;
 		}
+		wait = !opts->drain;
 		struct sl_vresult res;
 		struct sl_err herr = {0};
 		rc = sl_validate_handle(st, &msg, &res, &herr);

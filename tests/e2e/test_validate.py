@@ -37,6 +37,12 @@ class ValidateTest(LakeTest):
                           json.dumps(schema).encode())
         return self.ok("schema", "register", subject, path)
 
+    def set_config(self, text):
+        """Replaces sluice.yaml (every key not given keeps its default)."""
+        with open(os.path.join(self.lake, "sluice.yaml"), "w") as f:
+            f.write("version: 1\n" + text)
+        self.ok("config", "check")
+
     def validate(self, *extra):
         p = self.ok("validate", "--drain", *extra)
         return p.stdout.decode()
@@ -217,8 +223,7 @@ class TestValidate(ValidateTest):
                b'{"id":4,"total":1,"s":"\xc0\xaf"}',
                b'{"id":5,"total":1,"id":6}',
                b'{"id":7,"total":1e999}']
-        with open(os.path.join(self.lake, "sluice.yaml"), "a") as f:
-            f.write("validate:\n  limits:\n    max_string: 1000\n")
+        self.set_config("validate:\n  limits:\n    max_string: 1000\n")
         self.put_bytes("orders/h.ndjson", good + b"\n".join(bad) + b"\n" + good)
         self.assertEqual(self.lines(self.validate()), {"orders/h.ndjson": "split"})
         self.assertEqual(self.cat("raw/orders/h.ndjson"), good + good)
@@ -229,16 +234,14 @@ class TestValidate(ValidateTest):
 
     def test_routes_policies_and_pass_through(self):
         self.register("orders", ORDERS_V1)
-        with open(os.path.join(self.lake, "sluice.yaml"), "a") as f:
-            f.write("validate:\n"
-                    "  routes:\n"
-                    "    - match: 'legacy/**/order-*.json'\n"
-                    "      subject: orders\n"
-                    "      format: document\n"
-                    "  subjects:\n"
-                    "    orders: {policy: quarantine}\n"
-                    "    telemetry: {pass_through: true}\n")
-        self.ok("config", "check")
+        self.set_config("validate:\n"
+                        "  routes:\n"
+                        "    - match: 'legacy/**/order-*.json'\n"
+                        "      subject: orders\n"
+                        "      format: document\n"
+                        "  subjects:\n"
+                        "    orders: {policy: quarantine}\n"
+                        "    telemetry: {pass_through: true}\n")
         self.put_bytes("legacy/2019/x/order-1.json", b'{\n  "id": 1,\n  "total": 3\n}\n')
         self.put_bytes("orders/q.ndjson", MIXED)
         self.put_bytes("telemetry/t.bin", b"\x00\x01 anything")
