@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: unit tests (cmocka), end-to-end tests and the SIGKILL crash test on
+# Runs every test: unit tests (cmocka), end-to-end tests and the SIGKILL crash tests on
 # the normal build, then the unit and end-to-end tests again under ASan + UBSan.
 # usage: tests/run.sh BUILD_DIR ASAN_BUILD_DIR
 set -euo pipefail
@@ -17,6 +17,9 @@ bash tests/e2e/run.sh "$build/sluice"
 
 step "crash test: SIGKILL during bursts of puts ($build)"
 python3 tests/crash/crash_put.py "$build/sluice"
+
+step "crash test: SIGKILL of validators while objects land ($build)"
+python3 tests/crash/crash_validate.py "$build/sluice"
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

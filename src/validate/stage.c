@@ -1020,8 +1020,12 @@ int sl_validate_handle(struct sl_validate_stage *st, const struct sl_message *ms
 	case SL_VOUT_QUARANTINED:
 		res->records_failed = sc.records;
 		break;
+	case SL_VOUT_UNDECODABLE:
+		/* "not JSON": the records were read (none parsed); a broken stream: unknown */
+		res->records_failed = res->records >= 0 ? sc.records : 0;
+		break;
 	default:
-		break; /* records not read (no schema, pass-through) or not known (undecodable) */
+		break; /* records not read (no schema, pass-through) */
 	}
 
 	/* outputs of an earlier attempt that this one did not produce */

@@ -6,7 +6,7 @@ usage: crash_validate.py BINARY [--rounds N] [--seed S] [--keep] [--workdir DIR]
 Each round lands about 60 objects (one `sluice put` per subject) while one or two
 `sluice validate` daemons (some with --workers 2) run, and kills a validator with SIGKILL
 at random moments (several times a round, restarting it each time), also while it is in
-the middle of an object (every round has a few objects of thousands of records). Objects
+the middle of an object (every round has three objects of 5,000 to 20,000 records). Objects
 are NDJSON or JSON arrays, plain or gzip, all valid, mixed, all invalid, truncated gzip,
 or of a subject without a schema; subject "orders" splits, subject "audit" quarantines.
 Every record carries a unique id. At the end of a round the validators are killed, one
@@ -120,38 +120,43 @@ class CrashTest:
 
     # ---- objects --------------------------------------------------------------------
 
-    def record(self, valid):
+    def record(self, valid, framing):
         rid = self.next_id
         self.next_id += 1
         pad = "p" * self.rng.randint(0, 120)
         if valid:
             return b'{"id":%d,"total":%d.%02d,"pad":"%s"}' % (
                 rid, self.rng.randint(0, 999), self.rng.randint(0, 99), pad.encode())
-        return self.rng.choice([
+        bad = [
             b'{"id":%d,"pad":"%s"}' % (rid, pad.encode()),                  # no total
             b'{"id":%d,"total":"12.50 EUR"}' % rid,                          # wrong type
             b'{"id":%d,"total":-1}' % rid,                                   # below minimum
-            b'{"id":%d,"total":1,"pad":"x"' % rid,                           # broken JSON
             b'{"id":%d,"total":1,"id":%d}' % (rid, rid),                     # duplicate key
-        ])
+            b'{"id":%d,"total":1,"pad":"x\xff"}' % rid,                      # bad UTF-8
+        ]
+        if framing == "ndjson":
+            # an unclosed object breaks only its line; inside an array it would break
+            # the array's framing (an undecodable object: the "trunc" kind covers that)
+            bad.append(b'{"id":%d,"total":1,"pad":"x"' % rid)
+        return self.rng.choice(bad)
 
     def make_object(self, rnd, i, big):
         r = self.rng.random()
         kind = ("valid" if r < 0.40 else "mixed" if r < 0.70 else "invalid" if r < 0.80
                 else "trunc" if r < 0.85 else "noschema" if r < 0.90 else "mixed")
         subject = "nos" if kind == "noschema" else self.rng.choice(["orders"] * 4 + ["audit"])
-        n = self.rng.randint(3000, 6000) if big else self.rng.randint(1, 40)
+        n = self.rng.randint(5000, 20000) if big else self.rng.randint(1, 40)
         framing = "array" if self.rng.random() < 0.15 else "ndjson"
         gz = kind == "trunc" or self.rng.random() < 0.25
         valid, invalid, recs = [], [], []
         for _ in range(n):
             ok = kind == "valid" or (kind == "mixed" and self.rng.random() < 0.7) or \
                 kind in ("trunc", "noschema")
-            rec = self.record(ok)
+            rec = self.record(ok, framing)
             (valid if ok else invalid).append(rec)
             recs.append(rec)
         if kind == "mixed" and not invalid:
-            rec = self.record(False)
+            rec = self.record(False, framing)
             invalid.append(rec)
             recs.append(rec)
         o = Obj(None, None, kind, valid, invalid, framing, gz, subject)
@@ -176,7 +181,7 @@ class CrashTest:
                                 env=self.env)
 
     def run_round(self, rnd):
-        objs = [self.make_object(rnd, i, big=i < 2) for i in range(OBJECTS_PER_ROUND)]
+        objs = [self.make_object(rnd, i, big=i < 3) for i in range(OBJECTS_PER_ROUND)]
         self.rng.shuffle(objs)
         by_prefix = {}
         for o in objs:
@@ -216,7 +221,7 @@ class CrashTest:
             vals[k] = self.start_validator()
             if done.is_set():
                 t_end = t_end or time.monotonic()
-                if time.monotonic() - t_end > 0.5 and kills >= 3:
+                if time.monotonic() - t_end > 1.0 and kills >= 5:
                     break
         t.join()
         for v in vals:
