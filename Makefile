@@ -61,6 +61,10 @@ crash: build
 bench: build
 	@bash bench/run.sh $(BUILD)
 
+# A 1 KiB object from put to raw through a running `sluice validate`: p50/p99 over 1,000.
+bench-latency: build
+	@bash bench/run_latency.sh $(BUILD)
+
 # The JSON engine side by side with simdjson and Node (installs them when missing).
 bench-json: build
 	@bash bench/run_json.sh $(BUILD)

@@ -4,32 +4,11 @@
 # Environment: BENCH_DIR (scratch space), PUTS (default 4000), BIG_MIB (default 1024),
 # MESSAGES (default 40000).
 #
-# Without BENCH_DIR, and when run as root, the benchmarks run on a fresh ext4 file system
-# with its default journal (a loop-mounted sparse image under /tmp): the figures then do
-# not depend on what else the machine's disk did in the last minutes. (On a file system
-# without a journal, ext4 skips inodes deleted in the last 1 to 6 minutes when it
-# allocates new ones, and after a mass delete that scan dominated the cost of a put.)
+# The file system: see bench/scratch_fs.sh (a fresh journaled ext4 image when root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=$(cd "${1:-build}" && pwd)
-img=""
-if [ -z "${BENCH_DIR:-}" ] && [ "$(id -u)" -eq 0 ] && command -v mkfs.ext4 >/dev/null; then
-	img=$(mktemp /tmp/sluice-bench-XXXXXX.img)
-	dir=$(mktemp -d /tmp/sluice-bench-mnt-XXXXXX)
-	truncate -s 8G "$img"
-	mkfs.ext4 -q -F "$img"
-	if mount -o loop "$img" "$dir"; then
-		trap 'umount "$dir"; rm -rf "$img" "$dir"' EXIT
-		fs="fresh ext4 with journal (loop image)"
-	else
-		rm -f "$img"; img=""
-	fi
-fi
-if [ -z "$img" ]; then
-	dir=${BENCH_DIR:-/tmp/sluice-bench}
-	fs="$(df -T "$dir" 2>/dev/null | awk 'NR==2 {print $2}') at $dir"
-fi
-mkdir -p "$dir"
+. bench/scratch_fs.sh
 echo "File system: $fs"
 echo
 

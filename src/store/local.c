@@ -300,6 +300,17 @@ static int local_put_publish(void *writer, struct sl_fingerprint *fp, struct sl_
 		goto fail;
 	rc = renameat(l->tmp_fd, w->tmpname, w->parent_fd, leaf);
 	int e = rc ? errno : 0;
+	for (int attempt = 0; e == ENOENT && attempt < SL_PRUNE_RETRIES; attempt++) {
+		/* the key's folder was empty and a concurrent removal pruned it after we
+		 * opened it (a folder that held the key, or a backup, is never empty): make it
+		 * again */
+		close(w->parent_fd);
+		w->parent_fd = -1;
+		if ((rc = open_parent(l, w->zone, w->key, true, &w->parent_fd, &leaf, err)) != 0)
+			goto fail;
+		rc = renameat(l->tmp_fd, w->tmpname, w->parent_fd, leaf);
+		e = rc ? errno : 0;
+	}
 	bool is_dir = e == EISDIR || e == ENOTEMPTY || e == EEXIST;
 	if (is_dir && remove_empty_tree(w->parent_fd, leaf, 0) == 0) {
 		/* only empty folders, left by an interrupted put or rm: not a real prefix */

@@ -71,8 +71,10 @@ fail:
 	return rc;
 }
 
-int sl_open_dir_beneath(int base_fd, const char *rel, bool create, bool durable, int *out,
-			struct sl_err *err)
+/* One walk of sl_open_dir_beneath. SL_ESTALE: a folder on the way vanished while we
+ * walked (removed by a concurrent prune of empty folders): walk again. */
+static int open_dir_walk(int base_fd, const char *rel, bool create, bool durable, int *out,
+			 struct sl_err *err)
 {
 	int cur = dup(base_fd);
 	if (cur < 0)
@@ -93,6 +95,8 @@ int sl_open_dir_beneath(int base_fd, const char *rel, bool create, bool durable,
 			if (mkdirat(cur, seg, 0755) != 0 && errno != EEXIST) {
 				int e = errno;
 				close(cur);
+				if (e == ENOENT)
+					return SL_ESTALE; /* cur was removed since we opened it */
 				return sl_err_errno(err, e, "%.*s: cannot create directory",
 						    (int)(p - rel + n), rel);
 			}
@@ -101,6 +105,10 @@ int sl_open_dir_beneath(int base_fd, const char *rel, bool create, bool durable,
 				return err ? err->code : SL_EIO;
 			}
 			next = openat(cur, seg, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (next < 0 && errno == ENOENT) {
+				close(cur);
+				return SL_ESTALE; /* made, and removed again at once */
+			}
 		}
 		if (next < 0) {
 			int e = errno;
@@ -119,6 +127,22 @@ int sl_open_dir_beneath(int base_fd, const char *rel, bool create, bool durable,
 	}
 	*out = cur;
 	return 0;
+}
+
+int sl_open_dir_beneath(int base_fd, const char *rel, bool create, bool durable, int *out,
+			struct sl_err *err)
+{
+	/* Removing an object prunes the folders it leaves empty (sl_prune_empty_dirs), so a
+	 * folder a put is creating its way through can vanish under it: walk again. Each
+	 * retry means another process made progress, so a few suffice. */
+	for (int attempt = 0;; attempt++) {
+		int rc = open_dir_walk(base_fd, rel, create, durable, out, err);
+		if (rc != SL_ESTALE)
+			return rc;
+		if (attempt == SL_PRUNE_RETRIES)
+			return sl_err_set(err, SL_EIO, "%s: folders keep vanishing while being made",
+					  rel);
+	}
 }
 
 void sl_prune_empty_dirs(int base_fd, const char *rel)

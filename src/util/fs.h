@@ -34,7 +34,9 @@ int sl_atomic_write_at(int dirfd, const char *name, const void *data, size_t len
 /* Opens (and, if create, makes) the directory `rel` ("a/b/c", no leading '/', no "." or
  * ".." segments) beneath base_fd, refusing symbolic links at any level (promise 3).
  * With create and durable, each newly made directory's parent is fsynced. Returns the
- * new directory fd in *out. */
+ * new directory fd in *out. A folder removed by a concurrent sl_prune_empty_dirs while
+ * it is walked is made again (up to SL_PRUNE_RETRIES times). */
+#define SL_PRUNE_RETRIES 16
 int sl_open_dir_beneath(int base_fd, const char *rel, bool create, bool durable, int *out,
 			struct sl_err *err);
 

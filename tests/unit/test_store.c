@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,6 +417,63 @@ static void test_writers_and_open_fd(void **state)
 	assert_null(a);
 }
 
+/* Removing the last object of a folder prunes the folder; a put into that folder at the
+ * same moment (as when the validator removes landing objects while producers put new
+ * ones beside them) must still succeed: regression test for puts failing with "cannot
+ * create directory: No such file or directory" and "rename: No such file or directory". */
+struct racer {
+	const char *dir;
+	int id;
+	int failures;
+	char msg[SL_ERR_MSG_MAX];
+};
+
+static void *race_puts(void *arg)
+{
+	struct racer *r = arg;
+	struct sl_lake *lake;
+	struct sl_err err = {0};
+	if (sl_lake_open(r->dir, &lake, &err) != 0) {
+		r->failures = 1;
+		snprintf(r->msg, sizeof(r->msg), "%s", err.msg);
+		return NULL;
+	}
+	for (int i = 0; i < 400; i++) {
+		char key[64];
+		struct sl_object o;
+		snprintf(key, sizeof(key), "race/x/y/k%d-%d", r->id, i);
+		if (sl_store_put_mem(&lake->store, "landing", key, "x", 1, NULL, &o, &err) != 0 ||
+		    sl_store_remove(&lake->store, "landing", key, &err) != 0) {
+			r->failures++;
+			snprintf(r->msg, sizeof(r->msg), "%s", err.msg);
+		}
+	}
+	sl_lake_close(lake);
+	return NULL;
+}
+
+static void test_put_races_folder_pruning(void **state)
+{
+	struct fx *fx = *state;
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/sluice.yaml", fx->dir);
+	static const char yaml[] = "store: {fsync: false}\nmetadata: {synchronous: normal}\n";
+	th_write_file(path, yaml, sizeof(yaml) - 1);
+	struct racer r[3];
+	pthread_t t[3];
+	for (int i = 0; i < 3; i++) {
+		r[i] = (struct racer){.dir = fx->dir, .id = i};
+		assert_int_equal(pthread_create(&t[i], NULL, race_puts, &r[i]), 0);
+	}
+	for (int i = 0; i < 3; i++) {
+		pthread_join(t[i], NULL);
+		if (r[i].failures)
+			fail_msg("racer %d: %d failures, e.g. %s", i, r[i].failures, r[i].msg);
+	}
+	snprintf(path, sizeof(path), "%s/landing", fx->dir);
+	assert_int_equal(th_count_files(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +488,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_max_object_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corruption_detected_on_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writers_and_open_fd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_races_folder_pruning, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
