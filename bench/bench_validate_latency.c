@@ -22,6 +22,18 @@
 
 #include "bench_common.h"
 
+static pid_t validator = -1;
+
+/* A failed run (exit(2) anywhere) must not leave the daemon behind. */
+static void stop_validator(void)
+{
+	if (validator > 0) {
+		kill(validator, SIGTERM);
+		waitpid(validator, NULL, 0);
+		validator = -1;
+	}
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -151,6 +163,8 @@ int main(int argc, char **argv)
 		execl(sluice, sluice, "--lake", lake_dir, "validate", "--quiet", (char *)NULL);
 		_exit(127);
 	}
+	validator = pid;
+	atexit(stop_validator);
 	struct sl_lake *lake = bench_open(lake_dir);
 	sl_sleep_ms(300); /* let the validator open the lake and arm its wait */
 	printf("| object put one at a time; milliseconds | p50 | p90 | p99 | max |\n"
@@ -160,6 +174,7 @@ int main(int argc, char **argv)
 	kill(pid, SIGTERM);
 	int st;
 	waitpid(pid, &st, 0);
+	validator = -1;
 	sl_lake_close(lake);
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 2;
 }
