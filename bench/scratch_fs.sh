@@ -11,7 +11,9 @@ if [ -z "${BENCH_DIR:-}" ] && [ "$(id -u)" -eq 0 ] && command -v mkfs.ext4 >/dev
 	img=$(mktemp /tmp/sluice-bench-XXXXXX.img)
 	dir=$(mktemp -d /tmp/sluice-bench-mnt-XXXXXX)
 	truncate -s 8G "$img"
-	mkfs.ext4 -q -F "$img"
+	# inode tables and journal written now, not by ext4lazyinit in the background
+	# during the first minutes of the measurements
+	mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$img"
 	if mount -o loop "$img" "$dir"; then
 		trap 'umount "$dir"; rm -rf "$img" "$dir"' EXIT
 		fs="fresh ext4 with journal (loop image)"

@@ -152,6 +152,7 @@ struct sq {
 	 * polling. Nothing is ever written to it. */
 	char *bell;
 	int ino_fd; /* -1 until the first wait_send */
+	bool sync_full; /* metadata.synchronous: full */
 };
 
 static int db_error(struct sq *s, struct sl_err *err, const char *what)
@@ -357,6 +358,7 @@ static int sq_open(const char *path, const struct sl_meta_opts *opts, void **sta
 						  : opts->busy_timeout_ms));
 	if ((rc = exec(s, "PRAGMA journal_mode=WAL", err)) != 0)
 		goto fail;
+	s->sync_full = opts->synchronous_full;
 	if ((rc = exec(s, opts->synchronous_full ? "PRAGMA synchronous=FULL"
 						 : "PRAGMA synchronous=NORMAL",
 		       err)) != 0)
@@ -397,6 +399,14 @@ static void read_object(sqlite3_stmt *p, struct sl_object *o)
 
 static int send_locked(struct sq *s, const char *queue, const char *body, int64_t delay_ms,
 		       int64_t now_ms, int64_t *id, struct sl_err *err);
+
+/* For writes whose loss in a power cut is harmless (see where it is used): the WAL is
+ * written in order, so the next durable commit of any connection makes them durable too. */
+static void lazy_sync(struct sq *s, bool on)
+{
+	if (s->sync_full)
+		exec(s, on ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL", NULL);
+}
 
 /* Wakes the processes waiting in wait_send (best effort: they poll anyway). */
 static void ring(struct sq *s)
@@ -558,7 +568,13 @@ static int sq_object_delete(void *state, const char *zone, const char *key,
 		return SL_EMETA;
 	bind_text(p, 1, zone);
 	bind_text(p, 2, key);
-	return run(s, p, err, "delete object");
+	/* The last step of a removal, after the row was durably marked 'deleting' and the
+	 * file removed: if a power cut loses it, the row is still 'deleting' and fsck
+	 * finishes the removal. So it need not wait for the disk. */
+	lazy_sync(s, true);
+	int rc = run(s, p, err, "delete object");
+	lazy_sync(s, false);
+	return rc;
 }
 
 static int sq_zone_stats(void *state, const char *zone, struct sl_zone_stats *out,
@@ -777,8 +793,16 @@ static int sq_queue_receive(void *state, const char *queue, size_t max, int64_t 
 		return queue_get(s, queue, &q, err); /* still SL_ENOENT for an unknown queue */
 	if (rc != SQLITE_ROW)
 		return db_error(s, err, "receive");
-	if ((rc = begin(s, err)) != 0)
+	/* A receive need not wait for the disk: if a power cut loses it, the message is
+	 * simply delivered again, which at-least-once delivery allows. The next durable
+	 * commit of this connection (a delete, a put) flushes it anyway, as the WAL is
+	 * written in order. This takes an fsync off every message's path. */
+	lazy_sync(s, true);
+	rc = begin(s, err);
+	if (rc) {
+		lazy_sync(s, false);
 		return rc;
+	}
 	if ((rc = queue_get(s, queue, &q, err)) != 0)
 		goto fail;
 	if (vt_ms < 0)
@@ -867,10 +891,12 @@ static int sq_queue_receive(void *state, const char *queue, size_t max, int64_t 
 	}
 	if ((rc = commit(s, err)) != 0)
 		goto fail;
+	lazy_sync(s, false);
 	*n_out = got;
 	return 0;
 fail:
 	rollback(s);
+	lazy_sync(s, false);
 	for (size_t i = 0; i < got; i++)
 		sl_message_release(&out[i]);
 	return rc;
