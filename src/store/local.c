@@ -43,6 +43,8 @@ struct local_writer {
 	int fd;
 	int zone;
 	char tmpname[64]; /* "" while the temp file is unnamed (O_TMPFILE) */
+	bool linked;      /* the temp is a link to a stored object: its bytes are durable */
+	bool in_place;    /* linked, and the key already named that very file: nothing moved */
 	char key[SL_KEY_MAX + 1];
 	/* after publish: */
 	int parent_fd;   /* the key's folder */
@@ -225,6 +227,44 @@ static int link_into_tmp(struct local *l, int fd, const char *prefix, char *name
 	return 0;
 }
 
+static int open_object(struct local *l, const char *zone, const char *key, int *fd_out,
+		       struct sl_fingerprint *fp, struct sl_err *err);
+
+/* A writer whose temp file is a new link to a stored object (the same bytes, nothing
+ * copied): publishing it puts those bytes under another key. The object's bytes were made
+ * durable when it was put, so only the new name has to be (the folder's fsync). The inode
+ * is flocked while the temp has its name, as every named temp is (fsck), without waiting:
+ * if another writer holds that lock, it protects the name just as well. */
+static int local_put_link(void *state, const char *from_zone, const char *from_key,
+			  const char *zone, const char *key, void **writer,
+			  struct sl_fingerprint *from_fp, struct sl_err *err)
+{
+	struct local *l = state;
+	int z = zone_index(zone, err);
+	if (z < 0)
+		return SL_EKEY;
+	struct local_writer *w = calloc(1, sizeof(*w));
+	if (!w)
+		return sl_err_set(err, SL_ENOMEM, "out of memory");
+	w->l = l;
+	w->zone = z;
+	w->parent_fd = w->backup_fd = -1;
+	w->linked = true;
+	snprintf(w->key, sizeof(w->key), "%s", key);
+	int rc = open_object(l, from_zone, from_key, &w->fd, from_fp, err);
+	if (rc) {
+		free(w);
+		return rc;
+	}
+	flock(w->fd, LOCK_EX | LOCK_NB);
+	if ((rc = link_into_tmp(l, w->fd, "put", w->tmpname, sizeof(w->tmpname), err)) != 0) {
+		writer_free(w);
+		return rc;
+	}
+	*writer = w;
+	return 0;
+}
+
 /* Removes dir_fd/name if it is a folder holding nothing but empty folders. */
 static int remove_empty_tree(int dir_fd, const char *name, int depth)
 {
@@ -264,7 +304,10 @@ static int keep_backup(struct local_writer *w, const char *leaf, struct sl_err *
 		close(fd);
 		return 0; /* a folder: the rename says what is wrong */
 	}
-	flock(fd, LOCK_EX);
+	/* Never waits: a writer that holds this file's lock (put_copy links the file it
+	 * copies) protects its name in tmp/ from fsck as well, and waiting here, with the
+	 * key locked, could deadlock with it. */
+	flock(fd, LOCK_EX | LOCK_NB);
 	int rc = link_into_tmp(w->l, fd, "old", w->backup, sizeof(w->backup), err);
 	if (rc) {
 		close(fd);
@@ -283,7 +326,7 @@ static int local_put_publish(void *writer, struct sl_fingerprint *fp, struct sl_
 	const char *zone = sl_zone_names[w->zone], *leaf;
 	int rc;
 	struct stat st;
-	if (l->fsync && (rc = sl_fsync(w->fd, w->key, err)) != 0)
+	if (l->fsync && !w->linked && (rc = sl_fsync(w->fd, w->key, err)) != 0)
 		goto fail;
 	if (fstat(w->fd, &st) != 0) {
 		rc = sl_err_errno(err, errno, "%s/%s: fstat", zone, w->key);
@@ -296,6 +339,17 @@ static int local_put_publish(void *writer, struct sl_fingerprint *fp, struct sl_
 		goto fail;
 	if ((rc = open_parent(l, w->zone, w->key, true, &w->parent_fd, &leaf, err)) != 0)
 		goto fail;
+	struct stat cur;
+	if (w->linked && fstatat(w->parent_fd, leaf, &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    cur.st_ino == st.st_ino && cur.st_dev == st.st_dev) {
+		/* The key is already a link to this file (an earlier attempt of the same
+		 * copy): a rename between two links of one file would do nothing and leave the
+		 * temp behind, and keeping a backup would lock the file we hold. Done. */
+		unlinkat(l->tmp_fd, w->tmpname, 0);
+		w->tmpname[0] = '\0';
+		w->in_place = true;
+		return 0;
+	}
 	if ((rc = keep_backup(w, leaf, err)) != 0)
 		goto fail;
 	rc = renameat(l->tmp_fd, w->tmpname, w->parent_fd, leaf);
@@ -347,7 +401,7 @@ static int local_put_finish(void *writer, bool keep, struct sl_err *err)
 	const char *leaf = strrchr(w->key, '/');
 	int rc = 0;
 	leaf = leaf ? leaf + 1 : w->key;
-	if (!keep) {
+	if (!keep && !w->in_place) {
 		if (w->backup[0]) {
 			if (renameat(l->tmp_fd, w->backup, w->parent_fd, leaf) != 0)
 				rc = sl_err_errno(err, errno,
@@ -664,6 +718,7 @@ const struct sl_store_ops sl_store_local = {
 	.get_read = local_get_read,
 	.get_close = local_get_close,
 	.get_fd = local_get_fd,
+	.put_link = local_put_link,
 	.stat = local_stat,
 	.remove = local_remove,
 	.scan = local_scan,

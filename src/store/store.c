@@ -139,28 +139,23 @@ int sl_store_writer_write(struct sl_store_writer *w, const void *data, size_t le
 	return w->s->ops->put_write(w->w, data, len, err);
 }
 
-int sl_store_writer_commit(struct sl_store_writer *w, struct sl_object *out, struct sl_err *err)
+/* Publishes the backend writer bw (consumed) as obj (zone, key, size, checksum and
+ * content type set) and indexes it, under the key's lock: two puts of one key commit in
+ * the order their files were renamed into place, so the index describes the file on
+ * disk. */
+static int publish_and_index(struct sl_store *s, void *bw, struct sl_object *obj,
+			     struct sl_err *err)
 {
-	struct sl_store *s = w->s;
-	struct sl_object *obj = out;
-	int rc;
-
-	memset(obj, 0, sizeof(*obj));
-	snprintf(obj->zone, sizeof(obj->zone), "%s", w->zone);
-	snprintf(obj->key, sizeof(obj->key), "%s", w->key);
-	snprintf(obj->content_type, sizeof(obj->content_type), "%s", w->content_type);
-	obj->size = w->size;
-	sl_hasher_final(&w->h, obj->checksum);
-	/* Publish and index under the key's lock: two puts of one key commit in the order
-	 * their files were renamed into place, so the index describes the file on disk. */
-	if ((rc = key_lock(s, w->zone, w->key, err)) != 0)
-		goto done;
-	rc = s->ops->put_publish(w->w, &obj->fp, err);
-	void *published = rc == 0 ? w->w : NULL;
-	w->w = NULL; /* publish consumed the writer; a failed publish undoes itself */
+	int rc = key_lock(s, obj->zone, obj->key, err);
+	if (rc) {
+		s->ops->put_abort(bw);
+		return rc;
+	}
+	rc = s->ops->put_publish(bw, &obj->fp, err);
+	void *published = rc == 0 ? bw : NULL; /* a failed publish undoes itself */
 	if (published) {
 		obj->created_ms = sl_now_ms();
-		rc = s->meta->ops->object_commit(s->meta->state, obj, w->zone, err);
+		rc = s->meta->ops->object_commit(s->meta->state, obj, obj->zone, err);
 		/* Keep the new object, or (not indexed, so not put) put back the one it
 		 * replaced: a failed overwrite must not lose the previous version. */
 		struct sl_err undo = {0};
@@ -169,10 +164,63 @@ int sl_store_writer_commit(struct sl_store_writer *w, struct sl_object *out, str
 			snprintf(err->msg + n, sizeof(err->msg) - n, "; then: %s", undo.msg);
 		}
 	}
-	key_unlock(s, w->zone, w->key);
-done:
+	key_unlock(s, obj->zone, obj->key);
+	return rc;
+}
+
+int sl_store_writer_commit(struct sl_store_writer *w, struct sl_object *out, struct sl_err *err)
+{
+	struct sl_object *obj = out;
+	memset(obj, 0, sizeof(*obj));
+	snprintf(obj->zone, sizeof(obj->zone), "%s", w->zone);
+	snprintf(obj->key, sizeof(obj->key), "%s", w->key);
+	snprintf(obj->content_type, sizeof(obj->content_type), "%s", w->content_type);
+	obj->size = w->size;
+	sl_hasher_final(&w->h, obj->checksum);
+	int rc = publish_and_index(w->s, w->w, obj, err);
+	w->w = NULL;
 	sl_store_writer_abort(w);
 	return rc;
+}
+
+int sl_store_put_copy(struct sl_store *s, const struct sl_object *from, const char *zone,
+		      const char *key, struct sl_object *out, struct sl_err *err)
+{
+	struct sl_fingerprint fp;
+	void *bw = NULL;
+	int rc;
+
+	if (sl_zone_from_name(zone) < 0)
+		return sl_err_set(err, SL_EKEY, "unknown zone '%s'", zone);
+	if ((rc = sl_key_check(key, err)) != 0)
+		return rc;
+	if (!s->ops->put_link) {
+		/* a backend that cannot link: stream the bytes through a put */
+		int fd;
+		struct sl_object row;
+		if ((rc = sl_store_open_fd(s, from->zone, from->key, &fd, &row, err)) != 0)
+			return rc;
+		rc = sl_store_put_fd(s, zone, key, fd, from->content_type, out, err);
+		close(fd);
+		return rc;
+	}
+	if ((rc = s->ops->put_link(s->state, from->zone, from->key, zone, key, &bw, &fp, err)) != 0)
+		return rc;
+	if (fp.size != from->fp.size || fp.inode != from->fp.inode ||
+	    fp.mtime_ns != from->fp.mtime_ns) {
+		s->ops->put_abort(bw);
+		return sl_err_set(err, SL_ECORRUPT,
+				  "%s/%s: the file is not the one the index describes (see sluice "
+				  "fsck)",
+				  from->zone, from->key);
+	}
+	memset(out, 0, sizeof(*out));
+	snprintf(out->zone, sizeof(out->zone), "%s", zone);
+	snprintf(out->key, sizeof(out->key), "%s", key);
+	snprintf(out->content_type, sizeof(out->content_type), "%s", from->content_type);
+	out->size = from->size;
+	snprintf(out->checksum, sizeof(out->checksum), "%s", from->checksum);
+	return publish_and_index(s, bw, out, err);
 }
 
 static int put_source(struct sl_store *s, const char *zone, const char *key,

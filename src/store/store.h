@@ -70,6 +70,12 @@ struct sl_store_ops {
 			struct sl_fingerprint *fp, struct sl_err *err);
 	int (*get_read)(void *reader, void *buf, size_t cap, size_t *n, struct sl_err *err);
 	void (*get_close)(void *reader);
+	/* Optional: a writer (to publish and finish as any other) whose content is the
+	 * stored object from_zone/from_key, without copying it (a hard link; S3's
+	 * CopyObject); *from_fp is that object's fingerprint. */
+	int (*put_link)(void *state, const char *from_zone, const char *from_key,
+			const char *zone, const char *key, void **writer,
+			struct sl_fingerprint *from_fp, struct sl_err *err);
 	/* A read-only file descriptor of the stored object, at its start (optional: a
 	 * backend without files may spool to a temporary file). */
 	int (*get_fd)(void *state, const char *zone, const char *key, int *fd,
@@ -122,6 +128,14 @@ int sl_store_writer_write(struct sl_store_writer *w, const void *data, size_t le
 			  struct sl_err *err);
 int sl_store_writer_commit(struct sl_store_writer *w, struct sl_object *out, struct sl_err *err);
 void sl_store_writer_abort(struct sl_store_writer *w);
+
+/* Puts the bytes of the stored object `from` (its index row) under zone/key, as
+ * sl_store_put_fd would (durable, indexed, evented), without reading or copying them when
+ * the backend can link (local: a hard link, only the new name is fsynced). The content
+ * is from's: same size and checksum. SL_ECORRUPT if from's file is not the one its row
+ * describes. */
+int sl_store_put_copy(struct sl_store *s, const struct sl_object *from, const char *zone,
+		      const char *key, struct sl_object *out, struct sl_err *err);
 
 /* Opens zone/key for reading as a file descriptor (caller closes it) after checking that
  * the object is present and that the file is the one its index row describes (size,

@@ -681,24 +681,12 @@ fail:
 	return rc;
 }
 
-/* The landing object's bytes, unchanged, to zone/KEY. */
-static int put_whole(struct sl_validate_stage *st, int fd, const struct sl_object *landing,
+/* The landing object's bytes, unchanged, to zone/KEY: a link to the landing file where
+ * the store can (nothing is copied; the bytes are already durable). */
+static int put_whole(struct sl_validate_stage *st, const struct sl_object *landing,
 		     const char *zone, struct sl_object *obj, struct sl_err *err)
 {
-	if (lseek(fd, 0, SEEK_SET) != 0)
-		return sl_err_errno(err, errno, "landing/%s: seek", landing->key);
-	int rc = sl_store_put_fd(&st->lake->store, zone, landing->key, fd, landing->content_type,
-				 obj, err);
-	if (rc)
-		return rc;
-	if (obj->size != landing->size || strcmp(obj->checksum, landing->checksum) != 0) {
-		sl_store_remove(&st->lake->store, zone, landing->key, NULL);
-		return sl_err_set(err, SL_ECORRUPT,
-				  "landing/%s: its bytes do not match its checksum (see sluice fsck "
-				  "--verify)",
-				  landing->key);
-	}
-	return 0;
+	return sl_store_put_copy(&st->lake->store, landing, zone, landing->key, obj, err);
 }
 
 /* Removes zone/KEY if an earlier attempt at this landing version (or at a later one)
@@ -951,7 +939,7 @@ int sl_validate_handle(struct sl_validate_stage *st, const struct sl_message *ms
 	if (no_schema && have_subject && conf->pass_through > 0) {
 		res->outcome = SL_VOUT_PASS_THROUGH;
 		set_reason(res, "%s; passed through unchecked (validate pass_through)", why);
-		if ((rc = put_whole(st, fd, &landing, "raw", &raw_obj, err)) != 0)
+		if ((rc = put_whole(st, &landing, "raw", &raw_obj, err)) != 0)
 			goto done;
 		have_raw = true;
 	} else if (no_schema) {
@@ -992,7 +980,7 @@ int sl_validate_handle(struct sl_validate_stage *st, const struct sl_message *ms
 				   sc.records);
 		}
 		if (res->outcome == SL_VOUT_PASSED) {
-			if ((rc = put_whole(st, fd, &landing, "raw", &raw_obj, err)) != 0)
+			if ((rc = put_whole(st, &landing, "raw", &raw_obj, err)) != 0)
 				goto done;
 			have_raw = true;
 		} else if (res->outcome == SL_VOUT_SPLIT) {
@@ -1004,7 +992,7 @@ int sl_validate_handle(struct sl_validate_stage *st, const struct sl_message *ms
 	}
 	if (res->outcome != SL_VOUT_PASSED && res->outcome != SL_VOUT_PASS_THROUGH &&
 	    res->outcome != SL_VOUT_SPLIT) {
-		if ((rc = put_whole(st, fd, &landing, "deadletter", &dl_obj, err)) != 0)
+		if ((rc = put_whole(st, &landing, "deadletter", &dl_obj, err)) != 0)
 			goto done;
 		have_dl = true;
 	}

@@ -417,6 +417,50 @@ static void test_writers_and_open_fd(void **state)
 	assert_null(a);
 }
 
+/* put_copy: the bytes of a stored object under another key, linked (not copied) by the
+ * local backend; the copy outlives the original; a file replaced behind the index is
+ * refused. */
+static void test_put_copy(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_store *st = &fx->lake->store;
+	struct sl_object src, cp, row;
+	struct sl_err err = {0};
+	assert_int_equal(sl_store_put_mem(st, "landing", "a/b.json", "{\"x\":1}", 7,
+					  "application/json", &src, &err), 0);
+	assert_int_equal(sl_store_put_copy(st, &src, "raw", "a/b.json", &cp, &err), 0);
+	assert_string_equal(cp.checksum, src.checksum);
+	assert_int_equal(cp.size, 7);
+	assert_string_equal(cp.content_type, "application/json");
+	assert_int_equal(cp.fp.inode, src.fp.inode); /* a link */
+	assert_true(cp.seq > src.seq);
+	assert_int_equal(count_events(fx->lake, "raw"), 1);
+	assert_int_equal(sl_store_remove(st, "landing", "a/b.json", &err), 0);
+	char *data;
+	size_t len;
+	get_to_buf(fx->lake, "raw", "a/b.json", &data, &len, 0);
+	assert_int_equal(len, 7);
+	assert_memory_equal(data, "{\"x\":1}", 7);
+	free(data);
+	/* over an existing object, into another zone */
+	assert_int_equal(sl_store_put_copy(st, &cp, "deadletter", "z/c.json", &row, &err), 0);
+	assert_int_equal(sl_store_put_copy(st, &cp, "deadletter", "z/c.json", &row, &err), 0);
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/.sluice/tmp", fx->dir);
+	assert_int_equal(th_count_files(path), 0);
+	/* the source's row no longer describes its file */
+	snprintf(path, sizeof(path), "%s/raw/a/b.json", fx->dir);
+	th_write_file(path, "{}", 2);
+	assert_int_equal(sl_store_put_copy(st, &cp, "deadletter", "z/d.json", &row, &err),
+			 SL_ECORRUPT);
+	assert_int_equal(fx->lake->meta.ops->object_get(fx->lake->meta.state, "deadletter",
+							 "z/d.json", &row, NULL),
+			 SL_ENOENT);
+	assert_int_equal(sl_store_put_copy(st, &cp, "raw", "../x", &row, &err), SL_EKEY);
+	snprintf(path, sizeof(path), "%s/.sluice/tmp", fx->dir);
+	assert_int_equal(th_count_files(path), 0);
+}
+
 /* Removing the last object of a folder prunes the folder; a put into that folder at the
  * same moment (as when the validator removes landing objects while producers put new
  * ones beside them) must still succeed: regression test for puts failing with "cannot
@@ -489,6 +533,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corruption_detected_on_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writers_and_open_fd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_races_folder_pruning, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_copy, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
