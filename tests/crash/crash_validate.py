@@ -3,10 +3,15 @@
 
 usage: crash_validate.py BINARY [--rounds N] [--seed S] [--keep] [--workdir DIR]
 
-Each round lands about 60 objects (one `sluice put` per subject) while one or two
-`sluice validate` daemons (some with --workers 2) run, and kills a validator with SIGKILL
-at random moments (several times a round, restarting it each time), also while it is in
-the middle of an object (every round has three objects of 5,000 to 20,000 records). Objects
+Each round lands 60 objects (one `sluice put` per folder), two thirds of them before one
+or two `sluice validate` daemons (some with --workers 2) start and the rest while they
+run, and kills a validator with SIGKILL at random moments (every 5 to 250 ms, restarting
+it each time): with a backlog to chew on, and three objects of 5,000 to 20,000 records
+per round, many kills come in the middle of an object, between its outputs and its
+commit (the summary counts the outputs written again by the validator that took over).
+Half of the validators also run with the stage's test hook SLUICE_TEST_CRASH, which makes
+them SIGKILL themselves at a chosen step (after the first output of a split, after all
+outputs, after the commit) with some chance, so that every step is crashed for sure. Objects
 are NDJSON or JSON arrays, plain or gzip, all valid, mixed, all invalid, truncated gzip,
 or of a subject without a schema; subject "orders" splits, subject "audit" quarantines.
 Every record carries a unique id. At the end of a round the validators are killed, one
@@ -176,9 +181,14 @@ class CrashTest:
         args = [self.binary, "--lake", self.lake, "validate", "--quiet"]
         if self.rng.random() < 0.3:
             args += ["--workers", "2"]
+        env = dict(self.env)
+        if self.rng.random() < 0.5:
+            # the stage's test hook: SIGKILL itself at a chosen step of a message
+            env["SLUICE_TEST_CRASH"] = "%s:%d" % (
+                self.rng.choice(["output", "outputs", "commit"]), self.rng.randint(5, 30))
         self.stats["starts"] += 1
-        return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                env=self.env)
+        return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env=env)
 
     def run_round(self, rnd):
         objs = [self.make_object(rnd, i, big=i < 3) for i in range(OBJECTS_PER_ROUND)]
@@ -194,14 +204,20 @@ class CrashTest:
             self.stats["objects"] += 1
             self.stats["records"] += len(o.valid) + len(o.invalid)
 
+        # two thirds land before the validators start (a backlog keeps them busy, so
+        # that kills come in the middle of objects); the rest while they run
+        prefixes = list(by_prefix)
+        split = max(1, len(prefixes) * 2 // 3)
+        for prefix in prefixes[:split]:
+            self.sl("put", "--prefix", prefix, *by_prefix[prefix])
         vals = [self.start_validator() for _ in range(self.rng.choice([1, 1, 2]))]
         errors = []
         done = threading.Event()
 
         def putter():
             try:
-                for prefix, paths in by_prefix.items():
-                    self.sl("put", "--prefix", prefix, *paths)
+                for prefix in prefixes[split:]:
+                    self.sl("put", "--prefix", prefix, *by_prefix[prefix])
             except Exception as e:  # reported by the main thread
                 errors.append(e)
             finally:
@@ -212,28 +228,34 @@ class CrashTest:
         kills = 0
         t_end = None
         while True:
-            time.sleep(self.rng.uniform(0.02, 0.5))
+            time.sleep(self.rng.uniform(0.005, 0.25))
             k = self.rng.randrange(len(vals))
             vals[k].send_signal(signal.SIGKILL)
             vals[k].wait()
-            vals[k].stderr.close()
             kills += 1
             vals[k] = self.start_validator()
+            for j, v in enumerate(vals):  # those that killed themselves (the test hook)
+                if v.poll() is not None:
+                    if v.returncode != -signal.SIGKILL:
+                        raise Violation("a validator exited %d" % v.returncode)
+                    self.stats["self_kills"] = self.stats.get("self_kills", 0) + 1
+                    vals[j] = self.start_validator()
             if done.is_set():
                 t_end = t_end or time.monotonic()
-                if time.monotonic() - t_end > 1.0 and kills >= 5:
+                if time.monotonic() - t_end > 1.5 and kills >= 8:
                     break
         t.join()
         for v in vals:
             v.send_signal(signal.SIGKILL)
             v.wait()
-            v.stderr.close()
         self.stats["kills"] += kills + len(vals)
         if errors:
             raise errors[0]
         p = self.sl("validate", "--drain", "--quiet")
         if p.stderr:
             raise Violation("validate --drain wrote to stderr: %s" % p.stderr.decode())
+        m = re.search(rb"validated (\d+) message", p.stdout)
+        self.stats["left"] = self.stats.get("left", 0) + (int(m.group(1)) if m else 0)
         self.repair()
         return kills + len(vals)
 
@@ -346,6 +368,10 @@ class CrashTest:
                     v.append("record %s of %s is in raw/deadletter %d times" % (
                         rid.decode(), key, n))
                     break
+        # outputs written again by a validator that took over a killed one's message
+        events = sum(len(json.loads(self.sl("queue", "peek", q, "--limit", "1000000",
+                                            "--json").stdout)) for q in ("raw", "deadletter"))
+        self.stats["rewritten"] = events - len(idx["raw"]) - len(idx["deadletter"])
         got = {c["subject"]: c for c in
                json.loads(self.sl("validate", "--stats", "--json").stdout)}
         for subject, c in want.items():
@@ -405,8 +431,10 @@ def main():
         sys.exit(1)
     s = t.stats
     print("crash_validate: OK seed=%d rounds=%d objects=%d records=%d validators started=%d "
-          "killed=%d repairs: %s in %.0fs" % (
+          "killed=%d (and %d by the test hook), messages left to the final drains=%d, outputs "
+          "written again=%d, repairs: %s in %.0fs" % (
               a.seed, a.rounds, s["objects"], s["records"], s["starts"], s["kills"],
+              s.get("self_kills", 0), s.get("left", 0), s.get("rewritten", 0),
               " ".join("%s=%d" % kv for kv in t.repairs.items()) or "none",
               time.monotonic() - t0), flush=True)
     if not a.keep:
