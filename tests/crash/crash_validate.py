@@ -3,15 +3,16 @@
 
 usage: crash_validate.py BINARY [--rounds N] [--seed S] [--keep] [--workdir DIR]
 
-Each round lands 60 objects (one `sluice put` per folder), two thirds of them before one
-or two `sluice validate` daemons (some with --workers 2) start and the rest while they
-run, and kills a validator with SIGKILL at random moments (every 5 to 250 ms, restarting
-it each time): with a backlog to chew on, and three objects of 5,000 to 20,000 records
-per round, many kills come in the middle of an object, between its outputs and its
-commit (the summary counts the outputs written again by the validator that took over).
-Half of the validators also run with the stage's test hook SLUICE_TEST_CRASH, which makes
-them SIGKILL themselves at a chosen step (after the first output of a split, after all
-outputs, after the commit) with some chance, so that every step is crashed for sure. Objects
+Each round lands 60 objects in two halves. The first half lands at once; then
+`sluice validate --drain` runs again and again with the stage's test hook
+SLUICE_TEST_CRASH, which makes it SIGKILL itself at a chosen step of a message (after the
+first output of a split, after all outputs, after the commit) with a 20-60% chance, until
+the queue is empty: every step is crashed for sure. The second half lands while one or two
+`sluice validate` daemons (some with --workers 2, half of them with the hook too) run and
+are SIGKILLed at random moments (every 5 to 250 ms, restarting each time); three objects
+per round have 5,000 to 20,000 records, so that kills also come in the middle of reading
+an object. The summary counts the self-kills and the outputs written again by the
+validator that took over a killed one's message. Objects
 are NDJSON or JSON arrays, plain or gzip, all valid, mixed, all invalid, truncated gzip,
 or of a subject without a schema; subject "orders" splits, subject "audit" quarantines.
 Every record carries a unique id. At the end of a round the validators are killed, one
@@ -204,20 +205,39 @@ class CrashTest:
             self.stats["objects"] += 1
             self.stats["records"] += len(o.valid) + len(o.invalid)
 
-        # two thirds land before the validators start (a backlog keeps them busy, so
-        # that kills come in the middle of objects); the rest while they run
-        prefixes = list(by_prefix)
-        split = max(1, len(prefixes) * 2 // 3)
-        for prefix in prefixes[:split]:
-            self.sl("put", "--prefix", prefix, *by_prefix[prefix])
+        # Phase 1: half the objects land first; validators with the test hook work
+        # through them, killing themselves at chosen steps, until the queue is empty.
+        half = {}
+        rest = {}
+        for prefix, paths in by_prefix.items():
+            cut = len(paths) // 2
+            half[prefix], rest[prefix] = paths[:cut], paths[cut:]
+        for prefix, paths in half.items():
+            if paths:
+                self.sl("put", "--prefix", prefix, *paths)
+        for _ in range(200):
+            env = dict(self.env)
+            env["SLUICE_TEST_CRASH"] = "%s:%d" % (
+                self.rng.choice(["output", "outputs", "commit"]), self.rng.randint(20, 60))
+            p = subprocess.run([self.binary, "--lake", self.lake, "validate", "--drain",
+                                "--quiet"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, env=env, timeout=600)
+            if p.returncode == 0:
+                break
+            if p.returncode != -signal.SIGKILL:
+                raise Violation("validate --drain with the test hook exited %d: %s" % (
+                    p.returncode, p.stderr.decode(errors="replace")))
+            self.stats["self_kills"] = self.stats.get("self_kills", 0) + 1
+        # Phase 2: the other half lands while daemons run and are killed at random
         vals = [self.start_validator() for _ in range(self.rng.choice([1, 1, 2]))]
         errors = []
         done = threading.Event()
 
         def putter():
             try:
-                for prefix in prefixes[split:]:
-                    self.sl("put", "--prefix", prefix, *by_prefix[prefix])
+                for prefix, paths in rest.items():
+                    if paths:
+                        self.sl("put", "--prefix", prefix, *paths)
             except Exception as e:  # reported by the main thread
                 errors.append(e)
             finally:
