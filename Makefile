@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 30
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all build deps demo test unit e2e crash asan-build fuzz-build fuzz bench bench-json clean
+.PHONY: all build deps demo test unit e2e crash asan-build fuzz-build fuzz bench bench-json bench-validate clean
 
 all: build
 
@@ -32,7 +32,7 @@ $(FUZZ_BUILD)/Makefile: CMakeLists.txt | deps
 		-DSLUICE_TESTS=OFF >/dev/null
 
 fuzz-build: deps $(FUZZ_BUILD)/Makefile
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_config fuzz_key fuzz_json
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_config fuzz_key fuzz_json fuzz_format
 
 # Every fuzz harness for FUZZ_SECONDS each (make test runs them briefly; run longer with
 # e.g. `make fuzz FUZZ_SECONDS=600`).
@@ -63,6 +63,11 @@ bench: build
 # The JSON engine side by side with simdjson and Node (installs them when missing).
 bench-json: build
 	@bash bench/run_json.sh $(BUILD)
+
+# Schema validation side by side with ajv + ajv-formats (installs Node and the pinned npm
+# packages when missing).
+bench-validate: build
+	@bash bench/run_validate.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
