@@ -58,7 +58,7 @@ int sl_cli_parse_count(struct sl_cli *cli, const char *opt, const char *text, lo
 		       long long *out);
 
 extern const struct sl_cmd sl_cmd_init, sl_cmd_put, sl_cmd_ls, sl_cmd_cat, sl_cmd_rm,
-	sl_cmd_queue, sl_cmd_status, sl_cmd_fsck, sl_cmd_config, sl_cmd_json, sl_cmd_help,
-	sl_cmd_version;
+	sl_cmd_queue, sl_cmd_status, sl_cmd_fsck, sl_cmd_config, sl_cmd_json, sl_cmd_schema,
+	sl_cmd_help, sl_cmd_version;
 
 #endif

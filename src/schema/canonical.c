@@ -230,8 +230,19 @@ static size_t number_len(const char *text, uint32_t off)
 	return n;
 }
 
-static int emit(const struct sl_json_node *n, const char *text, struct sl_buf *b)
+/* Newline and two spaces per level, when pretty-printing (level >= 0). */
+static int indent(struct sl_buf *b, int level)
 {
+	int rc = level >= 0 ? sl_buf_append(b, "\n", 1) : 0;
+	for (int i = 0; rc == 0 && i < level; i++)
+		rc = sl_buf_append(b, "  ", 2);
+	return rc;
+}
+
+/* Writes n: compact when level < 0, else indented from level. */
+static int emit(const struct sl_json_node *n, const char *text, struct sl_buf *b, int level)
+{
+	int inner = level >= 0 ? level + 1 : -1;
 	switch (n->type) {
 	case SL_JSON_NULL: return sl_buf_append(b, "null", 4);
 	case SL_JSON_TRUE: return sl_buf_append(b, "true", 4);
@@ -247,8 +258,12 @@ static int emit(const struct sl_json_node *n, const char *text, struct sl_buf *b
 			if (i)
 				rc = sl_buf_append(b, ",", 1);
 			if (rc == 0)
-				rc = emit(n->u.c.items[i], text, b);
+				rc = indent(b, inner);
+			if (rc == 0)
+				rc = emit(n->u.c.items[i], text, b, inner);
 		}
+		if (rc == 0 && n->u.c.n)
+			rc = indent(b, level);
 		return rc ? rc : sl_buf_append(b, "]", 1);
 	}
 	case SL_JSON_OBJECT: {
@@ -260,13 +275,17 @@ static int emit(const struct sl_json_node *n, const char *text, struct sl_buf *b
 			if (i)
 				rc = sl_buf_append(b, ",", 1);
 			if (rc == 0)
+				rc = indent(b, inner);
+			if (rc == 0)
 				rc = put_string(b, m[i].key, m[i].len);
 			if (rc == 0)
-				rc = sl_buf_append(b, ":", 1);
+				rc = sl_buf_append(b, level >= 0 ? ": " : ":", level >= 0 ? 2 : 1);
 			if (rc == 0)
-				rc = emit(m[i].value, text, b);
+				rc = emit(m[i].value, text, b, inner);
 		}
 		free(m);
+		if (rc == 0 && n->u.c.n)
+			rc = indent(b, level);
 		return rc ? rc : sl_buf_append(b, "}", 1);
 	}
 	default: return SL_EINVAL;
@@ -276,7 +295,20 @@ static int emit(const struct sl_json_node *n, const char *text, struct sl_buf *b
 int sl_schema_tree_canonical(const struct sl_json_node *root, const char *text,
 			     struct sl_buf *out)
 {
-	return emit(root, text, out);
+	return emit(root, text, out, -1);
+}
+
+int sl_schema_pretty(const char *text, size_t len, struct sl_buf *out, struct sl_err *err)
+{
+	struct sl_json_node *root;
+	int rc = sl_schema_tree(text, len, &root, err);
+	if (rc)
+		return rc;
+	rc = emit(root, text, out, 0);
+	sl_json_tree_free(root);
+	if (rc == 0)
+		rc = sl_buf_append(out, "\n", 1);
+	return rc ? sl_err_set(err, rc, "schema too large to print") : 0;
 }
 
 int sl_schema_canonical(const char *text, size_t len, struct sl_buf *out, struct sl_err *err)

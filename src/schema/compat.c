@@ -213,6 +213,11 @@ static bool jeq(const node *a, const node *b, int depth)
 	}
 }
 
+bool sl_json_equal(const struct sl_json_node *a, const struct sl_json_node *b)
+{
+	return jeq(a, b, 0);
+}
+
 static bool in_list(const node *list, const node *v)
 {
 	if (!list || list->type != SL_JSON_ARRAY)

@@ -97,6 +97,20 @@ struct sl_schema_kv {
  * SL_SCHEMA_DEPTH_MAX, more than SL_SCHEMA_TEXT_MAX bytes (SL_ELIMIT). Appends to out. */
 int sl_schema_canonical(const char *text, size_t len, struct sl_buf *out,
 			struct sl_err *err);
+/* The same text indented by two spaces per level (keys sorted), ending with a newline:
+ * for people. Appends to out. */
+int sl_schema_pretty(const char *text, size_t len, struct sl_buf *out, struct sl_err *err);
+
+/* A readable structural diff of two schemas (old a, new b): one line per difference,
+ * "+ POINTER: VALUE" (only in b), "- POINTER: VALUE" (only in a) or
+ * "~ POINTER: OLD -> NEW". Arrays of scalars (required, enum, type, ...) are compared as
+ * sets. Values are cut at about 120 bytes. Appends to out; returns the number of lines. */
+size_t sl_schema_diff(const struct sl_json_node *a, const struct sl_json_node *b,
+		      struct sl_buf *out);
+
+/* JSON equality: numbers by value (1 equals 1.0), objects regardless of member order. */
+bool sl_json_equal(const struct sl_json_node *a, const struct sl_json_node *b);
+
 /* "sha256:..." of a canonical text. */
 void sl_schema_fingerprint(const char *canon, size_t len, char out[SL_CHECKSUM_MAX]);
 
