@@ -93,6 +93,10 @@ static int read_schema_file(const char *path, char **out, size_t *len_out, struc
 		len += (size_t)n;
 	}
 	buf[len] = '\0';
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) { /* a byte order mark */
+		memmove(buf, buf + 3, len - 2);
+		len -= 3;
+	}
 	*out = buf;
 	*len_out = len;
 	buf = NULL;
@@ -263,7 +267,8 @@ static int ls_version(void *ctx, const struct sl_schema_version *v)
 	char created[40];
 	sl_fmt_time(v->created_ms, created, sizeof(created));
 	if (l->json)
-		fprintf(l->f, "%s\n{\"version\":%" PRId64 ",\"created\":\"%s\",\"fingerprint\":\"%s\"}",
+		fprintf(l->f,
+			"%s\n{\"version\":%" PRId64 ",\"created\":\"%s\",\"fingerprint\":\"%s\"}",
 			l->n ? "," : "", v->version, created, v->fingerprint);
 	else
 		fprintf(l->f, "%8" PRId64 "  %s  %s\n", v->version, created, v->fingerprint);
@@ -408,13 +413,14 @@ static int do_diff(struct sl_cli *cli, struct sl_meta *m, const char *subject, i
 		ta = sl_json_tree_parse(a.text, a.len, NULL, &je);
 		tb = sl_json_tree_parse(b.text, b.len, NULL, &je);
 		if (ta && tb) {
-			sl_buf_printf(&out, "--- %s version %" PRId64 "\n+++ %s version %" PRId64 "\n",
+			sl_buf_printf(&out,
+				      "--- %s version %" PRId64 "\n+++ %s version %" PRId64 "\n",
 				      subject, a.version, subject, b.version);
 			if (sl_schema_diff(ta, tb, &out) == 0)
 				sl_buf_puts(&out, "(no differences)\n");
 			sl_cli_flush(cli, &out);
-			fprintf(cli->out, "compatibility of version %" PRId64 " after version %" PRId64
-					  ":\n",
+			fprintf(cli->out,
+				"compatibility of version %" PRId64 " after version %" PRId64 ":\n",
 				b.version, a.version);
 			verdict(cli->out, "BACKWARD (the new reads data of the old)", &bw);
 			verdict(cli->out, "FORWARD (the old reads data of the new)", &fw);
@@ -685,7 +691,8 @@ static int parse_opts(struct sl_cli *cli, int argc, char **argv, struct sopts *o
 		case 'd': o->given |= O_FRAMING, o->framing = SL_JSON_FRAME_DOCUMENT; break;
 		case 'e':
 			o->given |= O_MAX_ERRORS;
-			if (sl_cli_parse_count(cli, "--max-errors", optarg, 1000000000, &o->max_errors))
+			if (sl_cli_parse_count(cli, "--max-errors", optarg, 1000000000,
+					       &o->max_errors))
 				return '?';
 			break;
 		default: return '?';

@@ -314,6 +314,7 @@ int sl_schema_pretty(const char *text, size_t len, struct sl_buf *out, struct sl
 int sl_schema_canonical(const char *text, size_t len, struct sl_buf *out, struct sl_err *err)
 {
 	struct sl_json_node *root;
+	sl_schema_skip_bom(&text, &len);
 	int rc = sl_schema_tree(text, len, &root, err);
 	if (rc)
 		return rc;

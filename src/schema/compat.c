@@ -131,6 +131,38 @@ static const node *get(const node *n, const char *key)
 	return sl_json_get(n, key);
 }
 
+/* A member by name and length: names may hold NUL bytes ("\u0000"), so a C-string
+ * lookup could find another member. */
+static const node *get_n(const node *n, const char *key, size_t len)
+{
+	if (!n || n->type != SL_JSON_OBJECT)
+		return NULL;
+	for (size_t i = n->u.c.n; i-- > 0;)
+		if (n->u.c.key_lens[i] == len && memcmp(n->u.c.keys[i], key, len) == 0)
+			return n->u.c.items[i];
+	return NULL;
+}
+
+/* A printable, short copy of a member name for a message. */
+static const char *name_of(const char *s, size_t len, char *out, size_t cap)
+{
+	size_t at = 0;
+	for (size_t i = 0; i < len && at + 8 < cap; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (i >= 64) {
+			memcpy(out + at, "...", 3);
+			at += 3;
+			break;
+		}
+		if (ch < 0x20 || ch == 0x7f || ch == '"' || ch == '\\')
+			at += (size_t)snprintf(out + at, cap - at, "\\u%04x", ch);
+		else
+			out[at++] = (char)ch;
+	}
+	out[at] = '\0';
+	return out;
+}
+
 static bool is_schema(const node *n)
 {
 	return n && (n->type == SL_JSON_OBJECT || n->type == SL_JSON_TRUE ||
@@ -140,6 +172,14 @@ static bool is_schema(const node *n)
 static const char *str(const node *n)
 {
 	return n && n->type == SL_JSON_STRING ? n->u.str.s : NULL;
+}
+
+/* A reference's text, or NULL when it is not a string or holds a NUL byte (such a
+ * reference is never followed or taken as equal to another). */
+static const char *ref_str(const node *n)
+{
+	const char *s = str(n);
+	return s && strlen(s) == n->u.str.len ? s : NULL;
 }
 
 static bool is_num(const node *n)
@@ -204,7 +244,7 @@ static bool jeq(const node *a, const node *b, int depth)
 		if (a->u.c.n != b->u.c.n)
 			return false;
 		for (size_t i = 0; i < a->u.c.n; i++) {
-			const node *bv = get(b, a->u.c.keys[i]);
+			const node *bv = get_n(b, a->u.c.keys[i], a->u.c.key_lens[i]);
 			if (!bv || !jeq(a->u.c.items[i], bv, depth + 1))
 				return false;
 		}
@@ -228,13 +268,14 @@ static bool in_list(const node *list, const node *v)
 	return false;
 }
 
-static bool has_string(const node *list, const char *s)
+static bool has_string(const node *list, const node *s)
 {
 	if (!list || list->type != SL_JSON_ARRAY)
 		return false;
 	for (size_t i = 0; i < list->u.c.n; i++) {
-		const char *x = str(list->u.c.items[i]);
-		if (x && strcmp(x, s) == 0)
+		const node *x = list->u.c.items[i];
+		if (x->type == SL_JSON_STRING && x->u.str.len == s->u.str.len &&
+		    memcmp(x->u.str.s, s->u.str.s, s->u.str.len) == 0)
 			return true;
 	}
 	return false;
@@ -346,6 +387,8 @@ static bool walk(const node *n, char *ptr, walk_fn *fn, void *ctx, int depth)
 		const char *k = n->u.c.keys[i];
 		const node *v = n->u.c.items[i];
 		bool stop = false;
+		if (strlen(k) != n->u.c.key_lens[i])
+			continue; /* a name with a NUL byte is no keyword */
 		sl_pointer_push(ptr, PTR_MAX, k, n->u.c.key_lens[i]);
 		for (int j = 0; kw_one[j] && !stop; j++)
 			if (strcmp(k, kw_one[j]) == 0 && v->type == SL_JSON_OBJECT)
@@ -466,8 +509,18 @@ static const node *resolve_local(struct ctx *c, enum side_id sd, const char *ref
 		return NULL;
 	if (ref[1] == '\0' || ref[1] == '/') {
 		const node *t = follow_pointer(s->root, ref + 1);
-		if (t)
-			snprintf(ptr_out, PTR_MAX, "%s", ref + 1);
+		if (t) { /* the fragment as the pointer, control characters escaped */
+			size_t at = 0;
+			for (const char *q = ref + 1; *q && at + 8 < PTR_MAX; q++) {
+				unsigned char ch = (unsigned char)*q;
+				if (ch < 0x20 || ch == 0x7f)
+					at += (size_t)snprintf(ptr_out + at, PTR_MAX - at,
+							       "\\u%04x", ch);
+				else
+					ptr_out[at++] = (char)ch;
+			}
+			ptr_out[at] = '\0';
+		}
 		return t;
 	}
 	struct anchor_find a = {.name = ref + 1};
@@ -482,7 +535,7 @@ static const node *resolve_local(struct ctx *c, enum side_id sd, const char *ref
  * is, since its siblings are ignored. */
 static bool pure_ref(struct ctx *c, enum side_id sd, const node *n)
 {
-	if (!n || n->type != SL_JSON_OBJECT || !str(get(n, "$ref")))
+	if (!n || n->type != SL_JSON_OBJECT || !ref_str(get(n, "$ref")))
 		return false;
 	if (c->s[sd].draft7)
 		return true;
@@ -497,7 +550,7 @@ static const node *deref(struct ctx *c, enum side_id sd, const node *n)
 {
 	for (int hops = 0; hops < 32 && pure_ref(c, sd, n); hops++) {
 		char ptr[PTR_MAX];
-		const node *t = resolve_local(c, sd, str(get(n, "$ref")), ptr);
+		const node *t = resolve_local(c, sd, ref_str(get(n, "$ref")), ptr);
 		if (!t)
 			return n;
 		memcpy(c->s[sd].ptr, ptr, PTR_MAX);
@@ -589,13 +642,14 @@ static bool same(struct ctx *c, const node *w, const node *r)
 	bool ok = true;
 	for (size_t i = 0; ok && i < w->u.c.n; i++) {
 		const char *k = w->u.c.keys[i];
-		const node *wv = w->u.c.items[i], *rv = get(r, k);
+		size_t klen = w->u.c.key_lens[i];
+		const node *wv = w->u.c.items[i], *rv = get_n(r, k, klen);
 		if (!rv) {
 			ok = false;
-		} else if (strcmp(k, "$ref") == 0 && str(wv) && str(rv)) {
+		} else if (klen == 4 && strcmp(k, "$ref") == 0 && str(wv) && str(rv)) {
 			char p1[PTR_MAX], p2[PTR_MAX];
 			const node *tw, *tr;
-			ok = strcmp(str(wv), str(rv)) == 0;
+			ok = ref_str(wv) && jeq(wv, rv, 0);
 			if (ok && str(wv)[0] == '#') {
 				tw = resolve_local(c, W, str(wv), p1);
 				tr = resolve_local(c, R, str(rv), p2);
@@ -772,6 +826,15 @@ static void ptr_pop(struct ctx *c, enum side_id sd, size_t mark)
 	c->s[sd].ptr[mark] = '\0';
 }
 
+/* Pushes "/properties/NAME" (NAME of len bytes). */
+static void ptr_push_prop(struct ctx *c, enum side_id sd, const char *name, size_t len,
+			  size_t *mark)
+{
+	*mark = strlen(c->s[sd].ptr);
+	sl_pointer_push(c->s[sd].ptr, PTR_MAX, "properties", 10);
+	sl_pointer_push(c->s[sd].ptr, PTR_MAX, name, len);
+}
+
 /* sub() on subschemas reached by the keyword paths wa/wb (W) and ra/rb (R). */
 static bool sub_at(struct ctx *c, const node *w, const char *wa, const char *wb, const node *r,
 		   const char *ra, const char *rb)
@@ -927,7 +990,8 @@ static bool check_sizes(struct ctx *c, const node *w, const node *r, const char 
 		return violate(c, K_UNPROVABLE, rmin ? kw_min : kw_max, rmin ? kw_min : kw_max,
 			       "%s of the %s version is not a number", rmin ? kw_min : kw_max, RL);
 	if (rmin && num(rmin) > 0 && !(wmin && is_num(wmin) && num(wmin) >= num(rmin)))
-		ok = violate(c, K_BOUND, kw_min, kw_min, "%s %s in the %s version, %s in the %s version",
+		ok = violate(c, K_BOUND, kw_min, kw_min,
+			     "%s %s in the %s version, %s in the %s version",
 			     kw_min, show(rmin, b1, sizeof(b1)), RL, show(wmin, b2, sizeof(b2)), WL);
 	if (ok || !c->trial) {
 		bool proven = !rmax || (wmax && is_num(wmax) && num(wmax) <= num(rmax)) ||
@@ -1098,16 +1162,18 @@ static bool check_object(struct ctx *c, const node *w, const node *r)
 {
 	bool ok = true;
 	char b1[96];
+	char nm[128];
 	/* required */
 	const node *rreq = get(r, "required"), *wreq = get(w, "required");
 	if (rreq && rreq->type == SL_JSON_ARRAY) {
 		for (size_t i = 0; i < rreq->u.c.n && (ok || !c->trial); i++) {
-			const char *p = str(rreq->u.c.items[i]);
-			if (p && !has_string(wreq, p))
+			const node *p = rreq->u.c.items[i];
+			if (p->type == SL_JSON_STRING && !has_string(wreq, p))
 				ok = violate(c, K_REQUIRED, "required", "required",
 					     "property \"%s\" is required by the %s version, not by "
 					     "the %s version",
-					     p, RL, WL);
+					     name_of(p->u.str.s, p->u.str.len, nm, sizeof(nm)), RL,
+					     WL);
 		}
 	} else if (rreq) {
 		ok = violate(c, K_UNPROVABLE, "required", "required",
@@ -1132,9 +1198,15 @@ static bool check_object(struct ctx *c, const node *w, const node *r)
 	}
 	for (size_t i = 0; props_ok && rprops && i < rprops->u.c.n && (ok || !c->trial); i++) {
 		const char *p = rprops->u.c.keys[i];
-		const node *rs = rprops->u.c.items[i], *ws = get(wprops, p);
+		size_t plen = rprops->u.c.key_lens[i];
+		const node *rs = rprops->u.c.items[i], *ws = get_n(wprops, p, plen);
+		size_t mw, mr;
 		if (ws) {
-			ok &= sub_at(c, ws, "properties", p, rs, "properties", p);
+			ptr_push_prop(c, W, p, plen, &mw);
+			ptr_push_prop(c, R, p, plen, &mr);
+			ok &= sub(c, ws, rs);
+			ptr_pop(c, W, mw);
+			ptr_pop(c, R, mr);
 			continue;
 		}
 		const node *wr = w_unlisted(w, wpp_set);
@@ -1142,40 +1214,45 @@ static bool check_object(struct ctx *c, const node *w, const node *r)
 			continue; /* W never has p */
 		if (!has_assertions(wr) && is_schema(rs)) {
 			if (!try_sub(c, &true_node, rs)) {
-				size_t mw, mr;
-				ptr_push(c, W, "properties", p, &mw);
-				ptr_push(c, R, "properties", p, &mr);
+				ptr_push_prop(c, W, p, plen, &mw);
+				ptr_push_prop(c, R, p, plen, &mr);
 				ok = violate(c, K_OPEN_PROP, NULL, NULL,
 					     "property \"%s\" may hold any value under the %s "
 					     "version (open content model); the %s version "
 					     "constrains it",
-					     p, WL, RL);
+					     name_of(p, plen, nm, sizeof(nm)), WL, RL);
 				ptr_pop(c, W, mw);
 				ptr_pop(c, R, mr);
 			}
 			continue;
 		}
-		ok &= sub_at(c, wr, "additionalProperties", NULL, rs, "properties", p);
+		ptr_push(c, W, "additionalProperties", NULL, &mw);
+		ptr_push_prop(c, R, p, plen, &mr);
+		ok &= sub(c, wr, rs);
+		ptr_pop(c, W, mw);
+		ptr_pop(c, R, mr);
 	}
 	const node *rap = get(r, "additionalProperties");
 	if (props_ok && is_schema(rap) && has_assertions(rap)) {
 		for (size_t i = 0; wprops && i < wprops->u.c.n && (ok || !c->trial); i++) {
 			const char *p = wprops->u.c.keys[i];
+			size_t plen = wprops->u.c.key_lens[i];
 			const node *ws = wprops->u.c.items[i];
-			if (get(rprops, p) || ws->type == SL_JSON_FALSE)
+			size_t mw, mr;
+			if (get_n(rprops, p, plen) || ws->type == SL_JSON_FALSE)
 				continue;
+			ptr_push_prop(c, W, p, plen, &mw);
 			if (rap->type == SL_JSON_FALSE) {
-				size_t mw;
-				ptr_push(c, W, "properties", p, &mw);
 				ok = violate(c, K_CLOSED_PROP, NULL, "additionalProperties",
 					     "property \"%s\" is allowed by the %s version, refused "
 					     "by the %s version (additionalProperties: false)",
-					     p, WL, RL);
-				ptr_pop(c, W, mw);
+					     name_of(p, plen, nm, sizeof(nm)), WL, RL);
 			} else {
-				ok &= sub_at(c, ws, "properties", p, rap, "additionalProperties",
-					     NULL);
+				ptr_push(c, R, "additionalProperties", NULL, &mr);
+				ok &= sub(c, ws, rap);
+				ptr_pop(c, R, mr);
 			}
+			ptr_pop(c, W, mw);
 		}
 		const node *wr = w_unlisted(w, wpp_set && !rpp_set);
 		if (ok || !c->trial) {
@@ -1297,11 +1374,11 @@ static bool check_anyof(struct ctx *c, const node *w, const node *r)
 
 static bool check_ref(struct ctx *c, const node *w, const node *r, const char *kw)
 {
-	const char *rr = str(get(r, kw));
-	char ptr[PTR_MAX], saved[PTR_MAX];
+	const char *rr = ref_str(get(r, kw));
+	char ptr[PTR_MAX], saved[PTR_MAX], nm[128];
 	if (!rr)
-		return violate(c, K_UNPROVABLE, kw, kw, "%s of the %s version is not a string", kw,
-			       RL);
+		return violate(c, K_UNPROVABLE, kw, kw,
+			       "%s of the %s version is not a string without NUL bytes", kw, RL);
 	const node *t = strcmp(kw, "$ref") == 0 ? resolve_local(c, R, rr, ptr) : NULL;
 	if (t) {
 		memcpy(saved, c->s[R].ptr, PTR_MAX);
@@ -1310,7 +1387,7 @@ static bool check_ref(struct ctx *c, const node *w, const node *r, const char *k
 		memcpy(c->s[R].ptr, saved, PTR_MAX);
 		return ok;
 	}
-	const char *wr = str(get(w, kw));
+	const char *wr = ref_str(get(w, kw));
 	if (wr && strcmp(wr, rr) == 0 && rr[0] != '#') {
 		bool absolute = strchr(rr, ':') != NULL;
 		const char *a = c->s[W].root_id, *b = c->s[R].root_id;
@@ -1320,7 +1397,7 @@ static bool check_ref(struct ctx *c, const node *w, const node *r, const char *k
 	return violate(c, K_UNPROVABLE, kw, kw,
 		       "%s \"%s\" of the %s version cannot be compared with the %s version (only "
 		       "references inside the document are followed)",
-		       kw, rr, RL, WL);
+		       kw, name_of(rr, strlen(rr), nm, sizeof(nm)), RL, WL);
 }
 
 static bool check_group(struct ctx *c, const node *w, const node *r, enum group g)
@@ -1331,10 +1408,11 @@ static bool check_group(struct ctx *c, const node *w, const node *r, enum group 
 		return true; /* W accepts nothing */
 	if (g != G_REF && pure_ref(c, W, w)) {
 		/* a reference deref() could not follow: nothing known about W */
+		const char *ref = ref_str(get(w, "$ref"));
 		return violate(c, K_UNPROVABLE, "$ref", NULL,
 			       "the %s version refers to \"%s\" here, which is not followed "
 			       "(only references inside the document are)",
-			       WL, str(get(w, "$ref")));
+			       WL, name_of(ref, strlen(ref), b1, sizeof(b1)));
 	}
 	switch (g) {
 	case G_REF: return check_ref(c, w, r, "$ref");
@@ -1407,7 +1485,7 @@ static bool entails(struct ctx *c, const node *w, const node *r, enum group g);
 static bool alternatives(struct ctx *c, const node *w, const node *r, enum group g)
 {
 	char ptr[PTR_MAX];
-	const node *t = pure_ref(c, W, w) ? NULL : resolve_local(c, W, str(get(w, "$ref")), ptr);
+	const node *t = pure_ref(c, W, w) ? NULL : resolve_local(c, W, ref_str(get(w, "$ref")), ptr);
 	if (t && entails(c, t, r, g))
 		return true;
 	const node *all = get(w, "allOf");
@@ -1430,7 +1508,7 @@ static bool alternatives(struct ctx *c, const node *w, const node *r, enum group
 
 static bool has_alternatives(struct ctx *c, const node *w)
 {
-	return (str(get(w, "$ref")) && !pure_ref(c, W, w)) || get(w, "allOf") ||
+	return (ref_str(get(w, "$ref")) && !pure_ref(c, W, w)) || get(w, "allOf") ||
 	       get(w, "anyOf") || get(w, "oneOf");
 }
 
@@ -1570,6 +1648,8 @@ int sl_compat_check_text(const char *old_text, size_t old_len, const char *new_t
 			 struct sl_compat_report *rep, struct sl_err *err)
 {
 	struct sl_json_node *o = NULL, *n = NULL;
+	sl_schema_skip_bom(&old_text, &old_len);
+	sl_schema_skip_bom(&new_text, &new_len);
 	int rc = sl_schema_tree(old_text, old_len, &o, err);
 	if (rc)
 		return sl_err_prefix(err, "old schema");

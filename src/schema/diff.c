@@ -64,23 +64,30 @@ static bool contains(const node *arr, const node *v)
 	return false;
 }
 
-static int key_cmp(const void *x, const void *y)
+struct member {
+	const char *key;
+	size_t len;
+	const node *value;
+};
+
+static int member_cmp(const void *x, const void *y)
 {
-	const char *const *a = x, *const *b = y;
-	return strcmp(*a, *b);
+	const struct member *a = x, *b = y;
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->key, b->key, n);
+	return c ? c : (a->len > b->len) - (a->len < b->len);
 }
 
-/* The member names of an object, sorted (names with NUL bytes compare by their start:
- * good enough for display). */
-static const char **sorted_keys(const node *obj)
+/* The members of an object sorted by name (names may hold NUL bytes: lengths count). */
+static struct member *sorted_members(const node *obj)
 {
-	const char **k = malloc((obj->u.c.n ? obj->u.c.n : 1) * sizeof(*k));
-	if (!k)
+	struct member *m = malloc((obj->u.c.n ? obj->u.c.n : 1) * sizeof(*m));
+	if (!m)
 		return NULL;
 	for (size_t i = 0; i < obj->u.c.n; i++)
-		k[i] = obj->u.c.keys[i];
-	qsort(k, obj->u.c.n, sizeof(*k), key_cmp);
-	return k;
+		m[i] = (struct member){obj->u.c.keys[i], obj->u.c.key_lens[i], obj->u.c.items[i]};
+	qsort(m, obj->u.c.n, sizeof(*m), member_cmp);
+	return m;
 }
 
 static void diff(struct diff *d, const node *a, const node *b)
@@ -89,26 +96,28 @@ static void diff(struct diff *d, const node *a, const node *b)
 	if (sl_json_equal(a, b))
 		return;
 	if (a->type == SL_JSON_OBJECT && b->type == SL_JSON_OBJECT) {
-		const char **ka = sorted_keys(a), **kb = sorted_keys(b);
+		struct member *ma = sorted_members(a), *mb = sorted_members(b);
 		size_t i = 0, j = 0;
-		while (ka && kb && (i < a->u.c.n || j < b->u.c.n)) {
-			int c = i >= a->u.c.n ? 1 : j >= b->u.c.n ? -1 : strcmp(ka[i], kb[j]);
-			const char *k = c <= 0 ? ka[i] : kb[j];
-			sl_pointer_push(d->ptr, sizeof(d->ptr), k, strlen(k));
+		while (ma && mb && (i < a->u.c.n || j < b->u.c.n)) {
+			int c = i >= a->u.c.n	? 1
+				: j >= b->u.c.n ? -1
+						: member_cmp(&ma[i], &mb[j]);
+			const struct member *k = c <= 0 ? &ma[i] : &mb[j];
+			sl_pointer_push(d->ptr, sizeof(d->ptr), k->key, k->len);
 			if (c < 0)
-				emit_line(d, '-', sl_json_get(a, k), NULL);
+				emit_line(d, '-', ma[i].value, NULL);
 			else if (c > 0)
-				emit_line(d, '+', sl_json_get(b, k), NULL);
+				emit_line(d, '+', mb[j].value, NULL);
 			else
-				diff(d, sl_json_get(a, k), sl_json_get(b, k));
+				diff(d, ma[i].value, mb[j].value);
 			d->ptr[at] = '\0';
 			i += c <= 0;
 			j += c >= 0;
 		}
-		if (!ka || !kb)
+		if (!ma || !mb)
 			emit_line(d, '~', a, b); /* out of memory: say it changed */
-		free(ka);
-		free(kb);
+		free(ma);
+		free(mb);
 		return;
 	}
 	if (a->type == SL_JSON_ARRAY && b->type == SL_JSON_ARRAY) {

@@ -355,6 +355,7 @@ int sl_registry_register(struct sl_meta *m, const char *subject, const char *tex
 	int rc;
 	if (!opts)
 		opts = &none;
+	sl_schema_skip_bom(&text, &len);
 	memset(res, 0, sizeof(*res));
 	res->outcome = SL_REG_FAILED;
 	sl_buf_init(&canon, SL_SCHEMA_TEXT_MAX + 16);

@@ -94,7 +94,9 @@ struct sl_schema_kv {
  * latter as \b \f \n \r \t or \u00xx), numbers exactly as written in the source. Refused
  * (SL_EINVAL, message with line:column or a JSON pointer): invalid JSON, a document that
  * is neither an object nor a boolean, duplicate keys, nesting beyond
- * SL_SCHEMA_DEPTH_MAX, more than SL_SCHEMA_TEXT_MAX bytes (SL_ELIMIT). Appends to out. */
+ * SL_SCHEMA_DEPTH_MAX, more than SL_SCHEMA_TEXT_MAX bytes (SL_ELIMIT). A leading UTF-8
+ * byte order mark is skipped (also by sl_compat_check_text and sl_registry_register).
+ * Appends to out. */
 int sl_schema_canonical(const char *text, size_t len, struct sl_buf *out,
 			struct sl_err *err);
 /* The same text indented by two spaces per level (keys sorted), ending with a newline:

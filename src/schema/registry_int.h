@@ -2,9 +2,21 @@
 #ifndef SL_SCHEMA_REGISTRY_INT_H
 #define SL_SCHEMA_REGISTRY_INT_H
 
+#include <string.h>
+
 #include "json/json.h"
 #include "schema/registry.h"
 #include "util/buf.h"
+
+/* Skips a UTF-8 byte order mark at the start of a schema text (editors write one; the
+ * JSON engine's reader skips it in data too). */
+static inline void sl_schema_skip_bom(const char **text, size_t *len)
+{
+	if (*len >= 3 && memcmp(*text, "\xef\xbb\xbf", 3) == 0) {
+		*text += 3;
+		*len -= 3;
+	}
+}
 
 /* Parses a schema text into a tree with the checks of sl_schema_canonical (size, JSON,
  * depth, object or boolean root, no duplicate keys). The tree's number nodes point into

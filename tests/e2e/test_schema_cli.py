@@ -89,6 +89,9 @@ class TestRegister(SchemaTest):
         # other member order, whitespace and escapes: the same canonical form
         text = b'{ "properties" : { "\\u0061" : {"type":"string"} },\n "type":"object"}'
         self.assertEqual(self.register("orders", text), ("exists", 1, fingerprint(s)))
+        # a UTF-8 byte order mark (as editors write) changes nothing
+        self.assertEqual(self.register("orders", b"\xef\xbb\xbf" + text),
+                         ("exists", 1, fingerprint(s)))
         self.assertEqual(len(self.versions("orders")), 2)
         p = self.ok("schema", "register", "orders", self.schema_file(s), "--json")
         self.assertEqual(json.loads(p.stdout), {"subject": "orders", "version": 1,

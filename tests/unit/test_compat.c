@@ -412,6 +412,12 @@ static void test_external_refs(void **state)
 	    "/properties/a/$ref");
 	/* dropping the reference accepts more */
 	ok(a1, "{\"properties\":{\"a\":{}}}", BW);
+	/* regression: a reference's control characters reached the one-line reason */
+	bad("{\"properties\":{\"a\":{}}}", "{\"properties\":{\"a\":{\"$ref\":\"sluice:a\\n/1\"}}}", BW,
+	    "unprovable-change", "/properties/a/$ref");
+	bad("{\"items\":{\"$ref\":\"#/$defs/x\\n\"},\"$defs\":{\"x\\n\":{}}}",
+	    "{\"items\":{\"$ref\":\"#/$defs/x\\n\"},\"$defs\":{\"x\\n\":{\"type\":\"null\"}}}", BW,
+	    "type-narrowed", "/$defs/x\\u000a/type");
 }
 
 static void test_unchanged_and_annotations(void **state)
@@ -499,6 +505,23 @@ static void test_budget(void **state)
 	free(b);
 }
 
+/* Regression: names were compared as C strings, so "a\u0000b" matched "a". */
+static void test_names_with_nul_bytes(void **state)
+{
+	(void)state;
+	bad("{\"required\":[\"a\"]}", "{\"required\":[\"a\\u0000b\"]}", BW, "required-added",
+	    "/required");
+	bad("{\"properties\":{\"a\":{\"type\":\"string\"}},\"additionalProperties\":false}",
+	    "{\"properties\":{\"a\\u0000x\":{\"type\":\"string\"}},\"additionalProperties\":false}",
+	    BW, "property-removed-closed", "/additionalProperties");
+	bad("{\"properties\":{\"a\":{\"type\":\"string\"},\"a\\u0000x\":{\"type\":\"integer\"}}}",
+	    "{\"properties\":{\"a\\u0000x\":{\"type\":\"string\"},\"a\":{\"type\":\"string\"}}}",
+	    BW, "type-narrowed", "/properties/a\\u0000x/type");
+	ok("{\"enum\":[{\"a\\u0000b\":1}]}", "{\"enum\":[{\"a\\u0000b\":1.0}]}", FULL);
+	bad("{\"enum\":[{\"a\\u0000b\":1}]}", "{\"enum\":[{\"a\":1}]}", BW, "enum-value-removed",
+	    "/enum");
+}
+
 static void test_malformed_texts(void **state)
 {
 	(void)state;
@@ -541,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_full_reports_both_directions),
 		cmocka_unit_test(test_many_violations_are_counted),
 		cmocka_unit_test(test_budget),
+		cmocka_unit_test(test_names_with_nul_bytes),
 		cmocka_unit_test(test_malformed_texts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

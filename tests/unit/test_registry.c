@@ -69,6 +69,7 @@ static void test_canonical_form(void **state)
 	expect_canon("{\"s\":\"\\u0000\\u001f\\n\\b\\f\\r\\t\\\"\\\\\\u007f\\u2028\\u00e9\"}",
 		     "{\"s\":\"\\u0000\\u001f\\n\\b\\f\\r\\t\\\"\\\\\x7f\xe2\x80\xa8\xc3\xa9\"}");
 	expect_canon(" true ", "true");
+	expect_canon("\xef\xbb\xbf{\"a\":1}", "{\"a\":1}"); /* a byte order mark is skipped */
 	expect_canon("false", "false");
 	expect_canon("{\"a\":{\"z\":[],\"y\":{}}}", "{\"a\":{\"y\":{},\"z\":[]}}");
 }
@@ -601,6 +602,43 @@ static void test_resolver(void **state)
 	}
 }
 
+/* What the stages call: the latest (or a given) version, compiled with sluice: refs. */
+static void test_registry_compile(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_err err = {0};
+	struct sl_schema *schema = NULL;
+	int64_t got = 0;
+	reg_ok(fx->m, "address", "{\"type\":\"object\",\"required\":[\"city\"]}", NULL);
+	reg_ok(fx->m, "orders", "{\"properties\":{\"to\":{\"$ref\":\"sluice:address/1\"}}}", NULL);
+	reg_ok(fx->m, "orders",
+	       "{\"properties\":{\"to\":{\"$ref\":\"sluice:address/1\"},\"n\":{}}}", NULL);
+	assert_int_equal(sl_registry_compile(fx->m, "orders", 0, &schema, &got, &err), 0);
+	assert_int_equal(got, 2);
+	struct sl_validator *v = sl_validator_new(schema);
+	struct sl_json_parser *p = sl_json_parser_new(NULL);
+	struct sl_json_doc doc;
+	struct sl_json_error je;
+	struct sl_schema_error errs[4];
+	size_t n = 0;
+	const char *good = "{\"to\":{\"city\":\"x\"}}", *bad = "{\"to\":{}}";
+	assert_int_equal(sl_json_parse(p, good, strlen(good), &doc, &je), 0);
+	assert_int_equal(sl_validate(v, &doc, errs, 4, &n), 1);
+	assert_int_equal(sl_json_parse(p, bad, strlen(bad), &doc, &je), 0);
+	assert_int_equal(sl_validate(v, &doc, errs, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(errs[0].pointer, "/to");
+	assert_string_equal(errs[0].keyword, "required");
+	sl_json_parser_free(p);
+	sl_validator_free(v);
+	sl_schema_free(schema);
+	assert_int_equal(sl_registry_compile(fx->m, "orders", 1, &schema, &got, &err), 0);
+	assert_int_equal(got, 1);
+	sl_schema_free(schema);
+	assert_int_equal(sl_registry_compile(fx->m, "orders", 3, &schema, &got, &err), SL_ENOENT);
+	assert_int_equal(sl_registry_compile(fx->m, "nope", 0, &schema, &got, &err), SL_ENOENT);
+}
+
 /* Several processes register into one subject at once: numbering stays 1..N without gaps
  * or duplicates, and an identical schema gets one version that everyone is told. */
 static void test_concurrent_registration(void **state)
@@ -704,6 +742,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_listing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolver, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_compile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_registration, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
