@@ -524,6 +524,10 @@ counts:
  * enough to inline into the loops that call it. */
 static bool fast_node(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
 {
+	if (v->steps > v->s->max_steps || v->limit) { /* the budget is spent: stop at once */
+		v->limit = true;
+		return false;
+	}
 	/* nodes that may contain a $dynamicRef need the dynamic scope node_valid keeps */
 	if (v->s->uses_dynamic || v->recursion >= MAX_RECURSION)
 		return node_valid(v, s, i, NO_EV);
@@ -543,7 +547,7 @@ static bool fast_node(struct sl_validator *v, const struct sl_snode *s, uint32_t
 	case KIND_ONEOF: {
 		uint32_t n = 0;
 		v->steps++;
-		for (uint32_t k = 0; k < s->n_one_of && n < 2; k++)
+		for (uint32_t k = 0; k < s->n_one_of && n < 2 && !v->limit; k++)
 			n += fast_valid(v, s->one_of[k], i);
 		ok = n == 1;
 		break;
@@ -551,7 +555,7 @@ static bool fast_node(struct sl_validator *v, const struct sl_snode *s, uint32_t
 	case KIND_ANYOF:
 		v->steps++;
 		ok = false;
-		for (uint32_t k = 0; k < s->n_any_of && !ok; k++)
+		for (uint32_t k = 0; k < s->n_any_of && !ok && !v->limit; k++)
 			ok = fast_valid(v, s->any_of[k], i);
 		break;
 	default:
