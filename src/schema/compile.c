@@ -1496,6 +1496,10 @@ static int optimise(struct cc *c)
 		s->leaf = !(s->has & (K_INPLACE | K_OBJECT_KW | K_ARRAY_KW | K_UNEVAL_PROPS |
 				      K_UNEVAL_ITEMS));
 		s->req_want = s->n_required >= 64 ? ~0ull : (1ull << s->n_required) - 1;
+		for (uint32_t m = 0; m < s->n_props; m++) {
+			int32_t bit = s->props[m].req_bit;
+			s->props[m].req_mask = bit >= 0 && bit < 64 ? 1ull << bit : 0;
+		}
 		s->kind = s->leaf ? KIND_LEAF : KIND_GENERIC;
 		int rc = find_disc(c, s);
 		if (rc == 0)

@@ -84,6 +84,7 @@ struct prop {
 	uint32_t hash;
 	struct sl_snode *schema; /* properties[name]; NULL if only required */
 	int32_t req_bit;         /* bit in the required mask, -1 if not required */
+	uint64_t req_mask;       /* 1 << req_bit (0 if not required or beyond 64) */
 	const char *path;        /* schema path of properties/name, for errors */
 };
 

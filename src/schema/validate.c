@@ -459,10 +459,25 @@ static uint32_t member(const struct sl_json_tok *tok, uint32_t i, const char *na
 
 static bool disc_valid(struct sl_validator *v, const struct disc *d, uint32_t i);
 
-static bool fast_array(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
+/* At the entry of a fast-path node with children: 1 go on, 0 the budget is spent, or
+ * -1 let node_valid do it (it keeps the dynamic scope a $dynamicRef may need). Objects
+ * and arrays descend into the record, so their recursion is bounded by its depth. */
+static inline int fast_enter(struct sl_validator *v)
+{
+	if (++v->steps > v->s->max_steps || v->limit) {
+		v->limit = true;
+		return 0;
+	}
+	return v->s->uses_dynamic ? -1 : 1;
+}
+
+static __attribute__((noinline)) bool fast_array(struct sl_validator *v,
+						  const struct sl_snode *s, uint32_t i)
 {
 	const struct sl_json_tok *tok = v->tok, *t = &tok[i];
-	v->steps++;
+	int go = fast_enter(v);
+	if (go <= 0)
+		return go < 0 ? node_valid(v, s, i, NO_EV) : false;
 	if (t->type != SL_JSON_ARRAY)
 		return !(s->has & K_TYPE) || type_ok(t, s->types);
 	if ((s->has & K_TYPE) && !(s->types & T_ARRAY))
@@ -478,10 +493,13 @@ static bool fast_array(struct sl_validator *v, const struct sl_snode *s, uint32_
 	return !v->limit && v->steps <= v->s->max_steps;
 }
 
-static bool fast_object(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
+static __attribute__((noinline)) bool fast_object(struct sl_validator *v,
+						   const struct sl_snode *s, uint32_t i)
 {
 	const struct sl_json_tok *tok = v->tok, *t = &tok[i];
-	v->steps++;
+	int go = fast_enter(v);
+	if (go <= 0)
+		return go < 0 ? node_valid(v, s, i, NO_EV) : false;
 	if (t->type != SL_JSON_OBJECT)
 		return !(s->has & K_TYPE) || (type_bits(t) & s->types);
 	if ((s->has & K_TYPE) && !(s->types & T_OBJECT))
@@ -501,8 +519,7 @@ static bool fast_object(struct sl_validator *v, const struct sl_snode *s, uint32
 	for (uint32_t k = 0; k < t->len; k++) {
 		const struct prop *p = s->n_props ? prop_of(s, &tok[j], k, order) : NULL;
 		uint32_t val = j + 1;
-		if (p && p->req_bit >= 0)
-			seen |= 1ull << p->req_bit;
+		seen |= p ? p->req_mask : 0;
 		const struct sl_snode *sub = p && p->schema ? p->schema : s->additional;
 		if (sub && !fast_valid(v, sub, val))
 			return false;
@@ -534,16 +551,6 @@ static bool fast_node(struct sl_validator *v, const struct sl_snode *s, uint32_t
 	bool ok;
 	v->recursion++;
 	switch (s->kind) {
-	case KIND_OBJECT:
-		ok = fast_object(v, s, i);
-		break;
-	case KIND_ARRAY:
-		ok = fast_array(v, s, i);
-		break;
-	case KIND_REF:
-		v->steps++;
-		ok = fast_valid(v, s->ref, i);
-		break;
 	case KIND_ONEOF: {
 		uint32_t n = 0;
 		v->steps++;
@@ -568,13 +575,23 @@ static bool fast_node(struct sl_validator *v, const struct sl_snode *s, uint32_t
 
 static inline bool fast_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
 {
-	if (s->kind == KIND_LEAF)
+	/* no cycle: compile refuses in-place cycles; $dynamicRef needs node_valid's scope */
+	while (s->kind == KIND_REF && !v->s->uses_dynamic)
+		s = s->ref;
+	switch (s->kind) {
+	case KIND_LEAF:
 		return leaf_valid(v, s, i);
-	if (s->kind == KIND_TRUE)
+	case KIND_TRUE:
 		return true;
-	if (s->kind == KIND_FALSE)
+	case KIND_FALSE:
 		return false;
-	return fast_node(v, s, i);
+	case KIND_OBJECT:
+		return fast_object(v, s, i);
+	case KIND_ARRAY:
+		return fast_array(v, s, i);
+	default:
+		return fast_node(v, s, i);
+	}
 }
 
 static bool object_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i,
