@@ -47,6 +47,7 @@ struct sl_schema_resolver {
 struct sl_schema_opts {
 	const struct sl_schema_resolver *resolver; /* NULL: only in-document $refs */
 	const char *base_uri;  /* the document's retrieval URI, NULL for none */
+	enum sl_schema_draft default_draft; /* when the root has no $schema (0: 2020-12) */
 	uint64_t max_steps;    /* per record; 0 = default (1,000,000) */
 	size_t max_nodes;      /* compiled subschemas; 0 = default (100,000) */
 	bool formats_annotate; /* true: treat every format as an annotation */
