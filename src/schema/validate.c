@@ -330,7 +330,7 @@ static bool string_valid(struct sl_validator *v, const struct sl_snode *s, uint3
 static bool number_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i);
 
 /* A leaf (no applicators) when nothing is reported: no path, scope or annotations. */
-static inline bool leaf_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
+static __attribute__((noinline)) bool leaf_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
 {
 	const struct sl_json_tok *t = &v->tok[i];
 	v->steps++;
@@ -573,12 +573,29 @@ static bool fast_node(struct sl_validator *v, const struct sl_snode *s, uint32_t
 	return ok && !v->limit && v->steps <= v->s->max_steps;
 }
 
-static inline bool fast_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
+static inline __attribute__((always_inline)) bool fast_valid(struct sl_validator *v,
+								      const struct sl_snode *s,
+								      uint32_t i)
 {
 	/* no cycle: compile refuses in-place cycles; $dynamicRef needs node_valid's scope */
 	while (s->kind == KIND_REF && !v->s->uses_dynamic)
 		s = s->ref;
+	const struct sl_json_tok *t = &v->tok[i];
 	switch (s->kind) {
+	case KIND_TYPE:
+		return type_ok(t, s->types);
+	case KIND_STRENUM:
+		return (t->type == SL_JSON_STRING || t->type == SL_JSON_KEY) && enum_valid(v, s, i);
+	case KIND_STRLEN:
+		if (t->type != SL_JSON_STRING && t->type != SL_JSON_KEY)
+			return false;
+		if (t->len <= (uint64_t)s->max_len && t->len / 4 >= (uint64_t)s->min_len)
+			return true; /* len bytes hold len / 4 .. len characters */
+		return leaf_valid(v, s, i);
+	case KIND_INTRANGE:
+		if (t->type == SL_JSON_INT)
+			return t->v.i >= s->int_lo && t->v.i <= s->int_hi;
+		return leaf_valid(v, s, i);
 	case KIND_LEAF:
 		return leaf_valid(v, s, i);
 	case KIND_TRUE:
