@@ -396,10 +396,15 @@ static inline bool bytes_eq(const char *a, const char *b, uint32_t n)
 		memcpy(&q4, b + n - 4, 4);
 		return ((x4 ^ y4) | (p4 ^ q4)) == 0;
 	}
-	for (uint32_t k = 0; k < n; k++)
-		if (a[k] != b[k])
-			return false;
-	return true;
+	if (n >= 2) {
+		uint16_t x2, y2, p2, q2;
+		memcpy(&x2, a, 2);
+		memcpy(&y2, b, 2);
+		memcpy(&p2, a + n - 2, 2);
+		memcpy(&q2, b + n - 2, 2);
+		return ((x2 ^ y2) | (p2 ^ q2)) == 0;
+	}
+	return n == 0 || a[0] == b[0];
 }
 
 static const struct prop *find_prop(const struct sl_snode *s, const char *name, uint32_t len)
