@@ -1481,6 +1481,32 @@ static int string_table(struct cc *c, struct sl_json_node **vals, uint32_t n, ui
 	return 0;
 }
 
+/* The specialised leaf shapes the fast path evaluates inline (validate.c). */
+static uint8_t leaf_kind(struct sl_snode *s)
+{
+	uint32_t h = s->has;
+	if (h == K_TYPE)
+		return KIND_TYPE;
+	if (s->enum_table && (h == K_ENUM || (h == (K_ENUM | K_TYPE) && s->types == T_STRING)))
+		return KIND_STRENUM;
+	if ((h & K_TYPE) && s->types == T_STRING && !s->pattern && !s->format &&
+	    !(h & ~(K_TYPE | K_STRING_KW | K_MINLEN | K_MAXLEN))) {
+		if (!(h & K_MINLEN))
+			s->min_len = 0;
+		if (!(h & K_MAXLEN))
+			s->max_len = INT64_MAX;
+		return KIND_STRLEN;
+	}
+	if ((h & K_TYPE) && !(s->types & ~(T_NUMBER | T_INTEGER)) &&
+	    !(h & ~(K_TYPE | K_NUMBER_KW | K_MINIMUM | K_MAXIMUM)) &&
+	    (!(h & K_MINIMUM) || s->minimum.is_int) && (!(h & K_MAXIMUM) || s->maximum.is_int)) {
+		s->int_lo = h & K_MINIMUM ? s->minimum.i : INT64_MIN;
+		s->int_hi = h & K_MAXIMUM ? s->maximum.i : INT64_MAX;
+		return KIND_INTRANGE;
+	}
+	return KIND_LEAF;
+}
+
 static int optimise(struct cc *c)
 {
 	for (size_t k = 0; k < c->memo_cap; k++) {
@@ -1496,7 +1522,13 @@ static int optimise(struct cc *c)
 		s->leaf = !(s->has & (K_INPLACE | K_OBJECT_KW | K_ARRAY_KW | K_UNEVAL_PROPS |
 				      K_UNEVAL_ITEMS));
 		s->req_want = s->n_required >= 64 ? ~0ull : (1ull << s->n_required) - 1;
+		for (uint32_t m = 0; m < s->n_props; m++) {
+			int32_t bit = s->props[m].req_bit;
+			s->props[m].req_mask = bit >= 0 && bit < 64 ? 1ull << bit : 0;
+		}
 		s->kind = s->leaf ? KIND_LEAF : KIND_GENERIC;
+		if (s->leaf)
+			s->kind = leaf_kind(s);
 		int rc = find_disc(c, s);
 		if (rc == 0)
 			rc = string_table(c, s->enum_values, s->n_enum, 4, &s->enum_table, &s->enum_mask);

@@ -61,7 +61,11 @@ enum {
 	KIND_GENERIC, /* node_valid */
 	KIND_TRUE,
 	KIND_FALSE,
-	KIND_LEAF,   /* sl_snode.leaf */
+	KIND_LEAF,   /* sl_snode.leaf, in general */
+	KIND_TYPE,   /* a leaf with only "type" */
+	KIND_STRENUM, /* a leaf with only an all-string enum (and "type": "string") */
+	KIND_STRLEN, /* a leaf: "type": "string" with minLength / maxLength */
+	KIND_INTRANGE, /* a leaf: integer or number, integral minimum / maximum (int_lo..hi) */
 	KIND_OBJECT, /* type, properties, required (<= 64), additionalProperties, min/max,
 		      * and a tagged-union allOf */
 	KIND_ARRAY,  /* type, items, minItems, maxItems */
@@ -84,6 +88,7 @@ struct prop {
 	uint32_t hash;
 	struct sl_snode *schema; /* properties[name]; NULL if only required */
 	int32_t req_bit;         /* bit in the required mask, -1 if not required */
+	uint64_t req_mask;       /* 1 << req_bit (0 if not required or beyond 64) */
 	const char *path;        /* schema path of properties/name, for errors */
 };
 
@@ -179,6 +184,7 @@ struct sl_snode {
 	bool leaf;   /* only type, number, string, enum and const keywords */
 	uint8_t kind; /* KIND_*: how the silent fast path evaluates it (validate.c) */
 	uint64_t req_want; /* the required-property bits, when n_required <= 64 */
+	int64_t int_lo, int_hi; /* KIND_INTRANGE: the bounds for an INT token */
 	uint32_t id; /* 0 .. sl_schema.n_nodes - 1 */
 	uint32_t order_slot; /* nodes with properties: its member-order table (validate.c) */
 	struct disc *disc;
