@@ -519,7 +519,8 @@ static int load_remote(struct cc *c, const char *uri, enum sl_schema_draft d,
 	if (rc != 0) {
 		free(text);
 		if (rc == SL_ENOENT)
-			return fail(c, refpath, "$ref to \"%s\", which is unknown", uri);
+			return fail(c, refpath, "$ref to \"%s\", which is unknown%s%s", uri,
+				    e2.msg[0] ? ": " : "", e2.msg);
 		return fail(c, refpath, "$ref to \"%s\": %s", uri, e2.msg);
 	}
 	const struct sl_json_node *root;
