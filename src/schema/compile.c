@@ -1457,7 +1457,7 @@ static int find_disc(struct cc *c, struct sl_snode *s)
 /* A hash table of n string values (index + 1 per slot, 0 empty; duplicates kept), or
  * NULL in *table if some value is not a string or n is too small to pay. */
 static int string_table(struct cc *c, struct sl_json_node **vals, uint32_t n, uint32_t min_n,
-			uint32_t **table, uint32_t *mask)
+			struct str_slot **table, uint32_t *mask)
 {
 	*table = NULL;
 	if (n < min_n)
@@ -1468,15 +1468,16 @@ static int string_table(struct cc *c, struct sl_json_node **vals, uint32_t n, ui
 	uint32_t size = 8;
 	while (size < 2 * n)
 		size *= 2;
-	uint32_t *t = arena_alloc(c->s, size * sizeof(uint32_t));
+	struct str_slot *t = arena_alloc(c->s, size * sizeof(*t));
 	if (!t)
 		return nomem(c);
 	*mask = size - 1;
 	for (uint32_t k = 0; k < n; k++) {
-		uint32_t h = sl_sv_name_hash(vals[k]->u.str.s, (uint32_t)vals[k]->u.str.len) & *mask;
-		while (t[h])
+		uint32_t len = (uint32_t)vals[k]->u.str.len;
+		uint32_t hash = sl_sv_name_hash(vals[k]->u.str.s, len), h = hash & *mask;
+		while (t[h].idx)
 			h = (h + 1) & *mask;
-		t[h] = k + 1;
+		t[h] = (struct str_slot){hash, len, vals[k]->u.str.s, k + 1};
 	}
 	*table = t;
 	return 0;

@@ -98,6 +98,15 @@ struct pattern {
 	struct sl_snode *schema; /* patternProperties; NULL for "pattern" */
 };
 
+/* A hash table of strings (enum values, tagged-union constants): the hash, length and
+ * bytes sit in the slot, so a lookup touches one cache line. */
+struct str_slot {
+	uint32_t hash;
+	uint32_t len;
+	const char *s;
+	uint32_t idx; /* index + 1 in the value list; 0: empty slot */
+};
+
 /* allOf: [{"if": {"properties": {K: {"const": C1}}}, "then": T1}, ...] - the usual way
  * to write a tagged union - compiled to a switch on member K (see validate.c). */
 struct disc {
@@ -106,7 +115,7 @@ struct disc {
 	uint32_t n;
 	struct sl_json_node **consts;
 	struct sl_snode **thens;
-	uint32_t *table; /* every constant a string: hash table of branch + 1 (0 empty) */
+	struct str_slot *table; /* every constant a string: their hash table */
 	uint32_t mask;
 };
 
@@ -168,7 +177,7 @@ struct sl_snode {
 	/* values */
 	struct sl_json_node **enum_values;
 	uint32_t n_enum;
-	uint32_t *enum_table; /* all-string enums: hash table of index + 1 (0 empty) */
+	struct str_slot *enum_table; /* all-string enums: their hash table */
 	uint32_t enum_mask;
 	struct sl_json_node *const_value;
 

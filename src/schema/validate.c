@@ -407,6 +407,21 @@ static inline bool bytes_eq(const char *a, const char *b, uint32_t n)
 	return n == 0 || a[0] == b[0];
 }
 
+/* The index + 1 of the first value after value number `after` (0: from the start) that
+ * equals s[0 .. len), or 0 when there is none. */
+static inline uint32_t str_find(const struct str_slot *table, uint32_t mask, const char *s,
+				uint32_t len, uint32_t after)
+{
+	uint32_t hash = sl_sv_name_hash(s, len);
+	for (uint32_t h = hash & mask;; h = (h + 1) & mask) {
+		const struct str_slot *x = &table[h];
+		if (!x->idx)
+			return 0;
+		if (x->idx > after && x->hash == hash && x->len == len && bytes_eq(x->s, s, len))
+			return x->idx;
+	}
+}
+
 static const struct prop *find_prop(const struct sl_snode *s, const char *name, uint32_t len)
 {
 	uint32_t h = sl_sv_name_hash(name, len);
@@ -953,19 +968,17 @@ static bool disc_valid(struct sl_validator *v, const struct disc *d, uint32_t i)
 		const struct sl_json_tok *t = &v->tok[m + 1];
 		if (t->type != SL_JSON_STRING)
 			return true;
-		for (uint32_t h = sl_sv_name_hash(t->v.s, t->len) & d->mask;; h = (h + 1) & d->mask) {
-			uint32_t e = d->table[h];
-			if (!e)
-				return ok;
-			const struct sl_json_node *x = d->consts[e - 1];
-			if (x->u.str.len == t->len && bytes_eq(x->u.str.s, t->v.s, t->len) &&
-			    !(v->silent ? fast_valid(v, d->thens[e - 1], i)
+		/* every branch whose constant equals the tag (usually one); equal constants sit
+		 * along one probe chain in increasing order */
+		for (uint32_t e = 0; (e = str_find(d->table, d->mask, t->v.s, t->len, e)) != 0;) {
+			if (!(v->silent ? fast_valid(v, d->thens[e - 1], i)
 					: node_valid(v, d->thens[e - 1], i, NO_EV))) {
 				ok = false;
 				if (stop(v))
 					return false;
 			}
 		}
+		return ok;
 	}
 	for (uint32_t k = 0; k < d->n; k++) {
 		if (m != UINT32_MAX && !sl_sv_tape_tree_equal(v->tok, v->text, m + 1, d->consts[k]))
@@ -1097,15 +1110,7 @@ static bool enum_valid(struct sl_validator *v, const struct sl_snode *s, uint32_
 		const struct sl_json_tok *t = &v->tok[i];
 		if (t->type != SL_JSON_STRING && t->type != SL_JSON_KEY)
 			return false;
-		for (uint32_t h = sl_sv_name_hash(t->v.s, t->len) & s->enum_mask;;
-		     h = (h + 1) & s->enum_mask) {
-			uint32_t e = s->enum_table[h];
-			if (!e)
-				return false;
-			const struct sl_json_node *x = s->enum_values[e - 1];
-			if (x->u.str.len == t->len && bytes_eq(x->u.str.s, t->v.s, t->len))
-				return true;
-		}
+		return str_find(s->enum_table, s->enum_mask, t->v.s, t->len, 0) != 0;
 	}
 	for (uint32_t k = 0; k < s->n_enum; k++)
 		if (sl_sv_tape_tree_equal(v->tok, v->text, i, s->enum_values[k]))
