@@ -105,13 +105,14 @@ field() { # FILE KEY -> the value of KEY in the JSON line in FILE
 best_of() { # NAME RUNS COMMAND... -> $work/NAME.best, or exits with the command's errors
 	local name=$1 n=$2 i
 	shift 2
-	rm -f "$work/$name.best"
+	rm -f "$work/$name.best" "$work/$name.runs"
 	for ((i = 0; i < n; i++)); do
 		if ! taskset -c 0 "$@" > "$work/$name.out" 2> "$work/$name.err"; then
 			echo "FAILED: $*" >&2
 			head -n 20 "$work/$name.err" >&2
 			exit 1
 		fi
+		printf ' %s' "$(field "$work/$name.out" mb_s)" >> "$work/$name.runs"
 		if [ ! -s "$work/$name.best" ] || awk -v a="$(field "$work/$name.out" seconds)" \
 			-v b="$(field "$work/$name.best" seconds)" 'BEGIN {exit !(a < b)}'; then
 			cp "$work/$name.out" "$work/$name.best"
@@ -141,7 +142,8 @@ echo
 echo "MB = 10^6 bytes of NDJSON. Each tool pinned to CPU 0; validation rows best of $runs runs,"
 echo "parse-only rows (reading and parsing, no validation: the floor under each) one run."
 echo "Times cover the streaming loop (reading the page-cached file, framing, parsing,"
-echo "validating), not start-up or compiling the schema."
+echo "validating), not start-up or compiling the schema. MB/s of every run: sluice$(cat "$work/sluice.runs"),"
+echo "ajv$(cat "$work/ajv.runs")."
 
 s_mbs=$(field "$work/sluice.best" mb_s)
 awk -v s="$s_mbs" -v a="$ajv_mbs" 'BEGIN {

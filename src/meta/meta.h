@@ -15,6 +15,9 @@
  *      process) returns it.
  *   4. A message received more than max_receive_count times is moved to the queue's
  *      dead-letter queue instead of being delivered again.
+ *   5. A subject's schema versions are numbered 1, 2, 3, ... without gaps or duplicates,
+ *      whatever number of writers register at once, and a fingerprint appears at most
+ *      once per subject; a stored version is never changed.
  *
  * A handle is used by one thread at a time; open one per thread.
  */
@@ -151,9 +154,16 @@ struct sl_meta_opts {
 	bool synchronous_full;
 };
 
+/* The schema registry's records are defined in schema/registry.h. */
+struct sl_schema_subject;
+struct sl_schema_version;
+
 typedef int sl_object_fn(void *ctx, const struct sl_object *obj);
 typedef int sl_message_fn(void *ctx, const struct sl_message *msg);
 typedef int sl_queue_fn(void *ctx, const struct sl_queue_stats *qs);
+typedef int sl_schema_subject_fn(void *ctx, const struct sl_schema_subject *subject);
+typedef int sl_schema_version_fn(void *ctx, const struct sl_schema_version *version);
+typedef int sl_schema_kv_fn(void *ctx, const char *key, const char *value);
 
 struct sl_meta_ops {
 	const char *name;
@@ -202,6 +212,44 @@ struct sl_meta_ops {
 				       int64_t timeout_ms, int64_t now_ms, struct sl_err *err);
 	int (*queue_peek)(void *state, const char *queue, size_t max, sl_message_fn *fn,
 			  void *ctx, struct sl_err *err);
+
+	/* schema registry (schema/registry.h holds the rules; these only store). A compat
+	 * mode is an enum sl_compat value. Listing callbacks run after the rows were read,
+	 * outside any statement. */
+	int (*registry_default_get)(void *state, int *compat, struct sl_err *err);
+	int (*registry_default_set)(void *state, int compat, struct sl_err *err);
+	/* SL_ENOENT if the subject does not exist. */
+	int (*registry_subject_get)(void *state, const char *subject,
+				    struct sl_schema_subject *out, struct sl_err *err);
+	int (*registry_subject_list)(void *state, sl_schema_subject_fn *fn, void *ctx,
+				     struct sl_err *err);
+	/* Sets a subject's mode, creating the subject (without versions) if it is new. */
+	int (*registry_subject_set_compat)(void *state, const char *subject, int compat,
+					   int64_t now_ms, struct sl_err *err);
+	/* One version (0 = the latest), text included; SL_ENOENT names what is missing. */
+	int (*registry_version_get)(void *state, const char *subject, int64_t version,
+				    struct sl_schema_version *out, struct sl_err *err);
+	/* The version of subject whose fingerprint is given; SL_ENOENT if none. */
+	int (*registry_version_find)(void *state, const char *subject, const char *fingerprint,
+				     struct sl_schema_version *out, struct sl_err *err);
+	/* Every version in order, without text (v->text is NULL). */
+	int (*registry_version_list)(void *state, const char *subject, sl_schema_version_fn *fn,
+				     void *ctx, struct sl_err *err);
+	/* Adds a version in one transaction (promise 5). In: v->subject, fingerprint, text,
+	 * len, created_ms. If the subject already has a version with that fingerprint, that
+	 * version is returned (*existed = true) and only the metadata pairs it lacks are
+	 * added (a key with another value: SL_EEXIST, nothing changes). Otherwise the subject
+	 * is created with mode `compat` if new, and the version is numbered latest+1 --
+	 * unless the subject's mode is no longer `compat` or its latest version is no longer
+	 * expected_latest (0: none), which returns SL_ESTALE so that the caller checks again.
+	 * meta holds n_meta key/value pairs (2 * n_meta strings). v->version is set. */
+	int (*registry_version_add)(void *state, struct sl_schema_version *v, int compat,
+				    int64_t expected_latest, const char *const *meta,
+				    size_t n_meta, size_t max_meta, bool *existed,
+				    struct sl_err *err);
+	/* A version's metadata, by key. */
+	int (*registry_meta_list)(void *state, const char *subject, int64_t version,
+				  sl_schema_kv_fn *fn, void *ctx, struct sl_err *err);
 	/* Waits until some process may have sent a message (a hint: wake-ups may be
 	 * spurious, and the first call may return at once), or timeout_ms passes. Optional:
 	 * NULL means callers poll. */

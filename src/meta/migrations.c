@@ -38,6 +38,34 @@ const struct sl_migration sl_migrations[] = {
 	 "  receipt TEXT);\n"
 	 "CREATE INDEX messages_ready ON messages(queue, visible_at_ms, id);\n"
 	 "CREATE INDEX messages_age ON messages(queue, sent_ms);\n"},
+	/* The schema registry (schema/registry.h). Self-contained: no other migration's
+	 * tables are referenced. Versions are immutable rows: nothing ever updates or
+	 * deletes registry_versions, and (subject, version) numbering is dense because a
+	 * version is only inserted as max+1 inside a write transaction. */
+	{2, "schema registry",
+	 "CREATE TABLE registry_settings(\n"
+	 "  id INTEGER PRIMARY KEY CHECK(id = 1),\n"
+	 "  default_compat TEXT NOT NULL CHECK(default_compat IN ('NONE','DISABLED',"
+	 "'BACKWARD','BACKWARD_ALL','FORWARD','FORWARD_ALL','FULL','FULL_ALL')));\n"
+	 "INSERT INTO registry_settings(id, default_compat) VALUES(1, 'BACKWARD');\n"
+	 "CREATE TABLE registry_subjects(\n"
+	 "  name TEXT PRIMARY KEY,\n"
+	 "  compat TEXT NOT NULL CHECK(compat IN ('NONE','DISABLED','BACKWARD',"
+	 "'BACKWARD_ALL','FORWARD','FORWARD_ALL','FULL','FULL_ALL')),\n"
+	 "  created_ms INTEGER NOT NULL);\n"
+	 "CREATE TABLE registry_versions(\n"
+	 "  subject TEXT NOT NULL REFERENCES registry_subjects(name),\n"
+	 "  version INTEGER NOT NULL CHECK(version >= 1),\n"
+	 "  fingerprint TEXT NOT NULL,\n"
+	 "  text TEXT NOT NULL,\n"
+	 "  created_ms INTEGER NOT NULL,\n"
+	 "  PRIMARY KEY(subject, version),\n"
+	 "  UNIQUE(subject, fingerprint));\n"
+	 "CREATE TABLE registry_version_meta(\n"
+	 "  subject TEXT NOT NULL, version INTEGER NOT NULL,\n"
+	 "  key TEXT NOT NULL, value TEXT NOT NULL,\n"
+	 "  PRIMARY KEY(subject, version, key),\n"
+	 "  FOREIGN KEY(subject, version) REFERENCES registry_versions(subject, version));\n"},
 	/* The validator's records. A run row says that a landing object version was
 	 * handled; it is written in the transaction that adds its counters, so handling a
 	 * message twice never counts twice (docs/validate.md). */

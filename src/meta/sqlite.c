@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "meta/migrations.h"
+#include "schema/registry.h"
 #include "util/clock.h"
 
 enum stmt_id {
@@ -49,6 +50,21 @@ enum stmt_id {
 	S_MSG_EXISTS,
 	S_MSG_VIS,
 	S_MSG_PEEK,
+	S_REG_DEFAULT_GET,
+	S_REG_DEFAULT_SET,
+	S_REG_SUBJECT_GET,
+	S_REG_SUBJECT_LIST,
+	S_REG_SUBJECT_INSERT,
+	S_REG_SUBJECT_SET,
+	S_REG_VERSION_GET,
+	S_REG_VERSION_LATEST,
+	S_REG_VERSION_FIND,
+	S_REG_VERSION_LIST,
+	S_REG_VERSION_INSERT,
+	S_REG_META_GET,
+	S_REG_META_INSERT,
+	S_REG_META_COUNT,
+	S_REG_META_LIST,
 	S_V_SEEN,
 	S_V_LANDING,
 	S_V_RUN,
@@ -111,6 +127,38 @@ static const char *const stmt_sql[S_COUNT] = {
 		      "receipt=?3",
 	[S_MSG_PEEK] = "SELECT id,body,sent_ms,receive_count,first_receive_ms,visible_at_ms "
 		       "FROM messages WHERE queue=?1 AND id>?2 ORDER BY id LIMIT ?3",
+	[S_REG_DEFAULT_GET] = "SELECT default_compat FROM registry_settings WHERE id=1",
+	[S_REG_DEFAULT_SET] = "UPDATE registry_settings SET default_compat=?1 WHERE id=1",
+	[S_REG_SUBJECT_GET] = "SELECT s.name,s.compat,s.created_ms,coalesce(max(v.version),0),"
+			      "coalesce(max(v.created_ms),s.created_ms) FROM registry_subjects s "
+			      "LEFT JOIN registry_versions v ON v.subject=s.name WHERE s.name=?1 "
+			      "GROUP BY s.name",
+	[S_REG_SUBJECT_LIST] = "SELECT s.name,s.compat,s.created_ms,coalesce(max(v.version),0),"
+			       "coalesce(max(v.created_ms),s.created_ms) FROM registry_subjects s "
+			       "LEFT JOIN registry_versions v ON v.subject=s.name WHERE s.name>?1 "
+			       "GROUP BY s.name ORDER BY s.name LIMIT 256",
+	[S_REG_SUBJECT_INSERT] = "INSERT INTO registry_subjects(name,compat,created_ms) "
+				 "VALUES(?1,?2,?3)",
+	[S_REG_SUBJECT_SET] = "INSERT INTO registry_subjects(name,compat,created_ms) "
+			      "VALUES(?1,?2,?3) ON CONFLICT(name) DO UPDATE SET compat=?2",
+	[S_REG_VERSION_GET] = "SELECT version,fingerprint,text,created_ms FROM registry_versions "
+			      "WHERE subject=?1 AND version=?2",
+	[S_REG_VERSION_LATEST] = "SELECT version,fingerprint,text,created_ms FROM "
+				 "registry_versions WHERE subject=?1 ORDER BY version DESC LIMIT 1",
+	[S_REG_VERSION_FIND] = "SELECT version,fingerprint,text,created_ms FROM registry_versions "
+			       "WHERE subject=?1 AND fingerprint=?2",
+	[S_REG_VERSION_LIST] = "SELECT version,fingerprint,'',created_ms FROM registry_versions "
+			       "WHERE subject=?1 AND version>?2 ORDER BY version LIMIT 256",
+	[S_REG_VERSION_INSERT] = "INSERT INTO registry_versions(subject,version,fingerprint,text,"
+				 "created_ms) VALUES(?1,?2,?3,?4,?5)",
+	[S_REG_META_GET] = "SELECT value FROM registry_version_meta WHERE subject=?1 AND "
+			   "version=?2 AND key=?3",
+	[S_REG_META_INSERT] = "INSERT INTO registry_version_meta(subject,version,key,value) "
+			      "VALUES(?1,?2,?3,?4)",
+	[S_REG_META_COUNT] = "SELECT count(*) FROM registry_version_meta WHERE subject=?1 AND "
+			     "version=?2",
+	[S_REG_META_LIST] = "SELECT key,value FROM registry_version_meta WHERE subject=?1 AND "
+			    "version=?2 ORDER BY key",
 	[S_V_SEEN] = "SELECT 1 FROM validate_runs WHERE landing_seq=?1",
 	[S_V_LANDING] = "SELECT 1 FROM objects WHERE zone='landing' AND key=?1 AND seq=?2 "
 			"AND state='present'",
@@ -1051,6 +1099,421 @@ static int sq_queue_peek(void *state, const char *queue, size_t max, sl_message_
 	return 0;
 }
 
+/* ---- schema registry ----------------------------------------------------------------- */
+
+static const char *col_text(sqlite3_stmt *p, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(p, i);
+	return t ? t : "";
+}
+
+/* A stored mode name back to its enum; a name this sluice does not know means the store
+ * was written by another program. */
+static int col_compat(struct sq *s, sqlite3_stmt *p, int i, int *out, struct sl_err *err)
+{
+	enum sl_compat c;
+	if (sl_compat_parse(col_text(p, i), &c) != 0)
+		return sl_err_set(err, SL_ECORRUPT, "metadata store %s: unknown compatibility '%s'",
+				  s->path, col_text(p, i));
+	*out = (int)c;
+	return 0;
+}
+
+static int sq_registry_default_get(void *state, int *compat, struct sl_err *err)
+{
+	struct sq *s = state;
+	sqlite3_stmt *p = st(s, S_REG_DEFAULT_GET, err);
+	if (!p)
+		return SL_EMETA;
+	int rc = sqlite3_step(p);
+	if (rc != SQLITE_ROW) {
+		rc = rc == SQLITE_DONE ? sl_err_set(err, SL_ECORRUPT,
+						    "metadata store %s: no registry settings",
+						    s->path)
+				       : db_error(s, err, "read the default compatibility");
+		sqlite3_reset(p);
+		return rc;
+	}
+	rc = col_compat(s, p, 0, compat, err);
+	sqlite3_reset(p);
+	return rc;
+}
+
+static int sq_registry_default_set(void *state, int compat, struct sl_err *err)
+{
+	struct sq *s = state;
+	sqlite3_stmt *p = st(s, S_REG_DEFAULT_SET, err);
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, sl_compat_name((enum sl_compat)compat));
+	return run(s, p, err, "set the default compatibility");
+}
+
+static int read_subject(struct sq *s, sqlite3_stmt *p, struct sl_schema_subject *o,
+			struct sl_err *err)
+{
+	int c = 0;
+	memset(o, 0, sizeof(*o));
+	snprintf(o->name, sizeof(o->name), "%s", col_text(p, 0));
+	int rc = col_compat(s, p, 1, &c, err);
+	o->compat = (enum sl_compat)c;
+	o->created_ms = sqlite3_column_int64(p, 2);
+	o->latest = sqlite3_column_int64(p, 3);
+	o->updated_ms = sqlite3_column_int64(p, 4);
+	return rc;
+}
+
+static int subject_get(struct sq *s, const char *subject, struct sl_schema_subject *out,
+		       struct sl_err *err)
+{
+	sqlite3_stmt *p = st(s, S_REG_SUBJECT_GET, err);
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, subject);
+	int rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW)
+		rc = read_subject(s, p, out, err);
+	else if (rc == SQLITE_DONE)
+		rc = sl_err_set(err, SL_ENOENT, "no schema subject '%s'", subject);
+	else
+		rc = db_error(s, err, "read subject");
+	sqlite3_reset(p);
+	return rc;
+}
+
+static int sq_registry_subject_get(void *state, const char *subject,
+				   struct sl_schema_subject *out, struct sl_err *err)
+{
+	return subject_get(state, subject, out, err);
+}
+
+static int sq_registry_subject_list(void *state, sl_schema_subject_fn *fn, void *ctx,
+				    struct sl_err *err)
+{
+	struct sq *s = state;
+	char after[SL_SUBJECT_MAX] = "";
+	for (;;) {
+		sqlite3_stmt *p = st(s, S_REG_SUBJECT_LIST, err);
+		if (!p)
+			return SL_EMETA;
+		bind_text(p, 1, after);
+		struct sl_schema_subject *page = malloc(256 * sizeof(*page));
+		size_t n = 0;
+		int rc = 0;
+		if (!page)
+			return sl_err_set(err, SL_ENOMEM, "out of memory");
+		while (rc == 0 && (rc = sqlite3_step(p)) == SQLITE_ROW)
+			rc = read_subject(s, p, &page[n++], err);
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			rc = 0;
+		else if (rc > 0)
+			rc = db_error(s, err, "list subjects");
+		sqlite3_reset(p);
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			rc = fn(ctx, &page[i]);
+		if (n)
+			memcpy(after, page[n - 1].name, sizeof(after));
+		free(page);
+		if (rc || n < 256)
+			return rc;
+	}
+}
+
+static int sq_registry_subject_set_compat(void *state, const char *subject, int compat,
+					  int64_t now_ms, struct sl_err *err)
+{
+	struct sq *s = state;
+	sqlite3_stmt *p = st(s, S_REG_SUBJECT_SET, err);
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, subject);
+	bind_text(p, 2, sl_compat_name((enum sl_compat)compat));
+	sqlite3_bind_int64(p, 3, now_ms);
+	return run(s, p, err, "set compatibility");
+}
+
+/* Reads a version row (version, fingerprint, text, created_ms) into out. */
+static int read_version(sqlite3_stmt *p, const char *subject, struct sl_schema_version *out,
+			struct sl_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->subject, sizeof(out->subject), "%s", subject);
+	out->version = sqlite3_column_int64(p, 0);
+	snprintf(out->fingerprint, sizeof(out->fingerprint), "%s", col_text(p, 1));
+	const char *t = col_text(p, 2);
+	size_t n = (size_t)sqlite3_column_bytes(p, 2);
+	out->created_ms = sqlite3_column_int64(p, 3);
+	if (!(out->text = malloc(n + 1)))
+		return sl_err_set(err, SL_ENOMEM, "out of memory");
+	memcpy(out->text, t, n);
+	out->text[n] = '\0';
+	out->len = n;
+	return 0;
+}
+
+/* Steps a statement that returns at most one version. SL_ENOENT (message unset) when
+ * there is none. */
+static int step_version(struct sq *s, sqlite3_stmt *p, const char *subject,
+			struct sl_schema_version *out, struct sl_err *err)
+{
+	int rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW)
+		rc = read_version(p, subject, out, err);
+	else if (rc == SQLITE_DONE)
+		rc = SL_ENOENT;
+	else
+		rc = db_error(s, err, "read schema version");
+	sqlite3_reset(p);
+	return rc;
+}
+
+static int sq_registry_version_get(void *state, const char *subject, int64_t version,
+				   struct sl_schema_version *out, struct sl_err *err)
+{
+	struct sq *s = state;
+	sqlite3_stmt *p = st(s, version > 0 ? S_REG_VERSION_GET : S_REG_VERSION_LATEST, err);
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, subject);
+	if (version > 0)
+		sqlite3_bind_int64(p, 2, version);
+	int rc = step_version(s, p, subject, out, err);
+	if (rc != SL_ENOENT)
+		return rc;
+	/* say what is missing: the subject, or the version */
+	struct sl_schema_subject sub;
+	if ((rc = subject_get(s, subject, &sub, err)) != 0)
+		return rc;
+	if (version > 0)
+		return sl_err_set(err, SL_ENOENT,
+				  "schema subject '%s' has no version %" PRId64 " (latest: %" PRId64
+				  ")",
+				  subject, version, sub.latest);
+	return sl_err_set(err, SL_ENOENT, "schema subject '%s' has no versions yet", subject);
+}
+
+static int sq_registry_version_find(void *state, const char *subject, const char *fingerprint,
+				    struct sl_schema_version *out, struct sl_err *err)
+{
+	struct sq *s = state;
+	sqlite3_stmt *p = st(s, S_REG_VERSION_FIND, err);
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, subject);
+	bind_text(p, 2, fingerprint);
+	int rc = step_version(s, p, subject, out, err);
+	if (rc == SL_ENOENT)
+		sl_err_set(err, SL_ENOENT, "schema subject '%s' has no version with %s", subject,
+			   fingerprint);
+	return rc;
+}
+
+static int sq_registry_version_list(void *state, const char *subject,
+				    sl_schema_version_fn *fn, void *ctx, struct sl_err *err)
+{
+	struct sq *s = state;
+	int64_t after = 0;
+	struct sl_schema_subject sub;
+	int rc = subject_get(s, subject, &sub, err);
+	if (rc)
+		return rc;
+	for (;;) {
+		sqlite3_stmt *p = st(s, S_REG_VERSION_LIST, err);
+		if (!p)
+			return SL_EMETA;
+		bind_text(p, 1, subject);
+		sqlite3_bind_int64(p, 2, after);
+		struct sl_schema_version *page = calloc(256, sizeof(*page));
+		size_t n = 0;
+		if (!page)
+			return sl_err_set(err, SL_ENOMEM, "out of memory");
+		while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+			struct sl_schema_version *v = &page[n++];
+			snprintf(v->subject, sizeof(v->subject), "%s", subject);
+			v->version = sqlite3_column_int64(p, 0);
+			snprintf(v->fingerprint, sizeof(v->fingerprint), "%s", col_text(p, 1));
+			v->created_ms = sqlite3_column_int64(p, 3);
+		}
+		rc = rc == SQLITE_DONE ? 0 : db_error(s, err, "list schema versions");
+		sqlite3_reset(p);
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			rc = fn(ctx, &page[i]);
+		if (n)
+			after = page[n - 1].version;
+		free(page);
+		if (rc || n < 256)
+			return rc;
+	}
+}
+
+/* Adds the pairs a version lacks; a key it has with another value is SL_EEXIST. Runs
+ * inside the caller's transaction. */
+static int put_meta(struct sq *s, const char *subject, int64_t version,
+		    const char *const *meta, size_t n_meta, size_t max_meta, struct sl_err *err)
+{
+	sqlite3_stmt *p;
+	int rc;
+	int64_t have = 0;
+	for (size_t i = 0; i < n_meta; i++) {
+		const char *k = meta[2 * i], *v = meta[2 * i + 1];
+		if (!(p = st(s, S_REG_META_GET, err)))
+			return SL_EMETA;
+		bind_text(p, 1, subject);
+		sqlite3_bind_int64(p, 2, version);
+		bind_text(p, 3, k);
+		rc = sqlite3_step(p);
+		if (rc == SQLITE_ROW) {
+			bool same = strcmp(col_text(p, 0), v) == 0;
+			sqlite3_reset(p);
+			if (same)
+				continue;
+			return sl_err_set(err, SL_EEXIST,
+					  "%s version %" PRId64 " already has metadata %s with "
+					  "another value (metadata cannot be changed)",
+					  subject, version, k);
+		}
+		sqlite3_reset(p);
+		if (rc != SQLITE_DONE)
+			return db_error(s, err, "read metadata");
+		if (!(p = st(s, S_REG_META_COUNT, err)))
+			return SL_EMETA;
+		bind_text(p, 1, subject);
+		sqlite3_bind_int64(p, 2, version);
+		rc = sqlite3_step(p);
+		have = rc == SQLITE_ROW ? sqlite3_column_int64(p, 0) : 0;
+		sqlite3_reset(p);
+		if (rc != SQLITE_ROW)
+			return db_error(s, err, "count metadata");
+		if ((size_t)have >= max_meta)
+			return sl_err_set(err, SL_ELIMIT,
+					  "%s version %" PRId64 " would have more than %zu "
+					  "metadata pairs",
+					  subject, version, max_meta);
+		if (!(p = st(s, S_REG_META_INSERT, err)))
+			return SL_EMETA;
+		bind_text(p, 1, subject);
+		sqlite3_bind_int64(p, 2, version);
+		bind_text(p, 3, k);
+		bind_text(p, 4, v);
+		if ((rc = run(s, p, err, "add metadata")) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int sq_registry_version_add(void *state, struct sl_schema_version *v, int compat,
+				   int64_t expected_latest, const char *const *meta,
+				   size_t n_meta, size_t max_meta, bool *existed,
+				   struct sl_err *err)
+{
+	struct sq *s = state;
+	struct sl_schema_version found;
+	struct sl_schema_subject sub;
+	sqlite3_stmt *p;
+	int rc = begin(s, err);
+	*existed = false;
+	if (rc)
+		return rc;
+	/* 1. the same schema already registered: that version is the answer, whatever
+	 *    happened to the subject meanwhile */
+	if (!(p = st(s, S_REG_VERSION_FIND, err))) {
+		rc = SL_EMETA;
+		goto fail;
+	}
+	bind_text(p, 1, v->subject);
+	bind_text(p, 2, v->fingerprint);
+	rc = step_version(s, p, v->subject, &found, err);
+	if (rc == 0) {
+		v->version = found.version;
+		v->created_ms = found.created_ms;
+		sl_schema_version_release(&found);
+		if ((rc = put_meta(s, v->subject, v->version, meta, n_meta, max_meta, err)) != 0)
+			goto fail;
+		if ((rc = commit(s, err)) != 0)
+			goto fail;
+		*existed = true;
+		return 0;
+	}
+	if (rc != SL_ENOENT)
+		goto fail;
+	/* 2. the subject as the caller saw it, or a stale answer */
+	rc = subject_get(s, v->subject, &sub, err);
+	if (rc == SL_ENOENT) {
+		if (expected_latest != 0) {
+			rc = sl_err_set(err, SL_ESTALE, "subject %s changed", v->subject);
+			goto fail;
+		}
+		if (!(p = st(s, S_REG_SUBJECT_INSERT, err))) {
+			rc = SL_EMETA;
+			goto fail;
+		}
+		bind_text(p, 1, v->subject);
+		bind_text(p, 2, sl_compat_name((enum sl_compat)compat));
+		sqlite3_bind_int64(p, 3, v->created_ms);
+		if ((rc = run(s, p, err, "create subject")) != 0)
+			goto fail;
+		sub.latest = 0;
+	} else if (rc != 0) {
+		goto fail;
+	} else if ((int)sub.compat != compat || sub.latest != expected_latest) {
+		rc = sl_err_set(err, SL_ESTALE, "subject %s changed", v->subject);
+		goto fail;
+	}
+	/* 3. the next number */
+	if (!(p = st(s, S_REG_VERSION_INSERT, err))) {
+		rc = SL_EMETA;
+		goto fail;
+	}
+	v->version = sub.latest + 1;
+	bind_text(p, 1, v->subject);
+	sqlite3_bind_int64(p, 2, v->version);
+	bind_text(p, 3, v->fingerprint);
+	sqlite3_bind_text(p, 4, v->text, (int)v->len, SQLITE_STATIC);
+	sqlite3_bind_int64(p, 5, v->created_ms);
+	if ((rc = run(s, p, err, "add schema version")) != 0)
+		goto fail;
+	if ((rc = put_meta(s, v->subject, v->version, meta, n_meta, max_meta, err)) != 0)
+		goto fail;
+	if ((rc = commit(s, err)) != 0)
+		goto fail;
+	return 0;
+fail:
+	rollback(s);
+	return rc;
+}
+
+static int sq_registry_meta_list(void *state, const char *subject, int64_t version,
+				 sl_schema_kv_fn *fn, void *ctx, struct sl_err *err)
+{
+	struct sq *s = state;
+	sqlite3_stmt *p = st(s, S_REG_META_LIST, err);
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, subject);
+	sqlite3_bind_int64(p, 2, version);
+	/* at most SL_REGISTRY_META_PAIRS_MAX rows of short strings: copy, then call back */
+	struct kv {
+		char *k, *v;
+	} kv[64];
+	size_t n = 0;
+	int rc;
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW && n < 64) {
+		kv[n].k = strdup(col_text(p, 0));
+		kv[n].v = strdup(col_text(p, 1));
+		n++;
+	}
+	int rc2 = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : db_error(s, err, "list metadata");
+	sqlite3_reset(p);
+	for (size_t i = 0; i < n; i++) {
+		if (rc2 == 0)
+			rc2 = kv[i].k && kv[i].v ? fn(ctx, kv[i].k, kv[i].v)
+						 : sl_err_set(err, SL_ENOMEM, "out of memory");
+		free(kv[i].k);
+		free(kv[i].v);
+	}
+	return rc2;
+}
+
 static int sq_wait_send(void *state, int64_t timeout_ms, struct sl_err *err)
 {
 	struct sq *s = state;
@@ -1426,6 +1889,16 @@ const struct sl_meta_ops sl_meta_sqlite = {
 	.queue_delete = sq_queue_delete,
 	.queue_change_visibility = sq_queue_change_visibility,
 	.queue_peek = sq_queue_peek,
+	.registry_default_get = sq_registry_default_get,
+	.registry_default_set = sq_registry_default_set,
+	.registry_subject_get = sq_registry_subject_get,
+	.registry_subject_list = sq_registry_subject_list,
+	.registry_subject_set_compat = sq_registry_subject_set_compat,
+	.registry_version_get = sq_registry_version_get,
+	.registry_version_find = sq_registry_version_find,
+	.registry_version_list = sq_registry_version_list,
+	.registry_version_add = sq_registry_version_add,
+	.registry_meta_list = sq_registry_meta_list,
 	.wait_send = sq_wait_send,
 	.validate_commit = sq_validate_commit,
 	.validate_seen = sq_validate_seen,

@@ -519,7 +519,8 @@ static int load_remote(struct cc *c, const char *uri, enum sl_schema_draft d,
 	if (rc != 0) {
 		free(text);
 		if (rc == SL_ENOENT)
-			return fail(c, refpath, "$ref to \"%s\", which is unknown", uri);
+			return fail(c, refpath, "$ref to \"%s\", which is unknown%s%s", uri,
+				    e2.msg[0] ? ": " : "", e2.msg);
 		return fail(c, refpath, "$ref to \"%s\": %s", uri, e2.msg);
 	}
 	const struct sl_json_node *root;
@@ -1456,7 +1457,7 @@ static int find_disc(struct cc *c, struct sl_snode *s)
 /* A hash table of n string values (index + 1 per slot, 0 empty; duplicates kept), or
  * NULL in *table if some value is not a string or n is too small to pay. */
 static int string_table(struct cc *c, struct sl_json_node **vals, uint32_t n, uint32_t min_n,
-			uint32_t **table, uint32_t *mask)
+			struct str_slot **table, uint32_t *mask)
 {
 	*table = NULL;
 	if (n < min_n)
@@ -1467,18 +1468,45 @@ static int string_table(struct cc *c, struct sl_json_node **vals, uint32_t n, ui
 	uint32_t size = 8;
 	while (size < 2 * n)
 		size *= 2;
-	uint32_t *t = arena_alloc(c->s, size * sizeof(uint32_t));
+	struct str_slot *t = arena_alloc(c->s, size * sizeof(*t));
 	if (!t)
 		return nomem(c);
 	*mask = size - 1;
 	for (uint32_t k = 0; k < n; k++) {
-		uint32_t h = sl_sv_name_hash(vals[k]->u.str.s, (uint32_t)vals[k]->u.str.len) & *mask;
-		while (t[h])
+		uint32_t len = (uint32_t)vals[k]->u.str.len;
+		uint32_t hash = sl_sv_name_hash(vals[k]->u.str.s, len), h = hash & *mask;
+		while (t[h].idx)
 			h = (h + 1) & *mask;
-		t[h] = k + 1;
+		t[h] = (struct str_slot){hash, len, vals[k]->u.str.s, k + 1};
 	}
 	*table = t;
 	return 0;
+}
+
+/* The specialised leaf shapes the fast path evaluates inline (validate.c). */
+static uint8_t leaf_kind(struct sl_snode *s)
+{
+	uint32_t h = s->has;
+	if (h == K_TYPE)
+		return KIND_TYPE;
+	if (s->enum_table && (h == K_ENUM || (h == (K_ENUM | K_TYPE) && s->types == T_STRING)))
+		return KIND_STRENUM;
+	if ((h & K_TYPE) && s->types == T_STRING && !s->pattern && !s->format &&
+	    !(h & ~(K_TYPE | K_STRING_KW | K_MINLEN | K_MAXLEN))) {
+		if (!(h & K_MINLEN))
+			s->min_len = 0;
+		if (!(h & K_MAXLEN))
+			s->max_len = INT64_MAX;
+		return KIND_STRLEN;
+	}
+	if ((h & K_TYPE) && !(s->types & ~(T_NUMBER | T_INTEGER)) &&
+	    !(h & ~(K_TYPE | K_NUMBER_KW | K_MINIMUM | K_MAXIMUM)) &&
+	    (!(h & K_MINIMUM) || s->minimum.is_int) && (!(h & K_MAXIMUM) || s->maximum.is_int)) {
+		s->int_lo = h & K_MINIMUM ? s->minimum.i : INT64_MIN;
+		s->int_hi = h & K_MAXIMUM ? s->maximum.i : INT64_MAX;
+		return KIND_INTRANGE;
+	}
+	return KIND_LEAF;
 }
 
 static int optimise(struct cc *c)
@@ -1496,7 +1524,13 @@ static int optimise(struct cc *c)
 		s->leaf = !(s->has & (K_INPLACE | K_OBJECT_KW | K_ARRAY_KW | K_UNEVAL_PROPS |
 				      K_UNEVAL_ITEMS));
 		s->req_want = s->n_required >= 64 ? ~0ull : (1ull << s->n_required) - 1;
+		for (uint32_t m = 0; m < s->n_props; m++) {
+			int32_t bit = s->props[m].req_bit;
+			s->props[m].req_mask = bit >= 0 && bit < 64 ? 1ull << bit : 0;
+		}
 		s->kind = s->leaf ? KIND_LEAF : KIND_GENERIC;
+		if (s->leaf)
+			s->kind = leaf_kind(s);
 		int rc = find_disc(c, s);
 		if (rc == 0)
 			rc = string_table(c, s->enum_values, s->n_enum, 4, &s->enum_table, &s->enum_mask);

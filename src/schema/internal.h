@@ -61,7 +61,11 @@ enum {
 	KIND_GENERIC, /* node_valid */
 	KIND_TRUE,
 	KIND_FALSE,
-	KIND_LEAF,   /* sl_snode.leaf */
+	KIND_LEAF,   /* sl_snode.leaf, in general */
+	KIND_TYPE,   /* a leaf with only "type" */
+	KIND_STRENUM, /* a leaf with only an all-string enum (and "type": "string") */
+	KIND_STRLEN, /* a leaf: "type": "string" with minLength / maxLength */
+	KIND_INTRANGE, /* a leaf: integer or number, integral minimum / maximum (int_lo..hi) */
 	KIND_OBJECT, /* type, properties, required (<= 64), additionalProperties, min/max,
 		      * and a tagged-union allOf */
 	KIND_ARRAY,  /* type, items, minItems, maxItems */
@@ -84,6 +88,7 @@ struct prop {
 	uint32_t hash;
 	struct sl_snode *schema; /* properties[name]; NULL if only required */
 	int32_t req_bit;         /* bit in the required mask, -1 if not required */
+	uint64_t req_mask;       /* 1 << req_bit (0 if not required or beyond 64) */
 	const char *path;        /* schema path of properties/name, for errors */
 };
 
@@ -91,6 +96,15 @@ struct pattern {
 	pcre2_code *re;
 	const char *source;
 	struct sl_snode *schema; /* patternProperties; NULL for "pattern" */
+};
+
+/* A hash table of strings (enum values, tagged-union constants): the hash, length and
+ * bytes sit in the slot, so a lookup touches one cache line. */
+struct str_slot {
+	uint32_t hash;
+	uint32_t len;
+	const char *s;
+	uint32_t idx; /* index + 1 in the value list; 0: empty slot */
 };
 
 /* allOf: [{"if": {"properties": {K: {"const": C1}}}, "then": T1}, ...] - the usual way
@@ -101,7 +115,7 @@ struct disc {
 	uint32_t n;
 	struct sl_json_node **consts;
 	struct sl_snode **thens;
-	uint32_t *table; /* every constant a string: hash table of branch + 1 (0 empty) */
+	struct str_slot *table; /* every constant a string: their hash table */
 	uint32_t mask;
 };
 
@@ -163,7 +177,7 @@ struct sl_snode {
 	/* values */
 	struct sl_json_node **enum_values;
 	uint32_t n_enum;
-	uint32_t *enum_table; /* all-string enums: hash table of index + 1 (0 empty) */
+	struct str_slot *enum_table; /* all-string enums: their hash table */
 	uint32_t enum_mask;
 	struct sl_json_node *const_value;
 
@@ -179,6 +193,7 @@ struct sl_snode {
 	bool leaf;   /* only type, number, string, enum and const keywords */
 	uint8_t kind; /* KIND_*: how the silent fast path evaluates it (validate.c) */
 	uint64_t req_want; /* the required-property bits, when n_required <= 64 */
+	int64_t int_lo, int_hi; /* KIND_INTRANGE: the bounds for an INT token */
 	uint32_t id; /* 0 .. sl_schema.n_nodes - 1 */
 	uint32_t order_slot; /* nodes with properties: its member-order table (validate.c) */
 	struct disc *disc;

@@ -330,7 +330,7 @@ static bool string_valid(struct sl_validator *v, const struct sl_snode *s, uint3
 static bool number_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i);
 
 /* A leaf (no applicators) when nothing is reported: no path, scope or annotations. */
-static inline bool leaf_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
+static __attribute__((noinline)) bool leaf_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
 {
 	const struct sl_json_tok *t = &v->tok[i];
 	v->steps++;
@@ -396,10 +396,30 @@ static inline bool bytes_eq(const char *a, const char *b, uint32_t n)
 		memcpy(&q4, b + n - 4, 4);
 		return ((x4 ^ y4) | (p4 ^ q4)) == 0;
 	}
-	for (uint32_t k = 0; k < n; k++)
-		if (a[k] != b[k])
-			return false;
-	return true;
+	if (n >= 2) {
+		uint16_t x2, y2, p2, q2;
+		memcpy(&x2, a, 2);
+		memcpy(&y2, b, 2);
+		memcpy(&p2, a + n - 2, 2);
+		memcpy(&q2, b + n - 2, 2);
+		return ((x2 ^ y2) | (p2 ^ q2)) == 0;
+	}
+	return n == 0 || a[0] == b[0];
+}
+
+/* The index + 1 of the first value after value number `after` (0: from the start) that
+ * equals s[0 .. len), or 0 when there is none. */
+static inline uint32_t str_find(const struct str_slot *table, uint32_t mask, const char *s,
+				uint32_t len, uint32_t after)
+{
+	uint32_t hash = sl_sv_name_hash(s, len);
+	for (uint32_t h = hash & mask;; h = (h + 1) & mask) {
+		const struct str_slot *x = &table[h];
+		if (!x->idx)
+			return 0;
+		if (x->idx > after && x->hash == hash && x->len == len && bytes_eq(x->s, s, len))
+			return x->idx;
+	}
 }
 
 static const struct prop *find_prop(const struct sl_snode *s, const char *name, uint32_t len)
@@ -459,10 +479,25 @@ static uint32_t member(const struct sl_json_tok *tok, uint32_t i, const char *na
 
 static bool disc_valid(struct sl_validator *v, const struct disc *d, uint32_t i);
 
-static bool fast_array(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
+/* At the entry of a fast-path node with children: 1 go on, 0 the budget is spent, or
+ * -1 let node_valid do it (it keeps the dynamic scope a $dynamicRef may need). Objects
+ * and arrays descend into the record, so their recursion is bounded by its depth. */
+static inline int fast_enter(struct sl_validator *v)
+{
+	if (++v->steps > v->s->max_steps || v->limit) {
+		v->limit = true;
+		return 0;
+	}
+	return v->s->uses_dynamic ? -1 : 1;
+}
+
+static __attribute__((noinline)) bool fast_array(struct sl_validator *v,
+						  const struct sl_snode *s, uint32_t i)
 {
 	const struct sl_json_tok *tok = v->tok, *t = &tok[i];
-	v->steps++;
+	int go = fast_enter(v);
+	if (go <= 0)
+		return go < 0 ? node_valid(v, s, i, NO_EV) : false;
 	if (t->type != SL_JSON_ARRAY)
 		return !(s->has & K_TYPE) || type_ok(t, s->types);
 	if ((s->has & K_TYPE) && !(s->types & T_ARRAY))
@@ -478,10 +513,13 @@ static bool fast_array(struct sl_validator *v, const struct sl_snode *s, uint32_
 	return !v->limit && v->steps <= v->s->max_steps;
 }
 
-static bool fast_object(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
+static __attribute__((noinline)) bool fast_object(struct sl_validator *v,
+						   const struct sl_snode *s, uint32_t i)
 {
 	const struct sl_json_tok *tok = v->tok, *t = &tok[i];
-	v->steps++;
+	int go = fast_enter(v);
+	if (go <= 0)
+		return go < 0 ? node_valid(v, s, i, NO_EV) : false;
 	if (t->type != SL_JSON_OBJECT)
 		return !(s->has & K_TYPE) || (type_bits(t) & s->types);
 	if ((s->has & K_TYPE) && !(s->types & T_OBJECT))
@@ -501,8 +539,7 @@ static bool fast_object(struct sl_validator *v, const struct sl_snode *s, uint32
 	for (uint32_t k = 0; k < t->len; k++) {
 		const struct prop *p = s->n_props ? prop_of(s, &tok[j], k, order) : NULL;
 		uint32_t val = j + 1;
-		if (p && p->req_bit >= 0)
-			seen |= 1ull << p->req_bit;
+		seen |= p ? p->req_mask : 0;
 		const struct sl_snode *sub = p && p->schema ? p->schema : s->additional;
 		if (sub && !fast_valid(v, sub, val))
 			return false;
@@ -524,26 +561,20 @@ counts:
  * enough to inline into the loops that call it. */
 static bool fast_node(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
 {
+	if (v->steps > v->s->max_steps || v->limit) { /* the budget is spent: stop at once */
+		v->limit = true;
+		return false;
+	}
 	/* nodes that may contain a $dynamicRef need the dynamic scope node_valid keeps */
 	if (v->s->uses_dynamic || v->recursion >= MAX_RECURSION)
 		return node_valid(v, s, i, NO_EV);
 	bool ok;
 	v->recursion++;
 	switch (s->kind) {
-	case KIND_OBJECT:
-		ok = fast_object(v, s, i);
-		break;
-	case KIND_ARRAY:
-		ok = fast_array(v, s, i);
-		break;
-	case KIND_REF:
-		v->steps++;
-		ok = fast_valid(v, s->ref, i);
-		break;
 	case KIND_ONEOF: {
 		uint32_t n = 0;
 		v->steps++;
-		for (uint32_t k = 0; k < s->n_one_of && n < 2; k++)
+		for (uint32_t k = 0; k < s->n_one_of && n < 2 && !v->limit; k++)
 			n += fast_valid(v, s->one_of[k], i);
 		ok = n == 1;
 		break;
@@ -551,7 +582,7 @@ static bool fast_node(struct sl_validator *v, const struct sl_snode *s, uint32_t
 	case KIND_ANYOF:
 		v->steps++;
 		ok = false;
-		for (uint32_t k = 0; k < s->n_any_of && !ok; k++)
+		for (uint32_t k = 0; k < s->n_any_of && !ok && !v->limit; k++)
 			ok = fast_valid(v, s->any_of[k], i);
 		break;
 	default:
@@ -562,15 +593,42 @@ static bool fast_node(struct sl_validator *v, const struct sl_snode *s, uint32_t
 	return ok && !v->limit && v->steps <= v->s->max_steps;
 }
 
-static inline bool fast_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i)
+static inline __attribute__((always_inline)) bool fast_valid(struct sl_validator *v,
+								      const struct sl_snode *s,
+								      uint32_t i)
 {
-	if (s->kind == KIND_LEAF)
+	/* no cycle: compile refuses in-place cycles; $dynamicRef needs node_valid's scope */
+	while (s->kind == KIND_REF && !v->s->uses_dynamic)
+		s = s->ref;
+	const struct sl_json_tok *t = &v->tok[i];
+	switch (s->kind) {
+	case KIND_TYPE:
+		return type_ok(t, s->types);
+	case KIND_STRENUM:
+		return (t->type == SL_JSON_STRING || t->type == SL_JSON_KEY) && enum_valid(v, s, i);
+	case KIND_STRLEN:
+		if (t->type != SL_JSON_STRING && t->type != SL_JSON_KEY)
+			return false;
+		if (t->len <= (uint64_t)s->max_len && t->len / 4 >= (uint64_t)s->min_len)
+			return true; /* len bytes hold len / 4 .. len characters */
 		return leaf_valid(v, s, i);
-	if (s->kind == KIND_TRUE)
+	case KIND_INTRANGE:
+		if (t->type == SL_JSON_INT)
+			return t->v.i >= s->int_lo && t->v.i <= s->int_hi;
+		return leaf_valid(v, s, i);
+	case KIND_LEAF:
+		return leaf_valid(v, s, i);
+	case KIND_TRUE:
 		return true;
-	if (s->kind == KIND_FALSE)
+	case KIND_FALSE:
 		return false;
-	return fast_node(v, s, i);
+	case KIND_OBJECT:
+		return fast_object(v, s, i);
+	case KIND_ARRAY:
+		return fast_array(v, s, i);
+	default:
+		return fast_node(v, s, i);
+	}
 }
 
 static bool object_valid(struct sl_validator *v, const struct sl_snode *s, uint32_t i,
@@ -910,19 +968,17 @@ static bool disc_valid(struct sl_validator *v, const struct disc *d, uint32_t i)
 		const struct sl_json_tok *t = &v->tok[m + 1];
 		if (t->type != SL_JSON_STRING)
 			return true;
-		for (uint32_t h = sl_sv_name_hash(t->v.s, t->len) & d->mask;; h = (h + 1) & d->mask) {
-			uint32_t e = d->table[h];
-			if (!e)
-				return ok;
-			const struct sl_json_node *x = d->consts[e - 1];
-			if (x->u.str.len == t->len && bytes_eq(x->u.str.s, t->v.s, t->len) &&
-			    !(v->silent ? fast_valid(v, d->thens[e - 1], i)
+		/* every branch whose constant equals the tag (usually one); equal constants sit
+		 * along one probe chain in increasing order */
+		for (uint32_t e = 0; (e = str_find(d->table, d->mask, t->v.s, t->len, e)) != 0;) {
+			if (!(v->silent ? fast_valid(v, d->thens[e - 1], i)
 					: node_valid(v, d->thens[e - 1], i, NO_EV))) {
 				ok = false;
 				if (stop(v))
 					return false;
 			}
 		}
+		return ok;
 	}
 	for (uint32_t k = 0; k < d->n; k++) {
 		if (m != UINT32_MAX && !sl_sv_tape_tree_equal(v->tok, v->text, m + 1, d->consts[k]))
@@ -1054,15 +1110,7 @@ static bool enum_valid(struct sl_validator *v, const struct sl_snode *s, uint32_
 		const struct sl_json_tok *t = &v->tok[i];
 		if (t->type != SL_JSON_STRING && t->type != SL_JSON_KEY)
 			return false;
-		for (uint32_t h = sl_sv_name_hash(t->v.s, t->len) & s->enum_mask;;
-		     h = (h + 1) & s->enum_mask) {
-			uint32_t e = s->enum_table[h];
-			if (!e)
-				return false;
-			const struct sl_json_node *x = s->enum_values[e - 1];
-			if (x->u.str.len == t->len && bytes_eq(x->u.str.s, t->v.s, t->len))
-				return true;
-		}
+		return str_find(s->enum_table, s->enum_mask, t->v.s, t->len, 0) != 0;
 	}
 	for (uint32_t k = 0; k < s->n_enum; k++)
 		if (sl_sv_tape_tree_equal(v->tok, v->text, i, s->enum_values[k]))
