@@ -8,7 +8,8 @@ FUZZ_SECONDS ?= 30
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all build deps demo test unit e2e crash asan-build fuzz-build fuzz bench bench-json bench-validate clean
+.PHONY: all build deps demo test unit e2e crash asan-build fuzz-build fuzz bench bench-json \
+	bench-validate bench-latency clean
 
 all: build
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make demo`: a scratch lake, a generated sample of realistic files landed in it, then
-# what a user would look at: the zones, the objects, the queues and an fsck.
-# Later stages extend this script until it runs the whole pipeline.
+# what a user would look at: the zones, the objects, the queues; schemas registered, the
+# validator run, raw and the dead letters with their reasons, a schema fix and a replay,
+# the counters and an fsck. Later stages extend this script until it runs the whole
+# pipeline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -39,6 +41,83 @@ say "sluice cat landing/$first | sluice json check --ndjson -   (the generator p
 say "sluice json stats --ndjson (clicks of one day)"
 "$sluice" cat "landing/$(cd "$sample" && find clicks -type f | sort | head -n 1)" |
 	"$sluice" json stats --ndjson - | head -n 16
+
+# ---- the validator: schemas, validate, raw and the dead letters -------------------------
+schemas="$PWD/$build/demo-schemas"
+rm -rf "$schemas"
+mkdir -p "$schemas"
+cat > "$schemas/orders.json" <<'JSON'
+{"$schema": "https://json-schema.org/draft/2020-12/schema",
+ "type": "object",
+ "required": ["order_id", "customer_id", "ts", "country", "total", "items", "paid"],
+ "properties": {
+   "order_id": {"type": "string", "format": "uuid"},
+   "customer_id": {"type": "string", "format": "uuid"},
+   "ts": {"type": "string", "format": "date-time"},
+   "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+   "total": {"type": "number", "minimum": 0},
+   "items": {"type": "array", "minItems": 1, "items": {
+     "type": "object", "required": ["sku", "qty"],
+     "properties": {"sku": {"type": "string"}, "qty": {"type": "integer", "minimum": 1}}}},
+   "paid": {"type": "boolean"},
+   "seq": {"type": "integer"}}}
+JSON
+cat > "$schemas/clicks.json" <<'JSON'
+{"type": "object",
+ "required": ["event", "session_id", "ts", "page"],
+ "properties": {
+   "event": {"enum": ["page_view", "click", "purchase"]},
+   "session_id": {"type": "string", "format": "uuid"},
+   "user_id": {"type": "integer", "minimum": 0},
+   "ts": {"type": "string", "format": "date-time"},
+   "page": {"type": "string"},
+   "referrer": {"type": ["string", "null"]},
+   "duration_ms": {"type": "integer", "minimum": 0},
+   "geo": {"type": "object", "properties": {
+     "lat": {"type": "number", "minimum": -90, "maximum": 90},
+     "lon": {"type": "number", "minimum": -180, "maximum": 180}}}}}
+JSON
+cat > "$schemas/customers.json" <<'JSON'
+{"type": "object", "required": ["customer_id", "name", "country"],
+ "properties": {"customer_id": {"type": "string", "format": "uuid"},
+   "name": {"type": "string", "minLength": 1}, "country": {"type": "string"},
+   "signup": {"type": "string", "format": "date"}, "vip": {"type": "boolean"}}}
+JSON
+say "sluice schema register orders|clicks|customers ...   (one schema per subject)"
+for subject in orders clicks customers; do
+	"$sluice" schema register "$subject" "$schemas/$subject.json"
+done
+say "sluice validate --drain --quiet   (every landed object: raw, or deadletter with reasons)"
+"$sluice" validate --drain --quiet
+say "sluice ls"
+"$sluice" ls
+say "sluice validate --stats"
+"$sluice" validate --stats
+say "sluice deadletter ls --subject orders"
+"$sluice" deadletter ls --subject orders
+dead=$("$sluice" deadletter ls --subject orders --json | python3 -c \
+	'import json,sys; print(json.load(sys.stdin)[0]["key"])')
+say "sluice deadletter show $dead"
+"$sluice" deadletter show "$dead"
+
+# A fix: orders from an older shop send "total" as text ("12.50 EUR") or not at all;
+# version 2 accepts both (backward compatible), and the dead letters are replayed.
+python3 - "$schemas/orders.json" "$schemas/orders-v2.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["properties"]["total"] = {"anyOf": [{"type": "number", "minimum": 0},
+                                      {"type": "string", "pattern": "^[0-9]+[.][0-9]{2} EUR$"}]}
+s["required"].remove("total")
+json.dump(s, open(sys.argv[2], "w"))
+PY
+say "sluice schema register orders orders-v2.json   (\"total\": a number, \"12.50 EUR\", or none)"
+"$sluice" schema register orders "$schemas/orders-v2.json"
+say "sluice deadletter replay --subject orders | tail -n 2"
+"$sluice" deadletter replay --subject orders | tail -n 2
+say "sluice validate --drain"
+"$sluice" validate --drain | tail -n 3
+say "sluice deadletter ls --subject orders   (what is left: records that are not JSON)"
+"$sluice" deadletter ls --subject orders | head -n 4
 say "sluice status"
 "$sluice" status
 say "sluice fsck"
