@@ -85,6 +85,9 @@ static void crash_point(const char *point)
 }
 #define EVENT_MAX (64 << 10)    /* an object-created event is far smaller */
 #define HEARTBEAT_RECORDS 1024  /* look at the clock every this many records */
+/* The descriptions of bad records in one report stop at this size, whatever
+ * validate.report.max_records says (the report says it was cut). */
+#define REPORT_MAX_BYTES ((size_t)16 << 20)
 
 /* ---- routing ---------------------------------------------------------------------- */
 
@@ -425,33 +428,54 @@ struct scan {
 	bool read;                    /* pass 1 ran to its end */
 	enum sl_json_framing framing; /* as the reader resolved AUTO */
 	struct sl_buf errors;         /* the report's "errors" array, without brackets */
+	struct sl_buf entry;          /* the description being made */
 	int64_t described;
+	bool full;                    /* REPORT_MAX_BYTES reached: no more descriptions */
 };
 
 static void scan_init(struct scan *sc)
 {
 	memset(sc, 0, sizeof(*sc));
-	sl_buf_init(&sc->errors, 0);
+	sl_buf_init(&sc->errors, REPORT_MAX_BYTES + 1);
+	sl_buf_init(&sc->entry, REPORT_MAX_BYTES + 1);
 }
 
 static void scan_release(struct scan *sc)
 {
 	sl_buf_release(&sc->errors);
+	sl_buf_release(&sc->entry);
+}
+
+/* Adds the description in sc->entry to the report, if it still fits. */
+static int describe_add(struct scan *sc, int rc)
+{
+	if (rc == SL_ENOMEM)
+		return rc;
+	if (rc || sc->errors.len + sc->entry.len + 1 > REPORT_MAX_BYTES) {
+		sc->full = true;
+		return 0;
+	}
+	if ((sc->described && sl_buf_puts(&sc->errors, ",") != 0) ||
+	    sl_buf_append(&sc->errors, sc->entry.data, sc->entry.len) != 0) {
+		sc->full = true;
+		return 0;
+	}
+	sc->described++;
+	return 0;
 }
 
 static int describe_schema_errors(struct sl_validate_stage *st, struct scan *sc,
 				  const struct sl_json_doc *doc, size_t n_errs, int64_t cap)
 {
-	struct sl_buf *b = &sc->errors;
+	struct sl_buf *b = &sc->entry;
 	int rc = 0;
-	if (sc->described >= cap)
+	if (sc->described >= cap || sc->full)
 		return 0;
-	sc->described++;
+	sl_buf_reset(b);
 	rc |= sl_buf_printf(b,
-			    "%s{\"index\":%" PRId64 ",\"line\":%" PRId64 ",\"column\":%" PRId64
+			    "{\"index\":%" PRId64 ",\"line\":%" PRId64 ",\"column\":%" PRId64
 			    ",\"offset\":%" PRId64 ",\"errors\":[",
-			    sc->described > 1 ? "," : "", doc->pos.record, doc->pos.line,
-			    doc->pos.column, doc->pos.offset);
+			    doc->pos.record, doc->pos.line, doc->pos.column, doc->pos.offset);
 	size_t shown = n_errs < st->max_errs ? n_errs : st->max_errs;
 	for (size_t i = 0; i < shown; i++) {
 		const struct sl_schema_error *e = &st->errs[i];
@@ -467,31 +491,30 @@ static int describe_schema_errors(struct sl_validate_stage *st, struct scan *sc,
 				    doc->pos.offset + (int64_t)e->offset);
 	}
 	rc |= sl_buf_printf(b, "]%s}", n_errs > st->max_errs ? ",\"more_errors\":true" : "");
-	return rc ? SL_ENOMEM : 0;
+	return describe_add(sc, rc ? SL_ELIMIT : 0);
 }
 
 static int describe_json_error(struct scan *sc, const struct sl_json_pos *rec,
 			       const struct sl_json_error *e, int64_t cap)
 {
-	struct sl_buf *b = &sc->errors;
+	struct sl_buf *b = &sc->entry;
 	int rc = 0;
-	if (sc->described >= cap)
+	if (sc->described >= cap || sc->full)
 		return 0;
-	sc->described++;
+	sl_buf_reset(b);
 	/* a record whose bytes were dropped (over the limit) starts where the error is */
 	const struct sl_json_pos *at = rec ? rec : &e->pos;
 	rc |= sl_buf_printf(b,
-			    "%s{\"index\":%" PRId64 ",\"line\":%" PRId64 ",\"column\":%" PRId64
+			    "{\"index\":%" PRId64 ",\"line\":%" PRId64 ",\"column\":%" PRId64
 			    ",\"offset\":%" PRId64 ",\"errors\":[{\"pointer\":\"\",\"keyword\":"
 			    "\"$json\",\"message\":",
-			    sc->described > 1 ? "," : "", e->pos.record, at->line, at->column,
-			    at->offset);
+			    e->pos.record, at->line, at->column, at->offset);
 	rc |= sl_buf_json_str(b, e->msg, strnlen(e->msg, sizeof(e->msg)));
 	rc |= sl_buf_printf(b,
 			    ",\"line\":%" PRId64 ",\"column\":%" PRId64 ",\"offset\":%" PRId64
 			    "}]}",
 			    e->pos.line, e->pos.column, e->pos.offset);
-	return rc ? SL_ENOMEM : 0;
+	return describe_add(sc, rc ? SL_ELIMIT : 0);
 }
 
 /* Validates one parsed record: 1 valid, 0 invalid (st->errs, *n_errs), < 0 failure. */

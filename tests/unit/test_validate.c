@@ -788,6 +788,35 @@ static void test_report_caps(void **state)
 		   "{\"total\":-1}\n{\"total\":-2}\n{\"total\":-3}\n");
 }
 
+/* However many bad records max_records allows, a report's descriptions stop at 16 MiB:
+ * 100,000 records with two reasons each would take about 30 MiB. */
+static void test_report_byte_cap(void **state)
+{
+	struct fx *fx = *state;
+	fx_open(fx, "validate:\n  report: {max_records: 1000000}\n");
+	size_t n = 100000, o = 0;
+	char *data = malloc(n * 16);
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)sprintf(data + o, "{\"total\":-1}\n");
+	put(fx, "orders/many.ndjson", data, o);
+	free(data);
+	drain_one(fx, SL_VOUT_INVALID);
+	struct sl_deadletter dl;
+	assert_int_equal(fx->lake->meta.ops->deadletter_get(fx->lake->meta.state,
+							     "orders/many.ndjson", true, &dl, NULL),
+			 0);
+	assert_true(strlen(dl.report) < (17u << 20));
+	assert_true(strlen(dl.report) > (15u << 20));
+	sl_deadletter_release(&dl);
+	struct sl_json_node *rep = report_of(fx, "orders/many.ndjson");
+	assert_int_equal(jget(rep, "errors_truncated")->type, SL_JSON_TRUE);
+	assert_int_equal(jint(rep, "invalid_records"), (int64_t)n);
+	int64_t shown = jint(rep, "errors_shown");
+	assert_true(shown > 1000 && shown < (int64_t)n);
+	assert_int_equal((int64_t)jget(rep, "errors")->u.c.n, shown);
+	sl_json_tree_free(rep);
+}
+
 /* ---- idempotence and crashes ------------------------------------------------------------ */
 
 /* The same event twice (a redelivery after the first handling committed): nothing new is
@@ -1110,6 +1139,7 @@ int main(void)
 		T(test_hostile_records),
 		T(test_record_over_limit_quarantines),
 		T(test_report_caps),
+		T(test_report_byte_cap),
 		T(test_same_event_twice),
 		T(test_outputs_of_an_earlier_attempt),
 		T(test_recover_interrupted_removal),
