@@ -35,6 +35,7 @@
 
 #include "schema/format.h"
 #include "schema/registry_int.h"
+#include "schema/value.h"
 
 typedef struct sl_json_node node;
 
@@ -217,45 +218,11 @@ static const char *show(const node *n, char *buf, size_t cap)
 	return buf;
 }
 
-/* JSON equality of two values: numbers by value (1 equals 1.0), objects by members. */
-static bool jeq(const node *a, const node *b, int depth)
-{
-	if (depth > SL_SCHEMA_DEPTH_MAX + 8)
-		return false;
-	if (is_num(a) && is_num(b)) {
-		if (a->type == SL_JSON_INT && b->type == SL_JSON_INT)
-			return a->u.i == b->u.i;
-		return num(a) == num(b);
-	}
-	if (a->type != b->type)
-		return false;
-	switch (a->type) {
-	case SL_JSON_STRING:
-		return a->u.str.len == b->u.str.len &&
-		       memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0;
-	case SL_JSON_ARRAY:
-		if (a->u.c.n != b->u.c.n)
-			return false;
-		for (size_t i = 0; i < a->u.c.n; i++)
-			if (!jeq(a->u.c.items[i], b->u.c.items[i], depth + 1))
-				return false;
-		return true;
-	case SL_JSON_OBJECT:
-		if (a->u.c.n != b->u.c.n)
-			return false;
-		for (size_t i = 0; i < a->u.c.n; i++) {
-			const node *bv = get_n(b, a->u.c.keys[i], a->u.c.key_lens[i]);
-			if (!bv || !jeq(a->u.c.items[i], bv, depth + 1))
-				return false;
-		}
-		return true;
-	default: return true; /* null, true, false */
-	}
-}
-
+/* JSON equality of two values: numbers by value (1 equals 1.0), objects by members
+ * (value.c, shared with the validator's enum and const). */
 bool sl_json_equal(const struct sl_json_node *a, const struct sl_json_node *b)
 {
-	return jeq(a, b, 0);
+	return sl_sv_tree_equal(a, b);
 }
 
 static bool in_list(const node *list, const node *v)
@@ -263,7 +230,7 @@ static bool in_list(const node *list, const node *v)
 	if (!list || list->type != SL_JSON_ARRAY)
 		return false;
 	for (size_t i = 0; i < list->u.c.n; i++)
-		if (jeq(list->u.c.items[i], v, 0))
+		if (sl_json_equal(list->u.c.items[i], v))
 			return true;
 	return false;
 }
@@ -630,7 +597,7 @@ static bool same(struct ctx *c, const node *w, const node *r)
 			c->depth--;
 			return ok;
 		}
-		return jeq(w, r, 0);
+		return sl_json_equal(w, r);
 	}
 	if (w->u.c.n != r->u.c.n)
 		return false;
@@ -649,7 +616,7 @@ static bool same(struct ctx *c, const node *w, const node *r)
 		} else if (klen == 4 && strcmp(k, "$ref") == 0 && str(wv) && str(rv)) {
 			char p1[PTR_MAX], p2[PTR_MAX];
 			const node *tw, *tr;
-			ok = ref_str(wv) && jeq(wv, rv, 0);
+			ok = ref_str(wv) && sl_json_equal(wv, rv);
 			if (ok && str(wv)[0] == '#') {
 				tw = resolve_local(c, W, str(wv), p1);
 				tr = resolve_local(c, R, str(rv), p2);
@@ -1035,7 +1002,7 @@ static bool check_string(struct ctx *c, const node *w, const node *r)
 	const node *rp = get(r, "pattern");
 	if (rp && (ok || !c->trial)) {
 		const node *wp = get(w, "pattern");
-		if (!(wp && jeq(wp, rp, 0)))
+		if (!(wp && sl_json_equal(wp, rp)))
 			ok = violate(c, K_UNPROVABLE, "pattern", "pattern",
 				     "pattern %s in the %s version, %s in the %s version: "
 				     "regular expressions are not compared, only equal ones pass",
@@ -1316,7 +1283,7 @@ static bool check_values(struct ctx *c, const node *w, const node *r, const char
 		}
 	}
 	for (size_t i = 0; i < n && (ok || !c->trial); i++) {
-		bool in = is_const ? jeq(allowed, vals[i], 0) : in_list(allowed, vals[i]);
+		bool in = is_const ? sl_json_equal(allowed, vals[i]) : in_list(allowed, vals[i]);
 		if (!in)
 			ok = violate(c, K_ENUM_VALUE, kw, kw,
 				     "value %s is valid under the %s version, not allowed by the %s "

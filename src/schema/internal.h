@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "schema/format.h"
+#include "schema/value.h"
 #include "schema/schema.h"
 
 /* instance types, as bits of sl_snode.types */
@@ -220,8 +221,7 @@ struct sl_schema {
 	size_t n_codes, cap_codes;
 };
 
-/* value.c: equality of JSON values (numbers by value, objects regardless of order) */
-bool sl_sv_tree_equal(const struct sl_json_node *a, const struct sl_json_node *b);
+/* value.c: the same equality on tapes (sl_sv_tree_equal is in value.h) */
 /* the tape value at tok[i] against a tree value */
 bool sl_sv_tape_tree_equal(const struct sl_json_tok *tok, const char *text, uint32_t i,
 			   const struct sl_json_node *b);

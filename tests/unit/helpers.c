@@ -98,3 +98,31 @@ int th_count_files(const char *path)
 	nftw(path, count_one, 16, FTW_PHYS);
 	return n_files;
 }
+
+char *th_repo_dir(void)
+{
+	char *file = strdup(__FILE__); /* <repo>/tests/unit/helpers.c */
+	assert_non_null(file);
+	for (int up = 0; up < 3; up++) {
+		char *slash = strrchr(file, '/');
+		if (slash)
+			*slash = '\0';
+		else
+			strcpy(file, ".");
+	}
+	return file;
+}
+
+char *th_conformance_dir(const char *sub)
+{
+	char *path = NULL;
+	const char *env = getenv("SLUICE_CONFORMANCE");
+	if (env && *env) {
+		assert_true(asprintf(&path, "%s/%s", env, sub) > 0);
+		return path;
+	}
+	char *repo = th_repo_dir();
+	assert_true(asprintf(&path, "%s/tests/conformance/%s", repo, sub) > 0);
+	free(repo);
+	return path;
+}

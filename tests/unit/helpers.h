@@ -13,6 +13,12 @@ void th_write_file(const char *path, const void *data, size_t len);
 /* Reads a whole file into a malloc'd NUL-terminated buffer; *len_out gets its length. */
 char *th_read_file(const char *path, size_t *len_out);
 
+/* The repository's root (found from this file's path); malloc'd. */
+char *th_repo_dir(void);
+/* A folder of the conformance data: $SLUICE_CONFORMANCE/SUB when that is set, else the
+ * copy kept with the tests, <repo>/tests/conformance/SUB; malloc'd. */
+char *th_conformance_dir(const char *sub);
+
 struct sl_lake;
 /* Initialises and opens a lake in a fresh temp dir; *dir gets the dir (th_rmtree_free). */
 struct sl_lake *th_lake_new(const char *tag, char **dir);

@@ -61,34 +61,11 @@ static sl_format_fn *lookup(const char *name)
 
 /* ---- the JSON Schema Test Suite -------------------------------------------------------- */
 
-/* <repo> from __FILE__ (<repo>/tests/unit/test_format.c); malloc'd. */
-static char *repo_dir(void)
-{
-	char *file = strdup(__FILE__);
-	assert_non_null(file);
-	for (int up = 0; up < 3; up++) {
-		char *slash = strrchr(file, '/');
-		if (slash)
-			*slash = '\0';
-		else
-			strcpy(file, ".");
-	}
-	return file;
-}
 
 /* The suite's tests folder (holding draft2020-12/, draft7/); malloc'd. */
 static char *suite_dir(void)
 {
-	char *path = NULL;
-	const char *env = getenv("SLUICE_CONFORMANCE");
-	if (env && *env) {
-		assert_true(asprintf(&path, "%s/json-schema/tests", env) > 0);
-		return path;
-	}
-	char *repo = repo_dir();
-	assert_true(asprintf(&path, "%s/tests/conformance/json-schema/tests", repo) > 0);
-	free(repo);
-	return path;
+	return th_conformance_dir("json-schema/tests");
 }
 
 /* The suite files to run: each format in each draft that has a file for it (draft 7 has

@@ -205,35 +205,11 @@ static const char *impls_tested(void)
 
 /* ---- conformance ------------------------------------------------------------------------ */
 
-/* <repo> from __FILE__ (<repo>/tests/unit/test_json.c); malloc'd. */
-static char *repo_dir(void)
-{
-	char *file = strdup(__FILE__);
-	assert_non_null(file);
-	for (int up = 0; up < 3; up++) {
-		char *slash = strrchr(file, '/');
-		if (slash)
-			*slash = '\0';
-		else
-			strcpy(file, ".");
-	}
-	return file;
-}
-
 /* The folder of JSONTestSuite's test_parsing files; malloc'd: $SLUICE_CONFORMANCE if
  * set, else the copy kept with the tests (tests/conformance, see its README). */
 static char *conformance_dir(void)
 {
-	char *path = NULL;
-	const char *env = getenv("SLUICE_CONFORMANCE");
-	if (env && *env) {
-		assert_true(asprintf(&path, "%s/json-parsing/test_parsing", env) > 0);
-		return path;
-	}
-	char *repo = repo_dir();
-	assert_true(asprintf(&path, "%s/tests/conformance/json-parsing/test_parsing", repo) > 0);
-	free(repo);
-	return path;
+	return th_conformance_dir("json-parsing/test_parsing");
 }
 
 /* The copy in tests/conformance must equal the shared folder beside the repository,
@@ -241,7 +217,7 @@ static char *conformance_dir(void)
 static void test_conformance_copy_is_exact(void **state)
 {
 	(void)state;
-	char *repo = repo_dir(), *shared = NULL, *mine = NULL;
+	char *repo = th_repo_dir(), *shared = NULL, *mine = NULL;
 	assert_true(asprintf(&shared, "%s/../shared/conformance/json-parsing/test_parsing", repo) > 0);
 	assert_true(asprintf(&mine, "%s/tests/conformance/json-parsing/test_parsing", repo) > 0);
 	DIR *d = opendir(shared);

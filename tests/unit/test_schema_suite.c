@@ -31,32 +31,10 @@
 static const char *const asserted_formats[] = {"date-time", "date", "time", "email",
 					       "uuid",      "ipv4", "ipv6", "uri"};
 
-static char *repo_dir(void)
-{
-	char *file = strdup(__FILE__);
-	assert_non_null(file);
-	for (int up = 0; up < 3; up++) {
-		char *slash = strrchr(file, '/');
-		if (slash)
-			*slash = '\0';
-		else
-			strcpy(file, ".");
-	}
-	return file;
-}
 
 static char *suite_dir(void)
 {
-	char *path = NULL;
-	const char *env = getenv("SLUICE_CONFORMANCE");
-	if (env && *env) {
-		assert_true(asprintf(&path, "%s/json-schema", env) > 0);
-		return path;
-	}
-	char *repo = repo_dir();
-	assert_true(asprintf(&path, "%s/tests/conformance/json-schema", repo) > 0);
-	free(repo);
-	return path;
+	return th_conformance_dir("json-schema");
 }
 
 /* ---- tree -> JSON text ---------------------------------------------------------------- */
@@ -149,7 +127,7 @@ struct known {
 
 static void known_load(struct known *k)
 {
-	char *repo = repo_dir(), *path = NULL;
+	char *repo = th_repo_dir(), *path = NULL;
 	assert_true(asprintf(&path, "%s/tests/schema_conformance_failures.txt", repo) > 0);
 	size_t len;
 	char *text = th_read_file(path, &len);
@@ -391,7 +369,7 @@ static void compare_tree(const char *a, const char *b, int *files)
 static void test_copy_is_exact(void **state)
 {
 	(void)state;
-	char *repo = repo_dir(), *shared = NULL, *mine = NULL;
+	char *repo = th_repo_dir(), *shared = NULL, *mine = NULL;
 	assert_true(asprintf(&shared, "%s/../shared/conformance/json-schema", repo) > 0);
 	assert_true(asprintf(&mine, "%s/tests/conformance/json-schema", repo) > 0);
 	DIR *d = opendir(shared);
