@@ -61,7 +61,6 @@ static sl_format_fn *lookup(const char *name)
 
 /* ---- the JSON Schema Test Suite -------------------------------------------------------- */
 
-
 /* The suite's tests folder (holding draft2020-12/, draft7/); malloc'd. */
 static char *suite_dir(void)
 {
