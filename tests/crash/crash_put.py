@@ -53,8 +53,10 @@ DEFAULT_ROUNDS = 40            # about 80 s on the 2-core reference machine
 ZONES = ("landing", "raw", "deadletter", "curated")
 PUT_LINE = re.compile(r"^put landing/(.+) seq=(\d+) size=(\d+) (sha256:[0-9a-f]{64})$")
 FSCK_LINE = re.compile(r"^(\w+)\s+(\S+?): (.*)$")
-FSCK_KINDS = ("temp", "unindexed", "changed", "missing", "deleting", "corrupt", "odd")
-REPAIRABLE = ("temp", "unindexed", "changed")  # what a killed put may leave behind
+FSCK_KINDS = ("temp", "unindexed", "changed", "missing", "deleting", "corrupt", "odd", "empty")
+# what a killed put may leave behind (empty: the folders made for a key whose file was
+# never published)
+REPAIRABLE = ("temp", "unindexed", "changed", "empty")
 
 
 def sha(data):
