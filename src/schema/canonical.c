@@ -133,7 +133,6 @@ int sl_schema_tree(const char *text, size_t len, struct sl_json_node **out,
 	struct sl_json_doc doc;
 	struct sl_json_error e;
 	*out = NULL;
-	sl_schema_skip_bom(&text, &len); /* as every other entry point does */
 	if (len > SL_SCHEMA_TEXT_MAX)
 		return sl_err_set(err, SL_ELIMIT,
 				  "schema is %zu bytes, more than the limit of %zu bytes (4 MiB)",
