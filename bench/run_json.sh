@@ -48,31 +48,13 @@ fi
 
 # ---- builds ----
 g++ -O3 -march=native -std=c++17 bench/simdjson_bench.cpp -lsimdjson -o "$build/simdjson_bench"
-gen="$build/gen_telemetry"
-if [ ! -x "$gen" ] || [ "$gen" -ot bench/gen_telemetry.c ]; then
-	gen="$work/gen_telemetry"
-	gcc -O2 -std=c17 -Wall -Wextra -Werror -o "$gen" bench/gen_telemetry.c
-fi
 
 # ---- input ----
-if [ -n "${JSON_KEEP:-}" ]; then
-	cache=${JSON_CACHE:-/tmp/sluice-json-cache}
-	mkdir -p "$cache"
-	# the name carries the generator's source hash: a changed generator makes a new file
-	tag=$(sha256sum bench/gen_telemetry.c | cut -c1-12)
-	file="$cache/telemetry-$bytes-seed$seed-$tag.ndjson"
-else
-	file="$work/telemetry.ndjson"
-fi
-if [ ! -s "$file" ]; then
-	"$gen" "$file.tmp" --bytes "$bytes" --seed "$seed"
-	mv "$file.tmp" "$file"
-fi
+source bench/telemetry_input.sh
 if [ ! -s "$file.gz" ]; then
 	gzip -1 -c "$file" > "$file.gz.tmp"
 	mv "$file.gz.tmp" "$file.gz"
 fi
-size=$(stat -c %s "$file")
 gz_size=$(stat -c %s "$file.gz")
 records=$(wc -l < "$file")
 cat "$file" "$file.gz" > /dev/null # into the page cache

@@ -63,27 +63,9 @@ if [ ! -x "$build/bench_validate" ]; then
 	echo "$build/bench_validate does not exist: build the project first (make build)" >&2
 	exit 1
 fi
-gen="$build/gen_telemetry"
-if [ ! -x "$gen" ] || [ "$gen" -ot bench/gen_telemetry.c ]; then
-	gen="$work/gen_telemetry"
-	gcc -O2 -std=c17 -Wall -Wextra -Werror -o "$gen" bench/gen_telemetry.c
-fi
 
 # ---- input ----
-if [ -n "${JSON_KEEP:-}" ]; then
-	cache=${JSON_CACHE:-/tmp/sluice-json-cache}
-	mkdir -p "$cache"
-	# the name carries the generator's source hash: a changed generator makes a new file
-	tag=$(sha256sum bench/gen_telemetry.c | cut -c1-12)
-	file="$cache/telemetry-$bytes-seed$seed-$tag.ndjson"
-else
-	file="$work/telemetry.ndjson"
-fi
-if [ ! -s "$file" ]; then
-	"$gen" "$file.tmp" --bytes "$bytes" --seed "$seed"
-	mv "$file.tmp" "$file"
-fi
-size=$(stat -c %s "$file")
+source bench/telemetry_input.sh
 cat "$file" > /dev/null # into the page cache
 
 # ---- machine ----
