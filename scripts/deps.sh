@@ -8,6 +8,7 @@ pkgs=(
   libsqlite3-dev libyaml-dev libssl-dev
   libcmocka-dev
   python3 sqlite3 zlib1g-dev libzstd-dev libpcre2-dev liburiparser-dev
+  libsnappy-dev liblz4-dev libbrotli-dev
   strace time
   clang libclang-rt-14-dev
 )
