@@ -238,6 +238,7 @@ size_t sl_tc_r_offset(const struct sl_tc_r *r)
 	return (size_t)(r->p - r->base);
 }
 
+__attribute__((format(printf, 3, 0)))
 static void r_vfail(struct sl_tc_r *r, int code, const char *fmt, va_list ap)
 {
 	if (r->rc)
