@@ -192,14 +192,17 @@ static bool typed(struct dec *d, const struct sdesc *s, enum sl_tc_type t, bool 
 }
 
 /* The rd_* readers store into *out only when a value of the right type was read, so a
- * skipped field keeps its "absent" default; they return whether they stored. */
+ * skipped field keeps its "absent" default; they return whether they stored. A count
+ * (a size, count, offset or enum where -1 means absent) may not be negative. */
 static bool rd_int(struct dec *d, const struct sdesc *s, enum sl_tc_type t, int bits,
-		   int64_t *out)
+		   bool count, int64_t *out)
 {
 	enum sl_tc_type widest = bits == 32 ? SL_TC_I32 : SL_TC_I64;
 	if (!typed(d, s, t, t >= SL_TC_I8 && t <= widest, bits == 32 ? "i32" : "i64"))
 		return false;
 	int64_t v = sl_tc_r_i64(&d->r, t);
+	if (count && v < 0)
+		fail_field(d, s, "negative value %lld", (long long)v);
 	if (d->r.rc)
 		return false;
 	*out = v;
@@ -209,44 +212,29 @@ static bool rd_int(struct dec *d, const struct sdesc *s, enum sl_tc_type t, int 
 static bool rd_i32(struct dec *d, const struct sdesc *s, enum sl_tc_type t, int32_t *out)
 {
 	int64_t v;
-	if (!rd_int(d, s, t, 32, &v))
-		return false;
-	*out = (int32_t)v;
-	return true;
-}
-
-static bool rd_i64(struct dec *d, const struct sdesc *s, enum sl_tc_type t, int64_t *out)
-{
-	return rd_int(d, s, t, 64, out);
-}
-
-/* A size, count or offset: negative is corrupt. */
-static bool rd_count64(struct dec *d, const struct sdesc *s, enum sl_tc_type t,
-		       int64_t *out)
-{
-	int64_t v;
-	if (!rd_int(d, s, t, 64, &v))
-		return false;
-	if (v < 0) {
-		fail_field(d, s, "negative value %lld", (long long)v);
-		return false;
-	}
-	*out = v;
-	return true;
+	bool ok = rd_int(d, s, t, 32, false, &v);
+	*out = ok ? (int32_t)v : *out;
+	return ok;
 }
 
 static bool rd_count32(struct dec *d, const struct sdesc *s, enum sl_tc_type t,
 		       int32_t *out)
 {
 	int64_t v;
-	if (!rd_int(d, s, t, 32, &v))
-		return false;
-	if (v < 0) {
-		fail_field(d, s, "negative value %lld", (long long)v);
-		return false;
-	}
-	*out = (int32_t)v;
-	return true;
+	bool ok = rd_int(d, s, t, 32, true, &v);
+	*out = ok ? (int32_t)v : *out;
+	return ok;
+}
+
+static bool rd_i64(struct dec *d, const struct sdesc *s, enum sl_tc_type t, int64_t *out)
+{
+	return rd_int(d, s, t, 64, false, out);
+}
+
+static bool rd_count64(struct dec *d, const struct sdesc *s, enum sl_tc_type t,
+		       int64_t *out)
+{
+	return rd_int(d, s, t, 64, true, out);
 }
 
 static bool rd_bool(struct dec *d, const struct sdesc *s, enum sl_tc_type t, bool *out)
