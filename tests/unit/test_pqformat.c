@@ -32,7 +32,7 @@
 #include "parquet/thrift.h"
 #include "types/types.h"
 
-/* ---- comparing decoded structs -------------------------------------------------------- */
+/* ---- comparing decoded structs ------------------------------------------------------- */
 
 static const char *ctx = "";
 
@@ -156,7 +156,8 @@ static void eq_meta(const struct sl_pq_file_meta *a, const struct sl_pq_file_met
 	}
 }
 
-static void eq_page_header(const struct sl_pq_page_header *a, const struct sl_pq_page_header *b)
+static void eq_page_header(const struct sl_pq_page_header *a,
+			   const struct sl_pq_page_header *b)
 {
 	EQ(a->type, b->type);
 	EQ(a->uncompressed_size, b->uncompressed_size);
@@ -184,7 +185,7 @@ static void eq_page_header(const struct sl_pq_page_header *a, const struct sl_pq
 	EQ(a->dict.is_sorted, b->dict.is_sorted);
 }
 
-/* ---- 1. every field survives a round trip --------------------------------------------- */
+/* ---- 1. every field survives a round trip -------------------------------------------- */
 
 #define BYTES(s) ((struct sl_pq_bytes){(const uint8_t *)(s), sizeof(s) - 1})
 
@@ -519,7 +520,7 @@ static void t_names(void **state)
 	assert_string_equal(sl_pq_converted_name(SL_PQ_CT_NONE), "UNKNOWN");
 }
 
-/* ---- 3. hostile metadata ---------------------------------------------------------------- */
+/* ---- 3. hostile metadata ------------------------------------------------------------- */
 
 /* Decodes bytes written with the Thrift encoder, expecting code and a message part. */
 static void expect_meta(struct sl_buf *b, int code, const char *msg)
@@ -917,7 +918,7 @@ static void t_mutations(void **state)
 	sl_buf_release(&b);
 }
 
-/* ---- 4. the encoder's refusals ------------------------------------------------------------ */
+/* ---- 4. the encoder's refusals ------------------------------------------------------- */
 
 static void t_encode_refusals(void **state)
 {
@@ -961,7 +962,7 @@ static void t_encode_refusals(void **state)
 	sl_buf_release(&b);
 }
 
-/* ---- 2. the corpus ------------------------------------------------------------------------ */
+/* ---- 2. the corpus ------------------------------------------------------------------- */
 
 enum {
 	F_CI = 1 << 0,       /* a column index */
@@ -999,7 +1000,8 @@ static const struct expect corpus[] = {
 	{"column_chunk_key_value_metadata.parquet", 0, 2, 0, 0, F_COL_KV},
 	{"concatenated_gzip_members.parquet", 513, 0, 0, 1, 0},
 	{"data_index_bloom_encoding_stats.parquet", 14, 0, 1, 0, F_CI | F_OI | F_BLOOM | F_CRC},
-	{"data_index_bloom_encoding_with_length.parquet", 14, 1, 1, 0, F_CI | F_OI | F_BLOOM | F_BLOOM_LEN | F_EXACT},
+	{"data_index_bloom_encoding_with_length.parquet", 14, 1, 1, 0,
+	 F_CI | F_OI | F_BLOOM | F_BLOOM_LEN | F_EXACT},
 	{"datapage_v1-corrupt-checksum.parquet", 5120, 0, 4, 0, F_CI | F_OI | F_CRC},
 	{"datapage_v1-snappy-compressed-checksum.parquet", 5120, 0, 4, 0, F_CI | F_OI | F_CRC},
 	{"datapage_v1-uncompressed-checksum.parquet", 5120, 0, 4, 0, F_CI | F_OI | F_CRC},

@@ -216,7 +216,7 @@ static void t_roundtrip_limits(void **state)
 	sl_buf_release(&b);
 }
 
-/* ---- malformed input ------------------------------------------------------------------ */
+/* ---- malformed input ----------------------------------------------------------------- */
 
 enum op { OP_I32, OP_I64, OP_BIN, OP_LIST, OP_SKIP, OP_BOOL_ELEM, OP_DOUBLE };
 
