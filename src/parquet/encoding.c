@@ -313,6 +313,10 @@ void sl_pq_rle_enc_put_u32s(struct sl_pq_rle_enc *e, const uint32_t *v, size_t n
 
 void sl_pq_rle_enc_put_run(struct sl_pq_rle_enc *e, uint64_t v, size_t n)
 {
+	if (n && (v >> e->bit_width)) {
+		rle_put(e, v); /* records the error once */
+		return;
+	}
 	while (n > 0) {
 		if (v == e->run_value && e->run_len >= 8 && e->run_len < RUN_MAX) {
 			/* an RLE run is open (nothing buffered): extend it at once */
@@ -362,7 +366,7 @@ int sl_pq_rle_dec_init(struct sl_pq_rle_dec *d, const void *p, size_t len, int b
 	if (bit_width < 0 || bit_width > 32)
 		return sl_err_set(err, SL_ECORRUPT, "RLE: bit width %d outside 0..32", bit_width);
 	d->start = d->p = p;
-	d->end = d->p + len;
+	d->end = len ? d->p + len : d->p; /* p may be NULL for an empty range */
 	d->bit_width = bit_width;
 	return 0;
 }
@@ -536,8 +540,8 @@ int sl_pq_plain_get_barrs(const void *p, size_t len, struct sl_pq_barr *out, siz
 		return sl_err_set(err, SL_ELIMIT, "PLAIN: byte arrays in more than 4 GiB");
 	for (size_t i = 0; i < n; i++) {
 		if (len - pos < 4)
-			return corrupt(err, "PLAIN byte array", base, base + pos,
-				       "truncated length");
+			return sl_err_set(err, SL_ECORRUPT,
+					  "PLAIN byte array at byte %zu: truncated length", pos);
 		uint32_t l;
 		memcpy(&l, base + pos, 4);
 		pos += 4;
@@ -583,7 +587,7 @@ static int ds_init(struct dstream *d, const void *p, size_t len, bool is32, size
 {
 	memset(d, 0, sizeof(*d));
 	d->start = d->p = p;
-	d->end = d->p + len;
+	d->end = len ? d->p + len : d->p;
 	d->is32 = is32;
 	d->max_w = is32 ? 32 : 64;
 	uint64_t block, n_mb, total, first;

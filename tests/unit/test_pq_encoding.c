@@ -415,6 +415,10 @@ static void test_rle_encoder_errors(void **state)
 	sl_pq_rle_enc_put(&e, 4); /* wider than 2 bits */
 	assert_int_equal(sl_pq_rle_enc_finish(&e, &err), SL_EINVAL);
 	sl_buf_reset(&b);
+	sl_pq_rle_enc_init(&e, &b, 2);
+	sl_pq_rle_enc_put_run(&e, 4, (size_t)1 << 40); /* refused at once, not 2^40 times */
+	assert_int_equal(sl_pq_rle_enc_finish(&e, &err), SL_EINVAL);
+	sl_buf_reset(&b);
 	sl_pq_rle_enc_init(&e, &b, 33);
 	sl_pq_rle_enc_put(&e, 1);
 	assert_int_equal(sl_pq_rle_enc_finish(&e, &err), SL_EINVAL);
