@@ -232,7 +232,7 @@ def canon(t, v, side):
     if k == "uuid":
         return str(v).lower()
     if k == "json":
-        return json.dumps(json.loads(v) if side == "duck" else v, sort_keys=True)
+        return json.dumps(json.loads(v) if side == "duck" else v, sort_keys=True, default=float)
     return v  # boolean, string, enum, date
 
 
