@@ -2,7 +2,10 @@
  * test_types.c - the type tree (types/types.h): the text form round trips exactly for
  * every kind (hand-picked and randomised types), is canonical, refuses bad text with the
  * byte offset, caps nesting; fields are unique UTF-8 names found in O(1) in wide
- * structs; clone and equal agree; the JSON form and the short names.
+ * structs; clone and equal agree; the JSON form and the short names. JSON Schema to
+ * type: every rule of docs/types.md with its example, the event schema of the benchmark
+ * (twelve if/then branches merged into one payload struct), references, recursion, and
+ * refused or hostile schemas.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+#include "json/json.h"
 #include "types/types.h"
 #include "util/buf.h"
 
@@ -360,6 +365,443 @@ static void test_text_random(void **state)
 	}
 }
 
+
+/* ---- JSON Schema -> type ---------------------------------------------------------------- */
+
+/* The type text of a schema, or the error message prefixed with "error <code>: ". */
+static char *from_schema(const char *schema)
+{
+	struct sl_json_error je;
+	struct sl_json_node *tree = sl_json_tree_parse(schema, strlen(schema), NULL, &je);
+	if (!tree)
+		fail_msg("bad JSON in the test: %s\n%s", je.msg, schema);
+	struct sl_err err = {0};
+	struct sl_type *t = sl_type_from_jsonschema(tree, &err);
+	sl_json_tree_free(tree);
+	if (!t) {
+		struct sl_buf b;
+		sl_buf_init(&b, 0);
+		sl_buf_printf(&b, "error %d: %s", err.code, err.msg);
+		return b.data;
+	}
+	char *s = fmt(t);
+	sl_type_free(t);
+	return s;
+}
+
+struct js_case {
+	const char *schema, *type;
+};
+
+/* Each schema maps to the type text given, or (for "error ..." cases) fails with a
+ * message that starts with (or, if not "error ...", holds) the text given. */
+static void check_schemas(const struct js_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *got = from_schema(cases[i].schema);
+		const char *want = cases[i].type;
+		bool ok = strncmp(want, "error ", 6) == 0
+				  ? strncmp(got, want, strlen(want)) == 0
+			  : strncmp(got, "error ", 6) == 0 ? strstr(got, want) != NULL
+							    : strcmp(got, want) == 0;
+		if (!ok)
+			fail_msg("%s\ngot  %s\nwant %s", cases[i].schema, got, cases[i].type);
+		free(got);
+	}
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static void test_js_kinds(void **state)
+{
+	(void)state;
+	static const struct js_case cases[] = {
+		{"{\"type\":\"object\",\"properties\":{\"b\":{\"type\":\"boolean\"},\"i\":{\"type\":"
+		 "\"integer\"},\"n\":{\"type\":\"number\"},\"s\":{\"type\":\"string\"},\"o\":{\"type\":"
+		 "\"object\"},\"a\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"x\":{},"
+		 "\"t\":true}}",
+		 "struct<b:boolean,i:int64,n:double,s:string,o:json,a:list<string not null>,x:json,"
+		 "t:json> not null"},
+		/* formats; an unknown format is a plain string */
+		{"{\"type\":\"object\",\"properties\":{\"ts\":{\"type\":\"string\",\"format\":"
+		 "\"date-time\"},\"d\":{\"type\":\"string\",\"format\":\"date\"},\"t\":{\"type\":"
+		 "\"string\",\"format\":\"time\"},\"u\":{\"type\":\"string\",\"format\":\"uuid\"},"
+		 "\"b\":{\"type\":\"string\",\"contentEncoding\":\"base64\"},\"e\":{\"type\":"
+		 "\"string\",\"format\":\"email\"},\"dt\":{\"format\":\"date\"}}}",
+		 "struct<ts:timestamp(us),d:date,t:time(us),u:uuid,b:binary,e:string,dt:json> not "
+		 "null"},
+		/* integers: int32 only when both bounds fit */
+		{"{\"properties\":{\"a\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":100},"
+		 "\"b\":{\"type\":\"integer\",\"minimum\":-2147483648,\"maximum\":2147483647},"
+		 "\"c\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":2147483648},"
+		 "\"d\":{\"type\":\"integer\",\"minimum\":0,\"exclusiveMaximum\":2147483648},"
+		 "\"e\":{\"type\":\"integer\",\"exclusiveMinimum\":-2147483649,\"maximum\":0},"
+		 "\"f\":{\"type\":\"integer\",\"minimum\":0},"
+		 "\"g\":{\"type\":\"integer\",\"minimum\":0.5,\"maximum\":10.5},"
+		 "\"h\":{\"type\":\"integer\",\"minimum\":-1e300,\"maximum\":5},"
+		 "\"i\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":99999999999999999999999},"
+		 "\"j\":{\"type\":\"integer\",\"minimum\":-1e3,\"maximum\":1e3},"
+		 "\"k\":{\"type\":\"integer\",\"exclusiveMinimum\":true,\"minimum\":1,\"maximum\":2}}}",
+		 "struct<a:int32,b:int32,c:int64,d:int32,e:int32,f:int64,g:int32,h:int64,i:int64,"
+		 "j:int32,k:int32> not null"},
+		/* enum and const */
+		{"{\"properties\":{\"a\":{\"enum\":[\"x\",\"y\"]},\"b\":{\"enum\":[\"x\",null]},"
+		 "\"c\":{\"const\":\"x\"},\"d\":{\"enum\":[1,\"x\"]},\"e\":{\"enum\":[true,false]},"
+		 "\"f\":{\"enum\":[1,5,30]},\"g\":{\"enum\":[1,99999999999]},\"h\":{\"enum\":[1.5,2]},"
+		 "\"i\":{\"type\":\"string\",\"enum\":[\"x\"]},\"j\":{\"enum\":[]},"
+		 "\"k\":{\"const\":null}},\"required\":[\"a\",\"b\",\"c\",\"j\",\"k\"]}",
+		 "struct<a:enum not null,b:enum,c:string not null,d:json,e:boolean,f:int32,g:int64,"
+		 "h:double,i:enum,j:json,k:json> not null"},
+		/* maps */
+		{"{\"properties\":{\"m\":{\"type\":\"object\",\"additionalProperties\":{\"type\":"
+		 "\"integer\"}},\"p\":{\"type\":\"object\",\"patternProperties\":{\"^x\":{\"type\":"
+		 "\"string\"}}},\"q\":{\"type\":\"object\",\"patternProperties\":{\"^x\":{\"type\":"
+		 "\"integer\"},\"^y\":{\"type\":\"number\"}},\"additionalProperties\":false},"
+		 "\"r\":{\"type\":\"object\",\"patternProperties\":{\"^x\":{\"type\":\"integer\"}},"
+		 "\"additionalProperties\":{\"type\":\"string\"}},"
+		 "\"o\":{\"type\":\"object\",\"additionalProperties\":true},"
+		 "\"n\":{\"type\":\"object\",\"additionalProperties\":{\"type\":[\"string\",\"null\"]}},"
+		 "\"s\":{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}},"
+		 "\"additionalProperties\":{\"type\":\"integer\"}}}}",
+		 "struct<m:map<string,int64 not null>,p:map<string,string not null>,"
+		 "q:map<string,double not null>,r:map<string,json not null>,o:json,n:map<string,string>,"
+		 "s:struct<a:string>> not null"},
+		/* arrays: tuples and arrays without items are json */
+		{"{\"properties\":{\"a\":{\"type\":\"array\"},\"b\":{\"type\":\"array\",\"items\":{}},"
+		 "\"c\":{\"type\":\"array\",\"items\":[{\"type\":\"string\"}]},\"d\":{\"type\":"
+		 "\"array\",\"prefixItems\":[{\"type\":\"string\"}],\"items\":{\"type\":\"string\"}},"
+		 "\"e\":{\"type\":\"array\",\"items\":{\"type\":\"array\",\"items\":{\"type\":"
+		 "[\"integer\",\"null\"]}}},\"f\":{\"items\":{\"type\":\"boolean\"}}}}",
+		 "struct<a:json,b:list<json>,c:json,d:json,e:list<list<int64> not null>,"
+		 "f:list<boolean not null>> not null"},
+		/* several kinds: json, except integer and number */
+		{"{\"properties\":{\"a\":{\"type\":[\"string\",\"integer\"]},\"b\":{\"oneOf\":"
+		 "[{\"type\":\"string\"},{\"type\":\"integer\"}]},\"c\":{\"oneOf\":[{\"type\":"
+		 "\"integer\"},{\"type\":\"number\"}]},\"d\":{\"anyOf\":[{\"type\":\"integer\","
+		 "\"minimum\":0,\"maximum\":5},{\"type\":\"integer\",\"minimum\":-5,\"maximum\":10}]},"
+		 "\"e\":{\"type\":[\"integer\",\"number\",\"null\"]},\"f\":{\"type\":[\"object\","
+		 "\"array\"],\"properties\":{\"a\":{}},\"items\":{}}}}",
+		 "struct<a:json,b:json,c:double,d:int32,e:double,f:json> not null"},
+		/* a property that can never be there is left out */
+		{"{\"properties\":{\"a\":false,\"b\":{\"type\":\"string\"}},\"required\":[\"b\"]}",
+		 "struct<b:string not null> not null"},
+		/* a required member without a schema is json */
+		{"{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}},\"required\":"
+		 "[\"a\",\"b\"]}",
+		 "struct<a:string not null,b:json> not null"},
+	};
+	check_schemas(cases, N(cases));
+}
+
+static void test_js_nullability(void **state)
+{
+	(void)state;
+	static const struct js_case cases[] = {
+		{"{\"type\":\"object\",\"required\":[\"a\",\"b\",\"c\",\"d\",\"e\"],\"properties\":{"
+		 "\"a\":{\"type\":\"string\"},\"b\":{\"type\":[\"string\",\"null\"]},"
+		 "\"c\":{\"oneOf\":[{\"type\":\"null\"},{\"type\":\"string\"}]},"
+		 "\"d\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}]},"
+		 "\"e\":{\"type\":\"object\",\"properties\":{\"x\":{\"type\":\"integer\"}},"
+		 "\"required\":[\"x\"]},\"f\":{\"type\":\"string\"}}}",
+		 "struct<a:string not null,b:string,c:string,d:string,e:struct<x:int64 not null> not "
+		 "null,f:string> not null"},
+		/* a nullable root */
+		{"{\"type\":[\"object\",\"null\"],\"properties\":{\"a\":{}}}", "struct<a:json>"},
+		/* oneOf [null, an object without "type"]: a nullable struct */
+		{"{\"properties\":{\"p\":{\"oneOf\":[{\"type\":\"null\"},{\"properties\":{\"x\":"
+		 "{\"type\":\"number\"}},\"required\":[\"x\"]}]}},\"required\":[\"p\"]}",
+		 "struct<p:struct<x:double not null>> not null"},
+	};
+	check_schemas(cases, N(cases));
+}
+
+static void test_js_refs(void **state)
+{
+	(void)state;
+	static const struct js_case cases[] = {
+		/* 2020-12 and draft-07 spellings */
+		{"{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"properties\":{"
+		 "\"a\":{\"$ref\":\"#/$defs/pos\"}},\"$defs\":{\"pos\":{\"type\":\"object\","
+		 "\"properties\":{\"x\":{\"type\":\"number\"}}}}}",
+		 "struct<a:struct<x:double>> not null"},
+		{"{\"$schema\":\"http://json-schema.org/draft-07/schema#\",\"properties\":{"
+		 "\"a\":{\"$ref\":\"#/definitions/pos\"},\"t\":{\"type\":\"array\",\"items\":"
+		 "[{\"type\":\"string\"},{\"type\":\"integer\"}]}},\"definitions\":{\"pos\":{"
+		 "\"type\":\"integer\",\"maximum\":9,\"minimum\":0}}}",
+		 "struct<a:int32,t:json> not null"},
+		/* pointer escapes, percent-encoding, array indexes, pointers anywhere */
+		{"{\"properties\":{\"a\":{\"$ref\":\"#/$defs/a~1b\"},\"b\":{\"$ref\":"
+		 "\"#/$defs/t~0x\"},\"c\":{\"$ref\":\"#/$defs/sp%20ace\"},\"d\":{\"$ref\":"
+		 "\"#/$defs/arr/1\"},\"e\":{\"$ref\":\"#/properties/a\"},\"f\":{\"$ref\":"
+		 "\"#/$defs/~01\"},\"g\":{\"$ref\":\"#/$defs/arr/10\"}},\"$defs\":{\"a/b\":{"
+		 "\"type\":\"boolean\"},\"t~x\":{\"type\":\"string\"},\"sp ace\":{\"type\":\"number\"},"
+		 "\"arr\":[{},{\"type\":\"integer\"},2,3,4,5,6,7,8,9,{\"type\":\"string\",\"format\":"
+		 "\"date\"}],\"~1\":{\"type\":\"null\"}}}",
+		 "struct<a:boolean,b:string,c:double,d:int64,e:boolean,f:json,g:date> not null"},
+		/* a $ref next to other keywords: both apply */
+		{"{\"properties\":{\"a\":{\"$ref\":\"#/$defs/s\",\"format\":\"date-time\"}},"
+		 "\"$defs\":{\"s\":{\"type\":\"string\"}}}",
+		 "struct<a:timestamp(us)> not null"},
+		/* recursion becomes json where it recurs */
+		{"{\"properties\":{\"tree\":{\"$ref\":\"#/$defs/node\"}},\"$defs\":{\"node\":{"
+		 "\"type\":\"object\",\"required\":[\"name\"],\"properties\":{\"name\":{\"type\":"
+		 "\"string\"},\"children\":{\"type\":\"array\",\"items\":{\"$ref\":"
+		 "\"#/$defs/node\"}}}}}}",
+		 "struct<tree:struct<name:string not null,children:list<json>>> not null"},
+		{"{\"type\":\"object\",\"properties\":{\"self\":{\"$ref\":\"#\"},\"n\":{\"type\":"
+		 "\"integer\"}}}",
+		 "struct<self:json,n:int64> not null"},
+		{"{\"properties\":{\"a\":{\"$ref\":\"#/$defs/x\"}},\"$defs\":{\"x\":{\"$ref\":"
+		 "\"#/$defs/y\"},\"y\":{\"$ref\":\"#/$defs/x\"}}}",
+		 "struct<a:json> not null"},
+		{"{\"properties\":{\"a\":{\"$dynamicRef\":\"#node\"}}}", "struct<a:json> not null"},
+		/* the same definition twice is not recursion */
+		{"{\"properties\":{\"a\":{\"$ref\":\"#/$defs/p\"},\"b\":{\"type\":\"array\",\"items\":"
+		 "{\"$ref\":\"#/$defs/p\"}}},\"$defs\":{\"p\":{\"type\":\"object\",\"properties\":{"
+		 "\"q\":{\"$ref\":\"#/$defs/q\"},\"r\":{\"$ref\":\"#/$defs/q\"}}},\"q\":{\"type\":"
+		 "\"boolean\"}}}",
+		 "struct<a:struct<q:boolean,r:boolean>,b:list<struct<q:boolean,r:boolean> not null>> "
+		 "not null"},
+	};
+	check_schemas(cases, N(cases));
+}
+
+static void test_js_merging(void **state)
+{
+	(void)state;
+	static const struct js_case cases[] = {
+		/* allOf mixins meet: every part's requirements hold */
+		{"{\"allOf\":[{\"$ref\":\"#/$defs/base\"},{\"properties\":{\"extra\":{\"type\":"
+		 "\"string\"}},\"required\":[\"extra\"]}],\"$defs\":{\"base\":{\"type\":\"object\","
+		 "\"properties\":{\"id\":{\"type\":\"integer\"}},\"required\":[\"id\"]}}}",
+		 "struct<id:int64 not null,extra:string not null> not null"},
+		/* oneOf variants: fields of one variant are nullable; a field every variant
+		 * requires is not */
+		{"{\"type\":\"object\",\"required\":[\"kind\"],\"properties\":{\"kind\":{\"type\":"
+		 "\"string\"}},\"oneOf\":[{\"properties\":{\"kind\":{\"const\":\"a\"},\"x\":{"
+		 "\"type\":\"integer\"},\"both\":{\"type\":\"boolean\"}},\"required\":[\"x\",\"both\"]},"
+		 "{\"properties\":{\"kind\":{\"const\":\"b\"},\"y\":{\"type\":\"string\"},\"both\":{"
+		 "\"type\":\"boolean\"}},\"required\":[\"y\",\"both\"]}]}",
+		 "struct<kind:string not null,x:int64,both:boolean not null,y:string> not null"},
+		/* if/then/else: with both branches, what both require is required */
+		{"{\"type\":\"object\",\"properties\":{\"k\":{\"type\":\"string\"}},\"if\":{"
+		 "\"properties\":{\"k\":{\"const\":\"a\"}}},\"then\":{\"properties\":{\"v\":{"
+		 "\"type\":\"integer\"},\"a\":{\"type\":\"string\"}},\"required\":[\"v\",\"a\"]},"
+		 "\"else\":{\"properties\":{\"v\":{\"type\":\"integer\"}},\"required\":[\"v\"]}}",
+		 "struct<k:string,v:int64 not null,a:string> not null"},
+		/* ... with "then" only, nothing */
+		{"{\"type\":\"object\",\"properties\":{\"k\":{\"type\":\"string\"}},\"if\":{"
+		 "\"properties\":{\"k\":{\"const\":\"a\"}}},\"then\":{\"properties\":{\"v\":{"
+		 "\"type\":\"integer\"}},\"required\":[\"v\"]}}",
+		 "struct<k:string,v:int64> not null"},
+		/* branches that type a field differently: json; integer and number: double;
+		 * the wider integer; enum and string: string; list<int> and list<number>:
+		 * list<double>; uuid and string: string */
+		{"{\"type\":\"object\",\"properties\":{\"e\":{\"type\":\"string\"}},\"allOf\":["
+		 "{\"if\":{\"properties\":{\"e\":{\"const\":\"a\"}}},\"then\":{\"properties\":{"
+		 "\"v\":{\"type\":\"integer\"},\"n\":{\"type\":\"integer\"},\"w\":{\"type\":"
+		 "\"integer\",\"minimum\":0,\"maximum\":9},\"s\":{\"enum\":[\"x\"]},\"l\":{\"type\":"
+		 "\"array\",\"items\":{\"type\":\"integer\"}},\"u\":{\"type\":\"string\",\"format\":"
+		 "\"uuid\"},\"m\":{\"enum\":[\"p\"]}}}},"
+		 "{\"if\":{\"properties\":{\"e\":{\"const\":\"b\"}}},\"then\":{\"properties\":{"
+		 "\"v\":{\"type\":\"string\"},\"n\":{\"type\":\"number\"},\"w\":{\"type\":\"integer\"},"
+		 "\"s\":{\"type\":\"string\"},\"l\":{\"type\":\"array\",\"items\":{\"type\":"
+		 "\"number\"}},\"u\":{\"type\":\"string\"},\"m\":{\"enum\":[\"q\"]}}}}]}",
+		 "struct<e:string,v:json,n:double,w:int64,s:string,l:list<double not null>,u:string,"
+		 "m:enum> not null"},
+		/* the payload pattern: an open object refined per event type */
+		{"{\"type\":\"object\",\"required\":[\"t\",\"p\"],\"properties\":{\"t\":{\"enum\":"
+		 "[\"a\",\"b\"]},\"p\":{\"type\":\"object\"}},\"allOf\":[{\"if\":{\"properties\":{"
+		 "\"t\":{\"const\":\"a\"}}},\"then\":{\"properties\":{\"p\":{\"$ref\":\"#/$defs/a\"}}}},"
+		 "{\"if\":{\"properties\":{\"t\":{\"const\":\"b\"}}},\"then\":{\"properties\":{\"p\":{"
+		 "\"$ref\":\"#/$defs/b\"}}}}],\"$defs\":{\"a\":{\"type\":\"object\",\"required\":"
+		 "[\"x\",\"c\"],\"properties\":{\"x\":{\"type\":\"integer\"},\"c\":{\"type\":"
+		 "\"string\"}}},\"b\":{\"type\":\"object\",\"required\":[\"y\",\"c\"],\"properties\":{"
+		 "\"y\":{\"type\":\"boolean\"},\"c\":{\"type\":\"string\"}}}}}",
+		 "struct<t:enum not null,p:struct<x:int64,c:string,y:boolean> not null> not null"},
+		/* oneOf inside an allOf member meets the rest */
+		{"{\"type\":\"object\",\"properties\":{\"a\":{}},\"allOf\":[{\"oneOf\":[{\"type\":"
+		 "\"object\",\"properties\":{\"b\":{\"type\":\"integer\"}}},{\"type\":\"null\"}]}]}",
+		 "struct<a:json,b:int64> not null"},
+	};
+	check_schemas(cases, N(cases));
+}
+
+/* The benchmark's event schema: twelve if/then branches refine "payload", each with a
+ * $ref to its own object; the payload is the union of their fields, all nullable. */
+static void test_js_events(void **state)
+{
+	(void)state;
+	char *repo = th_repo_dir();
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/bench/schemas/events.schema.json", repo);
+	size_t len;
+	char *text = th_read_file(path, &len);
+	char *got = from_schema(text);
+	assert_string_equal(
+		got,
+		"struct<event_id:uuid not null,event:enum not null,ts:timestamp(us) not null,"
+		"session_id:uuid not null,"
+		"player:struct<id:int64 not null,name:string not null,level:int32 not null,"
+		"guild:struct<id:int64 not null,name:string not null>> not null,"
+		"device:struct<os:enum not null,os_version:string not null,model:string not null,"
+		"app_version:string not null,battery:double,ping_ms:double> not null,"
+		"pos:struct<x:double not null,y:double not null,z:double not null>,"
+		"tags:list<enum not null> not null,"
+		"payload:struct<"
+		"launch_reason:enum,cold_start_ms:int32,fps_cap:int32,graphics:enum,resumed:boolean,"
+		"reason:enum,duration_s:double,matches_played:int64,avg_fps:double,gems_spent:int64,"
+		"match_id:uuid,mode:enum,map:enum,team_size:int32,queue_s:double,"
+		"loadout:list<enum not null>,"
+		"result:enum,kills:int64,deaths:int64,assists:int64,score:double,accuracy:double,"
+		"mvp:boolean,items_used:list<enum not null>,"
+		"from:int32,to:int32,xp_total:int64,unlocks:list<enum not null>,"
+		"time_to_level_s:double,"
+		"order_id:uuid,sku:enum,price:double,currency:enum,quantity:int32,store:enum,"
+		"discount:double,first_purchase:boolean,"
+		"item_id:enum,rarity:enum,source:enum,count:int32,value:double,"
+		"achievement:enum,points:int32,hidden:boolean,rarity_pct:double,"
+		"channel:enum,text:string,mentions:list<string not null>,flagged:boolean,"
+		"quest_id:string,chapter:int32,time_s:double,retries:int64,"
+		"rewards:list<enum not null>,"
+		"code:string,message:string,fatal:boolean,stack:list<string not null>,"
+		"mem_free_mb:double,"
+		"ad_network:enum,placement:enum,watched_s:double,reward:enum,ecpm_usd:double"
+		"> not null> not null");
+	free(got);
+	free(text);
+	free(repo);
+}
+
+static void test_js_refused(void **state)
+{
+	(void)state;
+	static const struct js_case cases[] = {
+		{"{\"type\":\"string\"}", "error -16: JSON Schema at \"\": the schema does not "
+					  "describe an object with \"properties\""},
+		{"{\"type\":\"object\"}", "error -16: JSON Schema at \"\": the schema does not "
+					  "describe an object"},
+		{"{\"type\":\"object\",\"properties\":{},\"prefixItems\":[]}",
+		 "error -16: JSON Schema at \"\": the schema does not describe an object"},
+		{"true", "error -16: JSON Schema at \"\": the schema does not describe"},
+		{"{\"properties\":{\"a\":{\"$ref\":\"other.json#/x\"}}}",
+		 "error -16: JSON Schema at \"/properties/a\": \"$ref\" \"other.json#/x\": only "
+		 "references inside the document (\"#/...\") are followed"},
+		{"{\"properties\":{\"a\":{\"$ref\":\"#/$defs/nope\"}}}",
+		 "error -16: JSON Schema at \"/properties/a\": \"$ref\" \"#/$defs/nope\" names "
+		 "nothing in the document"},
+		{"{\"properties\":{\"a\":{\"$ref\":\"#node\"}}}",
+		 "error -16: JSON Schema at \"/properties/a\": \"$ref\" \"#node\": anchors are not "
+		 "followed, only JSON pointers"},
+		{"{\"properties\":{\"a\":{\"$ref\":\"#/$defs/a~2\"}},\"$defs\":{\"a~2\":{}}}",
+		 "'~' must be followed by 0 or 1"},
+		{"{\"properties\":{\"a\":{\"$ref\":\"#/$defs/%zz\"}}}", "bad percent-encoding"},
+		{"{\"properties\":{\"a\":{\"$ref\":\"#/$defs/x/01\"}},\"$defs\":{\"x\":[{},{}]}}",
+		 "names nothing"},
+		{"{\"properties\":{\"a\":{\"$ref\":5}}}", "\"$ref\" must be a string"},
+		{"{\"properties\":{\"a\":{\"type\":\"foo\"}}}",
+		 "error -16: JSON Schema at \"/properties/a\": \"type\" names an unknown type"},
+		{"{\"properties\":{\"a\":{\"type\":5}}}", "\"type\" must be a string or an array"},
+		{"{\"properties\":{\"a\":{\"type\":[\"string\",1]}}}", "\"type\" names an unknown"},
+		{"{\"properties\":[]}", "error -16: JSON Schema at \"\": \"properties\" must be an "
+					"object"},
+		{"{\"properties\":{\"a\":{}},\"required\":\"a\"}", "\"required\" must be an array"},
+		{"{\"properties\":{\"a\":{}},\"required\":[1]}", "\"required\" must list non-empty"},
+		{"{\"properties\":{\"\":{}}}",
+		 "error -16: JSON Schema at \"/properties/\": a property name must be non-empty"},
+		{"{\"properties\":{\"a\\u0000b\":{}}}", "must be non-empty and hold no U+0000"},
+		{"{\"properties\":{\"a\":5}}",
+		 "error -16: JSON Schema at \"/properties/a\": a schema must be an object or a "
+		 "boolean"},
+		{"{\"properties\":{\"a\":{\"allOf\":[{},{\"anyOf\":[{},{\"items\":{\"properties\":{"
+		 "\"x~/y\":{\"enum\":3}}}}]}]}}}",
+		 "error -16: JSON Schema at \"/properties/a/allOf/1/anyOf/1/items/properties/"
+		 "x~0~1y\": \"enum\" must be an array"},
+		{"{\"properties\":{\"a\":{\"$ref\":\"#/$defs/d\"}},\"$defs\":{\"d\":{\"properties\":{"
+		 "\"b\":{\"type\":7}}}}}",
+		 "error -16: JSON Schema at \"/$defs/d/properties/b\": \"type\" must be a string"},
+	};
+	check_schemas(cases, N(cases));
+}
+
+/* Hostile schemas end with SL_ELIMIT, at once. */
+static void test_js_limits(void **state)
+{
+	(void)state;
+	struct sl_buf b;
+	sl_buf_init(&b, 0);
+	/* 300 nested arrays: deeper than the mapper goes */
+	sl_buf_puts(&b, "{\"properties\":{\"a\":");
+	for (int i = 0; i < 300; i++)
+		sl_buf_puts(&b, "{\"type\":\"array\",\"items\":");
+	sl_buf_puts(&b, "{}");
+	for (int i = 0; i < 300; i++)
+		sl_buf_puts(&b, "}");
+	sl_buf_puts(&b, "}}");
+	char *got = from_schema(b.data);
+	assert_non_null(strstr(got, "error -14: "));
+	assert_non_null(strstr(got, "schemas nest deeper than 256 levels"));
+	free(got);
+	/* 70 nested objects: the mapper goes there, but no type may be so deep */
+	sl_buf_reset(&b);
+	sl_buf_puts(&b, "{\"properties\":{\"a\":");
+	for (int i = 0; i < 70; i++)
+		sl_buf_puts(&b, "{\"properties\":{\"a\":");
+	sl_buf_puts(&b, "{}");
+	for (int i = 0; i < 70; i++)
+		sl_buf_puts(&b, "}}");
+	sl_buf_puts(&b, "}}");
+	got = from_schema(b.data);
+	assert_string_equal(got, "error -14: JSON Schema at \"\": the type nests deeper than 64 "
+				 "levels");
+	free(got);
+	/* definitions that use the next one twice, 40 deep: 2^40 shapes if expanded */
+	sl_buf_reset(&b);
+	sl_buf_puts(&b, "{\"properties\":{\"a\":{\"$ref\":\"#/$defs/d0\"}},\"$defs\":{");
+	for (int i = 0; i < 40; i++)
+		sl_buf_printf(&b, "\"d%d\":{\"properties\":{\"x\":{\"$ref\":\"#/$defs/d%d\"},"
+			      "\"y\":{\"$ref\":\"#/$defs/d%d\"}}},", i, i + 1, i + 1);
+	sl_buf_puts(&b, "\"d40\":{}}}");
+	got = from_schema(b.data);
+	assert_non_null(strstr(got, "error -14: "));
+	assert_non_null(strstr(got, "too complex to map to a type"));
+	free(got);
+	sl_buf_release(&b);
+	/* 100,000 properties map in linear time. The tree is built by hand: the JSON
+	 * parser's duplicate-key check is itself quadratic in an object's members. */
+	enum { NP = 100000 };
+	static char *keys[NP];
+	static size_t lens[NP];
+	static struct sl_json_node *items[NP];
+	char *names = malloc((size_t)NP * 8);
+	struct sl_json_node integer = {.type = SL_JSON_STRING, .u.str = {"integer", 7}};
+	char *tk[1] = {"type"}, *rk[2] = {"properties", "required"};
+	size_t tl[1] = {4}, rl[2] = {10, 8};
+	struct sl_json_node *ti[1] = {&integer};
+	struct sl_json_node pschema = {.type = SL_JSON_OBJECT, .u.c = {ti, tk, tl, 1}};
+	for (int i = 0; i < NP; i++) {
+		keys[i] = names + 8 * i;
+		lens[i] = (size_t)snprintf(keys[i], 8, "p%d", i);
+		items[i] = &pschema;
+	}
+	struct sl_json_node props = {.type = SL_JSON_OBJECT, .u.c = {items, keys, lens, NP}};
+	struct sl_json_node last = {.type = SL_JSON_STRING, .u.str = {"p99999", 6}};
+	struct sl_json_node *ri[1] = {&last};
+	struct sl_json_node req = {.type = SL_JSON_ARRAY, .u.c = {ri, NULL, NULL, 1}};
+	struct sl_json_node *rooti[2] = {&props, &req};
+	struct sl_json_node root = {.type = SL_JSON_OBJECT, .u.c = {rooti, rk, rl, 2}};
+	struct sl_err err = {0};
+	struct sl_type *t = sl_type_from_jsonschema(&root, &err);
+	assert_non_null(t);
+	assert_int_equal(t->n_fields, NP);
+	assert_false(sl_type_field(t, "p99999")->type->nullable);
+	assert_true(sl_type_field(t, "p5")->type->nullable);
+	assert_string_equal(t->fields[77].name, "p77");
+	sl_type_free(t);
+	free(names);
+	assert_null(sl_type_from_jsonschema(NULL, &err));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +809,10 @@ int main(void)
 		cmocka_unit_test(test_text_depth_cap),  cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_equal),           cmocka_unit_test(test_json_form),
 		cmocka_unit_test(test_kind_name),       cmocka_unit_test(test_text_random),
+		cmocka_unit_test(test_js_kinds),        cmocka_unit_test(test_js_nullability),
+		cmocka_unit_test(test_js_refs),         cmocka_unit_test(test_js_merging),
+		cmocka_unit_test(test_js_events),       cmocka_unit_test(test_js_refused),
+		cmocka_unit_test(test_js_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
