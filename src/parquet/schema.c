@@ -29,7 +29,7 @@
 static const uint8_t flba_digits[17] = {0, 2, 4, 6, 9, 11, 14, 16, 18, 21, 23, 26, 28, 31,
 					33, 35, 38};
 
-/* ---- nodes ---------------------------------------------------------------------------- */
+/* ---- nodes --------------------------------------------------------------------------- */
 
 static void node_free(struct sl_pq_node *n)
 {
@@ -101,7 +101,7 @@ static int add_leaf(struct sl_pq_schema *s, struct sl_pq_node *n, size_t *cap)
 	return 0;
 }
 
-/* ---- writer: type -> schema ------------------------------------------------------------- */
+/* ---- writer: type -> schema ---------------------------------------------------------- */
 
 struct wr {
 	struct sl_pq_schema *s;
@@ -350,7 +350,7 @@ fail:
 	return rc;
 }
 
-/* ---- reader: elements -> schema --------------------------------------------------------- */
+/* ---- reader: elements -> schema ------------------------------------------------------ */
 
 struct rd {
 	const struct sl_pq_schema_elem *e;
@@ -389,8 +389,10 @@ static int read_node(struct rd *rd, struct sl_pq_node *parent, int depth)
 	bool group = e->type == -1;
 	size_t left = rd->n - rd->next;
 	size_t n_alloc = group && nc > 0 && (size_t)nc <= left ? (size_t)nc : 0;
-	struct sl_pq_node *n = node_new(name_ok ? (name ? name : "schema") : "?", name_ok ? (name ? len : 6) : 1,
-		     parent ? e->repetition : SL_PQ_REQUIRED, parent, n_alloc);
+	const char *shown = !name_ok ? "?" : name ? name : "schema";
+	size_t shown_len = !name_ok ? 1 : name ? len : 6;
+	struct sl_pq_node *n = node_new(shown, shown_len, parent ? e->repetition : SL_PQ_REQUIRED,
+					parent, n_alloc);
 	if (!n)
 		return sl_err_set(rd->err, SL_ENOMEM, "out of memory");
 	n->elem_index = (int32_t)i;
@@ -649,7 +651,8 @@ make:;
 }
 
 static int core_type(struct rd *rd, struct sl_pq_node *n, int depth, struct sl_type **out);
-static int struct_type(struct rd *rd, struct sl_pq_node *n, int depth, struct sl_type **out);
+static int struct_type(struct rd *rd, struct sl_pq_node *n, int depth,
+		       struct sl_type **out);
 
 /* The type of n as a member of its parent (struct field, element of a three-level
  * list, key or value): its core type made nullable by OPTIONAL, or wrapped in a list by
@@ -842,7 +845,7 @@ fail:
 	return rc;
 }
 
-/* ---- flattening, paths, lookup, printing ---------------------------------------------- */
+/* ---- flattening, paths, lookup, printing --------------------------------------------- */
 
 static size_t count_nodes(const struct sl_pq_node *n)
 {
@@ -918,8 +921,8 @@ static void list_elem(const struct sl_pq_node **n, const struct sl_type **t)
 	*t = r->type;
 }
 
-static const struct sl_pq_node *find_rec(const struct sl_pq_node *n, const struct sl_type *t,
-					 const char *path)
+static const struct sl_pq_node *find_rec(const struct sl_pq_node *n,
+					 const struct sl_type *t, const char *path)
 {
 	/* through list and map plumbing down to the struct whose fields path names */
 	for (;;) {

@@ -130,7 +130,7 @@ static size_t path_push_index(struct ctx *c, size_t i)
 	return path_push(c, num, (size_t)n);
 }
 
-/* ---- shapes ----------------------------------------------------------------------------- */
+/* ---- shapes -------------------------------------------------------------------------- */
 
 static struct shape *shape_new(struct ctx *c, unsigned kinds)
 {
@@ -274,7 +274,8 @@ static void weaken(struct shape *s)
  * as it is; in a union, the other keeps its type but requires nothing (so an object
  * without properties or an array without items does not turn the other side into
  * json, docs/types.md). */
-static struct shape *combine_part(struct ctx *c, struct shape *a, struct shape *b, bool meet)
+static struct shape *combine_part(struct ctx *c, struct shape *a, struct shape *b,
+				   bool meet)
 {
 	if (!a || !b) {
 		if (!meet)
@@ -391,7 +392,7 @@ static struct shape *combine(struct ctx *c, struct shape *a, struct shape *b, bo
 	return a;
 }
 
-/* ---- schema -> shape ------------------------------------------------------------------- */
+/* ---- schema -> shape ----------------------------------------------------------------- */
 
 static const struct sl_json_node *member(const struct sl_json_node *obj, const char *key,
 					 size_t len)
@@ -436,7 +437,8 @@ static int64_t clamp64(double d)
 static struct shape *map_schema(struct ctx *c, const struct sl_json_node *n);
 
 /* A member that is a schema, mapped with its name on the path. */
-static struct shape *map_member(struct ctx *c, const char *key, const struct sl_json_node *sub)
+static struct shape *map_member(struct ctx *c, const char *key,
+				const struct sl_json_node *sub)
 {
 	size_t old = path_push(c, key, strlen(key));
 	struct shape *s = map_schema(c, sub);
@@ -807,9 +809,14 @@ static int gather(struct ctx *c, const struct sl_json_node *n, struct shape **ba
 						: shape_new(c, K_ANY);
 		struct shape *e = kw(n, "else") ? map_member(c, "else", kw(n, "else"))
 						: shape_new(c, K_ANY);
-		struct shape *alt = t && e ? combine(c, t, e, false) : (shape_free(t), shape_free(e), NULL);
-		if (alt)
-			*pool = *pool ? combine(c, *pool, alt, false) : alt;
+		if (t && e) {
+			struct shape *alt = combine(c, t, e, false);
+			if (alt)
+				*pool = *pool ? combine(c, *pool, alt, false) : alt;
+		} else {
+			shape_free(t);
+			shape_free(e);
+		}
 	}
 done:
 	c->nest--;
@@ -829,7 +836,7 @@ static struct shape *map_schema(struct ctx *c, const struct sl_json_node *n)
 	return pool ? combine(c, base, pool, true) : base;
 }
 
-/* ---- shape -> type ----------------------------------------------------------------------- */
+/* ---- shape -> type ------------------------------------------------------------------- */
 
 static struct sl_type *to_type(struct ctx *c, const struct shape *s, int depth)
 {
@@ -912,7 +919,8 @@ fail:
 	return NULL;
 }
 
-struct sl_type *sl_type_from_jsonschema(const struct sl_json_node *schema, struct sl_err *err)
+struct sl_type *sl_type_from_jsonschema(const struct sl_json_node *schema,
+					struct sl_err *err)
 {
 	struct ctx c = {.root = schema, .err = err};
 	if (!schema) {

@@ -20,7 +20,7 @@
 
 #include "util/utf8.h"
 
-/* ---- the name index of wide structs ------------------------------------------------- */
+/* ---- the name index of wide structs -------------------------------------------------- */
 
 #define INDEX_MIN 16 /* below this, a linear scan is as fast */
 
@@ -64,7 +64,7 @@ static bool index_build(struct sl_type *st, size_t n)
 	return true;
 }
 
-/* ---- construction ------------------------------------------------------------------- */
+/* ---- construction -------------------------------------------------------------------- */
 
 struct sl_type *sl_type_new(enum sl_type_kind kind, bool nullable)
 {
@@ -234,7 +234,7 @@ bool sl_type_equal(const struct sl_type *a, const struct sl_type *b)
 	}
 }
 
-/* ---- names ------------------------------------------------------------------------ */
+/* ---- names --------------------------------------------------------------------------- */
 
 static const char *unit_name(uint8_t unit)
 {
@@ -302,7 +302,7 @@ const char *sl_type_kind_name(const struct sl_type *t, char *buf, size_t cap)
 	}
 }
 
-/* ---- text form ------------------------------------------------------------------------ */
+/* ---- text form ----------------------------------------------------------------------- */
 
 static bool is_ident_start(char c)
 {
@@ -783,7 +783,7 @@ struct sl_type *sl_type_parse(const char *text, size_t len, struct sl_err *err)
 	return t;
 }
 
-/* ---- JSON form ------------------------------------------------------------------------ */
+/* ---- JSON form ----------------------------------------------------------------------- */
 
 static int json_rec(const struct sl_type *t, struct sl_buf *out)
 {

@@ -2,7 +2,7 @@
  * test_pq_schema.c - Parquet schemas (parquet/schema.h): the writer's mapping of every
  * type, the round trip type -> schema -> elements -> schema -> type for randomised types,
  * the reader's mapping of every annotation and of each legacy LIST and MAP form of
- * LogicalTypes.md (and the schemas of the corpus files that use them), levels and roles,
+ * LogicalTypes.md, every footer of the Parquet corpus, levels and roles,
  * paths and lookup, and corrupt element arrays refused with the element's index and
  * name, never a crash.
  *
@@ -21,13 +21,15 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+#include "parquet/format.h"
 #include "parquet/schema.h"
 #include "types/types.h"
 #include "util/buf.h"
 
 #include "type_gen.h"
 
-/* ---- the schema text of the tests -> elements ------------------------------------------ */
+/* ---- the schema text of the tests -> elements ---------------------------------------- */
 
 struct elems {
 	struct sl_pq_schema_elem *e;
@@ -375,7 +377,7 @@ static void check_schema(const struct sl_pq_schema *s)
 	assert_int_equal(leaf, s->n_leaves);
 }
 
-/* ---- the writer ------------------------------------------------------------------------ */
+/* ---- the writer ---------------------------------------------------------------------- */
 
 static struct sl_pq_schema *write_ok(const char *type)
 {
@@ -571,10 +573,10 @@ static void test_writer_refuses(void **state)
 	sl_buf_release(&b);
 }
 
-/* ---- round trips ------------------------------------------------------------------------ */
+/* ---- round trips --------------------------------------------------------------------- */
 
-static void elems_equal(const struct sl_pq_schema_elem *a, const struct sl_pq_schema_elem *b,
-			size_t n)
+static void elems_equal(const struct sl_pq_schema_elem *a,
+			const struct sl_pq_schema_elem *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(a[i].type, b[i].type);
@@ -643,7 +645,7 @@ static void test_roundtrip_random(void **state)
 	}
 }
 
-/* ---- the reader: annotations ----------------------------------------------------------- */
+/* ---- the reader: annotations --------------------------------------------------------- */
 
 static void test_reader_annotations(void **state)
 {
@@ -744,12 +746,13 @@ static void test_reader_annotations(void **state)
 			   "struct<v:struct<metadata:binary not null,value:binary>> not null");
 	sl_pq_schema_free(s);
 	/* the root's annotations, repetition and name do not matter */
-	s = check_reads_as("message weird { required int32 a; }", "struct<a:int32 not null> not null");
+	s = check_reads_as("message weird { required int32 a; }",
+			   "struct<a:int32 not null> not null");
 	assert_string_equal(s->root->name, "weird");
 	sl_pq_schema_free(s);
 }
 
-/* ---- the reader: lists and maps, standard and legacy --------------------------------------- */
+/* ---- the reader: lists and maps, standard and legacy --------------------------------- */
 
 struct form {
 	const char *schema, *type;
@@ -923,84 +926,261 @@ static void test_reader_maps(void **state)
 	sl_pq_schema_free(s);
 }
 
-/* The schemas of the corpus files that use legacy forms (tests/conformance/parquet/data,
- * as their footers list the elements). */
-static void test_reader_corpus_schemas(void **state)
+/* ---- the reader: the corpus files' footers ------------------------------------------- */
+
+/* The schema of a Parquet file, read from its footer; NULL with *rc set when refused. */
+static struct sl_pq_schema *file_schema(const char *path, int *rc, struct sl_err *err)
 {
-	(void)state;
-	static const struct form forms[] = {
-		/* old_list_structure.parquet: two-level lists of two-level lists (rule 3) */
-		{"message my_record { required group a (LIST @LIST) { repeated group array (LIST "
-		 "@LIST) { repeated int32 array; } } }",
-		 "struct<a:list<list<int32 not null> not null> not null> not null"},
-		/* repeated_no_annotation.parquet */
-		{"message user { required int32 id; optional group phoneNumbers { repeated group "
-		 "phone { required int64 number; optional binary kind (UTF8); } } }",
-		 "struct<id:int32 not null,phoneNumbers:struct<phone:list<struct<number:int64 not "
-		 "null,kind:string> not null> not null>> not null"},
-		/* repeated_primitive_no_list.parquet */
-		{"message schema { repeated int32 Int32_list; repeated binary String_list (UTF8); "
-		 "required group group_of_lists { repeated int32 Int32_list_in_group; repeated "
-		 "binary String_list_in_group (UTF8); } }",
-		 "struct<Int32_list:list<int32 not null> not null,String_list:list<string not null> "
-		 "not null,group_of_lists:struct<Int32_list_in_group:list<int32 not null> not null,"
-		 "String_list_in_group:list<string not null> not null> not null> not null"},
-		/* map_no_value.parquet (DuckDB refuses it: "MAP_KEY_VALUE requires two
-		 * children") */
-		{"message schema { required group my_map (MAP @MAP) { repeated group key_value { "
-		 "required int32 key; optional int32 value; } } required group my_map_no_v (MAP "
-		 "@MAP) { repeated group key_value { required int32 key; } } required group my_list "
-		 "(LIST @LIST) { repeated group list { required int32 element; } } }",
-		 "struct<my_map:map<int32,int32> not null,my_map_no_v:list<int32 not null> not null,"
-		 "my_list:list<int32 not null> not null> not null"},
-		/* incorrect_map_schema.parquet: an optional key */
-		{"message hive_schema { optional group my_map (MAP @MAP) { repeated group key_value "
-		 "(MAP_KEY_VALUE) { optional binary key (UTF8 @STRING); optional binary value (UTF8 "
-		 "@STRING); } } }",
-		 "struct<my_map:map<string,string>> not null"},
-		/* null_list.parquet: an element of the "always null" logical type */
-		{"message arrow_schema { optional group emptylist (LIST @LIST) { repeated group list "
-		 "{ optional int32 item (@UNKNOWN); } } }",
-		 "struct<emptylist:list<int32>> not null"},
-		/* nested_maps.snappy.parquet */
-		{"message spark_schema { optional group a (MAP) { repeated group key_value { "
-		 "required binary key (UTF8); optional group value (MAP) { repeated group key_value "
-		 "{ required int32 key; required boolean value; } } } } required int32 b; required "
-		 "double c; }",
-		 "struct<a:map<string,map<int32,boolean not null>>,b:int32 not null,c:double not "
-		 "null> not null"},
-		/* nonnullable.impala.parquet: MAP_KEY_VALUE key_value groups named "map" */
-		{"message org.apache.impala.ComplexTypesTbl { required int64 ID; required group "
-		 "Int_Array (LIST) { repeated group list { required int32 element; } } required "
-		 "group int_array_array (LIST) { repeated group list { required group element (LIST) "
-		 "{ repeated group list { required int32 element; } } } } required group Int_Map "
-		 "(MAP) { repeated group map (MAP_KEY_VALUE) { required binary key (UTF8); required "
-		 "int32 value; } } required group int_map_array (LIST) { repeated group list { "
-		 "required group element (MAP) { repeated group map (MAP_KEY_VALUE) { required binary "
-		 "key (UTF8); required int32 value; } } } } required group nested_Struct { required "
-		 "int32 a; required group B (LIST) { repeated group list { required int32 element; } "
-		 "} required group c { required group D (LIST) { repeated group list { required group "
-		 "element (LIST) { repeated group list { required group element { required int32 e; "
-		 "required binary f (UTF8); } } } } } } required group G (MAP) { repeated group map "
-		 "(MAP_KEY_VALUE) { required binary key (UTF8); required group value { required group "
-		 "h { required group i (LIST) { repeated group list { required double element; } } } "
-		 "} } } } }",
-		 "struct<ID:int64 not null,Int_Array:list<int32 not null> not null,int_array_array:"
-		 "list<list<int32 not null> not null> not null,Int_Map:map<string,int32 not null> not "
-		 "null,int_map_array:list<map<string,int32 not null> not null> not null,nested_Struct:"
-		 "struct<a:int32 not null,B:list<int32 not null> not null,c:struct<D:list<list<"
-		 "struct<e:int32 not null,f:string not null> not null> not null> not null> not null,"
-		 "G:map<string,struct<h:struct<i:list<double not null> not null> not null> not null> "
-		 "not null> not null> not null"},
-	};
-	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
-		struct sl_pq_schema *s = check_reads_as(forms[i].schema, forms[i].type);
-		check_schema(s);
-		sl_pq_schema_free(s);
+	size_t len;
+	char *data = th_read_file(path, &len);
+	struct sl_pq_schema *s = NULL;
+	struct sl_pq_file_meta m;
+	memset(&m, 0, sizeof(m));
+	uint32_t flen = 0;
+	if (len < 12 || memcmp(data + len - 4, "PAR1", 4) != 0) {
+		*rc = sl_err_set(err, SL_ECORRUPT, "not a plain Parquet file");
+		goto done;
 	}
+	memcpy(&flen, data + len - 8, 4);
+	if (flen > len - 12) {
+		*rc = sl_err_set(err, SL_ECORRUPT, "footer length past the file");
+		goto done;
+	}
+	if ((*rc = sl_pq_file_meta_decode(data + len - 8 - flen, flen, &m, err)) == 0)
+		*rc = sl_pq_schema_from_elems(m.schema, m.n_schema, &s, err);
+done:
+	sl_pq_file_meta_release(&m);
+	free(data);
+	return s;
 }
 
-/* ---- the reader: corrupt elements --------------------------------------------------------- */
+/* Every file of the corpus has a schema that reads, with consistent levels, and whose
+ * elements read back the same; the files with legacy forms or unusual annotations read
+ * as these types. The files in bad_data must not crash it. */
+static void test_reader_corpus_files(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *file, *type;
+	} want[] = {
+		{"alltypes_plain.parquet",
+		 "struct<id:int32,bool_col:boolean,tinyint_col:int32,smallint_col:int32,"
+		 "int_col:int32,bigint_col:int64,float_col:float,double_col:double,"
+		 "date_string_col:binary,string_col:binary,timestamp_col:timestamp(us)> not null"},
+		{"alltypes_tiny_pages.parquet",
+		 "struct<id:int32,bool_col:boolean,tinyint_col:int8,smallint_col:int16,"
+		 "int_col:int32,bigint_col:int64,float_col:float,double_col:double,"
+		 "date_string_col:string,string_col:string,timestamp_col:timestamp(us),"
+		 "year:int32,month:int32> not null"},
+		{"int96_from_spark.parquet",
+		 "struct<a:timestamp(us)> not null"},
+		{"old_list_structure.parquet",
+		 "struct<a:list<list<int32 not null> not null> not null> not null"},
+		{"repeated_no_annotation.parquet",
+		 "struct<id:int32 not null,"
+		 "phoneNumbers:struct<phone:list<struct<number:int64 not null,"
+		 "kind:string> not null> not null>> not null"},
+		{"repeated_primitive_no_list.parquet",
+		 "struct<Int32_list:list<int32 not null> not null,"
+		 "String_list:list<string not null> not null,"
+		 "group_of_lists:struct<Int32_list_in_group:list<int32 not null> not null,"
+		 "String_list_in_group:list<string not null> not null> not null> not null"},
+		{"map_no_value.parquet",
+		 "struct<my_map:map<int32,int32> not null,"
+		 "my_map_no_v:list<int32 not null> not null,"
+		 "my_list:list<int32 not null> not null> not null"},
+		{"incorrect_map_schema.parquet",
+		 "struct<my_map:map<string,string>> not null"},
+		{"null_list.parquet",
+		 "struct<emptylist:list<int32>> not null"},
+		{"nested_lists.snappy.parquet",
+		 "struct<a:list<list<list<string>>>,b:int32 not null> not null"},
+		{"nested_maps.snappy.parquet",
+		 "struct<a:map<string,map<int32,boolean not null>>,b:int32 not null,"
+		 "c:double not null> not null"},
+		{"nullable.impala.parquet",
+		 "struct<id:int64,int_array:list<int32>,int_array_Array:list<list<int32>>,"
+		 "int_map:map<string,int32>,int_Map_Array:list<map<string,int32>>,"
+		 "nested_struct:struct<A:int32,b:list<int32>,"
+		 "C:struct<d:list<list<struct<E:int32,F:string>>>>,g:map<string,"
+		 "struct<H:struct<i:list<double>>>>>> not null"},
+		{"nonnullable.impala.parquet",
+		 "struct<ID:int64 not null,Int_Array:list<int32 not null> not null,"
+		 "int_array_array:list<list<int32 not null> not null> not null,"
+		 "Int_Map:map<string,int32 not null> not null,int_map_array:list<map<string,"
+		 "int32 not null> not null> not null,nested_Struct:struct<a:int32 not null,"
+		 "B:list<int32 not null> not null,c:struct<D:list<list<struct<e:int32 not null,"
+		 "f:string not null> not null> not null> not null> not null,G:map<string,"
+		 "struct<h:struct<i:list<double not null> not null> not null> not null> not null"
+		 "> not null> not null"},
+		{"unknown-logical-type.parquet",
+		 "struct<\"column with known type\":string,"
+		 "\"column with unknown type\":binary> not null"},
+		{"float16_nonzeros_and_nans.parquet",
+		 "struct<x:float> not null"},
+		{"fixed_length_decimal.parquet",
+		 "struct<value:decimal(25,2)> not null"},
+		{"fixed_length_decimal_legacy.parquet",
+		 "struct<value:decimal(13,2)> not null"},
+		{"byte_array_decimal.parquet",
+		 "struct<value:decimal(4,2)> not null"},
+		{"int32_decimal.parquet",
+		 "struct<value:decimal(4,2)> not null"},
+		{"int64_decimal.parquet",
+		 "struct<value:decimal(10,2)> not null"},
+		{"concatenated_gzip_members.parquet",
+		 "struct<long_col:uint64> not null"},
+		{"list_columns.parquet",
+		 "struct<int64_list:list<int64>,utf8_list:list<string>> not null"},
+		{"datapage_v2.snappy.parquet",
+		 "struct<a:string,b:int32 not null,c:double not null,d:boolean not null,"
+		 "e:list<int32 not null>> not null"},
+		{"large_string_map.brotli.parquet",
+		 "struct<arr:map<string,int32>> not null"},
+		{"byte_stream_split_extended.gzip.parquet",
+		 "struct<float16_plain:float,float16_byte_stream_split:float,float_plain:float,"
+		 "float_byte_stream_split:float,double_plain:double,"
+		 "double_byte_stream_split:double,int32_plain:int32,"
+		 "int32_byte_stream_split:int32,int64_plain:int64,int64_byte_stream_split:int64,"
+		 "flba5_plain:binary(5),flba5_byte_stream_split:binary(5),"
+		 "decimal_plain:decimal(7,3),decimal_byte_stream_split:decimal(7,3)> not null"},
+		{"geospatial/crs-geography.parquet",
+		 "struct<wkt:string,geography:binary> not null"},
+	};
+	char *dir = th_conformance_dir("parquet/data");
+	static const char *const files[] = {
+		"alltypes_dictionary.parquet",
+		"alltypes_plain.parquet",
+		"alltypes_plain.snappy.parquet",
+		"alltypes_tiny_pages.parquet",
+		"alltypes_tiny_pages_plain.parquet",
+		"binary.parquet",
+		"binary_truncated_min_max.parquet",
+		"byte_array_decimal.parquet",
+		"byte_stream_split.zstd.parquet",
+		"byte_stream_split_extended.gzip.parquet",
+		"column_chunk_key_value_metadata.parquet",
+		"concatenated_gzip_members.parquet",
+		"data_index_bloom_encoding_stats.parquet",
+		"data_index_bloom_encoding_with_length.parquet",
+		"datapage_v1-corrupt-checksum.parquet",
+		"datapage_v1-snappy-compressed-checksum.parquet",
+		"datapage_v1-uncompressed-checksum.parquet",
+		"datapage_v2.snappy.parquet",
+		"datapage_v2_empty_datapage.snappy.parquet",
+		"delta_binary_packed.parquet",
+		"delta_byte_array.parquet",
+		"delta_encoding_optional_column.parquet",
+		"delta_encoding_required_column.parquet",
+		"delta_length_byte_array.parquet",
+		"dict-page-offset-zero.parquet",
+		"fixed_length_byte_array.parquet",
+		"fixed_length_decimal.parquet",
+		"fixed_length_decimal_legacy.parquet",
+		"float16_nonzeros_and_nans.parquet",
+		"float16_zeros_and_nans.parquet",
+		"floating_orders_nan_count.parquet",
+		"hadoop_lz4_compressed.parquet",
+		"hadoop_lz4_compressed_larger.parquet",
+		"incorrect_map_schema.parquet",
+		"int32_decimal.parquet",
+		"int32_with_null_pages.parquet",
+		"int64_decimal.parquet",
+		"int96_from_spark.parquet",
+		"large_string_map.brotli.parquet",
+		"list_columns.parquet",
+		"lz4_raw_compressed.parquet",
+		"lz4_raw_compressed_larger.parquet",
+		"map_no_value.parquet",
+		"nan_in_stats.parquet",
+		"nation.dict-malformed.parquet",
+		"nested_lists.snappy.parquet",
+		"nested_maps.snappy.parquet",
+		"nested_structs.rust.parquet",
+		"non_hadoop_lz4_compressed.parquet",
+		"nonnullable.impala.parquet",
+		"null_list.parquet",
+		"nullable.impala.parquet",
+		"nulls.snappy.parquet",
+		"old_list_structure.parquet",
+		"overflow_i16_page_cnt.parquet",
+		"page_v2_empty_compressed.parquet",
+		"plain-dict-uncompressed-checksum.parquet",
+		"repeated_no_annotation.parquet",
+		"repeated_primitive_no_list.parquet",
+		"rle-dict-snappy-checksum.parquet",
+		"rle-dict-uncompressed-corrupt-checksum.parquet",
+		"rle_boolean_encoding.parquet",
+		"single_nan.parquet",
+		"sort_columns.parquet",
+		"unknown-logical-type.parquet",
+		"geospatial/crs-arbitrary-value.parquet",
+		"geospatial/crs-default.parquet",
+		"geospatial/crs-geography.parquet",
+		"geospatial/crs-projjson.parquet",
+		"geospatial/crs-srid.parquet",
+		"geospatial/geography-lines.parquet",
+		"geospatial/geography-points.parquet",
+		"geospatial/geography-polygons.parquet",
+		"geospatial/geospatial-with-nan.parquet",
+		"geospatial/geospatial.parquet",
+	};
+	size_t checked = 0;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		struct sl_err err = {0};
+		int rc;
+		struct sl_pq_schema *s = file_schema(path, &rc, &err);
+		if (!s)
+			fail_msg("%s: %s", files[i], err.msg);
+		check_schema(s);
+		struct sl_pq_schema_elem *e;
+		size_t n;
+		struct sl_pq_schema *again = NULL;
+		assert_int_equal(sl_pq_schema_to_elems(s, &e, &n, &err), 0);
+		assert_int_equal(sl_pq_schema_from_elems(e, n, &again, &err), 0);
+		assert_true(sl_type_equal(s->root->type, again->root->type));
+		free(e);
+		sl_pq_schema_free(again);
+		char *got = type_text(s->root->type);
+		if (getenv("SL_PRINT_CORPUS_TYPES"))
+			printf("{\"%s\",\n \"%s\"},\n", files[i], got);
+		for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+			if (strcmp(want[k].file, files[i]) != 0)
+				continue;
+			if (strcmp(got, want[k].type) != 0)
+				fail_msg("%s\nreads as  %s\nexpected  %s", files[i], got, want[k].type);
+			checked++;
+		}
+		free(got);
+		sl_pq_schema_free(s);
+	}
+	assert_int_equal(checked, sizeof(want) / sizeof(want[0]));
+	free(dir);
+
+	dir = th_conformance_dir("parquet/bad_data");
+	static const char *const bad[] = {
+		"ARROW-GH-41317.parquet", "ARROW-GH-41321.parquet", "ARROW-GH-43605.parquet",
+		"ARROW-GH-45185.parquet", "ARROW-GH-47662.parquet",
+		"ARROW-RS-GH-6229-DICTHEADER.parquet", "ARROW-RS-GH-6229-LEVELS.parquet",
+		"PARQUET-1481.parquet"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", dir, bad[i]);
+		struct sl_err err = {0};
+		int rc;
+		struct sl_pq_schema *s = file_schema(path, &rc, &err);
+		if (s)
+			check_schema(s);
+		else
+			assert_true(rc < 0 && err.msg[0]);
+		sl_pq_schema_free(s);
+	}
+	free(dir);
+}
+
+/* ---- the reader: corrupt elements ---------------------------------------------------- */
 
 static void test_reader_refuses(void **state)
 {
@@ -1074,16 +1254,16 @@ static void test_reader_refuses_raw(void **state)
 	struct sl_err err;
 	const char *base = "message m { required int32 a; optional group g { required int64 b; "
 			   "} }";
-#define REFUSED(mutate, want)                                                                  \
-	do {                                                                                   \
-		elems_from_text(&el, base);                                                    \
-		mutate;                                                                        \
-		memset(&err, 0, sizeof(err));                                                  \
+#define REFUSED(mutate, want) \
+	do { \
+		elems_from_text(&el, base); \
+		mutate; \
+		memset(&err, 0, sizeof(err)); \
 		assert_int_equal(sl_pq_schema_from_elems(el.e, el.n, &s, &err), SL_ECORRUPT); \
-		assert_null(s);                                                                \
-		if (!strstr(err.msg, want))                                                    \
-			fail_msg("got \"%s\", want \"%s\"", err.msg, want);                    \
-		elems_free(&el);                                                               \
+		assert_null(s); \
+		if (!strstr(err.msg, want)) \
+			fail_msg("got \"%s\", want \"%s\"", err.msg, want); \
+		elems_free(&el); \
 	} while (0)
 	REFUSED(el.e[0].num_children = 3, "element 0 (\"m\"): num_children 3 is more than the "
 					  "elements left");
@@ -1105,8 +1285,8 @@ static void test_reader_refuses_raw(void **state)
 	REFUSED(el.e[1].type = -2, "unknown physical type -2");
 	REFUSED(el.e[3].name.p = NULL, "element 3 (\"?\"): no name");
 	REFUSED(el.e[3].name.len = 0, "element 3 (\"\"): a struct field needs a non-empty name");
-	REFUSED((el.e[3].name.p = (const uint8_t *)"b\0c", el.e[3].name.len = 3), "element 3 (\"?\"): the name is not "
-							  "valid UTF-8 or holds a NUL byte");
+	REFUSED((el.e[3].name.p = (const uint8_t *)"b\0c", el.e[3].name.len = 3),
+		"element 3 (\"?\"): the name is not valid UTF-8 or holds a NUL byte");
 	REFUSED(el.e[3].name.p = (const uint8_t *)"\xff", "not valid UTF-8");
 
 	/* no elements at all */
@@ -1253,7 +1433,7 @@ static void test_reader_mutations(void **state)
 	assert_true(refused > 300);
 }
 
-/* ---- lookup ---------------------------------------------------------------------------- */
+/* ---- lookup -------------------------------------------------------------------------- */
 
 static void test_find(void **state)
 {
@@ -1326,7 +1506,7 @@ int main(void)
 		cmocka_unit_test(test_reader_annotations),
 		cmocka_unit_test(test_reader_lists),
 		cmocka_unit_test(test_reader_maps),
-		cmocka_unit_test(test_reader_corpus_schemas),
+		cmocka_unit_test(test_reader_corpus_files),
 		cmocka_unit_test(test_reader_refuses),
 		cmocka_unit_test(test_reader_refuses_raw),
 		cmocka_unit_test(test_reader_limits),

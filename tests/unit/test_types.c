@@ -366,7 +366,7 @@ static void test_text_random(void **state)
 }
 
 
-/* ---- JSON Schema -> type ---------------------------------------------------------------- */
+/* ---- JSON Schema -> type ------------------------------------------------------------- */
 
 /* The type text of a schema, or the error message prefixed with "error <code>: ". */
 static char *from_schema(const char *schema)
