@@ -50,7 +50,8 @@ struct prop {
 
 struct shape {
 	unsigned kinds;
-	bool opaque;       /* json whatever else it says: tuples, recursion */
+	bool opaque;       /* json whatever else it says: recursion */
+	bool tuple;        /* its arrays are tuples (json) */
 	uint8_t fmt;       /* of its strings */
 	bool str_enum;     /* its strings all come from an "enum" */
 	int64_t lo, hi;    /* bounds of its integers */
@@ -321,6 +322,7 @@ static struct shape *combine(struct ctx *c, struct shape *a, struct shape *b, bo
 	unsigned ka = a->kinds, kb = b->kinds;
 	a->kinds = meet ? ka & kb : ka | kb;
 	a->opaque = a->opaque || b->opaque;
+	a->tuple = a->tuple || b->tuple;
 	if (meet) {
 		if (a->fmt == F_NONE)
 			a->fmt = b->fmt;
@@ -617,12 +619,12 @@ static struct shape *own_shape(struct ctx *c, const struct sl_json_node *n)
 	}
 	if ((v = kw(n, "items")) && !c->rc) {
 		if (v->type == SL_JSON_ARRAY)
-			s->opaque = true; /* draft-07 tuple */
+			s->tuple = true; /* draft-07 */
 		else
 			s->items = map_member(c, "items", v);
 	}
 	if (kw(n, "prefixItems"))
-		s->opaque = true;
+		s->tuple = true;
 	if (c->rc)
 		goto fail;
 	return s;
@@ -868,7 +870,7 @@ static struct sl_type *to_type(struct ctx *c, const struct shape *s, int depth)
 		kind = s->has_props ? SL_T_STRUCT : s->values ? SL_T_MAP : SL_T_JSON;
 		break;
 	case K_ARR:
-		kind = s->items ? SL_T_LIST : SL_T_JSON;
+		kind = s->items && !s->tuple ? SL_T_LIST : SL_T_JSON;
 		break;
 	default:
 		break; /* nothing, or several kinds */

@@ -357,18 +357,13 @@ static int format_rec(const struct sl_type *t, bool is_key, struct sl_buf *out)
 			rc = sl_buf_append(out, ">", 1);
 		break;
 	case SL_T_LIST:
-		rc = sl_buf_append(out, "<", 1);
-		if (rc == 0)
-			rc = format_rec(t->elem, false, out);
-		if (rc == 0)
-			rc = sl_buf_append(out, ">", 1);
-		break;
 	case SL_T_MAP:
 		rc = sl_buf_append(out, "<", 1);
-		if (rc == 0)
+		if (rc == 0 && t->kind == SL_T_MAP) {
 			rc = format_rec(t->key, true, out);
-		if (rc == 0)
-			rc = sl_buf_append(out, ",", 1);
+			if (rc == 0)
+				rc = sl_buf_append(out, ",", 1);
+		}
 		if (rc == 0)
 			rc = format_rec(t->elem, false, out);
 		if (rc == 0)
@@ -618,8 +613,6 @@ static int parse_field(struct parser *p, struct sl_type *st, int depth)
 		if (sl_buf_append(&p->name, w, n))
 			return perr(p, at, "name too long");
 	}
-	if (memchr(p->name.data, '\0', p->name.len))
-		return perr(p, at, "a name cannot hold U+0000");
 	/* the name buffer is reused by nested fields: take a copy first */
 	char *name = strdup(p->name.data);
 	if (!name)
