@@ -85,12 +85,20 @@ struct sl_type {
 	/* SL_T_LIST (elem), SL_T_MAP (key, elem) */
 	struct sl_type *elem;
 	struct sl_type *key;
+	/* private to types.c: a name index of wide structs, so that adding and finding a
+	 * field stays O(1) however many fields a (possibly hostile) schema has. Fields are
+	 * only ever appended with sl_type_add_field, and names never changed in place. */
+	void *index;
 };
 
-/* Constructors return NULL only when out of memory. */
+/* Types from text, JSON Schema or Parquet nest at most this deep; more is an error. */
+#define SL_TYPE_MAX_DEPTH 64
+
+/* Constructors return NULL only when out of memory. Defaults: int64 (signed),
+ * decimal(38,0), time and timestamp in microseconds, variable-length binary. */
 struct sl_type *sl_type_new(enum sl_type_kind kind, bool nullable);
 /* Appends a field to a struct; takes type (freed on failure). SL_EINVAL on a duplicate
- * or empty name. */
+ * or empty name, or one that is not valid UTF-8. */
 int sl_type_add_field(struct sl_type *st, const char *name, struct sl_type *type,
 		      struct sl_err *err);
 struct sl_type *sl_type_clone(const struct sl_type *t);
@@ -105,7 +113,9 @@ const struct sl_field *sl_type_field(const struct sl_type *st, const char *name)
  * Names that are not [A-Za-z_][A-Za-z0-9_]* are written in double quotes with JSON
  * escapes. "not null" marks a non-nullable type (nullable is the default). */
 int sl_type_format(const struct sl_type *t, struct sl_buf *out);
-/* Parses the text form; errors give the byte offset. */
+/* Parses the text form (whitespace between tokens is allowed; map keys are never
+ * nullable, so "not null" on a key is allowed but not needed); errors give the byte
+ * offset: SL_EINVAL, or SL_ELIMIT when nested deeper than SL_TYPE_MAX_DEPTH. */
 struct sl_type *sl_type_parse(const char *text, size_t len, struct sl_err *err);
 
 /* JSON form (for --json output and the catalog's API):
