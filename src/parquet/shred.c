@@ -8,10 +8,10 @@
  * Promises:
  *   1. A record is appended whole or not at all (writer.h invariant 2): a value that does
  *      not fit refuses the record with "at /json/pointer: expected <type>, got <what>",
- *      and every column, dictionary included, is put back as the record found it.
+ *      and every column is put back as the record found it.
  *   2. No allocation per value or per record: values go straight from the tape into the
- *      column buffers (or through the dictionary's hash table into indices), and the
- *      failing value's pointer is only built when a record is refused.
+ *      column buffers in PLAIN form, and the failing value's pointer is only built when
+ *      a record is refused.
  *   3. Levels follow Dremel: a value's repetition level is the depth of the list that
  *      repeats at it (0 at a record's first value), its definition level the number of
  *      optional and repeated ancestors that are present; nulls, absent members and empty
@@ -55,213 +55,72 @@ static inline int reserve(struct sl_buf *b, size_t extra)
 	return sl_pqw_reserve(b, extra);
 }
 
-/* ---- hashing ------------------------------------------------------------------------ */
-
-static inline uint64_t mix64(uint64_t h)
+static int grow_array(uint8_t **p, size_t cap)
 {
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
-}
-
-uint64_t sl_pqw_hash(const void *p, size_t n, uint64_t seed)
-{
-	const uint8_t *s = p;
-	uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ull);
-	while (n >= 8) {
-		uint64_t w;
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0x9fb21c651e98df25ull;
-		h ^= h >> 29;
-		s += 8;
-		n -= 8;
-	}
-	if (n) {
-		uint64_t w = 0;
-		memcpy(&w, s, n);
-		h = (h ^ w) * 0x9fb21c651e98df25ull;
-	}
-	return mix64(h);
-}
-
-static inline uint32_t hash_fixed(const void *v, uint32_t width, uint64_t seed)
-{
-	uint64_t w;
-	switch (width) {
-	case 4: {
-		uint32_t x;
-		memcpy(&x, v, 4);
-		return (uint32_t)(mix64(x ^ seed) >> 32);
-	}
-	case 8:
-		memcpy(&w, v, 8);
-		return (uint32_t)(mix64(w ^ seed) >> 32);
-	default:
-		return (uint32_t)(sl_pqw_hash(v, width, seed) >> 32);
-	}
-}
-
-/* ---- the dictionary ----------------------------------------------------------------- */
-
-void sl_pqw_dict_release(struct pqw_dict *d)
-{
-	free(d->slots);
-	free(d->off);
-	free(d->hash);
-	free(d->stamp);
-	sl_buf_release(&d->vals);
-	memset(d, 0, sizeof(*d));
-}
-
-void sl_pqw_dict_reset(struct pqw_col *c)
-{
-	struct pqw_dict *d = &c->dict;
-	if (d->slots && d->n)
-		memset(d->slots, 0, ((size_t)d->mask + 1) * sizeof(*d->slots));
-	d->n = 0;
-	d->vals.len = 0;
-}
-
-/* Rebuilds the table at twice the size, inserting in entry order so that removing the
- * newest entries later (a rollback) stays correct for linear probing. */
-static int dict_grow_table(struct pqw_dict *d)
-{
-	size_t n_slots = d->slots ? ((size_t)d->mask + 1) * 2 : 1024;
-	if (n_slots > ((size_t)1 << 31))
-		return SL_ELIMIT;
-	uint64_t *slots = calloc(n_slots, sizeof(*slots));
-	if (!slots)
+	uint8_t *n = realloc(*p, cap);
+	if (!n)
 		return SL_ENOMEM;
-	uint32_t mask = (uint32_t)(n_slots - 1);
-	for (uint32_t e = 0; e < d->n; e++) {
-		uint32_t i = d->hash[e] & mask;
-		while (slots[i])
-			i = (i + 1) & mask;
-		slots[i] = (uint64_t)d->hash[e] << 32 | (e + 1);
-	}
-	free(d->slots);
-	d->slots = slots;
-	d->mask = mask;
+	*p = n;
 	return 0;
 }
 
-static int dict_grow_entries(struct pqw_dict *d, bool bytes)
+int sl_pqw_grow_levels(struct pqw_col *c)
 {
-	uint32_t cap = d->cap ? d->cap * 2 : 256;
-	if (d->cap > (UINT32_MAX >> 2))
-		return SL_ELIMIT;
-	uint32_t *h = realloc(d->hash, (size_t)cap * sizeof(*h));
-	if (!h)
-		return SL_ENOMEM;
-	d->hash = h;
-	uint32_t *st = realloc(d->stamp, (size_t)cap * sizeof(*st));
-	if (!st)
-		return SL_ENOMEM;
-	d->stamp = st;
-	if (bytes) {
-		uint32_t *o = realloc(d->off, (size_t)cap * sizeof(*o));
-		if (!o)
-			return SL_ENOMEM;
-		d->off = o;
+	size_t cap = c->lv_cap ? (size_t)c->lv_cap * 2 : 1024;
+	if (cap > PQW_BUF_MAX) {
+		if (c->lv_cap >= PQW_BUF_MAX)
+			return SL_ELIMIT;
+		cap = PQW_BUF_MAX;
 	}
-	d->cap = cap;
-	return 0;
-}
-
-/* Room for one more entry: a table at most half full and per-entry arrays. */
-static int dict_room(struct pqw_dict *d, bool bytes)
-{
 	int rc;
-	if (!d->slots || d->n >= (d->mask + 1) / 2)
-		if ((rc = dict_grow_table(d)) != 0)
-			return rc;
-	if (d->n >= d->cap && (rc = dict_grow_entries(d, bytes)) != 0)
+	if ((c->max_def && (rc = grow_array(&c->def, cap)) != 0) ||
+	    (c->max_rep && (rc = grow_array(&c->rep, cap)) != 0))
 		return rc;
+	c->lv_cap = (uint32_t)cap;
 	return 0;
 }
 
-int64_t sl_pqw_dict_fixed(struct pqw_col *c, const void *v)
+int sl_pqw_grow_values(struct pqw_col *c, size_t extra)
 {
-	struct pqw_dict *d = &c->dict;
-	uint32_t w = c->width;
-	if (__builtin_expect(dict_room(d, false) != 0, 0))
-		return -1;
-	uint32_t h = hash_fixed(v, w, c->hash_seed);
-	uint32_t i = h & d->mask;
-	for (uint64_t sl; (sl = d->slots[i]) != 0; i = (i + 1) & d->mask) {
-		if ((uint32_t)(sl >> 32) != h)
-			continue;
-		uint32_t e = (uint32_t)sl - 1;
-		if (memcmp(d->vals.data + (size_t)e * w, v, w) == 0)
-			return e;
-	}
-	if (reserve(&d->vals, w) != 0)
-		return -1;
-	memcpy(d->vals.data + d->vals.len, v, w);
-	d->vals.len += w;
-	uint32_t e = d->n++;
-	d->hash[e] = h;
-	d->stamp[e] = 0;
-	d->slots[i] = (uint64_t)h << 32 | (e + 1);
-	return e;
+	if (extra > PQW_BUF_MAX || c->val_len > PQW_BUF_MAX - extra)
+		return SL_ELIMIT;
+	size_t need = c->val_len + extra;
+	if (need <= c->val_cap)
+		return 0;
+	size_t cap = c->val_cap ? c->val_cap : 1024;
+	while (cap < need)
+		cap *= 2;
+	if (cap > PQW_BUF_MAX)
+		cap = PQW_BUF_MAX;
+	int rc = grow_array(&c->val, cap);
+	if (rc)
+		return rc;
+	c->val_cap = (uint32_t)cap;
+	return 0;
 }
 
-int64_t sl_pqw_dict_bytes(struct pqw_col *c, const void *p, uint32_t len)
+void sl_pqw_col_release(struct pqw_col *c)
 {
-	struct pqw_dict *d = &c->dict;
-	if (__builtin_expect(dict_room(d, true) != 0, 0))
-		return -1;
-	uint32_t h = (uint32_t)(sl_pqw_hash(p, len, c->hash_seed) >> 32);
-	uint32_t i = h & d->mask;
-	for (uint64_t sl; (sl = d->slots[i]) != 0; i = (i + 1) & d->mask) {
-		if ((uint32_t)(sl >> 32) != h)
-			continue;
-		uint32_t e = (uint32_t)sl - 1;
-		uint32_t elen;
-		memcpy(&elen, d->vals.data + d->off[e] - 4, 4);
-		if (elen == len && memcmp(d->vals.data + d->off[e], p, len) == 0)
-			return e;
-	}
-	if (reserve(&d->vals, (size_t)len + 4) != 0)
-		return -1;
-	char *o = d->vals.data + d->vals.len;
-	memcpy(o, &len, 4); /* PLAIN: little-endian length (x86 and ARM are little endian) */
-	memcpy(o + 4, p, len);
-	uint32_t e = d->n++;
-	d->off[e] = (uint32_t)d->vals.len + 4;
-	d->vals.len += (size_t)len + 4;
-	d->hash[e] = h;
-	d->stamp[e] = 0;
-	d->slots[i] = (uint64_t)h << 32 | (e + 1);
-	return e;
+	free(c->def);
+	free(c->rep);
+	free(c->val);
+	c->def = c->rep = c->val = NULL;
+	c->lv_cap = c->val_cap = 0;
 }
 
-/* Forgets the entries from n on, newest first (see dict_grow_table). */
-static void dict_truncate(struct pqw_col *c, uint32_t n)
+static inline int values_room(struct pqw_col *c, size_t extra)
 {
-	struct pqw_dict *d = &c->dict;
-	while (d->n > n) {
-		uint32_t e = --d->n;
-		uint32_t i = d->hash[e] & d->mask;
-		while ((uint32_t)d->slots[i] != e + 1)
-			i = (i + 1) & d->mask;
-		d->slots[i] = 0;
-		d->vals.len = c->width ? (size_t)e * c->width : d->off[e] - 4;
-	}
+	if (__builtin_expect(c->val_cap - c->val_len >= extra, 1))
+		return 0;
+	return sl_pqw_grow_values(c, extra);
 }
-
-/* ---- appending ---------------------------------------------------------------------- */
 
 static void take_mark(struct pqw_shred *s, struct pqw_col *c)
 {
 	c->mark_seq = s->seq;
-	c->mark.n_levels = c->n_levels;
-	c->mark.n_values = c->n_values;
-	c->mark.val_len = (uint32_t)c->val.len;
-	c->mark.dict_n = c->dict.n;
+	c->mark_levels = c->n_levels;
+	c->mark_values = c->n_values;
+	c->mark_val_len = c->val_len;
 }
 
 static void rollback(struct pqw_shred *s)
@@ -270,62 +129,116 @@ static void rollback(struct pqw_shred *s)
 		struct pqw_col *c = &s->cols[i];
 		if (c->mark_seq != s->seq)
 			continue;
-		uint32_t dropped = c->n_levels - c->mark.n_levels;
-		c->n_levels = c->mark.n_levels;
-		c->n_values = c->mark.n_values;
-		c->val.len = c->mark.val_len;
-		if (c->max_def)
-			c->def.len -= dropped;
-		if (c->max_rep)
-			c->rep.len -= dropped;
-		if (c->mode == PQW_MODE_DICT)
-			dict_truncate(c, c->mark.dict_n);
+		c->n_levels = c->mark_levels;
+		c->n_values = c->mark_values;
+		c->val_len = c->mark_val_len;
 	}
+	/* rows before this record were filled for good; this record's row was not */
+	for (size_t i = 0; i < s->n_lazy_structs; i++)
+		if (s->lazy_structs[i]->deff_end > s->row)
+			s->lazy_structs[i]->deff_end = s->row;
+}
+
+/* ---- lazy nulls (writer_int.h) ------------------------------------------------------ */
+
+/* Room for rows [0, rows) in a lazy struct's levels. */
+static int deff_room(struct pqw_node *st, uint32_t rows)
+{
+	if (rows <= st->deff_cap)
+		return 0;
+	size_t cap = st->deff_cap ? (size_t)st->deff_cap * 2 : 4096;
+	while (cap < rows)
+		cap *= 2;
+	if (cap > PQW_BUF_MAX)
+		return SL_ELIMIT;
+	uint8_t *d = realloc(st->deff, cap);
+	if (!d)
+		return SL_ENOMEM;
+	st->deff = d;
+	st->deff_cap = (uint32_t)cap;
+	return 0;
+}
+
+/* Fills a lazy struct's levels up to (not including) row from its parent's. */
+static int struct_fill(struct pqw_node *st, uint32_t row)
+{
+	if (st->deff_end >= row)
+		return 0;
+	int rc = deff_room(st, row);
+	if (rc)
+		return rc;
+	struct pqw_node *p = st->lazy_parent;
+	if (!p) {
+		memset(st->deff + st->deff_end, 0, row - st->deff_end);
+	} else {
+		if ((rc = struct_fill(p, row)) != 0)
+			return rc;
+		memcpy(st->deff + st->deff_end, p->deff + st->deff_end, row - st->deff_end);
+	}
+	st->deff_end = row;
+	return 0;
+}
+
+int sl_pqw_catch_up(struct pqw_shred *s, struct pqw_col *c, uint32_t row)
+{
+	(void)s;
+	uint32_t have = c->page_row + c->n_levels;
+	if (!c->lazy || have >= row)
+		return 0;
+	uint32_t count = row - have;
+	while ((size_t)c->n_levels + count > c->lv_cap) {
+		int rc = sl_pqw_grow_levels(c);
+		if (rc)
+			return rc;
+	}
+	struct pqw_node *p = c->lazy_parent;
+	if (!p) {
+		memset(c->def + c->n_levels, 0, count);
+	} else {
+		int rc = struct_fill(p, row);
+		if (rc)
+			return rc;
+		memcpy(c->def + c->n_levels, p->deff + have, count);
+	}
+	c->n_levels += count;
+	return 0;
+}
+
+void sl_pqw_rows_reset(struct pqw_shred *s)
+{
+	for (size_t i = 0; i < s->n_lazy_structs; i++)
+		s->lazy_structs[i]->deff_end = 0;
 }
 
 /* One level entry (a value, or a null at def). */
 static inline int put_level(struct pqw_shred *s, struct pqw_col *c, int def, int rep)
 {
+	int rc;
 	if (c->mark_seq != s->seq)
 		take_mark(s, c);
-	int rc;
-	if (c->max_def) {
-		if ((rc = reserve(&c->def, 1)) != 0)
-			return rc;
-		c->def.data[c->def.len++] = (char)def;
-	}
-	if (c->max_rep) {
-		if ((rc = reserve(&c->rep, 1)) != 0)
-			return rc;
-		c->rep.data[c->rep.len++] = (char)rep;
-	}
-	c->n_levels++;
-	return 0;
-}
-
-static inline int put_index(struct pqw_col *c, int64_t e)
-{
-	if (e < 0)
-		return SL_ENOMEM;
-	int rc = reserve(&c->val, 4);
-	if (rc)
+	if (c->lazy && c->page_row + c->n_levels < s->row &&
+	    (rc = sl_pqw_catch_up(s, c, s->row)) != 0)
 		return rc;
-	uint32_t x = (uint32_t)e;
-	memcpy(c->val.data + c->val.len, &x, 4);
-	c->val.len += 4;
-	c->n_values++;
+	if (__builtin_expect(c->n_levels == c->lv_cap, 0) && (rc = sl_pqw_grow_levels(c)) != 0)
+		return rc;
+	uint32_t n = c->n_levels;
+	if (c->def)
+		c->def[n] = (uint8_t)def;
+	if (c->rep)
+		c->rep[n] = (uint8_t)rep;
+	c->n_levels = n + 1;
 	return 0;
 }
 
+/* Values are always appended in PLAIN form; dictionaries are built page by page when
+ * the page is cut (writer.c). */
 static inline int put_fixed(struct pqw_col *c, const void *v)
 {
-	if (c->mode == PQW_MODE_DICT)
-		return put_index(c, sl_pqw_dict_fixed(c, v));
-	int rc = reserve(&c->val, c->width);
+	int rc = values_room(c, c->width);
 	if (rc)
 		return rc;
-	memcpy(c->val.data + c->val.len, v, c->width);
-	c->val.len += c->width;
+	memcpy(c->val + c->val_len, v, c->width);
+	c->val_len += c->width;
 	c->n_values++;
 	return 0;
 }
@@ -334,16 +247,14 @@ static inline int put_bytes(struct pqw_col *c, const void *p, size_t len)
 {
 	if (len > PQW_BUF_MAX)
 		return SL_ELIMIT;
-	if (c->mode == PQW_MODE_DICT)
-		return put_index(c, sl_pqw_dict_bytes(c, p, (uint32_t)len));
-	int rc = reserve(&c->val, len + 4);
+	int rc = values_room(c, len + 4);
 	if (rc)
 		return rc;
 	uint32_t l = (uint32_t)len;
-	char *o = c->val.data + c->val.len;
+	uint8_t *o = c->val + c->val_len;
 	memcpy(o, &l, 4);
 	memcpy(o + 4, p, len);
-	c->val.len += len + 4;
+	c->val_len += (uint32_t)len + 4;
 	c->n_values++;
 	return 0;
 }
@@ -773,29 +684,25 @@ static bool base64_decode(const char *p, size_t n, struct sl_buf *out)
 	return true;
 }
 
-static inline int hexv(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
+/* Hex digit values + 1; 0 for anything else. */
+static const uint8_t hex_val[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+	['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
+	['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
 
 static bool parse_uuid(const char *p, size_t n, uint8_t out[16])
 {
+	static const uint8_t at[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
 	if (n != 36 || p[8] != '-' || p[13] != '-' || p[18] != '-' || p[23] != '-')
 		return false;
-	for (int i = 0, j = 0; i < 16; i++, j += 2) {
-		if (j == 8 || j == 13 || j == 18 || j == 23)
-			j++;
-		int hi = hexv(p[j]), lo = hexv(p[j + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i] = (uint8_t)(hi << 4 | lo);
+	bool ok = true;
+	for (int i = 0; i < 16; i++) {
+		unsigned hi = hex_val[(uint8_t)p[at[i]]], lo = hex_val[(uint8_t)p[at[i] + 1]];
+		ok &= hi != 0 && lo != 0;
+		out[i] = (uint8_t)((hi - 1) << 4 | ((lo - 1) & 15));
 	}
-	return true;
+	return ok;
 }
 
 /* Where a string's JSON text (quotes included) that starts at off ends. */
@@ -833,11 +740,16 @@ static void raw_span(const struct sl_json_doc *d, size_t ti, const char **p, siz
 
 static int shred_value(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int rep);
 
-/* Every leaf under n gets a null at n's null level. */
+/* Every leaf under n gets a null at level def (lazy ones get theirs later). */
 static int put_nulls(struct pqw_shred *s, const struct pqw_node *n, int def, int rep)
 {
+	if (!n->has_eager)
+		return 0;
 	for (uint32_t i = n->leaf_lo; i < n->leaf_hi; i++) {
-		int rc = put_level(s, &s->cols[i], def, rep);
+		struct pqw_col *c = &s->cols[i];
+		if (c->lazy)
+			continue;
+		int rc = put_level(s, c, def, rep);
 		if (rc)
 			return rc;
 	}
@@ -1015,12 +927,33 @@ static int shred_leaf(struct pqw_shred *s, struct pqw_node *n, const struct sl_j
 	return put_fixed(c, &v);
 }
 
+/* Member names are short: compared without a call. */
+static inline bool name_eq(const char *a, const char *b, size_t n)
+{
+	if (n >= 8) {
+		uint64_t x, y;
+		for (; n > 8; n -= 8, a += 8, b += 8) {
+			memcpy(&x, a, 8);
+			memcpy(&y, b, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + n - 8, 8); /* the last 8 bytes, overlapping */
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 static struct pqw_field *find_field(struct pqw_node *n, const struct sl_json_tok *k)
 {
 	uint32_t g = n->guess;
 	if (g < n->n_fields) {
 		struct pqw_field *f = &n->fields[g];
-		if (f->len == k->len && memcmp(f->name, k->v.s, k->len) == 0) {
+		if (f->len == k->len && name_eq(f->name, k->v.s, k->len)) {
 			n->guess = g + 1;
 			return f;
 		}
@@ -1029,7 +962,7 @@ static struct pqw_field *find_field(struct pqw_node *n, const struct sl_json_tok
 	for (uint32_t i = h & n->tmask; n->ftab[i]; i = (i + 1) & n->tmask) {
 		uint32_t fi = n->ftab[i] - 1;
 		struct pqw_field *f = &n->fields[fi];
-		if (f->len == k->len && memcmp(f->name, k->v.s, k->len) == 0) {
+		if (f->len == k->len && name_eq(f->name, k->v.s, k->len)) {
 			n->guess = fi + 1;
 			return f;
 		}
@@ -1043,12 +976,19 @@ static int shred_struct(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int
 	const struct sl_json_tok *t = &d->tok[*ti];
 	if (t->type != SL_JSON_OBJECT)
 		return refuse(s, n->type, t, NULL);
-	uint64_t stamp = ++s->stamp;
+	int rc;
+	if (n->lazy) {
+		/* a lazy struct present at this row */
+		if ((rc = struct_fill(n, s->row)) != 0 || (rc = deff_room(n, s->row + 1)) != 0)
+			return rc;
+		n->deff[s->row] = (uint8_t)n->def;
+		n->deff_end = s->row + 1;
+	}
+	uint32_t stamp = ++s->stamp;
 	size_t end = t->v.end;
 	size_t i = *ti + 1;
 	uint32_t matched = 0;
 	n->guess = 0;
-	int rc;
 	while (i < end) {
 		const struct sl_json_tok *k = &d->tok[i];
 		struct pqw_field *f = find_field(n, k);
@@ -1071,8 +1011,9 @@ static int shred_struct(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int
 	*ti = end + 1;
 	if (matched == n->n_fields)
 		return 0;
-	for (uint32_t k = 0; k < n->n_fields; k++) {
-		struct pqw_field *f = &n->fields[k];
+	/* absent members: only those that must be there or have eager leaves matter */
+	for (uint32_t k = 0; k < n->n_check; k++) {
+		struct pqw_field *f = &n->fields[n->check[k]];
 		if (f->seen == stamp)
 			continue;
 		if (!f->node->nullable) {
@@ -1281,6 +1222,8 @@ static void node_free(struct pqw_node *n)
 		node_free(n->fields[i].node);
 	free(n->fields);
 	free(n->ftab);
+	free(n->check);
+	free(n->deff);
 	node_free(n->elem);
 	node_free(n->key);
 	free(n);
@@ -1290,6 +1233,9 @@ void sl_pqw_plan_free(struct pqw_shred *s)
 {
 	node_free(s->root);
 	s->root = NULL;
+	free(s->lazy_structs);
+	s->lazy_structs = NULL;
+	s->n_lazy_structs = 0;
 	sl_buf_release(&s->ptr_rev);
 	sl_buf_release(&s->scratch);
 	free(s->pointer);
@@ -1411,10 +1357,13 @@ static int leaf_setup(struct plan_ctx *p, const struct sl_type *t, const struct 
 }
 
 static int build(struct plan_ctx *p, const struct sl_type *t, const struct sl_pq_node *pn,
-		 int16_t parent_def, int16_t parent_rep, struct pqw_node **out);
+		 int16_t parent_def, int16_t parent_rep, struct pqw_node *lazy_parent,
+		 struct pqw_node **out);
 
+/* n's fields; lazy_kids: the struct whose rows its lazy descendants fill from (NULL:
+ * the root's level 0). */
 static int build_struct(struct plan_ctx *p, const struct sl_type *t, const struct sl_pq_node *pn,
-			struct pqw_node *n, int16_t rep)
+			struct pqw_node *n, int16_t rep, struct pqw_node *lazy_kids)
 {
 	if (pn->is_leaf || pn->n_children != t->n_fields || t->n_fields == 0)
 		return mismatch(p, pn, "a struct's fields");
@@ -1426,7 +1375,8 @@ static int build_struct(struct plan_ctx *p, const struct sl_type *t, const struc
 	while (slots < n->n_fields * 2)
 		slots *= 2;
 	n->ftab = calloc(slots, sizeof(*n->ftab));
-	if (!n->fields || !n->ftab)
+	n->check = calloc(t->n_fields, sizeof(*n->check));
+	if (!n->fields || !n->ftab || !n->check)
 		return sl_err_set(p->err, SL_ENOMEM, "out of memory");
 	n->tmask = slots - 1;
 	for (uint32_t i = 0; i < n->n_fields; i++) {
@@ -1437,9 +1387,12 @@ static int build_struct(struct plan_ctx *p, const struct sl_type *t, const struc
 		struct pqw_field *f = &n->fields[i];
 		f->name = tf->name;
 		f->len = (uint32_t)strlen(tf->name);
-		int rc = build(p, tf->type, child, n->def, rep, &f->node);
+		int rc = build(p, tf->type, child, n->def, rep, lazy_kids, &f->node);
 		if (rc)
 			return rc;
+		n->has_eager |= f->node->has_eager;
+		if (!f->node->nullable || f->node->has_eager)
+			n->check[n->n_check++] = i;
 		uint32_t h = (uint32_t)sl_pqw_hash(f->name, f->len, 0);
 		uint32_t j = h & n->tmask;
 		while (n->ftab[j])
@@ -1450,7 +1403,8 @@ static int build_struct(struct plan_ctx *p, const struct sl_type *t, const struc
 }
 
 static int build(struct plan_ctx *p, const struct sl_type *t, const struct sl_pq_node *pn,
-		 int16_t parent_def, int16_t parent_rep, struct pqw_node **out)
+		 int16_t parent_def, int16_t parent_rep, struct pqw_node *lazy_parent,
+		 struct pqw_node **out)
 {
 	struct pqw_node *n = calloc(1, sizeof(*n));
 	if (!n)
@@ -1469,7 +1423,18 @@ static int build(struct plan_ctx *p, const struct sl_type *t, const struct sl_pq
 	switch (t->kind) {
 	case SL_T_STRUCT:
 		n->op = PQW_OP_STRUCT;
-		rc = build_struct(p, t, pn, n, parent_rep);
+		n->lazy = parent_rep == 0;
+		if (n->lazy) {
+			struct pqw_shred *s = p->s;
+			struct pqw_node **ls = realloc(s->lazy_structs,
+						       (s->n_lazy_structs + 1) * sizeof(*ls));
+			if (!ls)
+				return sl_err_set(p->err, SL_ENOMEM, "out of memory");
+			s->lazy_structs = ls;
+			ls[s->n_lazy_structs++] = n;
+			n->lazy_parent = lazy_parent;
+		}
+		rc = build_struct(p, t, pn, n, parent_rep, n->lazy ? n : NULL);
 		break;
 	case SL_T_LIST:
 	case SL_T_MAP: {
@@ -1482,17 +1447,20 @@ static int build(struct plan_ctx *p, const struct sl_type *t, const struct sl_pq
 			return mismatch(p, r, "the repeated group of a list or map");
 		n->elem_def = (int16_t)(n->def + 1);
 		n->elem_rep = (int16_t)(parent_rep + 1);
+		n->has_eager = true; /* everything below repeats */
 		if (map) {
 			if (r->children[0]->repetition != SL_PQ_REQUIRED)
 				return mismatch(p, r->children[0], "a map key must be required");
-			if ((rc = build(p, t->key, r->children[0], n->elem_def, n->elem_rep,
+			if ((rc = build(p, t->key, r->children[0], n->elem_def, n->elem_rep, NULL,
 					&n->key)) != 0)
 				return rc;
 			if (n->key->op != PQW_OP_LEAF)
 				return mismatch(p, r->children[0], "a map key must be a primitive");
-			rc = build(p, t->elem, r->children[1], n->elem_def, n->elem_rep, &n->elem);
+			rc = build(p, t->elem, r->children[1], n->elem_def, n->elem_rep, NULL,
+				   &n->elem);
 		} else {
-			rc = build(p, t->elem, r->children[0], n->elem_def, n->elem_rep, &n->elem);
+			rc = build(p, t->elem, r->children[0], n->elem_def, n->elem_rep, NULL,
+				   &n->elem);
 		}
 		break;
 	}
@@ -1505,9 +1473,12 @@ static int build(struct plan_ctx *p, const struct sl_type *t, const struct sl_pq
 		struct pqw_col *c = &p->s->cols[p->next_leaf++];
 		if (pn->max_def != n->def || pn->max_rep != parent_rep)
 			return mismatch(p, pn, "levels differ from the writer's count");
-		c->max_def = pn->max_def;
-		c->max_rep = pn->max_rep;
+		c->max_def = (uint8_t)pn->max_def;
+		c->max_rep = (uint8_t)pn->max_rep;
 		c->leaf = pn;
+		c->lazy = n->lazy = parent_rep == 0 && pn->max_def > 0;
+		c->lazy_parent = lazy_parent;
+		n->has_eager = !c->lazy;
 		n->col = c;
 		rc = leaf_setup(p, t, pn, c);
 		break;
@@ -1533,7 +1504,7 @@ int sl_pqw_plan_build(struct pqw_shred *s, const struct sl_type *row,
 	n->leaf_lo = 0;
 	sl_buf_init(&s->ptr_rev, 1 << 20);
 	sl_buf_init(&s->scratch, PQW_BUF_MAX);
-	int rc = build_struct(&p, row, root, n, 0);
+	int rc = build_struct(&p, row, root, n, 0, NULL);
 	n->leaf_hi = p.next_leaf;
 	if (rc == 0 && p.next_leaf != s->n_cols)
 		rc = mismatch(&p, root, "a different number of leaves");

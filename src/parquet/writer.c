@@ -8,16 +8,16 @@
  *     uncompressed in v2 pages.
  *   - Values start dictionary encoded (every type but BOOLEAN): indices go into
  *     RLE_DICTIONARY pages and the dictionary into one PLAIN dictionary page written
- *     first. The dictionary is judged once per chunk, at its first page, after 8192
- *     values, or before its values would fill a plain page, whichever comes first: when the dictionary plus its indices would not be
- *     smaller than the cheapest other encoding of the same values, the page is turned
- *     back into plain values and the chunk carries on without one. When the dictionary
- *     grows past dict_max_bytes, the page is cut and the rest of the chunk is written
- *     without it (parquet-mr's fallback).
+ *     first. Values are shredded in PLAIN form and only looked up when their page is cut,
+ *     a page at a time (see "dictionaries" below). The dictionary is weighed on the
+ *     chunk's first page: when it and its indices are not smaller than the page in the
+ *     cheapest other encoding, that page and the rest of the chunk go without one. When
+ *     it grows past dict_max_bytes (by at most one page), the rest of the chunk is
+ *     written without it (parquet-mr's fallback).
  *   - Without a dictionary, INT32 and INT64 pages are DELTA_BINARY_PACKED when an exact
  *     estimate of that encoding (the bit widths of each miniblock of deltas) is at most
- *     half the PLAIN size, which is what sorted or nearly sorted values (timestamps,
- *     sequence numbers) give; everything else is PLAIN (booleans bit-packed).
+ *     a third of the PLAIN size, which sorted or nearly sorted values (sequence numbers,
+ *     ordered timestamps) give; everything else is PLAIN (booleans bit-packed).
  *   - Pages are cut between records once their estimated size reaches page_bytes; each
  *     is compressed with the codec on its own.
  * Statistics follow writer.h invariant 4; byte-array minima and maxima longer than 64
@@ -37,7 +37,6 @@
 #define SLUICE_VERSION "0"
 #endif
 
-#define PQW_PROBE_VALUES 8192
 #define PQW_PAGE_MAX ((size_t)INT32_MAX - 4096)
 
 /* Blocks of footer metadata that must not move until close. */
@@ -61,7 +60,7 @@ struct sl_pq_writer {
 	size_t since_check, check_every;
 	uint32_t page_no;              /* pages cut so far (dictionary statistics stamps) */
 	int64_t uncompressed_total;
-	struct sl_buf page, comp, hdr, swap; /* scratch */
+	struct sl_buf page, comp, hdr; /* scratch */
 	int64_t *i64; size_t i64_cap;
 	uint32_t *u32; size_t u32_cap;
 	struct sl_pq_row_group *rgs; size_t n_rgs, cap_rgs;
@@ -320,9 +319,10 @@ full:
 	return 0;
 }
 
-/* Min and max of the page's values: dictionary entries are looked at once per page (the
- * stamp), plain values one by one. */
-static int page_minmax(struct sl_pq_writer *w, struct pqw_col *c, struct pqw_pstat *ps)
+/* Min and max of the page's values: through the dictionary each entry is looked at once
+ * per page (its stamp), plain values one by one. */
+static int page_minmax(struct sl_pq_writer *w, struct pqw_col *c, const uint32_t *ix,
+		       uint32_t *cand, struct pqw_pstat *ps)
 {
 	uint32_t n = c->n_values;
 	if (n == 0)
@@ -330,12 +330,7 @@ static int page_minmax(struct sl_pq_writer *w, struct pqw_col *c, struct pqw_pst
 	const uint8_t *vals;
 	const uint32_t *idx = NULL;
 	size_t n_cand = n;
-	bool dict = c->mode == PQW_MODE_DICT;
-	if (dict) {
-		uint32_t *cand = u32_room(w, n);
-		if (!cand)
-			return SL_ENOMEM;
-		const uint32_t *ix = (const uint32_t *)c->val.data;
+	if (ix) {
 		uint32_t stamp = w->page_no;
 		n_cand = 0;
 		for (uint32_t i = 0; i < n; i++) {
@@ -348,7 +343,7 @@ static int page_minmax(struct sl_pq_writer *w, struct pqw_col *c, struct pqw_pst
 		idx = cand;
 		vals = (const uint8_t *)c->dict.vals.data;
 	} else {
-		vals = (const uint8_t *)c->val.data;
+		vals = (const uint8_t *)c->val;
 	}
 	const uint8_t *min = NULL, *max = NULL;
 	size_t min_len = 0, max_len = 0;
@@ -367,13 +362,8 @@ static int page_minmax(struct sl_pq_writer *w, struct pqw_col *c, struct pqw_pst
 	} else {
 		size_t at = 0;
 		for (size_t i = 0; i < n_cand; i++) {
-			const uint8_t *v;
+			const uint8_t *v = idx ? vals + c->dict.off[idx[i]] : vals + at + 4;
 			uint32_t len;
-			if (idx) {
-				v = vals + c->dict.off[idx[i]];
-			} else {
-				v = vals + at + 4;
-			}
 			memcpy(&len, v - 4, 4);
 			at += 4 + (size_t)len;
 			if (!min || stat_cmp(c->order, v, len, min, min_len) < 0) {
@@ -394,6 +384,199 @@ static int page_minmax(struct sl_pq_writer *w, struct pqw_col *c, struct pqw_pst
 	if (rc)
 		return rc;
 	ps->has_minmax = true;
+	return 0;
+}
+
+/* ---- dictionaries -------------------------------------------------------------------
+ * A page's values are looked up in a batch when the page is cut: the hashes of a batch
+ * are computed and their table slots prefetched before any is probed, so the cache
+ * misses of a large dictionary overlap instead of adding up, and only one column's table
+ * is in the cache at a time. Entries are numbered in insertion order; the table is a
+ * linear-probing array of (hash << 32 | index + 1), at most half full. */
+
+#define PQW_BATCH 16
+
+static void dict_release(struct pqw_dict *d)
+{
+	free(d->slots);
+	free(d->off);
+	free(d->hash);
+	free(d->stamp);
+	sl_buf_release(&d->vals);
+	memset(d, 0, sizeof(*d));
+}
+
+static void dict_reset(struct pqw_dict *d)
+{
+	if (d->slots && d->n)
+		memset(d->slots, 0, ((size_t)d->mask + 1) * sizeof(*d->slots));
+	d->n = 0;
+	d->vals.len = 0;
+}
+
+static int dict_grow_table(struct pqw_dict *d)
+{
+	size_t n_slots = d->slots ? ((size_t)d->mask + 1) * 2 : 1024;
+	if (n_slots > ((size_t)1 << 31))
+		return SL_ELIMIT;
+	uint64_t *slots = calloc(n_slots, sizeof(*slots));
+	if (!slots)
+		return SL_ENOMEM;
+	uint32_t mask = (uint32_t)(n_slots - 1);
+	for (uint32_t e = 0; e < d->n; e++) {
+		uint32_t i = d->hash[e] & mask;
+		while (slots[i])
+			i = (i + 1) & mask;
+		slots[i] = (uint64_t)d->hash[e] << 32 | (e + 1);
+	}
+	free(d->slots);
+	d->slots = slots;
+	d->mask = mask;
+	return 0;
+}
+
+static int dict_grow_entries(struct pqw_dict *d, bool bytes)
+{
+	if (d->cap > (UINT32_MAX >> 2))
+		return SL_ELIMIT;
+	uint32_t cap = d->cap ? d->cap * 2 : 256;
+	uint32_t *h = realloc(d->hash, (size_t)cap * sizeof(*h));
+	if (!h)
+		return SL_ENOMEM;
+	d->hash = h;
+	uint32_t *st = realloc(d->stamp, (size_t)cap * sizeof(*st));
+	if (!st)
+		return SL_ENOMEM;
+	d->stamp = st;
+	if (bytes) {
+		uint32_t *o = realloc(d->off, (size_t)cap * sizeof(*o));
+		if (!o)
+			return SL_ENOMEM;
+		d->off = o;
+	}
+	d->cap = cap;
+	return 0;
+}
+
+static inline bool eq_bytes(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint64_t x, y, u, v;
+	if (n > 16)
+		return memcmp(a, b, n) == 0;
+	if (n >= 8) { /* two overlapping 8-byte loads cover 8..16 bytes */
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&u, a + n - 8, 8);
+		memcpy(&v, b + n - 8, 8);
+		return ((x ^ y) | (u ^ v)) == 0;
+	}
+	if (n >= 4) {
+		uint32_t p, q, r, s;
+		memcpy(&p, a, 4);
+		memcpy(&q, b, 4);
+		memcpy(&r, a + n - 4, 4);
+		memcpy(&s, b + n - 4, 4);
+		return ((p ^ q) | (r ^ s)) == 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+static inline uint32_t hash_fixed(const uint8_t *v, uint32_t width, uint64_t seed)
+{
+	uint64_t x;
+	if (width == 8) {
+		memcpy(&x, v, 8);
+		return (uint32_t)(sl_pqw_mix64(x ^ seed) >> 32);
+	}
+	if (width == 4) {
+		uint32_t y;
+		memcpy(&y, v, 4);
+		return (uint32_t)(sl_pqw_mix64(y ^ seed) >> 32);
+	}
+	return (uint32_t)(sl_pqw_hash(v, width, seed) >> 32);
+}
+
+/* The entry of value v (len bytes; width for fixed-width columns, else a byte array)
+ * whose hash is h, added if new. -1 when out of memory. */
+static inline int64_t dict_find(struct pqw_dict *d, const uint8_t *v, uint32_t len,
+				uint32_t width, uint32_t h)
+{
+	if (!d->slots || d->n >= (d->mask + 1) / 2)
+		if (dict_grow_table(d) != 0)
+			return -1;
+	uint32_t i = h & d->mask;
+	for (uint64_t sl; (sl = d->slots[i]) != 0; i = (i + 1) & d->mask) {
+		if ((uint32_t)(sl >> 32) != h)
+			continue;
+		uint32_t e = (uint32_t)sl - 1;
+		const uint8_t *ev;
+		if (width) {
+			ev = (const uint8_t *)d->vals.data + (size_t)e * width;
+		} else {
+			uint32_t elen;
+			ev = (const uint8_t *)d->vals.data + d->off[e];
+			memcpy(&elen, ev - 4, 4);
+			if (elen != len)
+				continue;
+		}
+		if (eq_bytes(ev, v, len))
+			return e;
+	}
+	if (d->n >= d->cap && dict_grow_entries(d, width == 0) != 0)
+		return -1;
+	size_t add = width ? width : (size_t)len + 4;
+	if (sl_pqw_reserve(&d->vals, add) != 0)
+		return -1;
+	uint8_t *o = (uint8_t *)d->vals.data + d->vals.len;
+	uint32_t e = d->n++;
+	if (!width) {
+		memcpy(o, &len, 4); /* PLAIN: the little-endian length, then the bytes */
+		o += 4;
+		d->off[e] = (uint32_t)(d->vals.len + 4);
+	}
+	memcpy(o, v, len);
+	d->vals.len += add;
+	d->hash[e] = h;
+	d->stamp[e] = 0;
+	d->slots[i] = (uint64_t)h << 32 | (e + 1);
+	return e;
+}
+
+/* The page's values as dictionary indices (into ix), new values added. */
+static int dict_encode(struct pqw_col *c, uint32_t *ix)
+{
+	struct pqw_dict *d = &c->dict;
+	const uint8_t *p = (const uint8_t *)c->val;
+	uint32_t n = c->n_values, wd = c->width;
+	uint32_t h[PQW_BATCH], len[PQW_BATCH];
+	const uint8_t *v[PQW_BATCH];
+	size_t at = 0;
+	for (uint32_t i = 0; i < n; i += PQW_BATCH) {
+		uint32_t m = n - i < PQW_BATCH ? n - i : PQW_BATCH;
+		for (uint32_t j = 0; j < m; j++) {
+			if (wd) {
+				v[j] = p + (size_t)(i + j) * wd;
+				len[j] = wd;
+				h[j] = hash_fixed(v[j], wd, c->hash_seed);
+			} else {
+				memcpy(&len[j], p + at, 4);
+				v[j] = p + at + 4;
+				at += 4 + (size_t)len[j];
+				h[j] = (uint32_t)(sl_pqw_hash(v[j], len[j], c->hash_seed) >> 32);
+			}
+			if (d->slots)
+				__builtin_prefetch(&d->slots[h[j] & d->mask]);
+		}
+		for (uint32_t j = 0; j < m; j++) {
+			int64_t e = dict_find(d, v[j], len[j], wd, h[j]);
+			if (e < 0)
+				return SL_ENOMEM;
+			ix[i + j] = (uint32_t)e;
+		}
+	}
 	return 0;
 }
 
@@ -437,32 +620,38 @@ static size_t delta_size(const int64_t *v, size_t n, bool is32)
 	return size;
 }
 
-/* The page's (or probe's) values as int64, from plain bytes or dictionary indices. */
+/* The page's INT32 or INT64 values as int64. */
 static int64_t *widen(struct sl_pq_writer *w, const struct pqw_col *c)
 {
 	size_t n = c->n_values;
 	int64_t *v = i64_room(w, n ? n : 1);
 	if (!v)
 		return NULL;
-	const uint8_t *src = (const uint8_t *)(c->mode == PQW_MODE_DICT ? c->dict.vals.data
-									: c->val.data);
-	const uint32_t *ix = (const uint32_t *)c->val.data;
-	for (size_t i = 0; i < n; i++) {
-		size_t k = c->mode == PQW_MODE_DICT ? ix[i] : i;
-		if (c->width == 4) {
+	const uint8_t *src = (const uint8_t *)c->val;
+	if (c->width == 4) {
+		for (size_t i = 0; i < n; i++) {
 			int32_t x;
-			memcpy(&x, src + k * 4, 4);
+			memcpy(&x, src + i * 4, 4);
 			v[i] = x;
-		} else {
-			memcpy(&v[i], src + k * 8, 8);
 		}
+	} else {
+		memcpy(v, src, n * 8);
 	}
 	return v;
 }
 
-static bool delta_candidate(const struct sl_pq_writer *w, const struct pqw_col *c)
+/* DELTA_BINARY_PACKED is chosen for a page when it takes at most a third of PLAIN: the
+ * compressor gets PLAIN integers to about three bytes of eight on real data (jittered
+ * timestamps), so a smaller gain is not one once compressed. SIZE_MAX: not a candidate
+ * (*v stays NULL). */
+static size_t delta_cost(struct sl_pq_writer *w, const struct pqw_col *c, int64_t **v)
 {
-	return !w->o.no_delta && (c->phys == SL_PQ_INT32 || c->phys == SL_PQ_INT64);
+	*v = NULL;
+	if (w->o.no_delta || (c->phys != SL_PQ_INT32 && c->phys != SL_PQ_INT64) || !c->n_values)
+		return SIZE_MAX;
+	if (!(*v = widen(w, c)))
+		return SIZE_MAX;
+	return delta_size(*v, c->n_values, c->phys == SL_PQ_INT32);
 }
 
 /* Appends runs of equal values with put_run, short ones value by value. */
@@ -501,7 +690,7 @@ static void rle_u32(struct sl_pq_rle_enc *e, const uint32_t *v, size_t n)
 }
 
 /* Levels as the hybrid encoding; v1 pages put their length first. */
-static int put_levels(struct sl_buf *out, const char *lv, size_t n, int max, bool prefix,
+static int put_levels(struct sl_buf *out, const uint8_t *lv, size_t n, int max, bool prefix,
 		      size_t *len_out, struct sl_err *err)
 {
 	size_t at = out->len;
@@ -510,7 +699,7 @@ static int put_levels(struct sl_buf *out, const char *lv, size_t n, int max, boo
 		return oom(err);
 	struct sl_pq_rle_enc e;
 	sl_pq_rle_enc_init(&e, out, sl_pq_bit_width((uint64_t)max));
-	rle_u8(&e, (const uint8_t *)lv, n);
+	rle_u8(&e, lv, n);
 	int rc = sl_pq_rle_enc_finish(&e, err);
 	if (rc)
 		return rc;
@@ -545,85 +734,6 @@ static int compress(struct sl_pq_writer *w, const void *src, size_t len, const v
 	return 0;
 }
 
-/* ---- the dictionary's verdict ---------------------------------------------------------- */
-
-/* Turns the page's indices back into plain values; the chunk goes on without a
- * dictionary (the entries stay if earlier pages of the chunk use them). */
-static int dict_to_plain(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *err)
-{
-	struct sl_buf *nb = &w->swap;
-	nb->len = 0;
-	const uint32_t *ix = (const uint32_t *)c->val.data;
-	const char *dv = c->dict.vals.data;
-	size_t need = 0;
-	for (uint32_t i = 0; i < c->n_values; i++) {
-		if (c->width) {
-			need += c->width;
-		} else {
-			uint32_t len;
-			memcpy(&len, dv + c->dict.off[ix[i]] - 4, 4);
-			need += 4 + (size_t)len;
-		}
-	}
-	int rc = sl_pqw_reserve(nb, need);
-	if (rc)
-		return buf_rc(rc, c, err);
-	char *o = nb->data;
-	for (uint32_t i = 0; i < c->n_values; i++) {
-		if (c->width) {
-			memcpy(o, dv + (size_t)ix[i] * c->width, c->width);
-			o += c->width;
-		} else {
-			const char *e = dv + c->dict.off[ix[i]] - 4;
-			uint32_t len;
-			memcpy(&len, e, 4);
-			memcpy(o, e, 4 + (size_t)len);
-			o += 4 + (size_t)len;
-		}
-	}
-	nb->len = need;
-	struct sl_buf t = c->val;
-	nb->max = t.max;
-	c->val = *nb;
-	*nb = t;
-	c->mode = PQW_MODE_PLAIN;
-	if (!c->dict_used)
-		sl_pqw_dict_reset(c);
-	return 0;
-}
-
-/* Keeps the dictionary only when it and its indices are smaller than the values in the
- * cheapest other encoding. */
-static int dict_judge(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *err)
-{
-	c->probed = true;
-	size_t n = c->n_values;
-	size_t dict_cost = c->dict.vals.len + n * (size_t)bit_width32(c->dict.n - 1) / 8 + 1;
-	size_t other;
-	if (c->width) {
-		other = n * c->width;
-	} else {
-		other = 0;
-		const uint32_t *ix = (const uint32_t *)c->val.data;
-		for (size_t i = 0; i < n; i++) {
-			uint32_t len;
-			memcpy(&len, c->dict.vals.data + c->dict.off[ix[i]] - 4, 4);
-			other += 4 + (size_t)len;
-		}
-	}
-	if (delta_candidate(w, c)) {
-		int64_t *v = widen(w, c);
-		if (!v)
-			return oom(err);
-		size_t d = delta_size(v, n, c->phys == SL_PQ_INT32);
-		if (d < other)
-			other = d;
-	}
-	if (dict_cost < other)
-		return 0;
-	return dict_to_plain(w, c, err);
-}
-
 /* ---- pages -------------------------------------------------------------------------- */
 
 static int push_pstat(struct pqw_col *c, const struct pqw_pstat *ps)
@@ -640,37 +750,65 @@ static int push_pstat(struct pqw_col *c, const struct pqw_pstat *ps)
 	return 0;
 }
 
+/* Whether the dictionary (weighed on the chunk's first page) and its indices are
+ * smaller than the page in the cheapest other encoding. */
+static bool dict_pays(struct sl_pq_writer *w, const struct pqw_col *c)
+{
+	size_t n = c->n_values;
+	size_t cost = c->dict.vals.len + n * (size_t)bit_width32(c->dict.n - 1) / 8 + 1;
+	size_t other = c->width == 1 ? n / 8 : c->val_len;
+	int64_t *v;
+	size_t d = delta_cost(w, c, &v);
+	return cost < (d < other ? d : other);
+}
+
 /* Encodes, compresses and appends the column's current page to its chunk. */
 static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *err)
 {
+	int rc;
+	if ((rc = sl_pqw_catch_up(&w->sh, c, (uint32_t)w->rg_rows)) != 0)
+		return buf_rc(rc, c, err);
 	if (c->n_levels == 0)
 		return 0;
-	int rc;
-	if (c->mode == PQW_MODE_DICT && !c->probed && c->n_values &&
-	    (rc = dict_judge(w, c, err)) != 0)
-		return rc;
 	w->page_no++;
 	uint32_t n_lv = c->n_levels, n_val = c->n_values;
 	bool v1 = w->o.page_version != 2;
+	uint32_t *ix = NULL;
+	if (c->mode == PQW_MODE_DICT && n_val) {
+		/* the indices, then room for the entries the statistics look at */
+		if (!(ix = u32_room(w, 2 * (size_t)n_val)))
+			return oom(err);
+		if ((rc = dict_encode(c, ix)) != 0)
+			return rc == SL_ENOMEM ? oom(err) : buf_rc(rc, c, err);
+		if (!c->judged) {
+			c->judged = true;
+			if (!dict_pays(w, c)) {
+				dict_reset(&c->dict);
+				c->mode = PQW_MODE_PLAIN;
+				ix = NULL;
+			}
+		}
+	}
 	struct pqw_pstat ps = {0};
 	ps.nulls = (int64_t)n_lv - n_val;
 	ps.n_values = n_val;
-	ps.first_row = c->page_first_row;
-	if (!w->o.no_stats && (rc = page_minmax(w, c, &ps)) != 0)
+	ps.first_row = c->page_row;
+	if (!w->o.no_stats && page_minmax(w, c, ix, ix ? ix + n_val : NULL, &ps) != 0)
 		return oom(err);
 
 	struct sl_buf *pg = &w->page;
 	pg->len = 0;
 	size_t rep_len = 0, def_len = 0;
-	if (c->max_rep && (rc = put_levels(pg, c->rep.data, n_lv, c->max_rep, v1, &rep_len, err)))
+	if (c->max_rep && (rc = put_levels(pg, c->rep, n_lv, c->max_rep, v1, &rep_len, err)))
 		return rc;
-	if (c->max_def && (rc = put_levels(pg, c->def.data, n_lv, c->max_def, v1, &def_len, err)))
+	if (c->max_def && (rc = put_levels(pg, c->def, n_lv, c->max_def, v1, &def_len, err)))
 		return rc;
 	size_t lv_len = pg->len;
-	int32_t enc;
-	if (c->mode == PQW_MODE_DICT && n_val) {
+	int32_t enc = SL_PQ_ENC_PLAIN;
+	int64_t *dv = NULL;
+	if (ix) {
 		enc = SL_PQ_ENC_RLE_DICTIONARY;
-		int bw = bit_width32(c->dict.n ? c->dict.n - 1 : 0);
+		int bw = bit_width32(c->dict.n - 1);
 		if (bw == 0)
 			bw = 1; /* some readers take a zero width badly; one bit costs nothing */
 		uint8_t b = (uint8_t)bw;
@@ -678,35 +816,24 @@ static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *er
 			return oom(err);
 		struct sl_pq_rle_enc e;
 		sl_pq_rle_enc_init(&e, pg, bw);
-		rle_u32(&e, (const uint32_t *)c->val.data, n_val);
+		rle_u32(&e, ix, n_val);
 		if ((rc = sl_pq_rle_enc_finish(&e, err)) != 0)
 			return rc;
-		c->dict_used = true;
 	} else if (c->phys == SL_PQ_BOOLEAN) {
-		enc = SL_PQ_ENC_PLAIN;
-		if ((rc = sl_pq_plain_put_bools(pg, (const uint8_t *)c->val.data, n_val)) != 0)
+		if ((rc = sl_pq_plain_put_bools(pg, (const uint8_t *)c->val, n_val)) != 0)
 			return buf_rc(rc, c, err);
-		c->used_plain = true;
 	} else {
-		int64_t *v = NULL;
-		enc = SL_PQ_ENC_PLAIN;
-		if (delta_candidate(w, c) && n_val > 0) {
-			if (!(v = widen(w, c)))
-				return oom(err);
-			size_t d = delta_size(v, n_val, c->phys == SL_PQ_INT32);
-			if (d != SIZE_MAX && d * 2 <= c->val.len)
-				enc = SL_PQ_ENC_DELTA_BINARY_PACKED;
-		}
+		size_t d = delta_cost(w, c, &dv);
+		if (d != SIZE_MAX && d * 3 <= c->val_len)
+			enc = SL_PQ_ENC_DELTA_BINARY_PACKED;
 		if (enc == SL_PQ_ENC_DELTA_BINARY_PACKED) {
-			if ((rc = sl_pq_delta_put(pg, v, n_val)) != 0)
+			if ((rc = sl_pq_delta_put(pg, dv, n_val)) != 0)
 				return buf_rc(rc, c, err);
-			c->used_delta = true;
 		} else {
-			if (sl_pqw_reserve(pg, c->val.len) != 0)
-				return buf_rc(SL_ELIMIT, c, err);
-			memcpy(pg->data + pg->len, c->val.data, c->val.len);
-			pg->len += c->val.len;
-			c->used_plain = true;
+			if ((rc = sl_pqw_reserve(pg, c->val_len)) != 0)
+				return buf_rc(rc, c, err);
+			memcpy(pg->data + pg->len, c->val, c->val_len);
+			pg->len += c->val_len;
 		}
 	}
 	size_t body = pg->len;
@@ -738,7 +865,7 @@ static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *er
 		h.has_data_v2 = true;
 		h.data_v2.num_values = (int32_t)n_lv;
 		h.data_v2.num_nulls = (int32_t)(n_lv - n_val);
-		h.data_v2.num_rows = (int32_t)(w->rg_rows - c->page_first_row);
+		h.data_v2.num_rows = (int32_t)(w->rg_rows - c->page_row);
 		h.data_v2.encoding = enc;
 		h.data_v2.def_levels_len = (int32_t)def_len;
 		h.data_v2.rep_levels_len = (int32_t)rep_len;
@@ -759,25 +886,33 @@ static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *er
 		return buf_rc(rc, c, err);
 	if (push_pstat(c, &ps) != 0)
 		return oom(err);
+	if (ix) {
+		c->dict_used = true;
+		/* past its limit the dictionary stops growing: the rest of the chunk is
+		 * written without it (it may have passed the limit by one page) */
+		if (c->dict.vals.len >= w->o.dict_max_bytes)
+			c->mode = PQW_MODE_PLAIN;
+	} else if (enc == SL_PQ_ENC_DELTA_BINARY_PACKED) {
+		c->used_delta = true;
+	} else {
+		c->used_plain = true;
+	}
 	c->chunk_uncompressed += (int64_t)(w->hdr.len + body);
 	w->uncompressed_total += (int64_t)body;
 	c->chunk_values += n_lv;
-	c->def.len = c->rep.len = c->val.len = 0;
-	c->n_levels = c->n_values = 0;
-	c->page_first_row = w->rg_rows;
+	c->n_levels = c->n_values = c->val_len = 0;
+	c->page_row = (uint32_t)w->rg_rows;
 	return 0;
 }
 
-/* What the current page would take, roughly: value bytes (indices at their bit width)
- * and an eighth of a byte per level. */
+/* What the current page would take in PLAIN, roughly: value bytes and an eighth of a
+ * byte per level. */
 static size_t page_estimate(const struct pqw_col *c)
 {
 	size_t lv = (c->max_def || c->max_rep) ? c->n_levels / 8 : 0;
-	if (c->mode == PQW_MODE_DICT)
-		return lv + (size_t)c->n_values * (size_t)bit_width32(c->dict.n) / 8;
 	if (c->phys == SL_PQ_BOOLEAN)
 		return lv + c->n_values / 8;
-	return lv + c->val.len;
+	return lv + c->val_len;
 }
 
 /* ---- column chunks and row groups -------------------------------------------------- */
@@ -986,10 +1121,10 @@ static int chunk_flush(struct sl_pq_writer *w, struct pqw_col *c, struct sl_pq_c
 	c->stat_bytes.len = 0;
 	c->chunk_values = c->chunk_uncompressed = 0;
 	c->dict_used = c->used_plain = c->used_delta = false;
-	c->probed = false;
-	sl_pqw_dict_reset(c);
+	c->judged = false;
+	dict_reset(&c->dict);
 	c->mode = (w->o.no_dictionary || c->phys == SL_PQ_BOOLEAN) ? PQW_MODE_PLAIN : PQW_MODE_DICT;
-	c->page_first_row = 0;
+	c->page_row = 0;
 	return 0;
 }
 
@@ -1022,6 +1157,7 @@ static int rg_flush(struct sl_pq_writer *w, struct sl_err *err)
 			return rc;
 		rg->total_byte_size += rg->columns[i].meta.total_uncompressed_size;
 	}
+	sl_pqw_rows_reset(&w->sh);
 	rg->total_compressed_size = w->pos - start;
 	rg->num_rows = w->rg_rows;
 	rg->ordinal = (int32_t)w->n_rgs;
@@ -1031,8 +1167,7 @@ static int rg_flush(struct sl_pq_writer *w, struct sl_err *err)
 	return 0;
 }
 
-/* Between records: cuts pages that are full, judges or drops dictionaries, and cuts the
- * row group when it is full. Looked at every check_every bytes of input, so the cost
+/* Between records: cuts pages that are full, and the row group when it is full. Looked at every check_every bytes of input, so the cost
  * per record does not grow with the number of columns. */
 static int after_record(struct sl_pq_writer *w, size_t text_len, struct sl_err *err)
 {
@@ -1048,24 +1183,9 @@ static int after_record(struct sl_pq_writer *w, size_t text_len, struct sl_err *
 	int rc;
 	for (size_t i = 0; i < w->sh.n_cols; i++) {
 		struct pqw_col *c = &w->sh.cols[i];
-		if (c->mode == PQW_MODE_DICT) {
-			/* judged before the values would fill a plain page, so that a page
-			 * turned back into plain values stays near page_bytes */
-			size_t avg = c->width ? c->width : c->dict.vals.len / (c->dict.n ? c->dict.n : 1);
-			if (!c->probed && (c->n_values >= PQW_PROBE_VALUES ||
-					   (size_t)c->n_values * avg >= w->o.page_bytes) &&
-			    (rc = dict_judge(w, c, err)) != 0)
-				return rc;
-			if (c->mode == PQW_MODE_DICT && c->dict.vals.len >= w->o.dict_max_bytes) {
-				c->probed = true;
-				if ((rc = page_cut(w, c, err)) != 0)
-					return rc;
-				c->mode = PQW_MODE_PLAIN;
-			}
-		}
 		if (page_estimate(c) >= w->o.page_bytes && (rc = page_cut(w, c, err)) != 0)
 			return rc;
-		buffered += c->pages.len + c->val.len + c->def.len + c->rep.len + c->dict.vals.len;
+		buffered += c->pages.len + c->val_len + c->n_levels + c->dict.vals.len;
 	}
 	if (buffered >= w->o.row_group_bytes)
 		return rg_flush(w, err);
@@ -1087,9 +1207,6 @@ static uint64_t random_seed(const void *salt)
 
 static int col_init(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *err)
 {
-	sl_buf_init(&c->def, PQW_BUF_MAX);
-	sl_buf_init(&c->rep, PQW_BUF_MAX);
-	sl_buf_init(&c->val, PQW_BUF_MAX);
 	sl_buf_init(&c->pages, (size_t)UINT32_MAX - 1);
 	sl_buf_init(&c->stat_bytes, PQW_BUF_MAX);
 	sl_buf_init(&c->dict.vals, PQW_BUF_MAX);
@@ -1129,6 +1246,8 @@ int sl_pq_writer_open(const struct sl_type *row, const struct sl_pq_write_opts *
 	w->o = opts ? *opts : def;
 	if (w->o.row_group_rows <= 0)
 		w->o.row_group_rows = def.row_group_rows;
+	if (w->o.row_group_rows > INT32_MAX)
+		w->o.row_group_rows = INT32_MAX; /* rows of a group are counted in 32 bits */
 	if (!w->o.row_group_bytes)
 		w->o.row_group_bytes = def.row_group_bytes;
 	if (!w->o.page_bytes)
@@ -1157,7 +1276,6 @@ int sl_pq_writer_open(const struct sl_type *row, const struct sl_pq_write_opts *
 	sl_buf_init(&w->page, PQW_PAGE_MAX + 64);
 	sl_buf_init(&w->comp, (size_t)INT32_MAX);
 	sl_buf_init(&w->hdr, 1 << 20);
-	sl_buf_init(&w->swap, PQW_BUF_MAX);
 	sl_buf_init(&w->ci, (size_t)1 << 30);
 	sl_buf_init(&w->oi, (size_t)1 << 30);
 	sl_buf_init(&w->type_text, 16 << 20);
@@ -1172,11 +1290,14 @@ int sl_pq_writer_open(const struct sl_type *row, const struct sl_pq_write_opts *
 	if ((rc = sl_pq_schema_from_type(w->row, &w->schema, err)) != 0)
 		goto fail;
 	w->sh.n_cols = w->schema->n_leaves;
-	w->sh.cols = calloc(w->sh.n_cols ? w->sh.n_cols : 1, sizeof(*w->sh.cols));
+	/* cache-line aligned: each column's hot fields are one line (writer_int.h) */
+	size_t cols_size = (w->sh.n_cols ? w->sh.n_cols : 1) * sizeof(*w->sh.cols);
+	w->sh.cols = aligned_alloc(64, cols_size);
 	if (!w->sh.cols) {
 		rc = oom(err);
 		goto fail;
 	}
+	memset(w->sh.cols, 0, cols_size);
 	if ((rc = sl_pqw_plan_build(&w->sh, w->row, w->schema, err)) != 0)
 		goto fail;
 	for (size_t i = 0; i < w->sh.n_cols; i++)
@@ -1215,6 +1336,7 @@ int sl_pq_writer_put_json(struct sl_pq_writer *w, const struct sl_json_doc *doc,
 	int rc = usable(w, err);
 	if (rc)
 		return rc;
+	w->sh.row = (uint32_t)w->rg_rows;
 	if ((rc = sl_pqw_shred(&w->sh, doc, err)) != 0) {
 		if (rc != SL_EINVAL)
 			w->broken = rc;
@@ -1347,12 +1469,10 @@ void sl_pq_writer_free(struct sl_pq_writer *w)
 		return;
 	for (size_t i = 0; w->sh.cols && i < w->sh.n_cols; i++) {
 		struct pqw_col *c = &w->sh.cols[i];
-		sl_buf_release(&c->def);
-		sl_buf_release(&c->rep);
-		sl_buf_release(&c->val);
+		sl_pqw_col_release(c);
 		sl_buf_release(&c->pages);
 		sl_buf_release(&c->stat_bytes);
-		sl_pqw_dict_release(&c->dict);
+		dict_release(&c->dict);
 		free(c->pstats);
 		free(c->path);
 		free(c->path_elems);
@@ -1364,7 +1484,6 @@ void sl_pq_writer_free(struct sl_pq_writer *w)
 	sl_buf_release(&w->page);
 	sl_buf_release(&w->comp);
 	sl_buf_release(&w->hdr);
-	sl_buf_release(&w->swap);
 	sl_buf_release(&w->ci);
 	sl_buf_release(&w->oi);
 	sl_buf_release(&w->type_text);

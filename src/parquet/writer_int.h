@@ -5,11 +5,10 @@
  *
  * A column's current page lives in three buffers: definition levels and repetition
  * levels (one byte per entry, only when the column's maximum level is not 0) and values
- * (PLAIN bytes, or uint32 dictionary indices while the chunk is dictionary encoded).
- * Pages are only ever cut between records, so a record that fails is undone by putting
- * each column's lengths back to where the record found them (its mark, taken lazily the
- * first time the record touches the column) and forgetting the dictionary entries it
- * added, newest first.
+ * in PLAIN form. Pages are only ever cut between records, so a record that fails is
+ * undone by putting each column's lengths back to where the record found them (its
+ * mark, taken lazily the first time the record touches the column). Dictionaries are
+ * only built when a page is cut, a whole page at a time.
  */
 #ifndef SL_PQ_WRITER_INT_H
 #define SL_PQ_WRITER_INT_H
@@ -87,10 +86,6 @@ struct pqw_dict {
 	struct sl_buf vals;
 };
 
-struct pqw_mark {
-	uint32_t n_levels, n_values, val_len, dict_n;
-};
-
 /* Statistics of one page (and, merged, of a chunk); min/max bytes live in the column's
  * stat_bytes. */
 struct pqw_pstat {
@@ -104,27 +99,38 @@ struct pqw_pstat {
 	uint32_t page_size;  /* header and data */
 };
 
+/* A leaf column. The first cache line holds everything a level or a value append
+ * touches, so that a record's nulls (most columns, in wide sparse schemas) cost one line
+ * per column: that is why the page buffers are bare arrays with explicit capacities here
+ * rather than struct sl_buf (the hard maximum is PQW_BUF_MAX, kept by the grow
+ * functions). */
 struct pqw_col {
-	/* ---- shredding: touched for every value ---- */
-	struct sl_buf def, rep, val;
-	uint32_t n_levels, n_values;
-	uint64_t mark_seq; /* the record that took mark */
-	struct pqw_mark mark;
-	int16_t max_def, max_rep;
-	uint8_t mode;      /* enum pqw_mode */
-	uint8_t conv;      /* enum pqw_conv */
-	uint8_t order;     /* enum pqw_order */
-	int32_t phys;      /* enum sl_pq_type */
+	/* ---- line 0 ---- */
+	_Alignas(64) uint8_t *def; /* one byte per level entry; NULL while max_def is 0 */
+	uint8_t *rep;          /* ... while max_rep is 0 */
+	uint8_t *val;          /* the page's values, PLAIN */
+	uint32_t n_levels, lv_cap;
+	uint32_t n_values, val_len;
+	uint32_t mark_seq;     /* the record (low 32 bits) that took the mark below */
+	uint32_t mark_levels, mark_values, mark_val_len;
+	uint32_t page_row;     /* the row (in the row group) the current page starts at */
+	uint8_t max_def, max_rep;
+	uint8_t conv;          /* enum pqw_conv */
+	bool lazy;             /* nulls filled in later (see struct pqw_node) */
+	/* ---- conversion ---- */
+	uint32_t val_cap;
 	uint32_t width;    /* bytes of a fixed-width value (1 for BOOLEAN); 0 for BYTE_ARRAY */
-	struct pqw_dict dict;
-	uint64_t hash_seed;
-	/* ---- conversion parameters ---- */
+	int32_t phys;      /* enum sl_pq_type */
+	uint8_t order;     /* enum pqw_order */
+	uint8_t mode;      /* enum pqw_mode: how the chunk's next page is encoded */
+	bool time_utc;     /* TIME adjusted to UTC: an offset in the text is applied */
 	int64_t imin, imax; /* PQW_I32 range */
 	int scale, precision; /* decimals */
-	bool time_utc;      /* TIME adjusted to UTC: an offset in the text is applied */
+	struct pqw_node *lazy_parent; /* the struct whose rows fill this column's nulls */
 	/* ---- page and chunk ---- */
-	int64_t page_first_row;
-	bool probed;        /* the dictionary was judged for this chunk */
+	struct pqw_dict dict;
+	uint64_t hash_seed;
+	bool judged;        /* the dictionary was weighed for this chunk */
 	bool dict_used;     /* some page of the chunk is dictionary encoded */
 	bool used_plain, used_delta;
 	int64_t chunk_values; /* level entries in the chunk */
@@ -137,7 +143,19 @@ struct pqw_col {
 	struct sl_pq_bytes *path_elems; size_t n_path_elems; /* owned array, names borrowed */
 };
 
-/* The shredding plan: a tree that follows the row type, with the levels precomputed. */
+_Static_assert(offsetof(struct pqw_col, val_cap) == 64, "a column's hot fields fill one line");
+
+/* The shredding plan: a tree that follows the row type, with the levels precomputed.
+ *
+ * Lazy nulls. Outside lists and maps a leaf has exactly one level entry per row, and a
+ * null there (the leaf or a struct above it absent or null) always has the definition
+ * level of the deepest struct above it that is present. So such nodes ("lazy") write
+ * nothing when absent: each lazy struct keeps, per row of the row group, the definition
+ * level reached at it (its own when present, else its parent's), filled in when it is
+ * present and copied from its parent for the rows in between; a lazy leaf copies the
+ * rows it missed from its parent struct's array when it next gets a value or its page
+ * is cut. A record thus costs nothing for the members it does not have, however wide
+ * the schema. */
 enum pqw_op { PQW_OP_LEAF = 1, PQW_OP_STRUCT, PQW_OP_LIST, PQW_OP_MAP };
 
 struct pqw_node;
@@ -145,13 +163,15 @@ struct pqw_node;
 struct pqw_field {
 	const char *name; /* borrowed from the type */
 	uint32_t len;
-	uint64_t seen;    /* the struct occurrence that last had this member */
+	uint32_t seen;    /* the struct occurrence (low 32 bits) that last had this member */
 	struct pqw_node *node;
 };
 
 struct pqw_node {
 	uint8_t op;            /* enum pqw_op */
 	bool nullable;
+	bool lazy;             /* outside any list or map (see above) */
+	bool has_eager;        /* some leaf below is not lazy */
 	int16_t def;           /* definition level when the value is present */
 	int16_t null_def;      /* ... when it is null (the parent's) */
 	int16_t elem_def;      /* lists, maps: an element (key_value) exists */
@@ -166,6 +186,12 @@ struct pqw_node {
 	uint32_t guess;        /* the field expected next (members usually come in order) */
 	uint32_t *ftab;        /* field index + 1 by name hash; tmask + 1 slots */
 	uint32_t tmask;
+	uint32_t *check;       /* fields an absence concerns: not nullable, or eager below */
+	uint32_t n_check;
+	/* lazy structs: per row, the definition level reached here */
+	struct pqw_node *lazy_parent; /* NULL: the root (level 0) */
+	uint8_t *deff;
+	uint32_t deff_end, deff_cap; /* rows filled; room */
 	/* PQW_OP_LIST (elem), PQW_OP_MAP (key, elem) */
 	struct pqw_node *elem, *key;
 };
@@ -175,8 +201,11 @@ struct pqw_shred {
 	struct pqw_node *root;
 	struct pqw_col *cols;
 	size_t n_cols;
-	uint64_t seq;          /* records begun */
-	uint64_t stamp;        /* struct occurrences */
+	uint32_t seq;          /* records begun (wraps; only compared for equality) */
+	uint32_t stamp;        /* struct occurrences (wraps; only compared for equality) */
+	uint32_t row;          /* the row being shredded, in the row group */
+	struct pqw_node **lazy_structs; /* every lazy struct but the root */
+	size_t n_lazy_structs;
 	bool strict_members;
 	/* the failing value's pointer, collected innermost first while unwinding */
 	struct sl_buf ptr_rev;
@@ -193,13 +222,51 @@ void sl_pqw_plan_free(struct pqw_shred *s);
 /* Shreds one record; on failure every column is as before (the caller rolls back only
  * through sl_pqw_rollback, called here). SL_EINVAL: refused, err says where and why. */
 int sl_pqw_shred(struct pqw_shred *s, const struct sl_json_doc *doc, struct sl_err *err);
-/* Dictionary: the entry for a value, added if new; -1 on out of memory. */
-int64_t sl_pqw_dict_fixed(struct pqw_col *c, const void *v);
-int64_t sl_pqw_dict_bytes(struct pqw_col *c, const void *p, uint32_t len);
-void sl_pqw_dict_reset(struct pqw_col *c);
-void sl_pqw_dict_release(struct pqw_dict *d);
+/* Brings a lazy column's levels up to row (its page is about to be cut). */
+int sl_pqw_catch_up(struct pqw_shred *s, struct pqw_col *c, uint32_t row);
+/* A new row group: the lazy structs' rows start again. */
+void sl_pqw_rows_reset(struct pqw_shred *s);
 /* Grows a buffer so that extra more bytes fit (sl_buf's rules, hard max kept). */
 int sl_pqw_reserve(struct sl_buf *b, size_t extra);
-uint64_t sl_pqw_hash(const void *p, size_t n, uint64_t seed);
+/* Room for one more level entry, or extra more value bytes (PQW_BUF_MAX at most). */
+int sl_pqw_grow_levels(struct pqw_col *c);
+int sl_pqw_grow_values(struct pqw_col *c, size_t extra);
+void sl_pqw_col_release(struct pqw_col *c);
+
+/* A fast 64-bit hash of bytes (member names, dictionary values); seeded so that
+ * crafted input cannot aim at the dictionary's table. */
+static inline uint64_t sl_pqw_mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+static inline uint64_t sl_pqw_hash(const void *p, size_t n, uint64_t seed)
+{
+	const unsigned char *s = p;
+	uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ull);
+	while (n >= 8) {
+		uint64_t w;
+		__builtin_memcpy(&w, s, 8);
+		h = (h ^ w) * 0x9fb21c651e98df25ull;
+		h ^= h >> 29;
+		s += 8;
+		n -= 8;
+	}
+	if (n >= 4) { /* the tail as two overlapping 4-byte loads */
+		uint32_t a, b;
+		__builtin_memcpy(&a, s, 4);
+		__builtin_memcpy(&b, s + n - 4, 4);
+		h = (h ^ ((uint64_t)a << 32 | b)) * 0x9fb21c651e98df25ull;
+	} else if (n) {
+		uint64_t w = (uint64_t)s[0] << 16 | (uint64_t)s[n / 2] << 8 | s[n - 1];
+		h = (h ^ w) * 0x9fb21c651e98df25ull;
+	}
+	return sl_pqw_mix64(h);
+}
 
 #endif

@@ -798,12 +798,22 @@ static void test_dictionary(void **state)
 	/* the dictionary outgrows dict_max_bytes: its pages stay, the rest is PLAIN */
 	sl_pq_write_opts_default(&o);
 	o.dict_max_bytes = 512;
+	o.page_bytes = 1024;
 	r = make_recs(2000, "{\"s\":\"v%zu\"}", mod3_then_unique);
 	f = written("struct<s:string>", &o, (const char *const *)r);
 	c = read_col(f, 0, 0);
 	assert_int_equal(c->dict_pages, 1);
-	assert_true(c->data_pages >= 2);
+	assert_true(c->data_pages >= 4);
 	assert_int_equal(c->encodings, 1u << SL_PQ_ENC_RLE_DICTIONARY | 1u << SL_PQ_ENC_PLAIN);
+	/* the limit is passed by one page at most: a few hundred entries, not all 1,700 */
+	struct sl_err derr = {0};
+	struct sl_pq_page_header dh;
+	size_t dused;
+	const struct sl_pq_column_meta *dm = &f->meta.row_groups[0].columns[0].meta;
+	assert_int_equal(sl_pq_page_header_decode(f->bytes.data + dm->dictionary_page_offset,
+						  64, &dh, &dused, &derr),
+			 0);
+	assert_true(dh.uncompressed_size >= 512 && dh.uncompressed_size < 512 + 1024 + 64);
 	assert_int_equal(c->nv, 2000);
 	for (size_t i = 0; i < 2000; i++) {
 		char want[32];
