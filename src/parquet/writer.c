@@ -654,39 +654,93 @@ static size_t delta_cost(struct sl_pq_writer *w, const struct pqw_col *c, int64_
 	return delta_size(*v, c->n_values, c->phys == SL_PQ_INT32);
 }
 
-/* Appends runs of equal values with put_run, short ones value by value. */
-static void rle_u8(struct sl_pq_rle_enc *e, const uint8_t *v, size_t n)
+/* ---- the RLE / bit-packing hybrid, in bulk -------------------------------------------
+ * Levels and dictionary indices are whole arrays by the time a page is cut, so they are
+ * encoded here in one pass rather than value by value through encoding.h's streaming
+ * encoder: runs of at least PQW_MIN_RUN equal values become RLE runs, everything else
+ * bit-packed runs of groups of 8 (a bit-packed run ends on a group boundary, so a run
+ * of equal values starts up to 7 values late; the last group is padded with zeros).
+ * The reader side is encoding.h's decoder, and the unit tests decode every page. */
+
+#define PQW_MIN_RUN 16
+
+static uint8_t *put_varint(uint8_t *o, uint64_t v)
 {
-	size_t i = 0;
-	while (i < n) {
-		size_t j = i + 1;
-		while (j < n && v[j] == v[i])
-			j++;
-		if (j - i >= 8) {
-			sl_pq_rle_enc_put_run(e, v[i], j - i);
-		} else {
-			for (size_t k = i; k < j; k++)
-				sl_pq_rle_enc_put(e, v[k]);
-		}
-		i = j;
+	while (v >= 0x80) {
+		*o++ = (uint8_t)(v | 0x80);
+		v >>= 7;
 	}
+	*o++ = (uint8_t)v;
+	return o;
 }
 
-static void rle_u32(struct sl_pq_rle_enc *e, const uint32_t *v, size_t n)
+static inline uint32_t hv(const uint8_t *v8, const uint32_t *v32, size_t i)
 {
-	size_t i = 0;
+	return v8 ? v8[i] : v32[i];
+}
+
+static uint8_t *put_packed(uint8_t *o, const uint8_t *v8, const uint32_t *v32, size_t from,
+			   size_t to, int bw)
+{
+	size_t groups = (to - from + 7) / 8;
+	if (!groups)
+		return o;
+	o = put_varint(o, (uint64_t)groups << 1 | 1);
+	uint64_t acc = 0;
+	int nb = 0;
+	for (size_t i = from; i < from + groups * 8; i++) {
+		acc |= (uint64_t)(i < to ? hv(v8, v32, i) : 0) << nb;
+		nb += bw;
+		while (nb >= 8) {
+			*o++ = (uint8_t)acc;
+			acc >>= 8;
+			nb -= 8;
+		}
+	}
+	return o;
+}
+
+static uint8_t *put_rle_run(uint8_t *o, uint32_t v, size_t len, int bw)
+{
+	o = put_varint(o, (uint64_t)len << 1);
+	for (int b = 0; b < (bw + 7) / 8; b++)
+		*o++ = (uint8_t)(v >> (8 * b));
+	return o;
+}
+
+/* Appends n values (v8 or v32) of bw bits (1..32) in the hybrid encoding. */
+static int put_hybrid(struct sl_buf *out, const uint8_t *v8, const uint32_t *v32, size_t n,
+		      int bw)
+{
+	/* worst case: everything bit-packed, plus a header per run of runs */
+	size_t bound = n / 8 * (size_t)bw + (size_t)bw + 16 + (n / PQW_MIN_RUN + 1) * 16;
+	int rc = sl_pqw_reserve(out, bound);
+	if (rc)
+		return rc;
+	uint8_t *o = (uint8_t *)out->data + out->len;
+	size_t i = 0, bp = 0;
 	while (i < n) {
+		uint32_t x = hv(v8, v32, i);
 		size_t j = i + 1;
-		while (j < n && v[j] == v[i])
-			j++;
-		if (j - i >= 8) {
-			sl_pq_rle_enc_put_run(e, v[i], j - i);
-		} else {
-			for (size_t k = i; k < j; k++)
-				sl_pq_rle_enc_put(e, v[k]);
+		if (v8)
+			while (j < n && v8[j] == x)
+				j++;
+		else
+			while (j < n && v32[j] == x)
+				j++;
+		if (j - i >= PQW_MIN_RUN) {
+			size_t k = bp + (i - bp + 7) / 8 * 8; /* the bit-packed part ends here */
+			if (j >= k + 8) {
+				o = put_packed(o, v8, v32, bp, k, bw);
+				o = put_rle_run(o, x, j - k, bw);
+				bp = j;
+			}
 		}
 		i = j;
 	}
+	o = put_packed(o, v8, v32, bp, n, bw);
+	out->len = (size_t)(o - (uint8_t *)out->data);
+	return 0;
 }
 
 /* Levels as the hybrid encoding; v1 pages put their length first. */
@@ -697,12 +751,9 @@ static int put_levels(struct sl_buf *out, const uint8_t *lv, size_t n, int max, 
 	uint32_t zero = 0;
 	if (prefix && sl_buf_append(out, &zero, 4) != 0)
 		return oom(err);
-	struct sl_pq_rle_enc e;
-	sl_pq_rle_enc_init(&e, out, sl_pq_bit_width((uint64_t)max));
-	rle_u8(&e, lv, n);
-	int rc = sl_pq_rle_enc_finish(&e, err);
+	int rc = put_hybrid(out, lv, NULL, n, sl_pq_bit_width((uint64_t)max));
 	if (rc)
-		return rc;
+		return buf_rc(rc, NULL, err);
 	if (prefix) {
 		uint32_t l = (uint32_t)(out->len - at - 4);
 		memcpy(out->data + at, &l, 4);
@@ -812,13 +863,8 @@ static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *er
 		if (bw == 0)
 			bw = 1; /* some readers take a zero width badly; one bit costs nothing */
 		uint8_t b = (uint8_t)bw;
-		if (sl_buf_append(pg, &b, 1) != 0)
-			return oom(err);
-		struct sl_pq_rle_enc e;
-		sl_pq_rle_enc_init(&e, pg, bw);
-		rle_u32(&e, ix, n_val);
-		if ((rc = sl_pq_rle_enc_finish(&e, err)) != 0)
-			return rc;
+		if (sl_buf_append(pg, &b, 1) != 0 || put_hybrid(pg, NULL, ix, n_val, bw) != 0)
+			return buf_rc(SL_ELIMIT, c, err);
 	} else if (c->phys == SL_PQ_BOOLEAN) {
 		if ((rc = sl_pq_plain_put_bools(pg, (const uint8_t *)c->val, n_val)) != 0)
 			return buf_rc(rc, c, err);
