@@ -251,6 +251,7 @@ static int run_convert(struct sl_cli *cli, int argc, char **argv)
 		SL_CLI_COMMON_OPTS,
 		{"schema", required_argument, NULL, 's'},
 		{"subject", required_argument, NULL, 'S'},
+		{"type", required_argument, NULL, 't'},
 		{"codec", required_argument, NULL, 'c'},
 		{"level", required_argument, NULL, 'l'},
 		{"row-group-rows", required_argument, NULL, 'r'},
@@ -258,7 +259,7 @@ static int run_convert(struct sl_cli *cli, int argc, char **argv)
 		{"rejects", required_argument, NULL, 'R'},
 		{0},
 	};
-	const char *schema_file = NULL, *rejects = NULL;
+	const char *schema_file = NULL, *rejects = NULL, *type_text = NULL;
 	char *subject = NULL;
 	int64_t version = 0;
 	long long v;
@@ -269,6 +270,7 @@ static int run_convert(struct sl_cli *cli, int argc, char **argv)
 		switch (c) {
 		case 'h': return SL_EXIT_OK;
 		case 's': schema_file = optarg; break;
+		case 't': type_text = optarg; break;
 		case 'S': subject = optarg; break;
 		case 'R': rejects = optarg; break;
 		case 'c':
@@ -300,8 +302,9 @@ static int run_convert(struct sl_cli *cli, int argc, char **argv)
 	if (argc - optind != 2)
 		return sl_cli_usage_error(cli, "expected IN and OUT.parquet");
 	const char *in = argv[optind], *out = argv[optind + 1];
-	if (!schema_file == !subject)
-		return sl_cli_usage_error(cli, "give one of --schema FILE and --subject S[:VERSION]");
+	if ((schema_file != NULL) + (subject != NULL) + (type_text != NULL) != 1)
+		return sl_cli_usage_error(cli, "give one of --schema FILE, --subject S[:VERSION] and "
+					  "--type TYPE");
 	char subj[SL_SUBJECT_MAX];
 	if (subject) {
 		const char *colon = strrchr(subject, ':');
@@ -346,18 +349,27 @@ static int run_convert(struct sl_cli *cli, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 
 	double t0 = sl_mono_s();
-	if ((rc = load_schema(cli, schema_file, subject ? subj : NULL, version, &lake, &text, &len,
-			      &err)) != 0)
-		goto fail;
-	if (subject)
-		snprintf(vname, sizeof(vname), "subject %s", subj);
-	else
-		snprintf(vname, sizeof(vname), "%s", schema_file);
-	if ((rc = prepare(lake, subject ? vname : schema_file, text, len, &schema, &row, &err)))
-		goto fail;
-	if (!(val = sl_validator_new(schema))) {
-		rc = sl_err_set(&err, SL_ENOMEM, "out of memory");
-		goto fail;
+	if (type_text) {
+		/* a row type alone: records are checked only by the shredder */
+		if (!(row = sl_type_parse(type_text, strlen(type_text), &err))) {
+			sl_err_prefix(&err, "--type");
+			err.code = SL_EUSAGE;
+			goto fail;
+		}
+	} else {
+		if ((rc = load_schema(cli, schema_file, subject ? subj : NULL, version, &lake, &text,
+				      &len, &err)) != 0)
+			goto fail;
+		if (subject)
+			snprintf(vname, sizeof(vname), "subject %s", subj);
+		else
+			snprintf(vname, sizeof(vname), "%s", schema_file);
+		if ((rc = prepare(lake, vname, text, len, &schema, &row, &err)) != 0)
+			goto fail;
+		if (!(val = sl_validator_new(schema))) {
+			rc = sl_err_set(&err, SL_ENOMEM, "out of memory");
+			goto fail;
+		}
 	}
 	in_fd = strcmp(in, "-") == 0 ? STDIN_FILENO : open(in, O_RDONLY | O_CLOEXEC);
 	if (in_fd < 0) {
@@ -397,7 +409,7 @@ static int run_convert(struct sl_cli *cli, int argc, char **argv)
 			continue;
 		}
 		size_t n = 0;
-		int ok = sl_validate(val, &doc, errs, MAX_REASONS, &n);
+		int ok = val ? sl_validate(val, &doc, errs, MAX_REASONS, &n) : 1;
 		if (ok < 0) {
 			rc = sl_err_set(&err, ok, "%s:%" PRId64 ": validation failed: %s", in,
 					doc.pos.line, sl_code_name(ok));
@@ -483,14 +495,16 @@ out:
 
 const struct sl_cmd sl_cmd_convert = {
 	"convert", "convert NDJSON to Parquet under a JSON Schema",
-	"usage: sluice convert IN OUT.parquet (--schema FILE | --subject S[:VERSION])\n"
+	"usage: sluice convert IN OUT.parquet (--schema FILE | --subject S[:VERSION] | --type T)\n"
 	"                      [--codec zstd|snappy|gzip|none] [--level N]\n"
 	"                      [--row-group-rows N] [--page-version 1|2] [--rejects FILE]\n"
 	"\n"
 	"Reads IN ('-' = standard input): NDJSON or one JSON array of records, plain, gzip\n"
 	"or zstd. Each record is checked against the JSON Schema (a file, or a subject's\n"
 	"version in the lake's registry: latest by default) and written to OUT as one row;\n"
-	"the Parquet columns follow the schema (docs/types.md). Records that are not JSON,\n"
+	"the Parquet columns follow the schema (docs/types.md). --type takes the row type\n"
+	"itself instead (struct<id:int64 not null,...>, docs/types.md) and checks records\n"
+	"only against it. Records that are not JSON,\n"
 	"break the schema or do not fit a column are left out: the first ones are described\n"
 	"on stderr (IN:LINE: POINTER: KEYWORD: MESSAGE) and --rejects FILE gets each as one\n"
 	"line {\"line\":..,\"record\":..,\"errors\":[{pointer,keyword,message}..]}.\n"

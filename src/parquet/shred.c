@@ -1175,6 +1175,12 @@ static int shred_value(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int 
 {
 	const struct sl_json_tok *t = &s->doc->tok[*ti];
 	if (t->type == SL_JSON_NULL) {
+		/* JSON's null is a value of a json column that cannot be null: its text */
+		if (!n->nullable && n->op == PQW_OP_LEAF && n->col->conv == PQW_JSON) {
+			int rc = shred_leaf(s, n, t, *ti, rep, false);
+			(*ti)++;
+			return rc;
+		}
 		if (!n->nullable)
 			return refuse(s, n->type, t, NULL);
 		(*ti)++;

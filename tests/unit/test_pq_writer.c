@@ -583,6 +583,21 @@ static void test_conversions(void **state)
 	expect_values(c, (const char *[]){"0.5", "3"}, 2);
 	col_free(c);
 	file_free(f);
+
+	/* JSON's null is a value of a json column that cannot be null, a null otherwise */
+	const char *nulls[] = {"{\"j\":null,\"k\":null,\"l\":[null]}", NULL};
+	f = written("struct<j:json not null,k:json,l:list<json not null>>", NULL, nulls);
+	c = read_col(f, 0, 0);
+	expect_values(c, (const char *[]){"null"}, 1);
+	col_free(c);
+	c = read_col(f, 0, 1);
+	expect_levels(c, (int16_t[]){0}, (int16_t[]){0}, 1);
+	assert_int_equal(c->nv, 0);
+	col_free(c);
+	c = read_col(f, 0, 2);
+	expect_values(c, (const char *[]){"null"}, 1);
+	col_free(c);
+	file_free(f);
 }
 
 static void test_refusals(void **state)
