@@ -246,21 +246,6 @@ static int stat_cmp(int order, const uint8_t *a, size_t al, const uint8_t *b, si
 	}
 }
 
-static bool is_nan_value(int order, const uint8_t *v)
-{
-	if (order == PQW_ORD_FLOAT) {
-		float f;
-		memcpy(&f, v, 4);
-		return f != f;
-	}
-	if (order == PQW_ORD_DOUBLE) {
-		double d;
-		memcpy(&d, v, 8);
-		return d != d;
-	}
-	return false;
-}
-
 /* Stores a page minimum or maximum in the column's stat bytes: byte arrays cut at 64
  * bytes (UTF-8 strings at a character boundary); a cut maximum is rounded up. */
 static int store_stat(struct pqw_col *c, const uint8_t *v, size_t len, bool is_max,
@@ -319,6 +304,78 @@ full:
 	return 0;
 }
 
+/* One typed pass for the common orders (the generic comparator per value costs more
+ * than the rest of the page's encoding); zeros of either sign compare equal here, which
+ * store_stat makes right. */
+#define PQW_MINMAX(T, SKIP_NAN)                                                                 \
+	do {                                                                                    \
+		T lo_v = 0, hi_v = 0;                                                           \
+		for (size_t i = 0; i < n; i++) {                                                \
+			size_t k = idx ? idx[i] : i;                                            \
+			T x;                                                                    \
+			memcpy(&x, vals + k * sizeof(T), sizeof(T));                            \
+			if (SKIP_NAN && x != x)                                                 \
+				continue;                                                       \
+			if (!*min || x < lo_v) {                                                \
+				lo_v = x;                                                       \
+				*min = vals + k * sizeof(T);                                    \
+			}                                                                       \
+			if (!*max || x > hi_v) {                                                \
+				hi_v = x;                                                       \
+				*max = vals + k * sizeof(T);                                    \
+			}                                                                       \
+		}                                                                               \
+	} while (0)
+
+static inline uint64_t be64(const uint8_t *p)
+{
+	uint64_t x;
+	memcpy(&x, p, 8);
+	return __builtin_bswap64(x);
+}
+
+static void minmax_fixed(const struct pqw_col *c, const uint8_t *vals, const uint32_t *idx,
+			 size_t n, const uint8_t **min, const uint8_t **max)
+{
+	*min = *max = NULL;
+	switch (c->order) {
+	case PQW_ORD_I32: PQW_MINMAX(int32_t, 0); return;
+	case PQW_ORD_U32: PQW_MINMAX(uint32_t, 0); return;
+	case PQW_ORD_I64: PQW_MINMAX(int64_t, 0); return;
+	case PQW_ORD_U64: PQW_MINMAX(uint64_t, 0); return;
+	case PQW_ORD_FLOAT: PQW_MINMAX(float, 1); return;
+	case PQW_ORD_DOUBLE: PQW_MINMAX(double, 1); return;
+	default: break;
+	}
+	size_t wd = c->width;
+	if (c->order == PQW_ORD_BYTES && wd == 16) {
+		/* uuids: two big-endian words compare as the bytes do */
+		uint64_t lo_a = 0, lo_b = 0, hi_a = 0, hi_b = 0;
+		for (size_t i = 0; i < n; i++) {
+			const uint8_t *v = vals + (idx ? idx[i] : i) * 16;
+			uint64_t a = be64(v), b = be64(v + 8);
+			if (!*min || a < lo_a || (a == lo_a && b < lo_b)) {
+				lo_a = a;
+				lo_b = b;
+				*min = v;
+			}
+			if (!*max || a > hi_a || (a == hi_a && b > hi_b)) {
+				hi_a = a;
+				hi_b = b;
+				*max = v;
+			}
+		}
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *v = vals + (idx ? idx[i] : i) * wd;
+		if (!*min || stat_cmp(c->order, v, wd, *min, wd) < 0)
+			*min = v;
+		if (!*max || stat_cmp(c->order, v, wd, *max, wd) > 0)
+			*max = v;
+	}
+}
+
 /* Min and max of the page's values: through the dictionary each entry is looked at once
  * per page (its stamp), plain values one by one. */
 static int page_minmax(struct sl_pq_writer *w, struct pqw_col *c, const uint32_t *ix,
@@ -348,17 +405,8 @@ static int page_minmax(struct sl_pq_writer *w, struct pqw_col *c, const uint32_t
 	const uint8_t *min = NULL, *max = NULL;
 	size_t min_len = 0, max_len = 0;
 	if (c->width) {
-		size_t wd = c->width;
-		for (size_t i = 0; i < n_cand; i++) {
-			const uint8_t *v = vals + (size_t)(idx ? idx[i] : i) * wd;
-			if (is_nan_value(c->order, v))
-				continue;
-			if (!min || stat_cmp(c->order, v, wd, min, wd) < 0)
-				min = v;
-			if (!max || stat_cmp(c->order, v, wd, max, wd) > 0)
-				max = v;
-		}
-		min_len = max_len = wd;
+		minmax_fixed(c, vals, idx, n_cand, &min, &max);
+		min_len = max_len = c->width;
 	} else {
 		size_t at = 0;
 		for (size_t i = 0; i < n_cand; i++) {
@@ -679,6 +727,28 @@ static inline uint32_t hv(const uint8_t *v8, const uint32_t *v32, size_t i)
 	return v8 ? v8[i] : v32[i];
 }
 
+/* Eight values of bw bits, LSB first, into bw bytes. */
+static inline uint8_t *pack_group(uint8_t *o, const uint8_t *v8, const uint32_t *v32, int bw)
+{
+	if (bw <= 8) { /* 64 bits hold the group */
+		uint64_t acc = 0;
+		for (int k = 0; k < 8; k++)
+			acc |= (uint64_t)(v8 ? v8[k] : v32[k]) << (k * bw);
+		memcpy(o, &acc, 8); /* the caller reserved room; only bw bytes count */
+		return o + bw;
+	}
+	uint64_t acc = 0; /* wider indices: at most 7 + 32 bits pending */
+	int nb = 0;
+	for (int k = 0; k < 8; k++) {
+		acc |= (uint64_t)(v8 ? v8[k] : v32[k]) << nb;
+		for (nb += bw; nb >= 8; nb -= 8) {
+			*o++ = (uint8_t)acc;
+			acc >>= 8;
+		}
+	}
+	return o;
+}
+
 static uint8_t *put_packed(uint8_t *o, const uint8_t *v8, const uint32_t *v32, size_t from,
 			   size_t to, int bw)
 {
@@ -686,16 +756,14 @@ static uint8_t *put_packed(uint8_t *o, const uint8_t *v8, const uint32_t *v32, s
 	if (!groups)
 		return o;
 	o = put_varint(o, (uint64_t)groups << 1 | 1);
-	uint64_t acc = 0;
-	int nb = 0;
-	for (size_t i = from; i < from + groups * 8; i++) {
-		acc |= (uint64_t)(i < to ? hv(v8, v32, i) : 0) << nb;
-		nb += bw;
-		while (nb >= 8) {
-			*o++ = (uint8_t)acc;
-			acc >>= 8;
-			nb -= 8;
-		}
+	size_t full = (to - from) / 8;
+	for (size_t g = 0; g < full; g++, from += 8)
+		o = pack_group(o, v8 ? v8 + from : NULL, v8 ? NULL : v32 + from, bw);
+	if (from < to) { /* the last group, padded with zeros */
+		uint32_t last[8] = {0};
+		for (size_t i = from; i < to; i++)
+			last[i - from] = hv(v8, v32, i);
+		o = pack_group(o, NULL, last, bw);
 	}
 	return o;
 }
@@ -712,8 +780,9 @@ static uint8_t *put_rle_run(uint8_t *o, uint32_t v, size_t len, int bw)
 static int put_hybrid(struct sl_buf *out, const uint8_t *v8, const uint32_t *v32, size_t n,
 		      int bw)
 {
-	/* worst case: everything bit-packed, plus a header per run of runs */
-	size_t bound = n / 8 * (size_t)bw + (size_t)bw + 16 + (n / PQW_MIN_RUN + 1) * 16;
+	/* worst case: everything bit-packed, a header per run, and the 8 bytes a group may
+	 * store past its own */
+	size_t bound = n / 8 * (size_t)bw + (size_t)bw + 32 + (n / PQW_MIN_RUN + 1) * 16;
 	int rc = sl_pqw_reserve(out, bound);
 	if (rc)
 		return rc;
