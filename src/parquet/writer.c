@@ -776,7 +776,23 @@ static uint8_t *put_rle_run(uint8_t *o, uint32_t v, size_t len, int bw)
 	return o;
 }
 
-/* Appends n values (v8 or v32) of bw bits (1..32) in the hybrid encoding. */
+/* Whether the 8 values from i on are equal. */
+static inline bool uniform8(const uint8_t *v8, const uint32_t *v32, size_t i)
+{
+	if (v8) {
+		uint64_t w;
+		memcpy(&w, v8 + i, 8);
+		return w == (w & 0xff) * 0x0101010101010101ull;
+	}
+	uint32_t x = v32[i], d = 0;
+	for (int k = 1; k < 8; k++)
+		d |= v32[i + k] ^ x;
+	return d == 0;
+}
+
+/* Appends n values (v8 or v32) of bw bits (1..32) in the hybrid encoding. A run of
+ * PQW_MIN_RUN (16) equal values always covers a whole aligned block of 8, so the scan
+ * steps a block at a time and only looks closer at uniform blocks. */
 static int put_hybrid(struct sl_buf *out, const uint8_t *v8, const uint32_t *v32, size_t n,
 		      int bw)
 {
@@ -788,24 +804,26 @@ static int put_hybrid(struct sl_buf *out, const uint8_t *v8, const uint32_t *v32
 		return rc;
 	uint8_t *o = (uint8_t *)out->data + out->len;
 	size_t i = 0, bp = 0;
-	while (i < n) {
+	while (i + 8 <= n) {
+		if (!uniform8(v8, v32, i)) {
+			i += 8;
+			continue;
+		}
 		uint32_t x = hv(v8, v32, i);
-		size_t j = i + 1;
-		if (v8)
-			while (j < n && v8[j] == x)
-				j++;
-		else
-			while (j < n && v32[j] == x)
-				j++;
-		if (j - i >= PQW_MIN_RUN) {
-			size_t k = bp + (i - bp + 7) / 8 * 8; /* the bit-packed part ends here */
-			if (j >= k + 8) {
+		size_t st = i, e = i + 8;
+		while (st > bp && hv(v8, v32, st - 1) == x)
+			st--;
+		while (e < n && hv(v8, v32, e) == x)
+			e++;
+		if (e - st >= PQW_MIN_RUN) {
+			size_t k = bp + (st - bp + 7) / 8 * 8; /* the bit-packed part ends here */
+			if (e >= k + 8) {
 				o = put_packed(o, v8, v32, bp, k, bw);
-				o = put_rle_run(o, x, j - k, bw);
-				bp = j;
+				o = put_rle_run(o, x, e - k, bw);
+				bp = e;
 			}
 		}
-		i = j;
+		i = (e + 7) / 8 * 8;
 	}
 	o = put_packed(o, v8, v32, bp, n, bw);
 	out->len = (size_t)(o - (uint8_t *)out->data);

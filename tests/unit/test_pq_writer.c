@@ -31,6 +31,8 @@
 
 /* ---- writing ------------------------------------------------------------------------ */
 
+static void free_recs(char **r);
+
 static struct sl_type *type_of(const char *text)
 {
 	struct sl_err err = {0};
@@ -520,6 +522,51 @@ static void test_levels_nested_and_maps(void **state)
 	expect_values(c, (const char *[]){"1", "7"}, 2);
 	col_free(c);
 	file_free(f);
+}
+
+/* Runs of every length from 1 to 40 at every alignment, in the levels and in the
+ * dictionary indices: the writer packs runs of 16 or more as RLE and the rest
+ * bit-packed, and the decoder must get every entry back. */
+static void test_levels_runs(void **state)
+{
+	(void)state;
+	size_t n = 0;
+	char **r = calloc(4000, sizeof(*r));
+	int16_t *def = calloc(4000, sizeof(*def)), *rep = calloc(4000, sizeof(*rep));
+	const char **vals = calloc(4000, sizeof(*vals));
+	size_t nv = 0;
+	static const char *const words[] = {"x", "y", "z"};
+	unsigned seed = 7;
+	for (int len = 1; len <= 40 && n < 3900; len++) {
+		for (int k = 0; k < 2; k++) {
+			seed = seed * 1103515245 + 12345;
+			bool present = k == 1;
+			const char *w = words[(seed >> 16) % 3];
+			for (int i = 0; i < len; i++) {
+				char buf[64];
+				if (present)
+					snprintf(buf, sizeof(buf), "{\"a\":\"%s\"}", w);
+				else
+					snprintf(buf, sizeof(buf), "{}");
+				r[n] = strdup(buf);
+				def[n] = present;
+				if (present)
+					vals[nv++] = w;
+				n++;
+			}
+		}
+	}
+	struct file *f = written("struct<a:string>", NULL, (const char *const *)r);
+	struct col *c = read_col(f, 0, 0);
+	expect_levels(c, def, rep, n);
+	expect_values(c, vals, nv);
+	assert_int_equal(c->encodings, 1u << SL_PQ_ENC_RLE_DICTIONARY);
+	col_free(c);
+	file_free(f);
+	free_recs(r);
+	free(def);
+	free(rep);
+	free(vals);
 }
 
 /* ---- conversions -------------------------------------------------------------------- */
@@ -1301,6 +1348,7 @@ int main(void)
 		cmocka_unit_test(test_dremel_paper),
 		cmocka_unit_test(test_levels_nullable),
 		cmocka_unit_test(test_levels_nested_and_maps),
+		cmocka_unit_test(test_levels_runs),
 		cmocka_unit_test(test_conversions),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_members),
