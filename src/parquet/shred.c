@@ -48,13 +48,6 @@ int sl_pqw_reserve(struct sl_buf *b, size_t extra)
 	return 0;
 }
 
-static inline int reserve(struct sl_buf *b, size_t extra)
-{
-	if (__builtin_expect(b->cap - b->len > extra, 1))
-		return 0;
-	return sl_pqw_reserve(b, extra);
-}
-
 static int grow_array(uint8_t **p, size_t cap)
 {
 	uint8_t *n = realloc(*p, cap);

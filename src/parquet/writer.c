@@ -965,7 +965,8 @@ static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *er
 		} else {
 			if ((rc = sl_pqw_reserve(pg, c->val_len)) != 0)
 				return buf_rc(rc, c, err);
-			memcpy(pg->data + pg->len, c->val, c->val_len);
+			if (c->val_len) /* a page of nulls may have no value array at all */
+				memcpy(pg->data + pg->len, c->val, c->val_len);
 			pg->len += c->val_len;
 		}
 	}
