@@ -10,8 +10,9 @@
  *     RLE_DICTIONARY pages and the dictionary into one PLAIN dictionary page written
  *     first. Values are shredded in PLAIN form and only looked up when their page is cut,
  *     a page at a time (see "dictionaries" below). The dictionary is weighed on the
- *     chunk's first page: when it and its indices are not smaller than the page in the
- *     cheapest other encoding, that page and the rest of the chunk go without one. When
+ *     chunk's first page (on a sample of it first): when it and its indices are not
+ *     smaller than the values in the cheapest other encoding, that page and the rest of
+ *     the chunk go without one. When
  *     it grows past dict_max_bytes (by at most one page), the rest of the chunk is
  *     written without it (parquet-mr's fallback).
  *   - Without a dictionary, INT32 and INT64 pages are DELTA_BINARY_PACKED when an exact
@@ -593,16 +594,17 @@ static inline int64_t dict_find(struct pqw_dict *d, const uint8_t *v, uint32_t l
 	return e;
 }
 
-/* The page's values as dictionary indices (into ix), new values added. */
-static int dict_encode(struct pqw_col *c, uint32_t *ix)
+/* The page's values [from, n) as dictionary indices (into ix), new values added; *at is
+ * the byte offset of value from (byte arrays) and moves past value n - 1. */
+static int dict_encode(struct pqw_col *c, uint32_t *ix, uint32_t from, uint32_t n, size_t *at_io)
 {
 	struct pqw_dict *d = &c->dict;
 	const uint8_t *p = (const uint8_t *)c->val;
-	uint32_t n = c->n_values, wd = c->width;
+	uint32_t wd = c->width;
 	uint32_t h[PQW_BATCH], len[PQW_BATCH];
 	const uint8_t *v[PQW_BATCH];
-	size_t at = 0;
-	for (uint32_t i = 0; i < n; i += PQW_BATCH) {
+	size_t at = *at_io;
+	for (uint32_t i = from; i < n; i += PQW_BATCH) {
 		uint32_t m = n - i < PQW_BATCH ? n - i : PQW_BATCH;
 		for (uint32_t j = 0; j < m; j++) {
 			if (wd) {
@@ -625,6 +627,7 @@ static int dict_encode(struct pqw_col *c, uint32_t *ix)
 			ix[i + j] = (uint32_t)e;
 		}
 	}
+	*at_io = at;
 	return 0;
 }
 
@@ -668,14 +671,13 @@ static size_t delta_size(const int64_t *v, size_t n, bool is32)
 	return size;
 }
 
-/* The page's INT32 or INT64 values as int64. */
-static int64_t *widen(struct sl_pq_writer *w, const struct pqw_col *c)
+/* The page's INT32 or INT64 values [from, from + n) as int64. */
+static int64_t *widen(struct sl_pq_writer *w, const struct pqw_col *c, size_t from, size_t n)
 {
-	size_t n = c->n_values;
 	int64_t *v = i64_room(w, n ? n : 1);
 	if (!v)
 		return NULL;
-	const uint8_t *src = (const uint8_t *)c->val;
+	const uint8_t *src = (const uint8_t *)c->val + from * c->width;
 	if (c->width == 4) {
 		for (size_t i = 0; i < n; i++) {
 			int32_t x;
@@ -692,14 +694,15 @@ static int64_t *widen(struct sl_pq_writer *w, const struct pqw_col *c)
  * compressor gets PLAIN integers to about three bytes of eight on real data (jittered
  * timestamps), so a smaller gain is not one once compressed. SIZE_MAX: not a candidate
  * (*v stays NULL). */
-static size_t delta_cost(struct sl_pq_writer *w, const struct pqw_col *c, int64_t **v)
+static size_t delta_cost(struct sl_pq_writer *w, const struct pqw_col *c, size_t from,
+			 size_t n, int64_t **v)
 {
 	*v = NULL;
-	if (w->o.no_delta || (c->phys != SL_PQ_INT32 && c->phys != SL_PQ_INT64) || !c->n_values)
+	if (w->o.no_delta || (c->phys != SL_PQ_INT32 && c->phys != SL_PQ_INT64) || !n)
 		return SIZE_MAX;
-	if (!(*v = widen(w, c)))
+	if (!(*v = widen(w, c, from, n)))
 		return SIZE_MAX;
-	return delta_size(*v, c->n_values, c->phys == SL_PQ_INT32);
+	return delta_size(*v, n, c->phys == SL_PQ_INT32);
 }
 
 /* ---- the RLE / bit-packing hybrid, in bulk -------------------------------------------
@@ -888,16 +891,56 @@ static int push_pstat(struct pqw_col *c, const struct pqw_pstat *ps)
 	return 0;
 }
 
-/* Whether the dictionary (weighed on the chunk's first page) and its indices are
- * smaller than the page in the cheapest other encoding. */
-static bool dict_pays(struct sl_pq_writer *w, const struct pqw_col *c)
+/* Whether dict_bytes of dictionary entries and n indices are smaller than margin times
+ * the n values from `from` on (plain_bytes of PLAIN) in the cheapest other encoding. */
+static bool dict_pays(struct sl_pq_writer *w, const struct pqw_col *c, size_t dict_bytes,
+		      size_t from, size_t n, size_t plain_bytes, double margin)
 {
-	size_t n = c->n_values;
-	size_t cost = c->dict.vals.len + n * (size_t)bit_width32(c->dict.n - 1) / 8 + 1;
-	size_t other = c->width == 1 ? n / 8 : c->val_len;
+	size_t cost = dict_bytes + n * (size_t)bit_width32(c->dict.n - 1) / 8 + 1;
 	int64_t *v;
-	size_t d = delta_cost(w, c, &v);
-	return cost < (d < other ? d : other);
+	size_t d = delta_cost(w, c, from, n, &v);
+	return (double)cost < margin * (double)(d < plain_bytes ? d : plain_bytes);
+}
+
+/* The page's values as dictionary indices, or NULL when the chunk goes without a
+ * dictionary. The first page of a chunk is weighed on a sample first, so that a column
+ * of (nearly) distinct values does not fill a table only to throw it away: the sample's
+ * second half against the dictionary its first half made. Only what that half adds to
+ * the dictionary counts, so a column whose values repeat over a longer span (a
+ * coordinate with a few thousand values) keeps its dictionary. */
+#define PQW_SAMPLE 4096
+
+static int page_indices(struct sl_pq_writer *w, struct pqw_col *c, uint32_t *ix,
+			uint32_t **out)
+{
+	uint32_t n = c->n_values, done = 0, half = PQW_SAMPLE / 2;
+	size_t at = 0;
+	int rc;
+	*out = NULL;
+	if (!c->judged && n > 2 * PQW_SAMPLE) {
+		if ((rc = dict_encode(c, ix, 0, half, &at)) != 0)
+			return rc;
+		size_t at1 = at, entries1 = c->dict.vals.len;
+		if ((rc = dict_encode(c, ix, half, PQW_SAMPLE, &at)) != 0)
+			return rc;
+		done = PQW_SAMPLE;
+		if (!dict_pays(w, c, c->dict.vals.len - entries1, half, half,
+			       c->width ? (size_t)half * c->width : at - at1, 1.0))
+			goto no_dict;
+	}
+	if ((rc = dict_encode(c, ix, done, n, &at)) != 0)
+		return rc;
+	/* a dictionary must win clearly: the codec finds repeats in PLAIN pages too */
+	if (!c->judged && !dict_pays(w, c, c->dict.vals.len, 0, n, c->val_len, 0.8))
+		goto no_dict;
+	c->judged = true;
+	*out = ix;
+	return 0;
+no_dict:
+	c->judged = true;
+	dict_reset(&c->dict);
+	c->mode = PQW_MODE_PLAIN;
+	return 0;
 }
 
 /* Encodes, compresses and appends the column's current page to its chunk. */
@@ -914,18 +957,11 @@ static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *er
 	uint32_t *ix = NULL;
 	if (c->mode == PQW_MODE_DICT && n_val) {
 		/* the indices, then room for the entries the statistics look at */
-		if (!(ix = u32_room(w, 2 * (size_t)n_val)))
+		uint32_t *room = u32_room(w, 2 * (size_t)n_val);
+		if (!room)
 			return oom(err);
-		if ((rc = dict_encode(c, ix)) != 0)
+		if ((rc = page_indices(w, c, room, &ix)) != 0)
 			return rc == SL_ENOMEM ? oom(err) : buf_rc(rc, c, err);
-		if (!c->judged) {
-			c->judged = true;
-			if (!dict_pays(w, c)) {
-				dict_reset(&c->dict);
-				c->mode = PQW_MODE_PLAIN;
-				ix = NULL;
-			}
-		}
 	}
 	struct pqw_pstat ps = {0};
 	ps.nulls = (int64_t)n_lv - n_val;
@@ -956,7 +992,7 @@ static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *er
 		if ((rc = sl_pq_plain_put_bools(pg, (const uint8_t *)c->val, n_val)) != 0)
 			return buf_rc(rc, c, err);
 	} else {
-		size_t d = delta_cost(w, c, &dv);
+		size_t d = delta_cost(w, c, 0, n_val, &dv);
 		if (d != SIZE_MAX && d * 3 <= c->val_len)
 			enc = SL_PQ_ENC_DELTA_BINARY_PACKED;
 		if (enc == SL_PQ_ENC_DELTA_BINARY_PACKED) {
