@@ -240,11 +240,6 @@ static int prepare(struct sl_lake *lake, const char *what, const char *text, siz
 	return 0;
 }
 
-static void human(int64_t n, char *out, size_t cap)
-{
-	sl_cli_human_bytes(n, out, cap);
-}
-
 static int run_convert(struct sl_cli *cli, int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -459,9 +454,9 @@ static int run_convert(struct sl_cli *cli, int argc, char **argv)
 	struct sl_pq_write_stats st;
 	sl_pq_writer_stats(w, &st);
 	char hin[32], hraw[32], hout[32];
-	human(decoded, hin, sizeof(hin));
-	human(raw, hraw, sizeof(hraw));
-	human(st.bytes_written, hout, sizeof(hout));
+	sl_cli_human_bytes(decoded, hin, sizeof(hin));
+	sl_cli_human_bytes(raw, hraw, sizeof(hraw));
+	sl_cli_human_bytes(st.bytes_written, hout, sizeof(hout));
 	if (cv.rejected > SHOW_REJECTS)
 		fprintf(stderr, "sluice: convert: %" PRId64 " more rejected records not shown%s\n",
 			cv.rejected - SHOW_REJECTS, rejects ? " (see --rejects)" : "");

@@ -172,9 +172,8 @@ static int struct_fill(struct pqw_node *st, uint32_t row)
 	return 0;
 }
 
-int sl_pqw_catch_up(struct pqw_shred *s, struct pqw_col *c, uint32_t row)
+int sl_pqw_catch_up(struct pqw_col *c, uint32_t row)
 {
-	(void)s;
 	uint32_t have = c->page_row + c->n_levels;
 	if (!c->lazy || have >= row)
 		return 0;
@@ -210,7 +209,7 @@ static inline int put_level(struct pqw_shred *s, struct pqw_col *c, int def, int
 	if (c->mark_seq != s->seq)
 		take_mark(s, c);
 	if (c->lazy && c->page_row + c->n_levels < s->row &&
-	    (rc = sl_pqw_catch_up(s, c, s->row)) != 0)
+	    (rc = sl_pqw_catch_up(c, s->row)) != 0)
 		return rc;
 	if (__builtin_expect(c->n_levels == c->lv_cap, 0) && (rc = sl_pqw_grow_levels(c)) != 0)
 		return rc;

@@ -947,7 +947,7 @@ no_dict:
 static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *err)
 {
 	int rc;
-	if ((rc = sl_pqw_catch_up(&w->sh, c, (uint32_t)w->rg_rows)) != 0)
+	if ((rc = sl_pqw_catch_up(c, (uint32_t)w->rg_rows)) != 0)
 		return buf_rc(rc, c, err);
 	if (c->n_levels == 0)
 		return 0;
@@ -996,7 +996,12 @@ static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *er
 		if (d != SIZE_MAX && d * 3 <= c->val_len)
 			enc = SL_PQ_ENC_DELTA_BINARY_PACKED;
 		if (enc == SL_PQ_ENC_DELTA_BINARY_PACKED) {
-			if ((rc = sl_pq_delta_put(pg, dv, n_val)) != 0)
+			/* INT32 deltas wrap at 32 bits (encoding.h) */
+			rc = c->phys == SL_PQ_INT32
+				     ? sl_pq_delta_put_i32(pg, (const int32_t *)(const void *)c->val,
+							   n_val)
+				     : sl_pq_delta_put(pg, dv, n_val);
+			if (rc)
 				return buf_rc(rc, c, err);
 		} else {
 			if ((rc = sl_pqw_reserve(pg, c->val_len)) != 0)

@@ -81,7 +81,7 @@ struct pqw_dict {
 	uint32_t n;        /* entries */
 	uint32_t cap;      /* entries the per-entry arrays hold */
 	uint32_t *off;     /* byte arrays: offset of the entry's bytes (after its length) */
-	uint32_t *hash;    /* per entry, so the table can be rebuilt in insertion order */
+	uint32_t *hash;    /* per entry, so the table grows without hashing values again */
 	uint32_t *stamp;   /* per entry: the last page whose statistics counted it */
 	struct sl_buf vals;
 };
@@ -219,11 +219,11 @@ struct pqw_shred {
 int sl_pqw_plan_build(struct pqw_shred *s, const struct sl_type *row,
 		      const struct sl_pq_schema *schema, struct sl_err *err);
 void sl_pqw_plan_free(struct pqw_shred *s);
-/* Shreds one record; on failure every column is as before (the caller rolls back only
- * through sl_pqw_rollback, called here). SL_EINVAL: refused, err says where and why. */
+/* Shreds one record; on failure every column is as it was before (rolled back here).
+ * SL_EINVAL: refused, err says where and why (s->pointer has the JSON pointer). */
 int sl_pqw_shred(struct pqw_shred *s, const struct sl_json_doc *doc, struct sl_err *err);
 /* Brings a lazy column's levels up to row (its page is about to be cut). */
-int sl_pqw_catch_up(struct pqw_shred *s, struct pqw_col *c, uint32_t row);
+int sl_pqw_catch_up(struct pqw_col *c, uint32_t row);
 /* A new row group: the lazy structs' rows start again. */
 void sl_pqw_rows_reset(struct pqw_shred *s);
 /* Grows a buffer so that extra more bytes fit (sl_buf's rules, hard max kept). */

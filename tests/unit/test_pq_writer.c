@@ -908,13 +908,18 @@ static void test_delta(void **state)
 	char **r = make_recs(3000, "{\"n\":%zu}", identity);
 	for (size_t i = 0; i < 3000; i++) {
 		char buf[128];
-		snprintf(buf, sizeof(buf), "{\"n\":%zu,\"m\":%zu}", 1700000000000000 + i * 1000 + i % 7,
-			 scrambled(i));
+		snprintf(buf, sizeof(buf), "{\"n\":%zu,\"m\":%zu,\"k\":%d}",
+			 1700000000000000 + i * 1000 + i % 7, scrambled(i), -1000000 + (int)i * 3);
 		free(r[i]);
 		r[i] = strdup(buf);
 	}
-	struct file *f = written("struct<n:int64,m:int32>", NULL, (const char *const *)r);
-	struct col *c = read_col(f, 0, 0);
+	struct file *f = written("struct<n:int64,m:int32,k:int32>", NULL, (const char *const *)r);
+	struct col *c = read_col(f, 0, 2); /* INT32 deltas too */
+	assert_int_equal(c->encodings, 1u << SL_PQ_ENC_DELTA_BINARY_PACKED);
+	assert_string_equal(c->vals[0], "-1000000");
+	assert_string_equal(c->vals[2999], "-991003");
+	col_free(c);
+	c = read_col(f, 0, 0);
 	assert_int_equal(c->encodings, 1u << SL_PQ_ENC_DELTA_BINARY_PACKED);
 	for (size_t i = 0; i < 3000; i++) {
 		char want[32];
@@ -930,7 +935,7 @@ static void test_delta(void **state)
 	struct sl_pq_write_opts o;
 	sl_pq_write_opts_default(&o);
 	o.no_delta = true;
-	f = written("struct<n:int64,m:int32>", &o, (const char *const *)r);
+	f = written("struct<n:int64,m:int32,k:int32>", &o, (const char *const *)r);
 	c = read_col(f, 0, 0);
 	assert_int_equal(c->encodings & (1u << SL_PQ_ENC_DELTA_BINARY_PACKED), 0);
 	col_free(c);
