@@ -45,6 +45,10 @@ const struct sl_pq_file_meta *sl_pq_reader_meta(const struct sl_pq_reader *r);
 const struct sl_pq_schema *sl_pq_reader_schema(const struct sl_pq_reader *r);
 /* Row count as the row groups add up (the footer's num_rows may be wrong). */
 int64_t sl_pq_reader_rows(const struct sl_pq_reader *r);
+/* The row type the rows are written in: the "sluice.type" key-value entry of a file our
+ * writer made, when it agrees with the schema (it keeps enum, uuid, json... exactly),
+ * else the schema's mapping (sl_pq_reader_schema(r)->root->type). Borrowed. */
+const struct sl_type *sl_pq_reader_row_type(const struct sl_pq_reader *r);
 
 /* ---- one column chunk, a page at a time ---------------------------------------------
  * A batch holds one data page's worth: levels for every entry (def/rep NULL when the
@@ -102,5 +106,8 @@ void sl_pq_rows_close(struct sl_pq_rows *rows);
 /* Writes one leaf value in its JSON form (shared by rows and the CLI). */
 int sl_pq_value_json(const struct sl_pq_node *leaf, const struct sl_pq_batch *b, size_t i,
 		     struct sl_buf *out);
+/* Writes a statistics value (a min or max as stored: PLAIN bytes, byte arrays without
+ * their length) in the leaf's JSON form; SL_EINVAL when its size does not fit the type. */
+int sl_pq_stat_json(const struct sl_pq_node *leaf, struct sl_pq_bytes v, struct sl_buf *out);
 
 #endif
