@@ -40,10 +40,14 @@ void sl_pq_rle_enc_init(struct sl_pq_rle_enc *e, struct sl_buf *out, int bit_wid
 void sl_pq_rle_enc_put(struct sl_pq_rle_enc *e, uint64_t v);
 /* Appends n copies of v (fast path for long runs: no per-value work). */
 void sl_pq_rle_enc_put_run(struct sl_pq_rle_enc *e, uint64_t v, size_t n);
+/* Appends n values (levels or dictionary indices already in an array). */
+void sl_pq_rle_enc_put_u32s(struct sl_pq_rle_enc *e, const uint32_t *v, size_t n);
+/* A value wider than bit_width, a bit width outside 0..32 or a failed append is
+ * reported here (SL_EINVAL, or the sl_buf code). */
 int sl_pq_rle_enc_finish(struct sl_pq_rle_enc *e, struct sl_err *err);
 
 struct sl_pq_rle_dec {
-	const uint8_t *p, *end;
+	const uint8_t *start, *p, *end; /* start: for byte offsets in messages */
 	int bit_width;
 	uint32_t run_left;   /* values left in the current run */
 	bool run_is_rle;
@@ -54,7 +58,10 @@ struct sl_pq_rle_dec {
 int sl_pq_rle_dec_init(struct sl_pq_rle_dec *d, const void *p, size_t len, int bit_width,
 		       struct sl_err *err);
 /* Decodes up to n values into out (uint32 covers levels, indices and booleans); returns
- * the number decoded (< n only at the end of the data), or a negative code. */
+ * the number decoded (< n only at the end of the data), or a negative code. A bit-packed
+ * run cut short inside its last group yields the values whose bits are all there and
+ * then ends the data; cut short by more, it is SL_ECORRUPT. Calls may ask for any
+ * amounts: a group started by one call is finished by the next. */
 int64_t sl_pq_rle_dec_u32(struct sl_pq_rle_dec *d, uint32_t *out, size_t n,
 			  struct sl_err *err);
 
@@ -74,10 +81,15 @@ int sl_pq_plain_get_barrs(const void *p, size_t len, struct sl_pq_barr *out, siz
 			  size_t *used, struct sl_err *err);
 
 /* ---- DELTA_BINARY_PACKED (INT32 and INT64) ------------------------------------------ */
-/* Encodes n values (INT32 callers widen). Block 128, 4 miniblocks, as parquet-mr. */
+/* Encodes n INT64 values. Block 128, 4 miniblocks, as parquet-mr. */
 int sl_pq_delta_put(struct sl_buf *out, const int64_t *v, size_t n);
+/* INT32: deltas wrap at 32 bits, so no miniblock is wider than 32 bits as the spec
+ * requires (widening to sl_pq_delta_put could need 33). */
+int sl_pq_delta_put_i32(struct sl_buf *out, const int32_t *v, size_t n);
 /* Decodes up to n values; *got = values decoded (the header's total, at most n: more is
- * an error); *used = bytes consumed (DELTA_BYTE_ARRAY needs it). is32: wrap to int32. */
+ * an error); *used = bytes consumed (DELTA_BYTE_ARRAY needs it): through the last
+ * miniblock that holds values, padding included, or to the end of the range when only
+ * that padding is cut off. is32: wrap to int32 and refuse bit widths over 32. */
 int sl_pq_delta_get(const void *p, size_t len, int64_t *out, size_t n, bool is32,
 		    size_t *got, size_t *used, struct sl_err *err);
 
@@ -86,7 +98,8 @@ int sl_pq_delta_get(const void *p, size_t len, int64_t *out, size_t n, bool is32
 int sl_pq_dlba_get(const void *p, size_t len, struct sl_pq_barr *out, size_t n,
 		   size_t *got, struct sl_err *err);
 /* DBA: values are rebuilt from prefixes into data (appended); out[i] offsets are
- * relative to data->data. */
+ * relative to data->data. Prefixes can make the output much larger than the input:
+ * past data->max it is SL_ELIMIT. */
 int sl_pq_dba_get(const void *p, size_t len, struct sl_pq_barr *out, size_t n,
 		  struct sl_buf *data, size_t *got, struct sl_err *err);
 int sl_pq_dlba_put(struct sl_buf *out, const uint8_t *data, const struct sl_pq_barr *v,
@@ -95,7 +108,8 @@ int sl_pq_dba_put(struct sl_buf *out, const uint8_t *data, const struct sl_pq_ba
 		  size_t n);
 
 /* ---- BYTE_STREAM_SPLIT (any fixed width) ---------------------------------------------
- * n values of width bytes: out receives n*width bytes in the natural (PLAIN) layout. */
+ * n values of width bytes: out receives n*width bytes in the natural (PLAIN) layout. The
+ * streams fill the range, so each is len / width bytes long; n may be fewer values. */
 int sl_pq_bss_get(const void *p, size_t len, size_t width, uint8_t *out, size_t n,
 		  struct sl_err *err);
 int sl_pq_bss_put(struct sl_buf *out, const uint8_t *v, size_t width, size_t n);

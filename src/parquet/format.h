@@ -75,13 +75,13 @@ struct sl_pq_logical_type {
 
 struct sl_pq_schema_elem {
 	int32_t type;            /* enum sl_pq_type, -1 for a group */
-	int32_t type_length;     /* FIXED_LEN_BYTE_ARRAY */
+	int32_t type_length;     /* FIXED_LEN_BYTE_ARRAY (0 absent) */
 	int32_t repetition;      /* enum sl_pq_repetition, -1 absent (the root) */
 	struct sl_pq_bytes name;
-	int32_t num_children;    /* 0 for a leaf */
+	int32_t num_children;    /* 0 for a leaf (written for every group) */
 	int32_t converted;       /* enum sl_pq_converted */
 	int32_t scale, precision;/* converted DECIMAL; -1 absent */
-	int32_t field_id;        /* -1 absent */
+	int32_t field_id;        /* -1 absent (or negative in the file) */
 	struct sl_pq_logical_type logical; /* kind NONE when absent */
 };
 
@@ -89,8 +89,8 @@ struct sl_pq_stats {
 	bool present;
 	struct sl_pq_bytes min_value, max_value; /* fields 6, 5 */
 	struct sl_pq_bytes min, max;             /* legacy fields 2, 1 */
-	int64_t null_count;     /* -1 absent */
-	int64_t distinct_count; /* -1 absent */
+	int64_t null_count;     /* -1 absent (or negative in the file) */
+	int64_t distinct_count; /* -1 absent (or negative in the file) */
 	int8_t is_min_exact, is_max_exact; /* -1 absent, 0, 1 */
 };
 
@@ -189,7 +189,7 @@ struct sl_pq_column_index {
 	bool *null_pages; size_t n_pages;
 	struct sl_pq_bytes *min_values, *max_values; /* n_pages each */
 	int32_t boundary_order;
-	int64_t *null_counts; /* n_pages, or NULL when absent */
+	int64_t *null_counts; /* n_pages, or NULL when absent; an entry -1: unknown */
 	struct sl_pq_arena_chunk *arena;
 };
 
@@ -210,9 +210,15 @@ int sl_pq_offset_index_encode(const struct sl_pq_offset_index *oi, struct sl_buf
 
 /* ---- decode ------------------------------------------------------------------------
  * Each reads from p[0 .. len) and fails with SL_ECORRUPT (message with the byte offset
- * and the field) on anything malformed: truncation, a wrong wire type for a known field,
- * a missing required field, a negative size or count, a list larger than the bytes
- * left could hold. The page header decoder also reports how many bytes it used. */
+ * and the field) on anything malformed: truncation, a required field missing or of the
+ * wrong wire type (an optional one of the wrong type is skipped, as Thrift does), a
+ * negative size, count or enum, a list larger than the bytes left could hold. The page
+ * header decoder also reports how many bytes it used.
+ * The arrays of one decode take at most SL_PQ_META_MEM(len) bytes (SL_ELIMIT past it;
+ * the corpus's footers need under 8 per footer byte). On failure the struct is left
+ * released.
+ * A dictionary_page_offset of 0 decodes as -1 (absent). */
+#define SL_PQ_META_MEM(len) (((size_t)1 << 20) + 32 * (size_t)(len))
 int sl_pq_file_meta_decode(const void *p, size_t len, struct sl_pq_file_meta *m,
 			   struct sl_err *err);
 void sl_pq_file_meta_release(struct sl_pq_file_meta *m);

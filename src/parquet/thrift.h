@@ -51,6 +51,9 @@ struct sl_tc_w {
 
 void sl_tc_w_init(struct sl_tc_w *w, struct sl_buf *out);
 void sl_tc_w_field_bool(struct sl_tc_w *w, int16_t id, bool v);
+void sl_tc_w_field_i8(struct sl_tc_w *w, int16_t id, int8_t v);   /* a raw byte */
+void sl_tc_w_field_i16(struct sl_tc_w *w, int16_t id, int16_t v); /* readers skip an i16
+								     * field sent as i32 */
 void sl_tc_w_field_i32(struct sl_tc_w *w, int16_t id, int32_t v);
 void sl_tc_w_field_i64(struct sl_tc_w *w, int16_t id, int64_t v);
 void sl_tc_w_field_double(struct sl_tc_w *w, int16_t id, double v);
@@ -58,13 +61,19 @@ void sl_tc_w_field_binary(struct sl_tc_w *w, int16_t id, const void *p, size_t l
 void sl_tc_w_struct_begin(struct sl_tc_w *w, int16_t id); /* id 0: a list element */
 void sl_tc_w_struct_end(struct sl_tc_w *w);
 void sl_tc_w_list_begin(struct sl_tc_w *w, int16_t id, enum sl_tc_type elem, uint32_t n);
-void sl_tc_w_i32(struct sl_tc_w *w, int32_t v); /* bare list elements */
+void sl_tc_w_bool(struct sl_tc_w *w, bool v); /* bare list elements (list_begin with
+					       * SL_TC_TRUE as the element type for bools) */
+void sl_tc_w_i32(struct sl_tc_w *w, int32_t v);
 void sl_tc_w_i64(struct sl_tc_w *w, int64_t v);
 void sl_tc_w_binary(struct sl_tc_w *w, const void *p, size_t len);
 void sl_tc_w_stop(struct sl_tc_w *w); /* ends the top-level struct */
 int sl_tc_w_finish(struct sl_tc_w *w, struct sl_err *err);
 
-/* ---- decoder ------------------------------------------------------------------------ */
+/* ---- decoder ------------------------------------------------------------------------
+ * Usage: sl_tc_r_init puts the reader inside the top-level struct: loop on
+ * sl_tc_r_field until it returns false, reading each value or skipping it; a nested
+ * struct is sl_tc_r_struct_begin, the same loop, sl_tc_r_struct_end; a list is
+ * sl_tc_r_list_begin then that many bare elements read with the element type. */
 struct sl_tc_r {
 	const uint8_t *base; /* start of the range (offsets in messages are from here) */
 	const uint8_t *p;
@@ -86,6 +95,8 @@ bool sl_tc_r_field(struct sl_tc_r *r, int16_t *id, enum sl_tc_type *type);
 /* Value readers for the field just announced (type must match; a mismatch is an error
  * naming the field). */
 bool sl_tc_r_bool(struct sl_tc_r *r, enum sl_tc_type type);
+/* A bool list element (a byte of its own; elem is SL_TC_TRUE or SL_TC_FALSE). */
+bool sl_tc_r_bool_elem(struct sl_tc_r *r);
 int32_t sl_tc_r_i32(struct sl_tc_r *r, enum sl_tc_type type); /* accepts I8/I16/I32 */
 int64_t sl_tc_r_i64(struct sl_tc_r *r, enum sl_tc_type type); /* accepts I8..I64 */
 double sl_tc_r_double(struct sl_tc_r *r, enum sl_tc_type type);
@@ -100,6 +111,11 @@ void sl_tc_r_skip(struct sl_tc_r *r, enum sl_tc_type type);
 /* Marks the decode failed with a message ("file metadata: offset 17: ..."). */
 void sl_tc_r_fail(struct sl_tc_r *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The same with another code (SL_ELIMIT when a limit, not the data, is the problem). */
+void sl_tc_r_fail_code(struct sl_tc_r *r, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 size_t sl_tc_r_offset(const struct sl_tc_r *r);
+/* "i32", "binary", ... for messages. */
+const char *sl_tc_type_name(enum sl_tc_type t);
 
 #endif
