@@ -256,41 +256,38 @@ static int put_tod(struct sl_buf *out, int64_t tod, uint8_t unit)
 			     s / 3600, s / 60 % 60, s % 60, frac_digits(unit), tod % per);
 }
 
-/* A timestamp of days and a time of day in unit. */
-static int put_ts(struct sl_buf *out, int64_t days, int64_t tod, uint8_t unit)
+static int put_timestamp(struct sl_buf *out, int64_t v, uint8_t unit)
 {
+	int64_t per_day = 86400 * per_sec(unit);
+	int64_t days = floor_div(v, per_day);
 	int rc = sl_buf_append(out, "\"", 1);
 	if (rc == 0)
 		rc = put_year_date(out, days);
 	if (rc == 0)
 		rc = sl_buf_append(out, "T", 1);
 	if (rc == 0)
-		rc = put_tod(out, tod, unit);
+		rc = put_tod(out, v - days * per_day, unit);
 	return rc ? rc : sl_buf_append(out, "Z\"", 2);
 }
 
-static int put_timestamp(struct sl_buf *out, int64_t v, uint8_t unit)
-{
-	int64_t per_day = 86400 * per_sec(unit);
-	int64_t days = floor_div(v, per_day);
-	return put_ts(out, days, v - days * per_day, unit);
-}
-
-/* INT96: nanoseconds of the day (8 bytes) then the Julian day (4 bytes), little
- * endian. Days and nanoseconds are kept apart, so dates far outside what int64
- * nanoseconds (or microseconds) hold come out right. */
+/* INT96 (Impala, Hive, Spark): nanoseconds of the day (8 bytes) then the Julian day (4
+ * bytes), little endian, read as Spark reads them: Julian day times a day plus the
+ * nanoseconds, minus the epoch's Julian day, in 64-bit arithmetic that wraps. Spark
+ * writes timestamps after about year 290000 with a Julian day that wrapped around
+ * (int96_from_spark.parquet), so wrapping back gives the instant it meant; dates
+ * beyond int64 nanoseconds (year 2262) are fine as long as the unit is coarser. */
 static int put_int96(struct sl_buf *out, const uint8_t *p, uint8_t unit)
 {
-	uint64_t un = 0;
-	uint32_t uj = 0;
+	uint64_t nanos = 0;
+	uint32_t jd = 0;
 	for (int i = 7; i >= 0; i--)
-		un = un << 8 | p[i];
+		nanos = nanos << 8 | p[i];
 	for (int i = 11; i >= 8; i--)
-		uj = uj << 8 | p[i];
-	int64_t nanos = (int64_t)un, per_day = 86400 * (int64_t)1000000000;
-	int64_t days = (int64_t)(int32_t)uj - 2440588 + floor_div(nanos, per_day);
-	nanos -= floor_div(nanos, per_day) * per_day;
-	return put_ts(out, days, nanos / (1000000000 / per_sec(unit)), unit);
+		jd = jd << 8 | p[i];
+	uint64_t per = (uint64_t)per_sec(unit), day = 86400 * per;
+	int64_t sub = (int64_t)nanos / (1000000000 / (int64_t)per); /* truncated, as Java */
+	uint64_t v = (uint64_t)(int64_t)(int32_t)jd * day + (uint64_t)sub - 2440588 * day;
+	return put_timestamp(out, (int64_t)v, unit);
 }
 
 static int put_time(struct sl_buf *out, int64_t v, uint8_t unit)
@@ -497,46 +494,36 @@ int sl_pq_stat_json(const struct sl_pq_node *leaf, struct sl_pq_bytes v, struct 
 
 /* ---- shapes and the sluice.type refinement ------------------------------------------------ */
 
-static bool is_list_group(const struct sl_pq_node *n)
-{
-	return n->converted == SL_PQ_CT_LIST || n->logical.kind == SL_PQ_LT_LIST;
-}
-
-static bool is_map_group(const struct sl_pq_node *n)
-{
-	return n->converted == SL_PQ_CT_MAP || n->converted == SL_PQ_CT_MAP_KEY_VALUE ||
-	       n->logical.kind == SL_PQ_LT_MAP;
-}
-
+/* The schema's roles (schema.h) say which node is which. */
 void sl_pq_shape_of(const struct sl_pq_node *n, struct sl_pq_shape *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->kind = n->is_leaf ? SL_PQ_SHAPE_LEAF : SL_PQ_SHAPE_STRUCT;
-	if (n->is_leaf || n->n_children != 1 || n->children[0]->repetition != SL_PQ_REPEATED)
+	if (n->is_leaf || n->n_children != 1)
 		return;
 	const struct sl_pq_node *r = n->children[0];
-	if (is_list_group(n)) {
-		s->kind = SL_PQ_SHAPE_LIST;
-		s->repeated = r;
-		if (r->is_leaf) {
-			s->elem = r; /* a repeated primitive is its own element */
-		} else if (r->n_children == 1) {
-			/* one child: the element, unless the group's name says the group
-			 * itself is the element (a one-field struct), as old writers did */
-			size_t nl = strlen(n->name);
-			bool own = strcmp(r->name, "array") == 0 ||
-				   (strncmp(r->name, n->name, nl) == 0 &&
-				    strcmp(r->name + nl, "_tuple") == 0);
-			s->elem = own ? NULL : r->children[0];
+	switch (r->role) {
+	case SL_PQ_ROLE_LIST_ELEM: /* three levels: its only child is the element */
+		if (r->n_children == 1) {
+			s->kind = SL_PQ_SHAPE_LIST;
+			s->repeated = r;
+			s->elem = r->children[0];
 		}
-		return;
-	}
-	if (is_map_group(n) && !r->is_leaf && (r->n_children == 1 || r->n_children == 2)) {
-		s->kind = SL_PQ_SHAPE_MAP;
-		s->repeated = r;
-		size_t k = r->n_children == 2 && strcmp(r->children[1]->name, "key") == 0;
-		s->key = r->children[k];
-		s->value = r->n_children == 2 ? r->children[1 - k] : NULL;
+		break;
+	case SL_PQ_ROLE_LIST_ITEM: /* two levels: the repeated node is the element */
+		s->kind = SL_PQ_SHAPE_LIST;
+		s->repeated = s->elem = r;
+		break;
+	case SL_PQ_ROLE_MAP_KV:
+		if (r->n_children == 2) {
+			s->kind = SL_PQ_SHAPE_MAP;
+			s->repeated = r;
+			s->key = r->children[0];
+			s->value = r->children[1];
+		}
+		break;
+	default:
+		break;
 	}
 }
 
@@ -603,11 +590,11 @@ static bool match_content(const struct sl_pq_node *n, const struct sl_type *t,
 			return false;
 		if (s.elem == s.repeated)
 			return match_content(s.elem, t->elem, lt);
-		return s.elem ? match(s.elem, t->elem, lt) : match_fields(s.repeated, t->elem, lt);
+		return match(s.elem, t->elem, lt);
 	case SL_PQ_SHAPE_MAP:
 		if (t->kind != SL_T_MAP || !t->key || !match(s.key, t->key, lt))
 			return false;
-		return s.value ? t->elem && match(s.value, t->elem, lt) : true;
+		return t->elem && match(s.value, t->elem, lt);
 	}
 	return false;
 }
@@ -828,18 +815,14 @@ static struct plan *build_content(struct build *bd, const struct sl_pq_node *n)
 	struct plan *k;
 	int rc = 0;
 	if (s.kind == SL_PQ_SHAPE_LIST) {
-		if (s.elem == s.repeated)
-			k = build_content(bd, s.elem);
-		else
-			k = s.elem ? build_node(bd, s.elem) : build_fields(bd, s.repeated,
-									     s.repeated->def_level);
+		k = s.elem == s.repeated ? build_content(bd, s.elem) : build_node(bd, s.elem);
 		rc = k ? plan_add(bd, p, k) : -1;
 	} else {
 		k = build_node(bd, s.key);
 		rc = k ? plan_add(bd, p, k) : -1;
 		if (rc == 0 && k->kind == P_LEAF)
 			p->string_keys = bd->rows->leaves[k->lo].type->kind == SL_T_STRING;
-		if (rc == 0 && s.value) {
+		if (rc == 0) {
 			k = build_node(bd, s.value);
 			rc = k ? plan_add(bd, p, k) : -1;
 		}

@@ -94,6 +94,24 @@ static void chunk_range(const struct sl_pq_column_meta *cm, int64_t *start, int6
 	*len = cm->total_compressed_size;
 }
 
+/* parquet-mr up to 1.2.8 left the dictionary page header out of a chunk's
+ * total_compressed_size (PARQUET-816, IMPALA-694): its chunks can be that header (at
+ * most CHUNK_SLACK bytes) longer than they say. True for such a created_by, including
+ * the bare "parquet-mr" of those versions. */
+#define CHUNK_SLACK 100
+static bool short_chunks(const struct sl_pq_bytes *cb)
+{
+	static const char mr[] = "parquet-mr";
+	if (!cb->p || cb->len < sizeof(mr) - 1 || memcmp(cb->p, mr, sizeof(mr) - 1) != 0)
+		return false;
+	char v[64];
+	snprintf(v, sizeof(v), "%.*s", (int)(cb->len < 63 ? cb->len : 63), (const char *)cb->p);
+	int a = 0, b = 0, c = 0;
+	if (sscanf(v, "parquet-mr version %d.%d.%d", &a, &b, &c) < 1)
+		return strcmp(v, mr) == 0;
+	return a < 1 || (a == 1 && (b < 2 || (b == 2 && c <= 8)));
+}
+
 static int check_meta(struct sl_pq_reader *r, struct sl_err *err)
 {
 	const struct sl_pq_file_meta *m = &r->meta;
@@ -132,8 +150,9 @@ static int check_meta(struct sl_pq_reader *r, struct sl_err *err)
 						  "%s: row group %zu, column %s: num_values %" PRId64,
 						  r->name, i, leaf_path(leaf, path, sizeof(path)),
 						  cm->num_values);
-			if (cc->file_path.p)
-				continue; /* in another file: refused when read */
+			if (cc->file_path.p || cm->num_values == 0)
+				continue; /* in another file (refused when read), or nothing to read
+					   * (zero-row files may leave the offsets at 0) */
 			int64_t start, len;
 			chunk_range(cm, &start, &len);
 			if (start < 4 || len < 0 || (uint64_t)start > r->data_end ||
@@ -421,6 +440,11 @@ int sl_pq_col_open(struct sl_pq_reader *r, size_t row_group, size_t leaf_i,
 	c->max_entries = r->opts.max_page / 8;
 	int64_t start, len;
 	chunk_range(c->cm, &start, &len);
+	if (c->cm->num_values == 0)
+		start = len = 0; /* no pages are read: see check_meta */
+	else if (short_chunks(&r->meta.created_by))
+		len += (int64_t)r->data_end - (start + len) < CHUNK_SLACK
+			       ? (int64_t)r->data_end - (start + len) : CHUNK_SLACK;
 	if ((uint64_t)len > r->opts.max_row_group) {
 		rc = sl_err_set(err, SL_ELIMIT, "%s: row group %zu, column %s: chunk of %" PRId64
 				" bytes exceeds the limit (%zu)", r->name, row_group, c->path, len,

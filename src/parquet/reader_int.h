@@ -32,18 +32,18 @@ struct sl_pq_reader {
 	const struct sl_type **leaf_types;
 };
 
-/* How a node of the schema is reassembled (the spec's LIST and MAP rules and their
- * backward-compatibility forms, decided from the structure alone). */
+/* How a node of the schema is reassembled, from the roles schema.c gave its child (the
+ * spec's LIST and MAP rules and their backward-compatibility forms). */
 enum sl_pq_shape_kind { SL_PQ_SHAPE_LEAF, SL_PQ_SHAPE_STRUCT, SL_PQ_SHAPE_LIST, SL_PQ_SHAPE_MAP };
 struct sl_pq_shape {
 	enum sl_pq_shape_kind kind;
 	/* LIST/MAP: the repeated node; its def_level says when an element exists, its
 	 * rep_level starts a new element. */
 	const struct sl_pq_node *repeated;
-	/* LIST: the element node, or NULL when the repeated node's children are the
-	 * element's fields (a struct element); a repeated leaf is its own element. */
+	/* LIST: the element node; the repeated node itself in the two-level forms (read
+	 * as if it were not repeated: a leaf, or a struct of its children). */
 	const struct sl_pq_node *elem;
-	/* MAP: the key node and the value node (NULL when the map has no value). */
+	/* MAP: the key node and the value node (a map without values is a LIST of keys). */
 	const struct sl_pq_node *key, *value;
 };
 /* The shape of n, which must not be a repeated node itself (a repeated field is a list

@@ -273,7 +273,7 @@ static void test_every_data_file(void **state)
 	char *dir = th_conformance_dir("parquet/data");
 	collect(dir, "", &files, &n_files);
 	assert_true(n_files >= 88);
-	int read = 0, refused = 0;
+	int read = 0, refused = 0, failed = 0;
 	for (size_t i = 0; i < n_files; i++) {
 		char *path = NULL;
 		assert_true(asprintf(&path, "%s/%s", dir, files[i]) > 0);
@@ -285,19 +285,24 @@ static void test_every_data_file(void **state)
 		read_file(path, NULL, 0, true, &res);
 		if (l) {
 			l->seen = true;
-			if (res.rc == 0)
-				fail_msg("%s is listed as unsupported (%s) but reads: take it off the "
-					 "list", files[i], l->reason);
-			if (!strstr(res.err.msg, l->needle))
-				fail_msg("%s: the error should say '%s': %s", files[i], l->needle,
-					 res.err.msg);
+			if (res.rc == 0) {
+				print_message("%s is listed as unsupported (%s) but reads: take it off "
+					      "the list\n", files[i], l->reason);
+				failed++;
+			} else if (!strstr(res.err.msg, l->needle)) {
+				print_message("%s: the error should say '%s': %s\n", files[i], l->needle,
+					      res.err.msg);
+				failed++;
+			}
 			refused++;
+		} else if (res.rc != 0) {
+			print_message("%s does not read: %s\n", files[i], res.err.msg);
+			failed++;
+		} else if (res.rows != res.expected) {
+			print_message("%s: %lld rows, the row groups say %lld\n", files[i],
+				      (long long)res.rows, (long long)res.expected);
+			failed++;
 		} else {
-			if (res.rc != 0)
-				fail_msg("%s does not read: %s", files[i], res.err.msg);
-			if (res.rows != res.expected)
-				fail_msg("%s: %lld rows, the row groups say %lld", files[i],
-					 (long long)res.rows, (long long)res.expected);
 			read++;
 		}
 		result_free(&res);
@@ -313,12 +318,25 @@ static void test_every_data_file(void **state)
 	}
 	print_message("[ INFO     ] parquet corpus: %d files read completely, %d refused as listed\n",
 		      read, refused);
+	if (failed)
+		fail_msg("%d files of the corpus do not behave as expected (above)", failed);
 	free(listed);
 	free(files);
 	free(dir);
 }
 
-/* bad_data/: each must fail with a message. */
+/* bad_data/ files that are valid after all: a reader that reads them is right. */
+static const struct {
+	const char *file, *why;
+	int64_t rows;
+} lenient[] = {
+	/* the reproducer of a Go reader's crash (apache/arrow#43605) on dictionary indices
+	 * of bit width 0, which a one-entry dictionary allows; Arrow's fix (#43607) and
+	 * DuckDB read it, 21186 zeros */
+	{"ARROW-GH-43605.parquet", "dictionary indices of bit width 0", 21186},
+};
+
+/* bad_data/: each must fail with a message, or be one of the lenient ones. */
 static void test_bad_data(void **state)
 {
 	(void)state;
@@ -332,9 +350,19 @@ static void test_bad_data(void **state)
 		assert_true(asprintf(&path, "%s/%s", dir, files[i]) > 0);
 		struct result res;
 		read_file(path, NULL, 0, true, &res);
-		if (res.rc == 0)
+		int64_t want = -1;
+		for (size_t k = 0; k < sizeof(lenient) / sizeof(lenient[0]); k++)
+			if (strcmp(lenient[k].file, files[i]) == 0)
+				want = lenient[k].rows;
+		if (want >= 0) {
+			if (res.rc != 0 || res.rows != want)
+				fail_msg("bad_data/%s should read %lld rows: %s", files[i],
+					 (long long)want, res.err.msg);
+		} else if (res.rc == 0) {
 			fail_msg("bad_data/%s reads (%lld rows)", files[i], (long long)res.rows);
-		print_message("[ INFO     ] bad_data/%s: %s\n", files[i], res.err.msg);
+		} else {
+			print_message("[ INFO     ] bad_data/%s: %s\n", files[i], res.err.msg);
+		}
 		result_free(&res);
 		free(path);
 		free(files[i]);
@@ -424,11 +452,15 @@ static void test_lists(void **state)
 		    "{\"int64_list\":[null,1],\"utf8_list\":null}\n"
 		    "{\"int64_list\":[4],\"utf8_list\":[\"efg\",null,\"hij\",\"xyz\"]}\n");
 	expect_rows("null_list.parquet", NULL, 0, "{\"emptylist\":[]}\n");
-	/* a MAP without values reads as the list of its keys (schema.h) */
+	/* a map with int keys and null values is an array of key/value objects; a MAP
+	 * without values reads as the list of its keys (schema.h) */
 	expect_rows("map_no_value.parquet", NULL, 0,
-		    "{\"my_map\":[1,2,3],\"my_list\":[1,2,3]}\n"
-		    "{\"my_map\":[4,5,6],\"my_list\":[4,5,6]}\n"
-		    "{\"my_map\":[7,8,9],\"my_list\":[7,8,9]}\n");
+		    "{\"my_map\":[{\"key\":1,\"value\":null},{\"key\":2,\"value\":null},"
+		    "{\"key\":3,\"value\":null}],\"my_map_no_v\":[1,2,3],\"my_list\":[1,2,3]}\n"
+		    "{\"my_map\":[{\"key\":4,\"value\":null},{\"key\":5,\"value\":null},"
+		    "{\"key\":6,\"value\":null}],\"my_map_no_v\":[4,5,6],\"my_list\":[4,5,6]}\n"
+		    "{\"my_map\":[{\"key\":7,\"value\":null},{\"key\":8,\"value\":null},"
+		    "{\"key\":9,\"value\":null}],\"my_map_no_v\":[7,8,9],\"my_list\":[7,8,9]}\n");
 }
 
 static void test_nested_impala(void **state)
@@ -476,16 +508,23 @@ static void test_nulls_and_quirks(void **state)
 		strcat(want, "{\"b_struct\":{\"b_c_int\":null}}\n");
 	expect_rows("nulls.snappy.parquet", NULL, 0, want);
 	/* footer num_rows 0, the row group holds 6 rows */
-	char *t = rows_text("repeated_no_annotation.parquet", NULL, 0);
+	char *r0, *t = rows_text("repeated_no_annotation.parquet", NULL, 0);
 	int lines = 0;
 	for (const char *p = t; (p = strchr(p, '\n')); p++)
 		lines++;
 	assert_int_equal(lines, 6);
 	free(t);
+	/* parquet-mr 1.2.8 and older left the dictionary page header out of the chunk size */
+	static const char *const nk[] = {"nation_key", "region_key"};
+	t = rows_text("nation.dict-malformed.parquet", nk, 2);
+	r0 = line_of(t, 24);
+	assert_string_equal(r0, "{\"nation_key\":24,\"region_key\":1}");
+	free(r0);
+	free(t);
 	/* dictionary_page_offset 0 with no dictionary page */
 	static const char *const pk[] = {"l_partkey"};
 	t = rows_text("dict-page-offset-zero.parquet", pk, 1);
-	char *r0 = line_of(t, 0);
+	r0 = line_of(t, 0);
 	assert_string_equal(r0, "{\"l_partkey\":1552}");
 	free(r0);
 	free(t);
