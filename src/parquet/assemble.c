@@ -101,6 +101,15 @@ static int put_i64(struct sl_buf *out, int64_t v)
 	return rc ? rc : put_u64(out, 0 - (uint64_t)v);
 }
 
+/* n decimal digits of v, zero-padded, at p. */
+static void put_digits(char *p, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 /* Shortest text that reads back as the same double (or float). */
 static int put_double(struct sl_buf *out, double d, bool single)
 {
@@ -189,6 +198,12 @@ static int put_decimal_be(struct sl_buf *out, const uint8_t *p, size_t n, int sc
 	}
 	if (n > 256)
 		return SL_ECORRUPT;
+	if (n <= 8) { /* fits int64: the common case */
+		uint64_t u = neg ? UINT64_MAX : 0;
+		for (size_t i = 0; i < n; i++)
+			u = u << 8 | p[i];
+		return put_decimal_i64(out, (int64_t)u, scale);
+	}
 	uint8_t mag[256];
 	memcpy(mag, p, n);
 	if (neg) { /* magnitude = two's complement negation */
@@ -226,14 +241,32 @@ static int put_decimal_be(struct sl_buf *out, const uint8_t *p, size_t n, int sc
 	return put_scaled(out, neg && nl > 0, dig, nd, scale);
 }
 
-static int put_year_date(struct sl_buf *out, int64_t days)
+/* "YYYY-MM-DD" at p (10 characters) when the year has four digits; else 0 and the
+ * caller writes the expanded form. */
+static size_t fmt_date(char *p, int64_t days)
 {
 	int64_t y;
 	unsigned m, d;
 	sl_pq_civil_from_days(days, &y, &m, &d);
+	if (y < 0 || y > 9999)
+		return 0;
+	put_digits(p, (uint64_t)y, 4);
+	p[4] = '-';
+	put_digits(p + 5, m, 2);
+	p[7] = '-';
+	put_digits(p + 8, d, 2);
+	return 10;
+}
+
+static int put_year_date(struct sl_buf *out, int64_t days)
+{
+	char buf[10];
+	if (fmt_date(buf, days))
+		return sl_buf_append(out, buf, 10);
+	int64_t y;
+	unsigned m, d;
+	sl_pq_civil_from_days(days, &y, &m, &d);
 	/* RFC 3339 has four-digit years; others get ISO 8601's expanded form */
-	if (y >= 0 && y <= 9999)
-		return sl_buf_printf(out, "%04" PRId64 "-%02u-%02u", y, m, d);
 	return sl_buf_printf(out, "%s%04" PRId64 "-%02u-%02u", y < 0 ? "-" : "+",
 			     y < 0 ? -y : y, m, d);
 }
@@ -248,25 +281,42 @@ static int frac_digits(uint8_t unit)
 	return unit == SL_TU_MILLIS ? 3 : unit == SL_TU_MICROS ? 6 : 9;
 }
 
-/* "HH:MM:SS.fff" for a time of day (tod in [0, 86400 * per)). */
+/* "HH:MM:SS.fff" for a time of day tod in unit (hours beyond 23 are written as they
+ * are). */
 static int put_tod(struct sl_buf *out, int64_t tod, uint8_t unit)
 {
-	int64_t per = per_sec(unit), s = tod / per;
-	return sl_buf_printf(out, "%02" PRId64 ":%02" PRId64 ":%02" PRId64 ".%0*" PRId64,
-			     s / 3600, s / 60 % 60, s % 60, frac_digits(unit), tod % per);
+	int64_t per = per_sec(unit), sec = tod / per;
+	char buf[48];
+	int n = frac_digits(unit);
+	size_t k = 0;
+	if (sec / 3600 > 99) {
+		k = (size_t)snprintf(buf, sizeof(buf), "%" PRId64, sec / 3600);
+	} else {
+		put_digits(buf, (uint64_t)(sec / 3600), 2);
+		k = 2;
+	}
+	buf[k] = ':';
+	put_digits(buf + k + 1, (uint64_t)(sec / 60 % 60), 2);
+	buf[k + 3] = ':';
+	put_digits(buf + k + 4, (uint64_t)(sec % 60), 2);
+	buf[k + 6] = '.';
+	put_digits(buf + k + 7, (uint64_t)(tod % per), n);
+	return sl_buf_append(out, buf, k + 7 + (size_t)n);
 }
 
 static int put_timestamp(struct sl_buf *out, int64_t v, uint8_t unit)
 {
-	int64_t per_day = 86400 * per_sec(unit);
-	int64_t days = floor_div(v, per_day);
-	int rc = sl_buf_append(out, "\"", 1);
-	if (rc == 0)
-		rc = put_year_date(out, days);
+	int64_t per_day = 86400 * per_sec(unit), tod = v % per_day;
+	char buf[12];
+	buf[0] = '"';
+	size_t k = fmt_date(buf + 1, floor_div(v, per_day));
+	int rc = k ? sl_buf_append(out, buf, k + 1) : sl_buf_append(out, "\"", 1);
+	if (rc == 0 && !k)
+		rc = put_year_date(out, floor_div(v, per_day));
 	if (rc == 0)
 		rc = sl_buf_append(out, "T", 1);
 	if (rc == 0)
-		rc = put_tod(out, v - days * per_day, unit);
+		rc = put_tod(out, tod < 0 ? tod + per_day : tod, unit);
 	return rc ? rc : sl_buf_append(out, "Z\"", 2);
 }
 
@@ -641,7 +691,7 @@ enum plan_kind { P_LEAF, P_STRUCT, P_LIST, P_MAP };
 
 struct plan {
 	enum plan_kind kind;
-	char *key;            /* STRUCT members: "\"name\":" ready to append (owned) */
+	char *key;            /* STRUCT members: '{' (the first) or ',', then "name": (owned) */
 	size_t key_len;
 	int16_t def;          /* present (not null) when the probe's def >= def */
 	int16_t elem_def;     /* LIST/MAP: an element exists when def >= elem_def */
@@ -764,7 +814,8 @@ static struct plan *build_fields(struct build *bd, const struct sl_pq_node *g, i
 		}
 		struct sl_buf key;
 		sl_buf_init(&key, SL_BUF_DEFAULT_MAX);
-		if (sl_buf_json_str(&key, c->name, strlen(c->name)) != 0 ||
+		if (sl_buf_append(&key, p->n_kids ? "," : "{", 1) != 0 ||
+		    sl_buf_json_str(&key, c->name, strlen(c->name)) != 0 ||
 		    sl_buf_append(&key, ":", 1) != 0) {
 			sl_buf_release(&key);
 			plan_free(k);
@@ -1082,13 +1133,10 @@ static int emit(struct sl_pq_rows *rows, const struct plan *p, size_t base, cons
 	if (d < p->def)
 		return sl_buf_append(out, "null", 4);
 	if (p->kind == P_STRUCT) {
-		int rc = sl_buf_append(out, "{", 1);
+		int rc = 0;
 		for (size_t k = 0; rc == 0 && k < p->n_kids; k++) {
 			const struct plan *c = p->kids[k];
-			if (k)
-				rc = sl_buf_append(out, ",", 1);
-			if (rc == 0)
-				rc = sl_buf_append(out, c->key, c->key_len);
+			rc = sl_buf_append(out, c->key, c->key_len); /* '{' or ',', then "name": */
 			if (rc == 0)
 				rc = emit(rows, c, base, beg, end, out, err);
 		}

@@ -70,6 +70,38 @@ static int read_at(const struct sl_pq_reader *r, uint64_t off, size_t len, uint8
 	return 0;
 }
 
+/* A chunk's growable buffers. A closed column gives them to its reader, and the next
+ * chunk of the same leaf takes them: reading row group after row group then costs no
+ * allocation (nor the page faults of fresh memory) once the first is read. */
+struct col_mem {
+	uint8_t *chunk;      /* the chunk read from the file */
+	uint8_t *dict_vals;  /* dict_n * width */
+	uint8_t *dict_buf;   /* the decompressed dictionary page */
+	uint8_t *page;       /* a decompressed data page */
+	int16_t *def, *rep;
+	uint32_t *scratch;   /* levels, indices, RLE booleans as decoded */
+	uint8_t *vals;       /* a page's values, decoded */
+	int64_t *wide;       /* DELTA_BINARY_PACKED of INT32; DELTA_BYTE_ARRAY of FLBA */
+	size_t chunk_cap, dict_vals_cap, dict_buf_cap, page_cap, def_cap, rep_cap,
+		scratch_cap, vals_cap, wide_cap;
+	struct sl_buf dba;   /* DELTA_BYTE_ARRAY values */
+};
+
+static void col_mem_free(struct col_mem *m)
+{
+	free(m->chunk);
+	free(m->dict_vals);
+	free(m->dict_buf);
+	free(m->page);
+	free(m->def);
+	free(m->rep);
+	free(m->scratch);
+	free(m->vals);
+	free(m->wide);
+	sl_buf_release(&m->dba);
+	memset(m, 0, sizeof(*m));
+}
+
 /* ---- open ------------------------------------------------------------------------------ */
 
 static const char *leaf_path(const struct sl_pq_node *leaf, char *buf, size_t cap)
@@ -215,6 +247,8 @@ static int reader_load(struct sl_pq_reader *r, struct sl_err *err)
 	}
 	if ((rc = check_meta(r, err)) != 0)
 		return rc;
+	/* no cache is no error: chunks then allocate their own */
+	r->spare = calloc(r->schema->n_leaves + 1, sizeof(*r->spare));
 	return sl_pq_reader_refine_types(r, err);
 }
 
@@ -288,6 +322,9 @@ void sl_pq_reader_close(struct sl_pq_reader *r)
 {
 	if (!r)
 		return;
+	for (size_t i = 0; r->spare && i < r->schema->n_leaves; i++)
+		col_mem_free(&r->spare[i]);
+	free(r->spare);
 	sl_pq_schema_free(r->schema);
 	if (r->have_meta)
 		sl_pq_file_meta_release(&r->meta);
@@ -327,8 +364,7 @@ struct sl_pq_col {
 	const struct sl_pq_column_meta *cm;
 	const struct sl_pq_codec *codec; /* NULL: uncompressed */
 	char path[256];
-	const uint8_t *chunk; /* the chunk's bytes (into the image, or chunk_own) */
-	uint8_t *chunk_own;
+	const uint8_t *chunk; /* the chunk's bytes (into the image, or m.chunk) */
 	size_t chunk_len;
 	uint64_t chunk_off;
 	size_t pos;          /* next page header in chunk */
@@ -342,21 +378,9 @@ struct sl_pq_col {
 	/* the dictionary */
 	bool have_dict;
 	size_t dict_n;
-	uint8_t *dict_vals;      /* dict_n * width */
-	uint8_t *dict_buf;       /* owned decompressed dictionary page */
 	const uint8_t *dict_data; /* BYTE_ARRAY: what dict barr offsets point into */
-	/* one page's decoded form (reused) */
-	uint8_t *page_buf;
-	size_t page_cap;
-	int16_t *def, *rep;
-	size_t def_cap, rep_cap;
-	uint32_t *scratch;
-	size_t scratch_cap;
-	uint8_t *vals;
-	size_t vals_cap;
-	int64_t *wide; /* DELTA_BINARY_PACKED of INT32 */
-	size_t wide_cap;
-	struct sl_buf dba;
+	const uint8_t *direct; /* this page's PLAIN values where they lie, or NULL (m.vals) */
+	struct col_mem m;
 };
 
 /* Formats "NAME: row group R, column PATH, page P at offset O: " before the message. */
@@ -396,6 +420,23 @@ static size_t phys_width(const struct sl_pq_node *leaf)
 	}
 }
 
+/* Makes *p hold at least n elements of size elem (n * elem is bounded by the caller). */
+static int grow(void *pp, size_t *cap, size_t n, size_t elem, struct sl_err *err)
+{
+	void **p = pp;
+	if (n <= *cap && *p)
+		return 0;
+	size_t want = n > *cap * 2 ? n : *cap * 2;
+	if (want < 64)
+		want = 64;
+	void *q = realloc(*p, want * elem);
+	if (!q)
+		return sl_err_set(err, SL_ENOMEM, "out of memory (%zu bytes)", want * elem);
+	*p = q;
+	*cap = want;
+	return 0;
+}
+
 int sl_pq_col_open(struct sl_pq_reader *r, size_t row_group, size_t leaf_i,
 		   struct sl_pq_col **out, struct sl_err *err)
 {
@@ -413,7 +454,12 @@ int sl_pq_col_open(struct sl_pq_reader *r, size_t row_group, size_t leaf_i,
 	c->leaf = r->schema->leaves[leaf_i];
 	c->cm = &cc->meta;
 	leaf_path(c->leaf, c->path, sizeof(c->path));
-	sl_buf_init(&c->dba, r->opts.max_page);
+	if (r->spare) { /* the buffers the leaf's last chunk left */
+		c->m = r->spare[leaf_i];
+		memset(&r->spare[leaf_i], 0, sizeof(r->spare[leaf_i]));
+	}
+	if (!c->m.dba.max)
+		sl_buf_init(&c->m.dba, r->opts.max_page);
 	if (cc->encrypted) {
 		rc = sl_err_set(err, SL_EINVAL, "%s: row group %zu, column %s: the column is "
 				"encrypted (encrypted Parquet is not supported)", r->name,
@@ -457,14 +503,11 @@ int sl_pq_col_open(struct sl_pq_reader *r, size_t row_group, size_t leaf_i,
 	if (r->mem) {
 		c->chunk = r->mem + start;
 	} else if (c->chunk_len) {
-		if (!(c->chunk_own = malloc(c->chunk_len))) {
-			rc = sl_err_set(err, SL_ENOMEM, "%s: out of memory for a chunk of %zu bytes",
-					r->name, c->chunk_len);
+		if ((rc = grow(&c->m.chunk, &c->m.chunk_cap, c->chunk_len, 1, err)) != 0)
 			goto fail;
-		}
-		if ((rc = read_at(r, c->chunk_off, c->chunk_len, c->chunk_own, err)) != 0)
+		if ((rc = read_at(r, c->chunk_off, c->chunk_len, c->m.chunk, err)) != 0)
 			goto fail;
-		c->chunk = c->chunk_own;
+		c->chunk = c->m.chunk;
 	}
 	*out = c;
 	return 0;
@@ -477,34 +520,13 @@ void sl_pq_col_close(struct sl_pq_col *c)
 {
 	if (!c)
 		return;
-	free(c->chunk_own);
-	free(c->dict_vals);
-	free(c->dict_buf);
-	free(c->page_buf);
-	free(c->def);
-	free(c->rep);
-	free(c->scratch);
-	free(c->vals);
-	free(c->wide);
-	sl_buf_release(&c->dba);
+	size_t leaf = (size_t)c->leaf->leaf_index;
+	struct sl_pq_reader *r = c->r;
+	if (r->spare && leaf < r->schema->n_leaves && !r->spare[leaf].dba.max)
+		r->spare[leaf] = c->m;
+	else
+		col_mem_free(&c->m);
 	free(c);
-}
-
-/* Makes *p hold at least n elements of size elem (n * elem is bounded by the caller). */
-static int grow(void *pp, size_t *cap, size_t n, size_t elem, struct sl_err *err)
-{
-	void **p = pp;
-	if (n <= *cap && *p)
-		return 0;
-	size_t want = n > *cap * 2 ? n : *cap * 2;
-	if (want < 64)
-		want = 64;
-	void *q = realloc(*p, want * elem);
-	if (!q)
-		return sl_err_set(err, SL_ENOMEM, "out of memory (%zu bytes)", want * elem);
-	*p = q;
-	*cap = want;
-	return 0;
 }
 
 /* The page's bytes after decompression: *out points into the chunk (uncompressed) or
@@ -577,9 +599,8 @@ static int read_dict(struct sl_pq_col *c, const struct sl_pq_page_header *h,
 		return col_fail(c, err, SL_ECORRUPT, "dictionary page encoded %s",
 				sl_pq_encoding_name(h->dict.encoding));
 	const uint8_t *p;
-	size_t cap = 0;
 	int rc = page_bytes(c, body, (size_t)h->compressed_size, (size_t)h->uncompressed_size,
-			    true, &c->dict_buf, &cap, &p, err);
+			    true, &c->m.dict_buf, &c->m.dict_buf_cap, &p, err);
 	if (rc)
 		return rc;
 	size_t len = (size_t)h->uncompressed_size;
@@ -591,9 +612,9 @@ static int read_dict(struct sl_pq_col *c, const struct sl_pq_page_header *h,
 	if ((size_t)n > most)
 		return col_fail(c, err, SL_ECORRUPT, "dictionary of %" PRId32 " values in %zu "
 				"bytes", n, len);
-	if (!(c->dict_vals = malloc((size_t)n * c->width + 1)))
-		return sl_err_set(err, SL_ENOMEM, "out of memory for a dictionary");
-	if ((rc = decode_plain(c, p, len, (size_t)n, c->dict_vals, &c->dict_data, err)) != 0)
+	if ((rc = grow(&c->m.dict_vals, &c->m.dict_vals_cap, (size_t)n * c->width + 1, 1, err)))
+		return rc;
+	if ((rc = decode_plain(c, p, len, (size_t)n, c->m.dict_vals, &c->dict_data, err)) != 0)
 		return rc;
 	c->dict_n = (size_t)n;
 	c->have_dict = true;
@@ -624,17 +645,17 @@ static int levels_bitpacked(struct sl_pq_col *c, const uint8_t *p, size_t len, i
 }
 
 /* n values of the RLE/bit-packing hybrid (no length prefix) from p[0..len) into
- * c->scratch; fewer than n is corrupt. */
+ * c->m.scratch; fewer than n is corrupt. */
 static int hybrid(struct sl_pq_col *c, const uint8_t *p, size_t len, int bw, size_t n,
 		  const char *what, struct sl_err *err)
 {
 	struct sl_pq_rle_dec d;
 	int rc = sl_pq_rle_dec_init(&d, p, len, bw, err);
 	if (rc == 0)
-		rc = grow(&c->scratch, &c->scratch_cap, n, sizeof(uint32_t), err);
+		rc = grow(&c->m.scratch, &c->m.scratch_cap, n, sizeof(uint32_t), err);
 	if (rc)
 		return col_prefix(c, err, rc, what);
-	int64_t got = sl_pq_rle_dec_u32(&d, c->scratch, n, err);
+	int64_t got = sl_pq_rle_dec_u32(&d, c->m.scratch, n, err);
 	if (got < 0)
 		return col_prefix(c, err, (int)got, what);
 	if ((size_t)got != n)
@@ -651,7 +672,7 @@ static int levels_rle(struct sl_pq_col *c, const uint8_t *p, size_t len, int max
 		return rc;
 	uint32_t bad = 0;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t v = c->scratch[i];
+		uint32_t v = c->m.scratch[i];
 		bad |= v > (uint32_t)max ? v : 0;
 		out[i] = (int16_t)v;
 	}
@@ -687,7 +708,7 @@ static int levels_v1(struct sl_pq_col *c, int32_t enc, const uint8_t **p, size_t
 	return 0;
 }
 
-/* Dictionary indices (bit width byte, then the hybrid) gathered into c->vals. */
+/* Dictionary indices (bit width byte, then the hybrid) gathered into c->m.vals. */
 static int dict_gather(struct sl_pq_col *c, const uint8_t *p, size_t len, size_t nn,
 		       struct sl_pq_batch *b, struct sl_err *err)
 {
@@ -701,7 +722,7 @@ static int dict_gather(struct sl_pq_col *c, const uint8_t *p, size_t len, size_t
 	int rc = hybrid(c, p + 1, len - 1, p[0], nn, "dictionary indices", err);
 	if (rc)
 		return rc;
-	const uint32_t *ix = c->scratch;
+	const uint32_t *ix = c->m.scratch;
 	uint32_t top = 0;
 	for (size_t i = 0; i < nn; i++)
 		top = ix[i] > top ? ix[i] : top;
@@ -711,29 +732,29 @@ static int dict_gather(struct sl_pq_col *c, const uint8_t *p, size_t len, size_t
 	/* tight loops per width: this is the hot path of dictionary-encoded columns */
 	switch (c->width) {
 	case 1: {
-		const uint8_t *s = c->dict_vals;
-		uint8_t *o = c->vals;
+		const uint8_t *s = c->m.dict_vals;
+		uint8_t *o = c->m.vals;
 		for (size_t i = 0; i < nn; i++)
 			o[i] = s[ix[i]];
 		break;
 	}
 	case 4: {
-		const uint32_t *s = (const uint32_t *)(const void *)c->dict_vals;
-		uint32_t *o = (uint32_t *)(void *)c->vals;
+		const uint32_t *s = (const uint32_t *)(const void *)c->m.dict_vals;
+		uint32_t *o = (uint32_t *)(void *)c->m.vals;
 		for (size_t i = 0; i < nn; i++)
 			o[i] = s[ix[i]];
 		break;
 	}
 	case 8: {
-		const uint64_t *s = (const uint64_t *)(const void *)c->dict_vals;
-		uint64_t *o = (uint64_t *)(void *)c->vals;
+		const uint64_t *s = (const uint64_t *)(const void *)c->m.dict_vals;
+		uint64_t *o = (uint64_t *)(void *)c->m.vals;
 		for (size_t i = 0; i < nn; i++)
 			o[i] = s[ix[i]];
 		break;
 	}
 	default:
 		for (size_t i = 0; i < nn; i++)
-			memcpy(c->vals + i * c->width, c->dict_vals + (size_t)ix[i] * c->width,
+			memcpy(c->m.vals + i * c->width, c->m.dict_vals + (size_t)ix[i] * c->width,
 			       c->width);
 	}
 	return 0;
@@ -748,11 +769,23 @@ static int decode_values(struct sl_pq_col *c, int32_t enc, const uint8_t *p, siz
 	if (nn > c->r->opts.max_page / c->width)
 		return col_fail(c, err, SL_ELIMIT, "%zu values of %zu bytes exceed the page limit "
 				"(%zu)", nn, c->width, c->r->opts.max_page);
-	if ((rc = grow(&c->vals, &c->vals_cap, nn * c->width + 1, 1, err)) != 0)
+	if (enc == SL_PQ_ENC_PLAIN && phys != SL_PQ_BOOLEAN && phys != SL_PQ_BYTE_ARRAY) {
+		/* fixed-width PLAIN values are used where they lie when their alignment
+		 * allows (always for byte strings): no copy */
+		size_t align = phys == SL_PQ_INT96 || phys == SL_PQ_FIXED_LEN_BYTE_ARRAY ? 1 : c->width;
+		if (nn > len / c->width)
+			return col_fail(c, err, SL_ECORRUPT, "%zu PLAIN values of %zu bytes in %zu "
+					"bytes", nn, c->width, len);
+		if ((uintptr_t)p % align == 0) {
+			c->direct = p;
+			return 0;
+		}
+	}
+	if ((rc = grow(&c->m.vals, &c->m.vals_cap, nn * c->width + 1, 1, err)) != 0)
 		return rc;
 	switch (enc) {
 	case SL_PQ_ENC_PLAIN:
-		return decode_plain(c, p, len, nn, c->vals, &b->data, err);
+		return decode_plain(c, p, len, nn, c->m.vals, &b->data, err);
 	case SL_PQ_ENC_PLAIN_DICTIONARY:
 	case SL_PQ_ENC_RLE_DICTIONARY:
 		return dict_gather(c, p, len, nn, b, err);
@@ -764,20 +797,20 @@ static int decode_values(struct sl_pq_col *c, int32_t enc, const uint8_t *p, siz
 		if ((rc = hybrid(c, p + 4, le32(p), 1, nn, "RLE booleans", err)) != 0)
 			return rc;
 		for (size_t i = 0; i < nn; i++)
-			c->vals[i] = (uint8_t)(c->scratch[i] & 1);
+			c->m.vals[i] = (uint8_t)(c->m.scratch[i] & 1);
 		return 0;
 	}
 	case SL_PQ_ENC_DELTA_BINARY_PACKED:
 		if (phys == SL_PQ_INT64) {
-			rc = sl_pq_delta_get(p, len, (int64_t *)(void *)c->vals, nn, false, &got, &used,
+			rc = sl_pq_delta_get(p, len, (int64_t *)(void *)c->m.vals, nn, false, &got, &used,
 					     err);
 		} else if (phys == SL_PQ_INT32) {
-			if ((rc = grow(&c->wide, &c->wide_cap, nn, sizeof(int64_t), err)) != 0)
+			if ((rc = grow(&c->m.wide, &c->m.wide_cap, nn, sizeof(int64_t), err)) != 0)
 				return rc;
-			rc = sl_pq_delta_get(p, len, c->wide, nn, true, &got, &used, err);
-			int32_t *o = (int32_t *)(void *)c->vals;
+			rc = sl_pq_delta_get(p, len, c->m.wide, nn, true, &got, &used, err);
+			int32_t *o = (int32_t *)(void *)c->m.vals;
 			for (size_t i = 0; rc == 0 && i < got; i++)
-				o[i] = (int32_t)c->wide[i];
+				o[i] = (int32_t)c->m.wide[i];
 		} else {
 			break;
 		}
@@ -787,7 +820,7 @@ static int decode_values(struct sl_pq_col *c, int32_t enc, const uint8_t *p, siz
 	case SL_PQ_ENC_DELTA_LENGTH_BYTE_ARRAY:
 		if (phys != SL_PQ_BYTE_ARRAY)
 			break;
-		rc = sl_pq_dlba_get(p, len, (struct sl_pq_barr *)(void *)c->vals, nn, &got, err);
+		rc = sl_pq_dlba_get(p, len, (struct sl_pq_barr *)(void *)c->m.vals, nn, &got, err);
 		if (rc)
 			return col_prefix(c, err, rc, "DELTA_LENGTH_BYTE_ARRAY");
 		b->data = p;
@@ -795,24 +828,24 @@ static int decode_values(struct sl_pq_col *c, int32_t enc, const uint8_t *p, siz
 	case SL_PQ_ENC_DELTA_BYTE_ARRAY: {
 		if (phys != SL_PQ_BYTE_ARRAY && phys != SL_PQ_FIXED_LEN_BYTE_ARRAY)
 			break;
-		struct sl_pq_barr *ba = (struct sl_pq_barr *)(void *)c->vals;
+		struct sl_pq_barr *ba = (struct sl_pq_barr *)(void *)c->m.vals;
 		if (phys == SL_PQ_FIXED_LEN_BYTE_ARRAY) {
-			if ((rc = grow(&c->wide, &c->wide_cap, nn, sizeof(int64_t), err)) != 0)
+			if ((rc = grow(&c->m.wide, &c->m.wide_cap, nn, sizeof(int64_t), err)) != 0)
 				return rc;
-			ba = (struct sl_pq_barr *)(void *)c->wide;
+			ba = (struct sl_pq_barr *)(void *)c->m.wide;
 		}
-		sl_buf_reset(&c->dba);
-		rc = sl_pq_dba_get(p, len, ba, nn, &c->dba, &got, err);
+		sl_buf_reset(&c->m.dba);
+		rc = sl_pq_dba_get(p, len, ba, nn, &c->m.dba, &got, err);
 		if (rc)
 			return col_prefix(c, err, rc, "DELTA_BYTE_ARRAY");
-		b->data = (const uint8_t *)c->dba.data;
+		b->data = (const uint8_t *)c->m.dba.data;
 		if (phys == SL_PQ_FIXED_LEN_BYTE_ARRAY) {
 			for (size_t i = 0; i < got; i++) {
 				if (ba[i].len != c->width)
 					return col_fail(c, err, SL_ECORRUPT, "DELTA_BYTE_ARRAY value of "
 							"%" PRIu32 " bytes in a column of %zu",
 							ba[i].len, c->width);
-				memcpy(c->vals + i * c->width, b->data + ba[i].off, c->width);
+				memcpy(c->m.vals + i * c->width, b->data + ba[i].off, c->width);
 			}
 		}
 		goto counted;
@@ -820,7 +853,7 @@ static int decode_values(struct sl_pq_col *c, int32_t enc, const uint8_t *p, siz
 	case SL_PQ_ENC_BYTE_STREAM_SPLIT:
 		if (phys == SL_PQ_BOOLEAN || phys == SL_PQ_BYTE_ARRAY || phys == SL_PQ_INT96)
 			break;
-		rc = sl_pq_bss_get(p, len, c->width, c->vals, nn, err);
+		rc = sl_pq_bss_get(p, len, c->width, c->m.vals, nn, err);
 		return rc ? col_prefix(c, err, rc, "BYTE_STREAM_SPLIT") : 0;
 	default:
 		return col_fail(c, err, SL_EINVAL, "encoding %s (%" PRId32 ") is not supported",
@@ -848,9 +881,9 @@ static int page_entries(struct sl_pq_col *c, int64_t n, struct sl_err *err)
 				PRId64, n - (c->cm->num_values - c->seen), c->cm->num_values);
 	int rc = 0;
 	if (c->leaf->max_def > 0)
-		rc = grow(&c->def, &c->def_cap, (size_t)n, sizeof(int16_t), err);
+		rc = grow(&c->m.def, &c->m.def_cap, (size_t)n, sizeof(int16_t), err);
 	if (rc == 0 && c->leaf->max_rep > 0)
-		rc = grow(&c->rep, &c->rep_cap, (size_t)n, sizeof(int16_t), err);
+		rc = grow(&c->m.rep, &c->m.rep_cap, (size_t)n, sizeof(int16_t), err);
 	return rc;
 }
 
@@ -862,15 +895,15 @@ static size_t count_defined(const struct sl_pq_col *c, size_t n)
 	size_t nn = 0;
 	int16_t max = c->leaf->max_def;
 	for (size_t i = 0; i < n; i++)
-		nn += c->def[i] == max;
+		nn += c->m.def[i] == max;
 	return nn;
 }
 
 static void fill_batch(struct sl_pq_col *c, size_t n, size_t nn, struct sl_pq_batch *b)
 {
 	b->n_levels = n;
-	b->def = c->leaf->max_def > 0 ? c->def : NULL;
-	b->rep = c->leaf->max_rep > 0 ? c->rep : NULL;
+	b->def = c->leaf->max_def > 0 ? c->m.def : NULL;
+	b->rep = c->leaf->max_rep > 0 ? c->m.rep : NULL;
 	b->n_values = nn;
 	b->phys = c->leaf->phys;
 	b->bools = NULL;
@@ -880,7 +913,8 @@ static void fill_batch(struct sl_pq_col *c, size_t n, size_t nn, struct sl_pq_ba
 	b->f64 = NULL;
 	b->fixed = NULL;
 	b->barr = NULL;
-	const void *v = c->vals;
+	const void *v = c->direct ? c->direct : c->m.vals;
+	c->direct = NULL;
 	switch (b->phys) {
 	case SL_PQ_BOOLEAN: b->bools = v; break;
 	case SL_PQ_INT32: b->i32 = v; break;
@@ -905,15 +939,15 @@ static int data_v1(struct sl_pq_col *c, const struct sl_pq_page_header *h, const
 	size_t n = (size_t)h->data.num_values;
 	const uint8_t *p;
 	if ((rc = page_bytes(c, body, (size_t)h->compressed_size, (size_t)h->uncompressed_size,
-			     true, &c->page_buf, &c->page_cap, &p, err)) != 0)
+			     true, &c->m.page, &c->m.page_cap, &p, err)) != 0)
 		return rc;
 	size_t len = (size_t)h->uncompressed_size;
 	if (c->leaf->max_rep > 0 &&
-	    (rc = levels_v1(c, h->data.rep_encoding, &p, &len, c->leaf->max_rep, n, c->rep,
+	    (rc = levels_v1(c, h->data.rep_encoding, &p, &len, c->leaf->max_rep, n, c->m.rep,
 			    "repetition levels", err)) != 0)
 		return rc;
 	if (c->leaf->max_def > 0 &&
-	    (rc = levels_v1(c, h->data.def_encoding, &p, &len, c->leaf->max_def, n, c->def,
+	    (rc = levels_v1(c, h->data.def_encoding, &p, &len, c->leaf->max_def, n, c->m.def,
 			    "definition levels", err)) != 0)
 		return rc;
 	size_t nn = count_defined(c, n);
@@ -942,11 +976,11 @@ static int data_v2(struct sl_pq_col *c, const struct sl_pq_page_header *h, const
 				h->compressed_size);
 	size_t rl = (size_t)v->rep_levels_len, dl = (size_t)v->def_levels_len;
 	if (c->leaf->max_rep > 0 &&
-	    (rc = levels_rle(c, body, rl, c->leaf->max_rep, n, c->rep, "repetition levels",
+	    (rc = levels_rle(c, body, rl, c->leaf->max_rep, n, c->m.rep, "repetition levels",
 			     err)) != 0)
 		return rc;
 	if (c->leaf->max_def > 0 &&
-	    (rc = levels_rle(c, body + rl, dl, c->leaf->max_def, n, c->def, "definition levels",
+	    (rc = levels_rle(c, body + rl, dl, c->leaf->max_def, n, c->m.def, "definition levels",
 			     err)) != 0)
 		return rc;
 	size_t nn = count_defined(c, n);
@@ -956,7 +990,7 @@ static int data_v2(struct sl_pq_col *c, const struct sl_pq_page_header *h, const
 	const uint8_t *p;
 	size_t len = (size_t)h->uncompressed_size - rl - dl;
 	if ((rc = page_bytes(c, body + rl + dl, (size_t)h->compressed_size - rl - dl, len,
-			     v->is_compressed, &c->page_buf, &c->page_cap, &p, err)) != 0)
+			     v->is_compressed, &c->m.page, &c->m.page_cap, &p, err)) != 0)
 		return rc;
 	b->data = NULL;
 	if ((rc = decode_values(c, v->encoding, p, len, nn, b, err)) != 0)

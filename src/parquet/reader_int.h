@@ -12,6 +12,8 @@
 #include "parquet/reader.h"
 #include "types/types.h"
 
+struct col_mem;
+
 struct sl_pq_reader {
 	int fd;             /* borrowed, -1 for a memory image */
 	const uint8_t *mem; /* the memory image (borrowed), NULL for fd */
@@ -30,6 +32,8 @@ struct sl_pq_reader {
 	/* How each leaf's values are written as JSON (borrowed from sluice_type or from the
 	 * schema), n_leaves entries. */
 	const struct sl_type **leaf_types;
+	/* Per leaf, the buffers its last closed chunk left for the next (reader.c). */
+	struct col_mem *spare;
 };
 
 /* How a node of the schema is reassembled, from the roles schema.c gave its child (the
