@@ -807,10 +807,13 @@ static int decode_values(struct sl_pq_col *c, int32_t enc, const uint8_t *p, siz
 		} else if (phys == SL_PQ_INT32) {
 			if ((rc = grow(&c->m.wide, &c->m.wide_cap, nn, sizeof(int64_t), err)) != 0)
 				return rc;
-			rc = sl_pq_delta_get(p, len, c->m.wide, nn, true, &got, &used, err);
+			/* decoded in 64 bits, then wrapped: the same values for writers that
+			 * keep INT32 deltas in 32 bits, and it reads DuckDB's, whose INT32
+			 * miniblocks can be 33 bits wide */
+			rc = sl_pq_delta_get(p, len, c->m.wide, nn, false, &got, &used, err);
 			int32_t *o = (int32_t *)(void *)c->m.vals;
 			for (size_t i = 0; rc == 0 && i < got; i++)
-				o[i] = (int32_t)c->m.wide[i];
+				o[i] = (int32_t)(uint32_t)(uint64_t)c->m.wide[i];
 		} else {
 			break;
 		}

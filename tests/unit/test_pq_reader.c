@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+#include "json/json.h"
 #include "parquet/encoding.h"
 #include "parquet/format.h"
 #include "parquet/reader.h"
@@ -954,6 +956,40 @@ static void test_row_group_selection(void **state)
 	tfile_release(&f);
 }
 
+/* DuckDB writes INT32 DELTA_BINARY_PACKED miniblocks up to 33 bits wide (deltas taken in
+ * 64 bits); the reader decodes in 64 bits and wraps, and reads them (found by the
+ * DuckDB interop test). tests/parquet/duckdb-int32-delta-33bit.parquet: 300 values of
+ * a linear congruential sequence spanning the int32 range, written by DuckDB 1.5 with
+ * PARQUET_VERSION V2. */
+static void test_duckdb_int32_delta_33_bit_miniblocks(void **state)
+{
+	(void)state;
+	char *repo = th_repo_dir(), *path = NULL;
+	assert_true(asprintf(&path, "%s/tests/parquet/duckdb-int32-delta-33bit.parquet", repo) > 0);
+	size_t len;
+	char *img = th_read_file(path, &len);
+	struct sl_buf file = {img, len, len, len}, out;
+	struct sl_err err;
+	assert_int_equal(read_rows(&file, NULL, NULL, 0, &out, &err), 0);
+	int64_t sum = 0, n = 0, lo = INT64_MAX, hi = INT64_MIN;
+	for (char *line = out.data; *line; n++) {
+		char *nl = strchr(line, '\n');
+		int64_t v = strtoll(line + 5, NULL, 10); /* {"v":N} */
+		sum += v;
+		lo = v < lo ? v : lo;
+		hi = v > hi ? v : hi;
+		line = nl + 1;
+	}
+	assert_int_equal(n, 300);
+	static const char first[] = "{\"v\":-2147471303}\n{\"v\":-1043956058}\n";
+	assert_memory_equal(out.data, first, sizeof(first) - 1);
+	assert_true(sum == -2540677354LL && lo == -2147471303LL && hi == 2139901321LL);
+	sl_buf_release(&out);
+	free(img);
+	free(path);
+	free(repo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -967,6 +1003,7 @@ int main(void)
 		cmocka_unit_test(test_value_forms),
 		cmocka_unit_test(test_sluice_type),
 		cmocka_unit_test(test_row_group_selection),
+		cmocka_unit_test(test_duckdb_int32_delta_33_bit_miniblocks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
