@@ -168,8 +168,9 @@ static int put_stats(struct sl_buf *b, const struct sl_pq_node *leaf, const stru
 		if (rc == 0)
 			rc = sl_buf_puts(b, ",\"distinct_count\":");
 		if (rc == 0)
-			rc = s->distinct_count >= 0 ? sl_buf_printf(b, "%" PRId64, s->distinct_count)
-						    : sl_buf_puts(b, "null");
+			rc = s->distinct_count >= 0
+				     ? sl_buf_printf(b, "%" PRId64, s->distinct_count)
+				     : sl_buf_puts(b, "null");
 		if (rc == 0)
 			rc = sl_buf_puts(b, ",\"min\":");
 		if (rc == 0)
@@ -222,16 +223,18 @@ static int put_column(struct sl_buf *b, const struct sl_pq_node *leaf,
 		rc = sl_buf_printf(b, ",\"type\":\"%s\",\"codec\":\"%s\",\"encodings\":[",
 				   sl_pq_type_name(m->type), sl_pq_codec_name(m->codec));
 	else if (rc == 0)
-		rc = sl_buf_printf(b, " %s %s ", sl_pq_type_name(m->type), sl_pq_codec_name(m->codec));
+		rc = sl_buf_printf(b, " %s %s ", sl_pq_type_name(m->type),
+				   sl_pq_codec_name(m->codec));
 	for (size_t i = 0; rc == 0 && i < m->n_encodings; i++)
 		rc = sl_buf_printf(b, json ? "%s\"%s\"" : "%s%s", i ? "," : "",
 				   sl_pq_encoding_name(m->encodings[i]));
 	if (rc == 0 && json)
-		rc = sl_buf_printf(b, "],\"num_values\":%" PRId64 ",\"total_compressed_size\":%" PRId64
-				   ",\"total_uncompressed_size\":%" PRId64 ",\"data_page_offset\":%"
-				   PRId64 ",\"dictionary_page_offset\":", m->num_values,
-				   m->total_compressed_size, m->total_uncompressed_size,
-				   m->data_page_offset);
+		rc = sl_buf_printf(b,
+				   "],\"num_values\":%" PRId64 ",\"total_compressed_size\":%" PRId64
+				   ",\"total_uncompressed_size\":%" PRId64
+				   ",\"data_page_offset\":%" PRId64 ",\"dictionary_page_offset\":",
+				   m->num_values, m->total_compressed_size,
+				   m->total_uncompressed_size, m->data_page_offset);
 	else if (rc == 0)
 		rc = sl_buf_printf(b, " values=%" PRId64 " size=%" PRId64 "/%" PRId64 " offset=%"
 				   PRId64, m->num_values, m->total_compressed_size,
@@ -287,13 +290,16 @@ static int show_meta(struct sl_pq_reader *r, const char *file, const struct pq_o
 		if (rc == 0)
 			rc = sl_buf_puts(b, ",\"row_groups\":[");
 	} else {
-		rc = sl_buf_printf(b, "file: %s\ncreated by: %.*s\nversion: %" PRId32 "\nrows: %"
-				   PRId64 "%s\nrow groups: %zu\n", file,
-				   (int)(m->created_by.p ? m->created_by.len : 0),
-				   m->created_by.p ? (const char *)m->created_by.p : "",
-				   m->version, sl_pq_reader_rows(r),
-				   m->num_rows != sl_pq_reader_rows(r) ? " (the footer says otherwise)"
-									: "", m->n_row_groups);
+		rc = sl_buf_printf(b,
+				   "file: %s\ncreated by: %.*s\nversion: %" PRId32
+				   "\nrows: %" PRId64 "%s\nrow groups: %zu\n",
+				   file, (int)(m->created_by.p ? m->created_by.len : 0),
+				   m->created_by.p ? (const char *)m->created_by.p : "", m->version,
+				   sl_pq_reader_rows(r),
+				   m->num_rows != sl_pq_reader_rows(r)
+					   ? " (the footer says otherwise)"
+					   : "",
+				   m->n_row_groups);
 		if (rc == 0 && m->encrypted)
 			rc = sl_buf_puts(b, "encrypted columns (plaintext footer)\n");
 		if (rc == 0 && m->n_kv)
@@ -304,12 +310,14 @@ static int show_meta(struct sl_pq_reader *r, const char *file, const struct pq_o
 	for (size_t g = 0; rc == 0 && g < m->n_row_groups; g++) {
 		const struct sl_pq_row_group *rg = &m->row_groups[g];
 		if (json)
-			rc = sl_buf_printf(b, "%s{\"num_rows\":%" PRId64 ",\"total_byte_size\":%" PRId64
-					   ",\"columns\":[", g ? "," : "", rg->num_rows,
-					   rg->total_byte_size);
+			rc = sl_buf_printf(b,
+					   "%s{\"num_rows\":%" PRId64
+					   ",\"total_byte_size\":%" PRId64 ",\"columns\":[",
+					   g ? "," : "", rg->num_rows, rg->total_byte_size);
 		else
-			rc = sl_buf_printf(b, "row group %zu: %" PRId64 " rows, %" PRId64 " bytes\n", g,
-					   rg->num_rows, rg->total_byte_size);
+			rc = sl_buf_printf(b,
+					   "row group %zu: %" PRId64 " rows, %" PRId64 " bytes\n",
+					   g, rg->num_rows, rg->total_byte_size);
 		for (size_t c = 0; rc == 0 && c < rg->n_columns && c < s->n_leaves; c++) {
 			if (json && c)
 				rc = sl_buf_puts(b, ",");
@@ -373,7 +381,8 @@ static int run_parquet(struct sl_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (rows && o.json) {
-		rc = sl_cli_usage_error(cli, "%s writes NDJSON already; --json is for schema and meta",
+		rc = sl_cli_usage_error(cli,
+					"%s writes NDJSON already; --json is for schema and meta",
 					sub);
 		goto out;
 	}

@@ -431,14 +431,17 @@ int sl_pq_value_json_t(const struct sl_type *t, const struct sl_pq_node *leaf,
 		break;
 	case SL_T_INT:
 		if (b->phys == SL_PQ_INT32)
-			return t->is_unsigned ? put_u64(out, (uint32_t)b->i32[i]) : put_i64(out, b->i32[i]);
+			return t->is_unsigned ? put_u64(out, (uint32_t)b->i32[i])
+					      : put_i64(out, b->i32[i]);
 		if (b->phys == SL_PQ_INT64)
-			return t->is_unsigned ? put_u64(out, (uint64_t)b->i64[i]) : put_i64(out, b->i64[i]);
+			return t->is_unsigned ? put_u64(out, (uint64_t)b->i64[i])
+					      : put_i64(out, b->i64[i]);
 		break;
 	case SL_T_FLOAT:
 	case SL_T_DOUBLE:
 		if (b->phys == SL_PQ_FIXED_LEN_BYTE_ARRAY && n == 2)
-			return put_double(out, sl_pq_half_to_float((uint16_t)(bytes[0] | bytes[1] << 8)),
+			return put_double(out,
+					  sl_pq_half_to_float((uint16_t)(bytes[0] | bytes[1] << 8)),
 					  true);
 		break;
 	case SL_T_DECIMAL:
@@ -587,8 +590,9 @@ static bool leaf_fits(const struct sl_type *t, const struct sl_pq_node *leaf)
 	case SL_T_FLOAT: want = SL_PQ_FLOAT; break;
 	case SL_T_DOUBLE: want = SL_PQ_DOUBLE; break;
 	case SL_T_DECIMAL:
-		want = t->precision <= 9 ? SL_PQ_INT32 : t->precision <= 18 ? SL_PQ_INT64
-									: SL_PQ_FIXED_LEN_BYTE_ARRAY;
+		want = t->precision <= 9    ? SL_PQ_INT32
+		       : t->precision <= 18 ? SL_PQ_INT64
+					    : SL_PQ_FIXED_LEN_BYTE_ARRAY;
 		break;
 	case SL_T_STRING: case SL_T_JSON: want = SL_PQ_BYTE_ARRAY; break;
 	case SL_T_BINARY:
@@ -667,7 +671,8 @@ int sl_pq_reader_refine_types(struct sl_pq_reader *r, struct sl_err *err)
 	r->leaf_types = lt;
 	const struct sl_pq_kv *kv = NULL;
 	for (size_t i = 0; i < r->meta.n_kv; i++)
-		if (r->meta.kv[i].key.len == 11 && memcmp(r->meta.kv[i].key.p, "sluice.type", 11) == 0)
+		if (r->meta.kv[i].key.len == 11 &&
+		    memcmp(r->meta.kv[i].key.p, "sluice.type", 11) == 0)
 			kv = &r->meta.kv[i];
 	if (!kv || !kv->value.p)
 		return 0;
@@ -999,11 +1004,13 @@ static int fill_window(struct sl_pq_rows *rows, struct leafst *L, struct sl_err 
 		if (L->wn > 0 && rep == 0)
 			break;
 		if (L->wn == 0 && rep != 0)
-			return rows_fail(rows, L, err, SL_ECORRUPT, "a row starts with a repetition "
+			return rows_fail(rows, L, err, SL_ECORRUPT,
+					 "a row starts with a repetition "
 					 "level above 0");
 		if (L->wn + 1 >= L->wcap) {
 			if (L->wn + 1 >= rows->max_row_entries)
-				return rows_fail(rows, L, err, SL_ELIMIT, "too many entries in one row");
+				return rows_fail(rows, L, err, SL_ELIMIT,
+						 "too many entries in one row");
 			size_t cap = L->wcap ? L->wcap * 2 : 64;
 			int16_t *d = realloc(L->wdef, cap * sizeof(*d));
 			if (d)
@@ -1079,7 +1086,8 @@ static int emit_elems(struct sl_pq_rows *rows, const struct plan *p, size_t base
 			const struct plan *kp = p->kids[0];
 			const struct leafst *K = &rows->leaves[kp->lo];
 			if (ent_def(K, sb[kp->lo - p->lo]) < kp->def)
-				rc = sl_buf_append(out, "\"\"", 2); /* a null key (non-conforming) */
+				rc = sl_buf_append(out, "\"\"",
+						   2); /* a null key (non-conforming) */
 			else
 				rc = emit(rows, kp, p->lo, sb, se, out, err);
 			if (rc == 0)
@@ -1108,7 +1116,8 @@ static int emit_elems(struct sl_pq_rows *rows, const struct plan *p, size_t base
 		if (done == n)
 			break;
 		if (done)
-			return rows_fail(rows, &rows->leaves[p->lo], err, SL_ECORRUPT, "the columns "
+			return rows_fail(rows, &rows->leaves[p->lo], err, SL_ECORRUPT,
+					 "the columns "
 					 "of one list disagree on its length");
 	}
 	return rc ? rc : sl_buf_append(out, obj ? "}" : "]", 1);

@@ -144,57 +144,59 @@ static bool short_chunks(const struct sl_pq_bytes *cb)
 	return a < 1 || (a == 1 && (b < 2 || (b == 2 && c <= 8)));
 }
 
+/* One chunk's metadata against its leaf and the file. */
+static int check_chunk(const struct sl_pq_reader *r, size_t g, const struct sl_pq_column_chunk *cc,
+		       const struct sl_pq_node *leaf, struct sl_err *err)
+{
+	char path[256];
+	const struct sl_pq_column_meta *cm = &cc->meta;
+	const char *what = NULL;
+	if (cc->encrypted)
+		return 0; /* refused when read; its metadata may be hidden */
+	leaf_path(leaf, path, sizeof(path));
+	if (!cc->has_meta)
+		what = "no column metadata";
+	else if (cm->type != leaf->phys)
+		return sl_err_set(err, SL_ECORRUPT, "%s: row group %zu, column %s: type %s, the "
+				  "schema says %s", r->name, g, path, sl_pq_type_name(cm->type),
+				  sl_pq_type_name(leaf->phys));
+	else if (cm->num_values < 0)
+		what = "a negative num_values";
+	if (what)
+		return sl_err_set(err, SL_ECORRUPT, "%s: row group %zu, column %s: %s", r->name, g,
+				  path, what);
+	if (cc->file_path.p || cm->num_values == 0)
+		return 0; /* in another file (refused when read), or nothing to read (zero-row
+			   * files may leave the offsets at 0) */
+	int64_t start, len;
+	chunk_range(cm, &start, &len);
+	if (start < 4 || len < 0 || (uint64_t)start > r->data_end ||
+	    (uint64_t)len > r->data_end - (uint64_t)start)
+		return sl_err_set(err, SL_ECORRUPT, "%s: row group %zu, column %s: chunk at offset "
+				  "%" PRId64 " of %" PRId64 " bytes is outside the data (4 .. %"
+				  PRIu64 ")", r->name, g, path, start, len, r->data_end);
+	return 0;
+}
+
 static int check_meta(struct sl_pq_reader *r, struct sl_err *err)
 {
 	const struct sl_pq_file_meta *m = &r->meta;
 	const struct sl_pq_schema *s = r->schema;
-	char path[256];
 	r->rows = 0;
 	for (size_t i = 0; i < m->n_row_groups; i++) {
 		const struct sl_pq_row_group *g = &m->row_groups[i];
 		if (g->num_rows < 0 || g->num_rows > INT64_MAX - r->rows)
-			return sl_err_set(err, SL_ECORRUPT, "%s: row group %zu: bad row count %" PRId64,
-					  r->name, i, g->num_rows);
+			return sl_err_set(err, SL_ECORRUPT, "%s: row group %zu: bad row count %"
+					  PRId64, r->name, i, g->num_rows);
 		r->rows += g->num_rows;
 		if (g->n_columns != s->n_leaves)
 			return sl_err_set(err, SL_ECORRUPT,
 					  "%s: row group %zu has %zu columns, the schema %zu",
 					  r->name, i, g->n_columns, s->n_leaves);
 		for (size_t j = 0; j < g->n_columns; j++) {
-			const struct sl_pq_column_chunk *cc = &g->columns[j];
-			const struct sl_pq_node *leaf = s->leaves[j];
-			if (cc->encrypted)
-				continue; /* refused when read; its metadata may be hidden */
-			if (!cc->has_meta)
-				return sl_err_set(err, SL_ECORRUPT,
-						  "%s: row group %zu, column %s: no column metadata",
-						  r->name, i, leaf_path(leaf, path, sizeof(path)));
-			const struct sl_pq_column_meta *cm = &cc->meta;
-			if (cm->type != leaf->phys)
-				return sl_err_set(err, SL_ECORRUPT,
-						  "%s: row group %zu, column %s: type %s, the schema "
-						  "says %s", r->name, i,
-						  leaf_path(leaf, path, sizeof(path)),
-						  sl_pq_type_name(cm->type),
-						  sl_pq_type_name(leaf->phys));
-			if (cm->num_values < 0)
-				return sl_err_set(err, SL_ECORRUPT,
-						  "%s: row group %zu, column %s: num_values %" PRId64,
-						  r->name, i, leaf_path(leaf, path, sizeof(path)),
-						  cm->num_values);
-			if (cc->file_path.p || cm->num_values == 0)
-				continue; /* in another file (refused when read), or nothing to read
-					   * (zero-row files may leave the offsets at 0) */
-			int64_t start, len;
-			chunk_range(cm, &start, &len);
-			if (start < 4 || len < 0 || (uint64_t)start > r->data_end ||
-			    (uint64_t)len > r->data_end - (uint64_t)start)
-				return sl_err_set(err, SL_ECORRUPT,
-						  "%s: row group %zu, column %s: chunk at offset %"
-						  PRId64 " of %" PRId64 " bytes is outside the data "
-						  "(4 .. %" PRIu64 ")", r->name, i,
-						  leaf_path(leaf, path, sizeof(path)), start, len,
-						  r->data_end);
+			int rc = check_chunk(r, i, &g->columns[j], s->leaves[j], err);
+			if (rc)
+				return rc;
 		}
 	}
 	return 0;
@@ -230,7 +232,8 @@ static int reader_load(struct sl_pq_reader *r, struct sl_err *err)
 	} else {
 		r->footer = malloc(flen ? flen : 1);
 		if (!r->footer)
-			return sl_err_set(err, SL_ENOMEM, "%s: out of memory for the footer", r->name);
+			return sl_err_set(err, SL_ENOMEM, "%s: out of memory for the footer",
+					  r->name);
 		if ((rc = read_at(r, r->data_end, flen, r->footer, err)) != 0)
 			return rc;
 		footer = r->footer;
@@ -415,7 +418,8 @@ static size_t phys_width(const struct sl_pq_node *leaf)
 	case SL_PQ_INT64: case SL_PQ_DOUBLE: return 8;
 	case SL_PQ_INT96: return 12;
 	case SL_PQ_BYTE_ARRAY: return sizeof(struct sl_pq_barr);
-	case SL_PQ_FIXED_LEN_BYTE_ARRAY: return leaf->type_length > 0 ? (size_t)leaf->type_length : 0;
+	case SL_PQ_FIXED_LEN_BYTE_ARRAY:
+		return leaf->type_length > 0 ? (size_t)leaf->type_length : 0;
 	default: return 0;
 	}
 }
@@ -480,7 +484,8 @@ int sl_pq_col_open(struct sl_pq_reader *r, size_t row_group, size_t leaf_i,
 		goto fail;
 	}
 	if (!(c->width = phys_width(c->leaf))) {
-		rc = sl_err_set(err, SL_ECORRUPT, "%s: column %s: no value width", r->name, c->path);
+		rc = sl_err_set(err, SL_ECORRUPT, "%s: column %s: no value width", r->name,
+				c->path);
 		goto fail;
 	}
 	c->max_entries = r->opts.max_page / 8;
@@ -637,7 +642,8 @@ static int levels_bitpacked(struct sl_pq_col *c, const uint8_t *p, size_t len, i
 		for (int k = 0; k < bw; k++, bit++)
 			v = v << 1 | ((p[bit >> 3] >> (7 - (bit & 7))) & 1u);
 		if (v > (unsigned)max)
-			return col_fail(c, err, SL_ECORRUPT, "level %u above the maximum %d", v, max);
+			return col_fail(c, err, SL_ECORRUPT, "level %u above the maximum %d", v,
+					max);
 		out[i] = (int16_t)v;
 	}
 	*used = bytes;
@@ -659,7 +665,8 @@ static int hybrid(struct sl_pq_col *c, const uint8_t *p, size_t len, int bw, siz
 	if (got < 0)
 		return col_prefix(c, err, (int)got, what);
 	if ((size_t)got != n)
-		return col_fail(c, err, SL_ECORRUPT, "%s: %" PRId64 " of %zu decoded", what, got, n);
+		return col_fail(c, err, SL_ECORRUPT, "%s: %" PRId64 " of %zu decoded", what, got,
+				n);
 	return 0;
 }
 
@@ -695,13 +702,14 @@ static int levels_v1(struct sl_pq_col *c, int32_t enc, const uint8_t **p, size_t
 			return col_fail(c, err, SL_ECORRUPT, "%s: no room for their length", what);
 		uint32_t l = le32(*p);
 		if (l > *len - 4)
-			return col_fail(c, err, SL_ECORRUPT, "%s: %" PRIu32 " bytes, %zu left", what,
-					l, *len - 4);
+			return col_fail(c, err, SL_ECORRUPT, "%s: %" PRIu32 " bytes, %zu left",
+					what, l, *len - 4);
 		if ((rc = levels_rle(c, *p + 4, l, max, n, out, what, err)) != 0)
 			return rc;
 		used = 4 + (size_t)l;
 	} else {
-		return col_fail(c, err, SL_ECORRUPT, "%s encoded %s", what, sl_pq_encoding_name(enc));
+		return col_fail(c, err, SL_ECORRUPT, "%s encoded %s", what,
+				sl_pq_encoding_name(enc));
 	}
 	*p += used;
 	*len -= used;
@@ -713,7 +721,8 @@ static int dict_gather(struct sl_pq_col *c, const uint8_t *p, size_t len, size_t
 		       struct sl_pq_batch *b, struct sl_err *err)
 {
 	if (!c->have_dict)
-		return col_fail(c, err, SL_ECORRUPT, "dictionary-encoded page without a dictionary");
+		return col_fail(c, err, SL_ECORRUPT,
+				"dictionary-encoded page without a dictionary");
 	b->data = c->dict_data;
 	if (nn == 0)
 		return 0;
@@ -772,7 +781,8 @@ static int decode_values(struct sl_pq_col *c, int32_t enc, const uint8_t *p, siz
 	if (enc == SL_PQ_ENC_PLAIN && phys != SL_PQ_BOOLEAN && phys != SL_PQ_BYTE_ARRAY) {
 		/* fixed-width PLAIN values are used where they lie when their alignment
 		 * allows (always for byte strings): no copy */
-		size_t align = phys == SL_PQ_INT96 || phys == SL_PQ_FIXED_LEN_BYTE_ARRAY ? 1 : c->width;
+		size_t align =
+			phys == SL_PQ_INT96 || phys == SL_PQ_FIXED_LEN_BYTE_ARRAY ? 1 : c->width;
 		if (nn > len / c->width)
 			return col_fail(c, err, SL_ECORRUPT, "%zu PLAIN values of %zu bytes in %zu "
 					"bytes", nn, c->width, len);
@@ -802,8 +812,8 @@ static int decode_values(struct sl_pq_col *c, int32_t enc, const uint8_t *p, siz
 	}
 	case SL_PQ_ENC_DELTA_BINARY_PACKED:
 		if (phys == SL_PQ_INT64) {
-			rc = sl_pq_delta_get(p, len, (int64_t *)(void *)c->m.vals, nn, false, &got, &used,
-					     err);
+			rc = sl_pq_delta_get(p, len, (int64_t *)(void *)c->m.vals, nn, false, &got,
+					     &used, err);
 		} else if (phys == SL_PQ_INT32) {
 			if ((rc = grow(&c->m.wide, &c->m.wide_cap, nn, sizeof(int64_t), err)) != 0)
 				return rc;
@@ -845,7 +855,8 @@ static int decode_values(struct sl_pq_col *c, int32_t enc, const uint8_t *p, siz
 		if (phys == SL_PQ_FIXED_LEN_BYTE_ARRAY) {
 			for (size_t i = 0; i < got; i++) {
 				if (ba[i].len != c->width)
-					return col_fail(c, err, SL_ECORRUPT, "DELTA_BYTE_ARRAY value of "
+					return col_fail(c, err, SL_ECORRUPT,
+							"DELTA_BYTE_ARRAY value of "
 							"%" PRIu32 " bytes in a column of %zu",
 							ba[i].len, c->width);
 				memcpy(c->m.vals + i * c->width, b->data + ba[i].off, c->width);
@@ -866,7 +877,8 @@ static int decode_values(struct sl_pq_col *c, int32_t enc, const uint8_t *p, siz
 			sl_pq_encoding_name(enc), sl_pq_type_name(phys));
 counted:
 	if (got != nn)
-		return col_fail(c, err, SL_ECORRUPT, "%zu values decoded, the levels say %zu", got, nn);
+		return col_fail(c, err, SL_ECORRUPT, "%zu values decoded, the levels say %zu", got,
+				nn);
 	return 0;
 }
 
@@ -1013,8 +1025,10 @@ int sl_pq_col_next(struct sl_pq_col *c, struct sl_pq_batch *b, struct sl_err *er
 		c->page_no = c->n_headers;
 		c->page_off = c->chunk_off + c->pos;
 		if (c->pos >= c->chunk_len)
-			return col_fail(c, err, SL_ECORRUPT, "the chunk ends after %" PRId64 " of its %"
-					PRId64 " values", c->seen, c->cm->num_values);
+			return col_fail(c, err, SL_ECORRUPT,
+					"the chunk ends after %" PRId64 " of its %" PRId64
+					" values",
+					c->seen, c->cm->num_values);
 		struct sl_pq_page_header h;
 		size_t used = 0;
 		int rc = sl_pq_page_header_decode(c->chunk + c->pos, c->chunk_len - c->pos, &h,
@@ -1026,12 +1040,16 @@ int sl_pq_col_next(struct sl_pq_col *c, struct sl_pq_batch *b, struct sl_err *er
 		c->pos += used;
 		c->n_headers++;
 		if (h.compressed_size < 0 || h.uncompressed_size < 0)
-			return col_fail(c, err, SL_ECORRUPT, "page of %" PRId32 " / %" PRId32 " bytes",
+			return col_fail(c, err, SL_ECORRUPT,
+					"page of %" PRId32 " / %" PRId32 " bytes",
 					h.compressed_size, h.uncompressed_size);
 		if ((size_t)h.compressed_size > c->chunk_len - c->pos)
-			return col_fail(c, err, SL_ECORRUPT, "page of %" PRId32 " bytes, the chunk has %zu"
-					" left", h.compressed_size, c->chunk_len - c->pos);
-		if ((size_t)h.compressed_size > o->max_page || (size_t)h.uncompressed_size > o->max_page)
+			return col_fail(c, err, SL_ECORRUPT,
+					"page of %" PRId32 " bytes, the chunk has %zu"
+					" left",
+					h.compressed_size, c->chunk_len - c->pos);
+		if ((size_t)h.compressed_size > o->max_page ||
+		    (size_t)h.uncompressed_size > o->max_page)
 			return col_fail(c, err, SL_ELIMIT, "page of %" PRId32 " bytes (%" PRId32
 					" uncompressed) exceeds the page limit (%zu)",
 					h.compressed_size, h.uncompressed_size, o->max_page);
@@ -1041,8 +1059,10 @@ int sl_pq_col_next(struct sl_pq_col *c, struct sl_pq_batch *b, struct sl_err *er
 			uint32_t crc = (uint32_t)crc32_z(crc32_z(0, Z_NULL, 0), body,
 							 (size_t)h.compressed_size);
 			if (crc != h.crc)
-				return col_fail(c, err, SL_ECORRUPT, "CRC mismatch (page says %08" PRIx32
-						", bytes give %08" PRIx32 ")", h.crc, crc);
+				return col_fail(c, err, SL_ECORRUPT,
+						"CRC mismatch (page says %08" PRIx32
+						", bytes give %08" PRIx32 ")",
+						h.crc, crc);
 		}
 		switch (h.type) {
 		case SL_PQ_DICTIONARY_PAGE:

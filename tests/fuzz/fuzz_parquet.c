@@ -89,7 +89,8 @@ static void read_rows(struct sl_pq_reader *r)
 		if (memchr(out.data, '\n', out.len))
 			die("rows", "a row spans lines");
 		if (sl_json_parse(jp, out.data, out.len, &doc, &e) != 0) {
-			fprintf(stderr, "row: %.*s\n", (int)(out.len > 500 ? 500 : out.len), out.data);
+			fprintf(stderr, "row: %.*s\n", (int)(out.len > 500 ? 500 : out.len),
+				out.data);
 			die("rows", "a row is not valid JSON");
 		}
 		if (++n > sl_pq_reader_rows(r))

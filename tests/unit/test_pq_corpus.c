@@ -79,8 +79,8 @@ static int read_columns(struct sl_pq_reader *r, struct sl_err *err)
 			if (rc < 0)
 				return rc;
 			if (entries != m->row_groups[g].columns[c].meta.num_values)
-				fail_msg("row group %zu column %zu: %lld entries, num_values %lld", g, c,
-					 (long long)entries,
+				fail_msg("row group %zu column %zu: %lld entries, num_values %lld",
+					 g, c, (long long)entries,
 					 (long long)m->row_groups[g].columns[c].meta.num_values);
 		}
 	}
@@ -178,7 +178,8 @@ static void test_copy_is_exact(void **state)
 	assert_true(asprintf(&mine, "%s/tests/conformance/parquet", repo) > 0);
 	struct stat st;
 	if (stat(shared, &st) != 0) {
-		print_message("no shared conformance folder beside the repository: nothing to compare\n");
+		print_message(
+			"no shared conformance folder beside the repository: nothing to compare\n");
 	} else {
 		int n = 0, m = 0;
 		compare_tree(shared, mine, &n); /* everything shared is in the copy */
@@ -286,12 +287,14 @@ static void test_every_data_file(void **state)
 		if (l) {
 			l->seen = true;
 			if (res.rc == 0) {
-				print_message("%s is listed as unsupported (%s) but reads: take it off "
-					      "the list\n", files[i], l->reason);
+				print_message("%s is listed as unsupported (%s) but reads: take it "
+					      "off "
+					      "the list\n",
+					      files[i], l->reason);
 				failed++;
 			} else if (!strstr(res.err.msg, l->needle)) {
-				print_message("%s: the error should say '%s': %s\n", files[i], l->needle,
-					      res.err.msg);
+				print_message("%s: the error should say '%s': %s\n", files[i],
+					      l->needle, res.err.msg);
 				failed++;
 			}
 			refused++;
@@ -316,7 +319,8 @@ static void test_every_data_file(void **state)
 		free(listed[k].needle);
 		free(listed[k].reason);
 	}
-	print_message("[ INFO     ] parquet corpus: %d files read completely, %d refused as listed\n",
+	print_message("[ INFO     ] parquet corpus: %d files read completely, %d refused as "
+		      "listed\n",
 		      read, refused);
 	if (failed)
 		fail_msg("%d files of the corpus do not behave as expected (above)", failed);
@@ -475,10 +479,12 @@ static void test_nested_impala(void **state)
 		"{\"E\":-10,\"F\":\"bbb\"}],[{\"E\":11,\"F\":\"c\"}]]},"
 		"\"g\":{\"foo\":{\"H\":{\"i\":[1.1]}}}}}");
 	/* nulls at every level */
-	assert_string_equal(r1,
+	assert_string_equal(
+		r1,
 		"{\"id\":2,\"int_array\":[null,1,2,null,3,null],"
 		"\"int_array_Array\":[[null,1,2,null],[3,null,4],[],null],"
-		"\"int_map\":{\"k1\":2,\"k2\":null},\"int_Map_Array\":[{\"k3\":null,\"k1\":1},null,{}],"
+		"\"int_map\":{\"k1\":2,\"k2\":null},\"int_Map_Array\":[{\"k3\":null,\"k1\":1},null,"
+		"{}],"
 		"\"nested_struct\":{\"A\":null,\"b\":[null],\"C\":{\"d\":[[{\"E\":null,\"F\":null},"
 		"{\"E\":10,\"F\":\"aaa\"},{\"E\":null,\"F\":null},{\"E\":-10,\"F\":\"bbb\"},"
 		"{\"E\":null,\"F\":null}],[{\"E\":11,\"F\":\"c\"},null],[],null]},"
@@ -548,7 +554,8 @@ static void test_byte_stream_split_twins(void **state)
 			char a[64], b[64];
 			snprintf(a, sizeof(a), "%s_plain", base[k]);
 			snprintf(b, sizeof(b), "%s_byte_stream_split", base[k]);
-			const struct sl_json_node *x = sl_json_get(row, a), *y = sl_json_get(row, b);
+			const struct sl_json_node *x = sl_json_get(row, a),
+						  *y = sl_json_get(row, b);
 			assert_non_null(x);
 			assert_non_null(y);
 			/* compared as their JSON text */
@@ -559,7 +566,8 @@ static void test_byte_stream_split_twins(void **state)
 			while (ty[ly] && ty[ly] != ',' && ty[ly] != '}')
 				ly++;
 			if (lx != ly || memcmp(tx, ty, lx) != 0)
-				fail_msg("row %d: %s %.*s, %s %.*s", rows, a, (int)lx, tx, b, (int)ly, ty);
+				fail_msg("row %d: %s %.*s, %s %.*s", rows, a, (int)lx, tx, b,
+					 (int)ly, ty);
 		}
 		sl_json_tree_free(row);
 		line = nl + 1;
@@ -630,9 +638,9 @@ static void check_expect_csv(const char *parquet, const char *csv)
 			char *cell = csv_cell(&p, &cnull), buf[4096];
 			member_text(row->u.c.items[k], buf, sizeof(buf), &vnull);
 			if (cnull != vnull || strcmp(cell, buf) != 0)
-				fail_msg("%s row %d column %s: '%s'%s, the CSV says '%s'%s", parquet, n,
-					 row->u.c.keys[k], buf, vnull ? " (null)" : "", cell,
-					 cnull ? " (null)" : "");
+				fail_msg("%s row %d column %s: '%s'%s, the CSV says '%s'%s",
+					 parquet, n, row->u.c.keys[k], buf, vnull ? " (null)" : "",
+					 cell, cnull ? " (null)" : "");
 		}
 		sl_json_tree_free(row);
 		line = nl + 1;
@@ -663,8 +671,10 @@ static void test_crc(void **state)
 	static const struct {
 		const char *file, *needle;
 	} bad[] = {
-		{"datapage_v1-corrupt-checksum.parquet", "column a, page 0 at offset 4: CRC mismatch"},
-		{"rle-dict-uncompressed-corrupt-checksum.parquet", "page 0 at offset 4: CRC mismatch"},
+		{"datapage_v1-corrupt-checksum.parquet",
+		 "column a, page 0 at offset 4: CRC mismatch"},
+		{"rle-dict-uncompressed-corrupt-checksum.parquet",
+		 "page 0 at offset 4: CRC mismatch"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *path = data_path("parquet/data", bad[i].file);

@@ -223,7 +223,8 @@ static void build(const struct tfile *f, struct sl_buf *out)
 			m->n_path = 1;
 			m->codec = t->codec;
 			m->num_values = t->num_values;
-			m->total_compressed_size = m->total_uncompressed_size = (int64_t)t->pages.len;
+			m->total_compressed_size = m->total_uncompressed_size =
+				(int64_t)t->pages.len;
 			m->data_page_offset = off;
 			m->dictionary_page_offset = t->has_dict ? off : -1;
 			m->index_page_offset = m->bloom_filter_offset = -1;
@@ -349,8 +350,9 @@ static void test_flat_rows_and_batches(void **state)
 	struct tchunk ch[2];
 	struct sl_buf file;
 	flat_file(&f, ch, &file, GOOD_CRC);
-	expect_rows(&file, "{\"id\":7,\"s\":\"a\\\"b\"}\n{\"id\":-1,\"s\":null}\n"
-			   "{\"id\":1099511627776,\"s\":\"\"}\n{\"id\":0,\"s\":\"\xc3\xa9t\xc3\xa9\"}\n");
+	expect_rows(&file,
+		    "{\"id\":7,\"s\":\"a\\\"b\"}\n{\"id\":-1,\"s\":null}\n"
+		    "{\"id\":1099511627776,\"s\":\"\"}\n{\"id\":0,\"s\":\"\xc3\xa9t\xc3\xa9\"}\n");
 	/* the column API: levels for every entry, values densely */
 	struct sl_pq_reader *r;
 	struct sl_err err;
@@ -548,7 +550,8 @@ static void test_dictionary(void **state)
 {
 	(void)state;
 	struct sl_pq_schema_elem el[2] = {group("schema", -1, 1, SL_PQ_CT_NONE),
-					  leaf("s", SL_PQ_OPTIONAL, SL_PQ_BYTE_ARRAY, SL_PQ_CT_UTF8)};
+					  leaf("s", SL_PQ_OPTIONAL, SL_PQ_BYTE_ARRAY,
+					       SL_PQ_CT_UTF8)};
 	static const char *const words[] = {"red", "green"};
 	static const int16_t def[5] = {1, 1, 0, 1, 1};
 	for (int bad = 0; bad <= 1; bad++) {
@@ -567,8 +570,9 @@ static void test_dictionary(void **state)
 		struct sl_buf file;
 		build(&f, &file);
 		if (bad)
-			expect_error(&file, NULL, SL_ECORRUPT, "page 1 at offset 40: dictionary index 3 "
-							       "out of a dictionary of 2");
+			expect_error(&file, NULL, SL_ECORRUPT,
+				     "page 1 at offset 40: dictionary index 3 "
+				     "out of a dictionary of 2");
 		else
 			expect_rows(&file, "{\"s\":\"green\"}\n{\"s\":\"red\"}\n{\"s\":null}\n"
 					   "{\"s\":\"red\"}\n{\"s\":\"green\"}\n");
@@ -597,7 +601,8 @@ static void test_v2_pages(void **state)
 		if (nulls == 1)
 			expect_rows(&file, "{\"v\":10}\n{\"v\":null}\n{\"v\":-20}\n");
 		else
-			expect_error(&file, NULL, SL_ECORRUPT, "2 nulls declared, the levels say 1");
+			expect_error(&file, NULL, SL_ECORRUPT,
+				     "2 nulls declared, the levels say 1");
 		sl_buf_release(&file);
 		tfile_release(&f);
 	}
@@ -629,7 +634,8 @@ static void test_nested_list(void **state)
 	chunk_init(&ch, SL_PQ_INT32);
 	data_page(&ch, 5, rep_bad, 1, def, 3, SL_PQ_ENC_PLAIN, vals, sizeof(vals), NO_CRC);
 	build(&f, &file);
-	expect_error(&file, NULL, SL_ECORRUPT, "row 0: a row starts with a repetition level above 0");
+	expect_error(&file, NULL, SL_ECORRUPT,
+		     "row 0: a row starts with a repetition level above 0");
 	sl_buf_release(&file);
 	tfile_release(&f);
 	/* more defined levels than values */
@@ -821,7 +827,8 @@ static void test_sluice_type(void **state)
 	struct tfile f = {el, 3, ch, 2, 1, {1}, &kv, 1};
 	struct sl_buf file;
 	build(&f, &file);
-	expect_rows(&file, "{\"u\":\"deadbeef-0000-0000-0000-000000000001\",\"j\":[1,{\"a\":null}]}\n");
+	expect_rows(&file,
+		    "{\"u\":\"deadbeef-0000-0000-0000-000000000001\",\"j\":[1,{\"a\":null}]}\n");
 	struct sl_pq_reader *r;
 	struct sl_err err;
 	assert_int_equal(sl_pq_reader_open_mem(file.data, file.len, "t", NULL, &r, &err), 0);
