@@ -8,6 +8,11 @@
  * SL_ECORRUPT (or SL_ELIMIT) with a message naming the row group, column, page and byte
  * offset, never a crash, an out-of-bounds read or an allocation the limits do not allow.
  * Encrypted files are refused with SL_EINVAL ("encrypted Parquet is not supported").
+ *
+ * A reader, its columns and its rows are used by one thread at a time (several readers
+ * may share an fd). A closed column leaves its buffers with the reader for the same
+ * leaf's next chunk, so a reader holds up to one chunk's buffers per leaf it has read
+ * until it is closed.
  */
 #ifndef SL_PQ_READER_H
 #define SL_PQ_READER_H

@@ -129,6 +129,19 @@ class TestErrors(ParquetTest):
         self.assertEqual(p.returncode, EXIT_FAIL)
         self.assertIn("encrypted Parquet is not supported", p.stderr)
 
+    def test_plaintext_footer_with_encrypted_columns(self):
+        f = data("encrypt_columns_plaintext_footer.parquet.encrypted")
+        p = self.pq("schema", f)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertIn("required double double_field", p.stdout.decode())
+        p = self.pq("meta", f)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertIn("  float_field: encrypted", p.stdout.decode())
+        self.assertEqual(len(self.rows("cat", "--columns", "boolean_field", f)), 50)
+        p = self.pq("cat", f)
+        self.assertEqual(p.returncode, EXIT_FAIL)
+        self.assertIn("column float_field: the column is encrypted", p.stderr)
+
     def test_not_parquet(self):
         f = os.path.join(self.tmp, "x.parquet")
         with open(f, "wb") as fh:

@@ -722,6 +722,18 @@ static void test_limits(void **state)
 	assert_non_null(strstr(res.err.msg, "encrypted Parquet is not supported"));
 	result_free(&res);
 	free(path);
+	/* a plaintext footer: the columns that are not encrypted read */
+	path = data_path("parquet/data", "encrypt_columns_plaintext_footer.parquet.encrypted");
+	static const char *const plain[] = {"boolean_field", "int32_field", "int64_field"};
+	read_file(path, plain, 3, true, &res);
+	assert_int_equal(res.rc, 0);
+	assert_int_equal(res.rows, 50);
+	char *r1 = line_of(res.text, 1);
+	assert_string_equal(r1, "{\"boolean_field\":false,\"int32_field\":\"00:00:00.001\","
+				"\"int64_field\":[2000000000000,3000000000000]}");
+	free(r1);
+	result_free(&res);
+	free(path);
 }
 
 int main(void)
