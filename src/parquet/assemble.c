@@ -962,7 +962,7 @@ static inline int16_t ent_rep(const struct leafst *L, size_t i)
 }
 
 /* Makes the batch hold the leaf's next entry; 0 at the end of the chunk. */
-static int next_entry(struct sl_pq_rows *rows, struct leafst *L, struct sl_err *err)
+static int next_entry(struct leafst *L, struct sl_err *err)
 {
 	while (L->pos >= L->b.n_levels) {
 		int rc = sl_pq_col_next(L->col, &L->b, err);
@@ -971,7 +971,6 @@ static int next_entry(struct sl_pq_rows *rows, struct leafst *L, struct sl_err *
 		L->pos = 0;
 		L->vpos = 0;
 	}
-	(void)rows;
 	return 1;
 }
 
@@ -994,7 +993,7 @@ static int fill_window(struct sl_pq_rows *rows, struct leafst *L, struct sl_err 
 	L->wn = 0;
 	sl_buf_reset(&L->wtext);
 	for (;;) {
-		int rc = next_entry(rows, L, err);
+		int rc = next_entry(L, err);
 		if (rc < 0)
 			return rc;
 		if (rc == 0)
@@ -1093,8 +1092,7 @@ static int emit_elems(struct sl_pq_rows *rows, const struct plan *p, size_t base
 			if (rc == 0)
 				rc = sl_buf_append(out, ":", 1);
 			if (rc == 0)
-				rc = p->n_kids > 1 ? emit(rows, p->kids[1], p->lo, sb, se, out, err)
-						   : sl_buf_append(out, "null", 4);
+				rc = emit(rows, p->kids[1], p->lo, sb, se, out, err);
 		} else if (rc == 0) {
 			rc = sl_buf_append(out, "{\"key\":", 7);
 			if (rc == 0)
@@ -1102,8 +1100,7 @@ static int emit_elems(struct sl_pq_rows *rows, const struct plan *p, size_t base
 			if (rc == 0)
 				rc = sl_buf_append(out, ",\"value\":", 9);
 			if (rc == 0)
-				rc = p->n_kids > 1 ? emit(rows, p->kids[1], p->lo, sb, se, out, err)
-						   : sl_buf_append(out, "null", 4);
+				rc = emit(rows, p->kids[1], p->lo, sb, se, out, err);
 			if (rc == 0)
 				rc = sl_buf_append(out, "}", 1);
 		}
@@ -1255,7 +1252,7 @@ static int end_row_group(struct sl_pq_rows *rows, struct sl_err *err)
 {
 	for (size_t i = 0; i < rows->n_leaves; i++) {
 		struct leafst *L = &rows->leaves[i];
-		int rc = next_entry(rows, L, err);
+		int rc = next_entry(L, err);
 		if (rc < 0)
 			return rc;
 		if (rc > 0)
@@ -1307,7 +1304,7 @@ static int next_row(struct sl_pq_rows *rows, struct sl_buf *out, struct sl_err *
 				return rc;
 			rows->end[i] = L->wn;
 		} else {
-			if ((rc = next_entry(rows, L, err)) < 0)
+			if ((rc = next_entry(L, err)) < 0)
 				return rc;
 			if (rc == 0)
 				return rows_fail(rows, L, err, SL_ECORRUPT, "the column has fewer "
