@@ -85,7 +85,7 @@ int sl_pqw_grow_values(struct pqw_col *c, size_t extra)
 		cap *= 2;
 	if (cap > PQW_BUF_MAX)
 		cap = PQW_BUF_MAX;
-	int rc = grow_array(&c->val, cap);
+	int rc = grow_array(&c->val, cap + PQW_VAL_SLACK);
 	if (rc)
 		return rc;
 	c->val_cap = (uint32_t)cap;
@@ -260,24 +260,39 @@ static inline int put_fixed(struct pqw_col *c, const void *v)
 	return 0;
 }
 
-/* The same for a converted value (at most 16 bytes: a decimal, a uuid, a number). */
-static inline int put_small(struct pqw_col *c, const void *v)
+/* A converted value straight from registers: 4 or 8 bytes, or 16 as two words (a
+ * uuid), so that no value passes through memory on its way (a 16-byte copy of bytes
+ * just stored one by one would wait for the stores to retire). */
+static inline int put_u32(struct pqw_col *c, uint32_t x)
 {
-	int rc = values_room(c, c->width);
+	int rc = values_room(c, 4);
 	if (rc)
 		return rc;
-	uint8_t *d = c->val + c->val_len;
-	const uint8_t *s = v;
-	switch (c->width) {
-	case 1: d[0] = s[0]; break;
-	case 4: memcpy(d, s, 4); break;
-	case 8: memcpy(d, s, 8); break;
-	case 16: memcpy(d, s, 16); break;
-	default:
-		for (uint32_t i = 0; i < c->width && i < 16; i++)
-			d[i] = s[i];
-	}
-	c->val_len += c->width;
+	memcpy(c->val + c->val_len, &x, 4);
+	c->val_len += 4;
+	c->n_values++;
+	return 0;
+}
+
+static inline int put_u64(struct pqw_col *c, uint64_t x)
+{
+	int rc = values_room(c, 8);
+	if (rc)
+		return rc;
+	memcpy(c->val + c->val_len, &x, 8);
+	c->val_len += 8;
+	c->n_values++;
+	return 0;
+}
+
+static inline int put_u128(struct pqw_col *c, uint64_t first, uint64_t second)
+{
+	int rc = values_room(c, 16);
+	if (rc)
+		return rc;
+	memcpy(c->val + c->val_len, &first, 8);
+	memcpy(c->val + c->val_len + 8, &second, 8);
+	c->val_len += 16;
 	c->n_values++;
 	return 0;
 }
@@ -723,25 +738,52 @@ static bool base64_decode(const char *p, size_t n, struct sl_buf *out)
 	return true;
 }
 
-/* Hex digit values + 1; 0 for anything else. */
-static const uint8_t hex_val[256] = {
-	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
-	['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
-	['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-};
-
-static bool parse_uuid(const char *p, size_t n, uint8_t out[16])
+/* Eight hex digits (in memory order, either case) as four bytes, eight digits at a
+ * time in one word; false when a byte is not a hex digit. */
+static inline bool hex8(uint64_t x, uint32_t *out)
 {
-	static const uint8_t at[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
+	const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+	/* bytes below 0x80 only: then adding less than 0x80 never carries into the next */
+	uint64_t lower = x | ones * 0x20; /* 'A'-'F' to 'a'-'f'; digits stay */
+	uint64_t digit = ((x + ones * (0x80 - '0')) & ~(x + ones * (0x7F - '9'))) & high;
+	uint64_t letter = ((lower + ones * (0x80 - 'a')) & ~(lower + ones * (0x7F - 'f'))) & high;
+	if ((x & high) || (digit | letter) != high)
+		return false;
+	/* a digit's value is its low nibble; a letter's is its low nibble + 9 */
+	uint64_t nib = (x & ones * 0x0F) + (letter >> 7) * 9;
+	uint64_t t = (nib << 4 | nib >> 8) & 0x00FF00FF00FF00FFull; /* pairs in bytes 0, 2.. */
+	t = (t | t >> 8) & 0x0000FFFF0000FFFFull;
+	*out = (uint32_t)(t | t >> 16);
+	return true;
+}
+
+static inline uint64_t load64(const char *p)
+{
+	uint64_t x;
+	memcpy(&x, p, 8);
+	return x;
+}
+
+static inline uint64_t load32(const char *p)
+{
+	uint32_t x;
+	memcpy(&x, p, 4);
+	return x;
+}
+
+/* The 16 bytes of a uuid's text (8-4-4-4-12 hex digits) as two words in memory
+ * order. */
+static bool parse_uuid(const char *p, size_t n, uint64_t *first, uint64_t *second)
+{
 	if (n != 36 || p[8] != '-' || p[13] != '-' || p[18] != '-' || p[23] != '-')
 		return false;
-	bool ok = true;
-	for (int i = 0; i < 16; i++) {
-		unsigned hi = hex_val[(uint8_t)p[at[i]]], lo = hex_val[(uint8_t)p[at[i] + 1]];
-		ok &= hi != 0 && lo != 0;
-		out[i] = (uint8_t)((hi - 1) << 4 | ((lo - 1) & 15));
-	}
-	return ok;
+	uint32_t a, b, c, d;
+	if (!hex8(load64(p), &a) || !hex8(load32(p + 9) | load32(p + 14) << 32, &b) ||
+	    !hex8(load32(p + 19) | load32(p + 24) << 32, &c) || !hex8(load64(p + 28), &d))
+		return false;
+	*first = a | (uint64_t)b << 32;
+	*second = c | (uint64_t)d << 32;
+	return true;
 }
 
 /* Where a string's JSON text (quotes included) that starts at off ends. */
@@ -808,13 +850,7 @@ static int shred_leaf(struct pqw_shred *s, struct pqw_node *n, const struct sl_j
 {
 	struct pqw_col *c = n->col;
 	int rc;
-	union {
-		int32_t i32;
-		int64_t i64;
-		float f;
-		double d;
-		uint8_t b[16];
-	} v;
+	uint64_t x;          /* the value of a 4- or 8-byte column */
 	switch (c->conv) {
 	case PQW_STRING:
 		if (t->type != SL_JSON_STRING && t->type != SL_JSON_KEY)
@@ -830,81 +866,103 @@ static int shred_leaf(struct pqw_shred *s, struct pqw_node *n, const struct sl_j
 			return rc;
 		return put_bytes(c, p, len);
 	}
-	case PQW_BOOL:
+	case PQW_BOOL: {
+		uint8_t b;
 		if (t->type == SL_JSON_TRUE || t->type == SL_JSON_FALSE)
-			v.b[0] = t->type == SL_JSON_TRUE;
+			b = t->type == SL_JSON_TRUE;
 		else if (from_key && t->len == 4 && memcmp(t->v.s, "true", 4) == 0)
-			v.b[0] = 1;
+			b = 1;
 		else if (from_key && t->len == 5 && memcmp(t->v.s, "false", 5) == 0)
-			v.b[0] = 0;
+			b = 0;
 		else
 			return refuse(s, n->type, t, NULL);
-		break;
+		if ((rc = put_level(s, c, n->def, rep)) != 0 || (rc = values_room(c, 1)) != 0)
+			return rc;
+		c->val[c->val_len++] = b;
+		c->n_values++;
+		return 0;
+	}
 	case PQW_I32:
 		if (t->type == SL_JSON_INT && t->v.i >= c->imin && t->v.i <= c->imax) {
-			v.i32 = (int32_t)(uint32_t)t->v.i; /* uint32 keeps its bits */
+			x = (uint32_t)t->v.i; /* uint32 keeps its bits */
 		} else {
-			__int128 x;
-			if ((rc = conv_int(s, n, t, c->imin, c->imax, from_key, &x)) != 0)
+			__int128 y;
+			if ((rc = conv_int(s, n, t, c->imin, c->imax, from_key, &y)) != 0)
 				return rc;
-			v.i32 = (int32_t)(uint32_t)x;
+			x = (uint32_t)y;
 		}
-		break;
+		goto put32;
 	case PQW_I64:
 		if (t->type == SL_JSON_INT) {
-			v.i64 = t->v.i;
+			x = (uint64_t)t->v.i;
 		} else {
-			__int128 x;
-			if ((rc = conv_int(s, n, t, INT64_MIN, INT64_MAX, from_key, &x)) != 0)
+			__int128 y;
+			if ((rc = conv_int(s, n, t, INT64_MIN, INT64_MAX, from_key, &y)) != 0)
 				return rc;
-			v.i64 = (int64_t)x;
+			x = (uint64_t)(int64_t)y;
 		}
-		break;
+		goto put64;
 	case PQW_U64: {
-		__int128 x;
-		if ((rc = conv_int(s, n, t, 0, (__int128)UINT64_MAX, from_key, &x)) != 0)
+		__int128 y;
+		if ((rc = conv_int(s, n, t, 0, (__int128)UINT64_MAX, from_key, &y)) != 0)
 			return rc;
-		v.i64 = (int64_t)(uint64_t)x;
-		break;
+		x = (uint64_t)y;
+		goto put64;
 	}
-	case PQW_DOUBLE:
-		if ((rc = conv_double(s, n, t, &v.d)) != 0)
+	case PQW_DOUBLE: {
+		double d;
+		if (t->type == SL_JSON_DOUBLE)
+			d = t->v.d;
+		else if ((rc = conv_double(s, n, t, &d)) != 0)
 			return rc;
-		break;
+		memcpy(&x, &d, 8);
+		goto put64;
+	}
 	case PQW_FLOAT: {
 		double d;
 		if ((rc = conv_double(s, n, t, &d)) != 0)
 			return rc;
-		v.f = (float)d;
-		if (isinf(v.f) && !isinf(d))
+		float f = (float)d;
+		if (isinf(f) && !isinf(d))
 			return refuse(s, n->type, t, "out of range");
-		break;
+		uint32_t u;
+		memcpy(&u, &f, 4);
+		x = u;
+		goto put32;
 	}
 	case PQW_DEC_I32:
 	case PQW_DEC_I64:
 	case PQW_DEC_FLBA: {
 		const char *p;
 		size_t len;
-		__int128 x;
+		__int128 y;
 		if (!num_text(s, t, &p, &len, true))
 			return refuse(s, n->type, t, NULL);
-		const char *why = num_scaled(p, len, c->scale, c->precision, &x);
+		const char *why = num_scaled(p, len, c->scale, c->precision, &y);
 		if (why)
 			return refuse(s, n->type, t,
 				      strcmp(why, "out of range") == 0 ? "more digits than the precision"
 								       : why);
 		if (c->conv == PQW_DEC_I32) {
-			v.i32 = (int32_t)x;
-		} else if (c->conv == PQW_DEC_I64) {
-			v.i64 = (int64_t)x;
-		} else {
-			unsigned __int128 u = (unsigned __int128)x;
-			for (uint32_t i = c->width; i-- > 0;) {
-				v.b[i] = (uint8_t)u;
-				u >>= 8;
-			}
+			x = (uint32_t)(int32_t)y;
+			goto put32;
 		}
-		break;
+		if (c->conv == PQW_DEC_I64) {
+			x = (uint64_t)(int64_t)y;
+			goto put64;
+		}
+		/* big-endian two's complement of the column's width */
+		if ((rc = put_level(s, c, n->def, rep)) != 0 || (rc = values_room(c, c->width)) != 0)
+			return rc;
+		unsigned __int128 u = (unsigned __int128)y;
+		uint8_t *o = c->val + c->val_len;
+		for (uint32_t i = c->width; i-- > 0;) {
+			o[i] = (uint8_t)u;
+			u >>= 8;
+		}
+		c->val_len += c->width;
+		c->n_values++;
+		return 0;
 	}
 	case PQW_BINARY:
 	case PQW_BINARY_FIXED: {
@@ -926,8 +984,8 @@ static int shred_leaf(struct pqw_shred *s, struct pqw_node *n, const struct sl_j
 			return refuse(s, n->type, t, NULL);
 		if (t->len != 10 || !parse_date(t->v.s, &days))
 			return refuse(s, n->type, t, "not a YYYY-MM-DD date");
-		v.i32 = (int32_t)days;
-		break;
+		x = (uint32_t)(int32_t)days;
+		goto put32;
 	}
 	case PQW_TIME_MS:
 	case PQW_TIME_US: {
@@ -942,49 +1000,73 @@ static int shred_leaf(struct pqw_shred *s, struct pqw_node *n, const struct sl_j
 			ns = day - 1;
 		if (c->time_utc && has_off)
 			ns = ((ns - off * 1000000000) % day + day) % day;
-		if (c->conv == PQW_TIME_MS)
-			v.i32 = (int32_t)(ns / 1000000);
-		else
-			v.i64 = ns / 1000;
-		break;
+		if (c->conv == PQW_TIME_MS) {
+			x = (uint32_t)(int32_t)(ns / 1000000);
+			goto put32;
+		}
+		x = (uint64_t)(ns / 1000);
+		goto put64;
 	}
 	case PQW_TS_MS:
-	case PQW_TS_US:
-		if ((rc = conv_timestamp(s, n, t, c->conv == PQW_TS_US, &v.i64)) != 0)
+	case PQW_TS_US: {
+		int64_t ts = 0;
+		if ((rc = conv_timestamp(s, n, t, c->conv == PQW_TS_US, &ts)) != 0)
 			return rc;
-		break;
-	case PQW_UUID:
+		x = (uint64_t)ts;
+		goto put64;
+	}
+	case PQW_UUID: {
+		uint64_t first, second;
 		if (t->type != SL_JSON_STRING && t->type != SL_JSON_KEY)
 			return refuse(s, n->type, t, NULL);
-		if (!parse_uuid(t->v.s, t->len, v.b))
+		if (!parse_uuid(t->v.s, t->len, &first, &second))
 			return refuse(s, n->type, t, "not a UUID");
-		break;
+		if ((rc = put_level(s, c, n->def, rep)) != 0)
+			return rc;
+		return put_u128(c, first, second);
+	}
 	default: return sl_err_set(s->err, SL_EINVAL, "unsupported column conversion");
 	}
+put32:
 	if ((rc = put_level(s, c, n->def, rep)) != 0)
 		return rc;
-	return put_small(c, &v);
+	return put_u32(c, (uint32_t)x);
+put64:
+	if ((rc = put_level(s, c, n->def, rep)) != 0)
+		return rc;
+	return put_u64(c, x);
 }
 
-/* Member names are short: compared without a call. */
+/* Member names are short: compared without a call or a loop, with loads that overlap
+ * rather than a byte at a time (whose loop exit the branch predictor cannot learn). */
 static inline bool name_eq(const char *a, const char *b, size_t n)
 {
 	if (n >= 8) {
-		uint64_t x, y;
-		for (; n > 8; n -= 8, a += 8, b += 8) {
+		uint64_t x, y, p, q;
+		for (; n > 16; n -= 8, a += 8, b += 8) {
 			memcpy(&x, a, 8);
 			memcpy(&y, b, 8);
 			if (x != y)
 				return false;
 		}
-		memcpy(&x, a + n - 8, 8); /* the last 8 bytes, overlapping */
-		memcpy(&y, b + n - 8, 8);
-		return x == y;
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&p, a + n - 8, 8); /* the last 8 bytes, overlapping */
+		memcpy(&q, b + n - 8, 8);
+		return ((x ^ y) | (p ^ q)) == 0;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return false;
-	return true;
+	if (n >= 4) {
+		uint32_t x, y, p, q;
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		memcpy(&p, a + n - 4, 4);
+		memcpy(&q, b + n - 4, 4);
+		return ((x ^ y) | (p ^ q)) == 0;
+	}
+	if (n == 0)
+		return true;
+	/* 1..3 bytes: the first, the middle and the last cover them */
+	return ((a[0] ^ b[0]) | (a[n / 2] ^ b[n / 2]) | (a[n - 1] ^ b[n - 1])) == 0;
 }
 
 static struct pqw_field *find_field(struct pqw_node *n, const struct sl_json_tok *k)

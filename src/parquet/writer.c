@@ -443,12 +443,11 @@ static int page_minmax(struct sl_pq_writer *w, struct pqw_col *c, const uint32_t
  * is in the cache at a time. Entries are numbered in insertion order; the table is a
  * linear-probing array of (hash << 32 | index + 1), at most half full. */
 
-#define PQW_BATCH 16
-
 static void dict_release(struct pqw_dict *d)
 {
 	free(d->slots);
 	free(d->off);
+	free(d->key);
 	free(d->hash);
 	free(d->stamp);
 	sl_buf_release(&d->vals);
@@ -502,76 +501,137 @@ static int dict_grow_entries(struct pqw_dict *d, bool bytes)
 		if (!o)
 			return SL_ENOMEM;
 		d->off = o;
+		struct pqw_key *k = realloc(d->key, (size_t)cap * sizeof(*k));
+		if (!k)
+			return SL_ENOMEM;
+		d->key = k;
 	}
 	d->cap = cap;
 	return 0;
 }
 
-static inline bool eq_bytes(const uint8_t *a, const uint8_t *b, size_t n)
+static inline bool eq_fixed(const uint8_t *a, const uint8_t *b, uint32_t n)
 {
 	uint64_t x, y, u, v;
-	if (n > 16)
-		return memcmp(a, b, n) == 0;
-	if (n >= 8) { /* two overlapping 8-byte loads cover 8..16 bytes */
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		memcpy(&u, a + n - 8, 8);
-		memcpy(&v, b + n - 8, 8);
-		return ((x ^ y) | (u ^ v)) == 0;
-	}
-	if (n >= 4) {
-		uint32_t p, q, r, s;
+	switch (n) {
+	case 4: {
+		uint32_t p, q;
 		memcpy(&p, a, 4);
 		memcpy(&q, b, 4);
-		memcpy(&r, a + n - 4, 4);
-		memcpy(&s, b + n - 4, 4);
-		return ((p ^ q) | (r ^ s)) == 0;
+		return p == q;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return false;
-	return true;
+	case 8:
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		return x == y;
+	case 16:
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&u, a + 8, 8);
+		memcpy(&v, b + 8, 8);
+		return ((x ^ y) | (u ^ v)) == 0;
+	default: return memcmp(a, b, n) == 0;
+	}
 }
+
+/* A byte array's key: up to PQW_SHORT bytes are the bytes themselves, zero padded, with
+ * the length in the top byte, so that equality is two word compares; a longer one keeps
+ * its first 8 bytes and 0xFF above its length, and the rest is compared in place. Read
+ * with two 8-byte loads, which the value buffers' slack (PQW_VAL_SLACK) keeps inside
+ * them; the bytes past the value are masked off. */
+#define PQW_SHORT 15
+
+static inline struct pqw_key make_key(const uint8_t *p, uint32_t len)
+{
+	struct pqw_key k;
+	memcpy(&k.a, p, 8);
+	memcpy(&k.b, p + 8, 8);
+	if (len > PQW_SHORT) {
+		k.b = (uint64_t)0xFF << 56 | len;
+		return k;
+	}
+	uint32_t la = len < 8 ? len : 8, lb = len - la; /* lb <= 7 */
+	k.a &= la == 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * la)) - 1;
+	k.b &= ((uint64_t)1 << (8 * lb)) - 1;
+	k.b |= (uint64_t)len << 56;
+	return k;
+}
+
+/* A value waiting to be looked up: hashed (and its slot prefetched) PQW_AHEAD values
+ * before its turn. */
+struct probe {
+	const uint8_t *v;
+	uint32_t len, h;
+	struct pqw_key k;
+};
+
+#define PQW_AHEAD 16 /* values hashed before their lookup */
+#define PQW_RING 32  /* a power of two above PQW_AHEAD */
+#define PQW_BIG_TABLE 8192 /* slots past which lookups prefetch entries as well */
 
 static inline uint32_t hash_fixed(const uint8_t *v, uint32_t width, uint64_t seed)
 {
-	uint64_t x;
-	if (width == 8) {
+	uint64_t x, y;
+	switch (width) {
+	case 4: {
+		uint32_t z;
+		memcpy(&z, v, 4);
+		return (uint32_t)(sl_pqw_mix64(z ^ seed) >> 32);
+	}
+	case 8:
 		memcpy(&x, v, 8);
 		return (uint32_t)(sl_pqw_mix64(x ^ seed) >> 32);
+	case 16:
+		memcpy(&x, v, 8);
+		memcpy(&y, v + 8, 8);
+		return (uint32_t)(sl_pqw_mix64((x ^ seed) * 0x9fb21c651e98df25ull ^ y) >> 32);
+	default: return (uint32_t)(sl_pqw_hash(v, width, seed) >> 32);
 	}
-	if (width == 4) {
-		uint32_t y;
-		memcpy(&y, v, 4);
-		return (uint32_t)(sl_pqw_mix64(y ^ seed) >> 32);
-	}
-	return (uint32_t)(sl_pqw_hash(v, width, seed) >> 32);
 }
 
-/* The entry of value v (len bytes; width for fixed-width columns, else a byte array)
- * whose hash is h, added if new. -1 when out of memory. */
-static inline int64_t dict_find(struct pqw_dict *d, const uint8_t *v, uint32_t len,
-				uint32_t width, uint32_t h)
+/* Value number i of the page (*at: the byte offset of a byte array's length) as a probe. */
+static inline void probe_make(const struct pqw_col *c, const uint8_t *vals, uint32_t i,
+			      size_t *at, struct probe *pr)
+{
+	uint32_t wd = c->width;
+	if (wd) {
+		pr->v = vals + (size_t)i * wd;
+		pr->len = wd;
+		pr->h = hash_fixed(pr->v, wd, c->hash_seed);
+		return;
+	}
+	memcpy(&pr->len, vals + *at, 4);
+	pr->v = vals + *at + 4;
+	*at += 4 + (size_t)pr->len;
+	pr->k = make_key(pr->v, pr->len);
+	pr->h = pr->len <= PQW_SHORT
+			? (uint32_t)(sl_pqw_mix64((pr->k.a ^ c->hash_seed) * 0x9fb21c651e98df25ull ^
+						  pr->k.b) >> 32)
+			: (uint32_t)(sl_pqw_hash(pr->v, pr->len, c->hash_seed) >> 32);
+}
+
+/* The entry of the probed value, added if new. -1 when out of memory. */
+static inline int64_t dict_find(struct pqw_dict *d, const struct probe *pr, uint32_t width)
 {
 	if (!d->slots || d->n >= (d->mask + 1) / 2)
 		if (dict_grow_table(d) != 0)
 			return -1;
+	uint32_t h = pr->h, len = pr->len;
 	uint32_t i = h & d->mask;
 	for (uint64_t sl; (sl = d->slots[i]) != 0; i = (i + 1) & d->mask) {
 		if ((uint32_t)(sl >> 32) != h)
 			continue;
 		uint32_t e = (uint32_t)sl - 1;
-		const uint8_t *ev;
 		if (width) {
-			ev = (const uint8_t *)d->vals.data + (size_t)e * width;
-		} else {
-			uint32_t elen;
-			ev = (const uint8_t *)d->vals.data + d->off[e];
-			memcpy(&elen, ev - 4, 4);
-			if (elen != len)
-				continue;
+			if (eq_fixed((const uint8_t *)d->vals.data + (size_t)e * width, pr->v, width))
+				return e;
+			continue;
 		}
-		if (eq_bytes(ev, v, len))
+		const struct pqw_key *k = &d->key[e];
+		if (k->a != pr->k.a || k->b != pr->k.b)
+			continue;
+		if (len <= PQW_SHORT ||
+		    memcmp(d->vals.data + d->off[e] + 8, pr->v + 8, len - 8) == 0)
 			return e;
 	}
 	if (d->n >= d->cap && dict_grow_entries(d, width == 0) != 0)
@@ -585,8 +645,9 @@ static inline int64_t dict_find(struct pqw_dict *d, const uint8_t *v, uint32_t l
 		memcpy(o, &len, 4); /* PLAIN: the little-endian length, then the bytes */
 		o += 4;
 		d->off[e] = (uint32_t)(d->vals.len + 4);
+		d->key[e] = pr->k;
 	}
-	memcpy(o, v, len);
+	memcpy(o, pr->v, len);
 	d->vals.len += add;
 	d->hash[e] = h;
 	d->stamp[e] = 0;
@@ -595,37 +656,38 @@ static inline int64_t dict_find(struct pqw_dict *d, const uint8_t *v, uint32_t l
 }
 
 /* The page's values [from, n) as dictionary indices (into ix), new values added; *at is
- * the byte offset of value from (byte arrays) and moves past value n - 1. */
+ * the byte offset of value from (byte arrays) and moves past value n - 1. Lookups are
+ * pipelined: a value is hashed and its slot prefetched PQW_AHEAD values before its
+ * turn, and in a large table its entry is prefetched half way, so that the cache misses
+ * of a large dictionary overlap instead of adding up. */
 static int dict_encode(struct pqw_col *c, uint32_t *ix, uint32_t from, uint32_t n, size_t *at_io)
 {
 	struct pqw_dict *d = &c->dict;
 	const uint8_t *p = (const uint8_t *)c->val;
 	uint32_t wd = c->width;
-	uint32_t h[PQW_BATCH], len[PQW_BATCH];
-	const uint8_t *v[PQW_BATCH];
+	struct probe ring[PQW_RING];
 	size_t at = *at_io;
-	for (uint32_t i = from; i < n; i += PQW_BATCH) {
-		uint32_t m = n - i < PQW_BATCH ? n - i : PQW_BATCH;
-		for (uint32_t j = 0; j < m; j++) {
-			if (wd) {
-				v[j] = p + (size_t)(i + j) * wd;
-				len[j] = wd;
-				h[j] = hash_fixed(v[j], wd, c->hash_seed);
-			} else {
-				memcpy(&len[j], p + at, 4);
-				v[j] = p + at + 4;
-				at += 4 + (size_t)len[j];
-				h[j] = (uint32_t)(sl_pqw_hash(v[j], len[j], c->hash_seed) >> 32);
-			}
+	uint32_t ahead = from;
+	for (uint32_t i = from; i < n; i++) {
+		for (; ahead < n && ahead <= i + PQW_AHEAD; ahead++) {
+			struct probe *pr = &ring[ahead % PQW_RING];
+			probe_make(c, p, ahead, &at, pr);
 			if (d->slots)
-				__builtin_prefetch(&d->slots[h[j] & d->mask]);
+				__builtin_prefetch(&d->slots[pr->h & d->mask]);
 		}
-		for (uint32_t j = 0; j < m; j++) {
-			int64_t e = dict_find(d, v[j], len[j], wd, h[j]);
-			if (e < 0)
-				return SL_ENOMEM;
-			ix[i + j] = (uint32_t)e;
+		if (d->mask >= PQW_BIG_TABLE && i + PQW_AHEAD / 2 < ahead) {
+			const struct probe *pr = &ring[(i + PQW_AHEAD / 2) % PQW_RING];
+			uint64_t sl = d->slots[pr->h & d->mask];
+			if (sl && (uint32_t)(sl >> 32) == pr->h) {
+				uint32_t e = (uint32_t)sl - 1;
+				__builtin_prefetch(wd ? (const void *)(d->vals.data + (size_t)e * wd)
+						      : (const void *)&d->key[e]);
+			}
 		}
+		int64_t e = dict_find(d, &ring[i % PQW_RING], wd);
+		if (e < 0)
+			return SL_ENOMEM;
+		ix[i] = (uint32_t)e;
 	}
 	*at_io = at;
 	return 0;

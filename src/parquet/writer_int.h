@@ -32,6 +32,9 @@
 /* Largest buffer one column may hold (a page's levels, values or compressed bytes): a
  * Parquet page size is an int32. */
 #define PQW_BUF_MAX ((size_t)1 << 30)
+/* Bytes allocated past a column's value capacity, so that 16 bytes may be loaded from
+ * any value's start (dictionary keys). */
+#define PQW_VAL_SLACK 16
 /* Longest min/max kept in statistics and page indexes for byte arrays. */
 #define PQW_STAT_MAX 64
 
@@ -73,6 +76,11 @@ enum pqw_order {
 
 enum pqw_mode { PQW_MODE_DICT = 1, PQW_MODE_PLAIN };
 
+/* A byte array's dictionary key (writer.c's make_key). */
+struct pqw_key {
+	uint64_t a, b;
+};
+
 /* A dictionary: entries in insertion order (their index is the order), found through an
  * open-addressing table. The PLAIN bytes of the entries are the dictionary page. */
 struct pqw_dict {
@@ -81,6 +89,7 @@ struct pqw_dict {
 	uint32_t n;        /* entries */
 	uint32_t cap;      /* entries the per-entry arrays hold */
 	uint32_t *off;     /* byte arrays: offset of the entry's bytes (after its length) */
+	struct pqw_key *key; /* byte arrays: per entry */
 	uint32_t *hash;    /* per entry, so the table grows without hashing values again */
 	uint32_t *stamp;   /* per entry: the last page whose statistics counted it */
 	struct sl_buf vals;

@@ -647,6 +647,63 @@ static void test_conversions(void **state)
 	file_free(f);
 }
 
+/* Every byte at every digit of a uuid: hex digits of either case are the only ones
+ * taken (the digits are decoded eight at a time, so each place is checked alone), and
+ * the bytes read back are the digits' value. */
+static void test_uuid_digits(void **state)
+{
+	(void)state;
+	struct sl_err err = {0};
+	struct sl_type *t = type_of("struct<u:uuid>");
+	const char *good = "0123abcd-EF01-2345-6789-aBcDeF012345";
+	char rec[64];
+	int taken = 0;
+	for (int at = 0; at < 36; at++) {
+		if (good[at] == '-')
+			continue;
+		for (int ch = 0x20; ch < 0x7F; ch++) {
+			if (ch == '"' || ch == '\\')
+				continue;
+			snprintf(rec, sizeof(rec), "{\"u\":\"%s\"}", good);
+			rec[6 + at] = (char)ch;
+			struct sl_buf b;
+			sl_buf_init(&b, 0);
+			struct sl_pq_sink sink;
+			sl_pq_sink_buf(&sink, &b);
+			struct sl_pq_writer *w;
+			assert_int_equal(sl_pq_writer_open(t, NULL, &sink, &w, &err), 0);
+			int rc = sl_pq_writer_put_json_text(w, rec, strlen(rec), &err);
+			bool hex = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+				   (ch >= 'A' && ch <= 'F');
+			if (rc != (hex ? 0 : SL_EINVAL))
+				fail_msg("%s: %d", rec, rc);
+			taken += rc == 0;
+			sl_pq_writer_free(w);
+			sl_buf_release(&b);
+		}
+	}
+	assert_int_equal(taken, 32 * 22);
+	/* bytes with the high bit set, in place of two digits (the text stays 36 bytes) */
+	assert_string_equal(refusal("struct<u:uuid>",
+				    "{\"u\":\"01\xc3\xa9" "abcd-ef01-2345-6789-abcdef012345\"}", NULL),
+			    "at /u: expected uuid, got string \"01\xc3\xa9" "abcd-ef01-2345-6789-abcdef012345\" "
+			    "(not a UUID)");
+	assert_string_equal(refusal("struct<u:uuid>",
+				    "{\"u\":\"0123abcd-ef01-2345-6789-abcdef0123\xc3\xa9\"}", NULL),
+			    "at /u: expected uuid, got string \"0123abcd-ef01-2345-6789-abcdef0123\xc3\xa9\" "
+			    "(not a UUID)");
+	const char *recs[] = {"{\"u\":\"0123abcd-EF01-2345-6789-aBcDeF012345\"}",
+			      "{\"u\":\"FFFFFFFF-ffff-0000-9a9A-f0F0f0F0f0F0\"}", NULL};
+	struct file *f = written("struct<u:uuid>", NULL, recs);
+	struct col *c = read_col(f, 0, 0);
+	expect_values(c, (const char *[]){"0123abcdef0123456789abcdef012345",
+					  "ffffffffffff00009a9af0f0f0f0f0f0"},
+		      2);
+	col_free(c);
+	file_free(f);
+	sl_type_free(t);
+}
+
 static void test_refusals(void **state)
 {
 	(void)state;
@@ -1355,6 +1412,7 @@ int main(void)
 		cmocka_unit_test(test_levels_nested_and_maps),
 		cmocka_unit_test(test_levels_runs),
 		cmocka_unit_test(test_conversions),
+		cmocka_unit_test(test_uuid_digits),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_members),
 		cmocka_unit_test(test_rollback_identical),
