@@ -1091,6 +1091,47 @@ static struct pqw_field *find_field(struct pqw_node *n, const struct sl_json_tok
 	return NULL;
 }
 
+static int shred_struct(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int rep);
+static int shred_list(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int rep);
+static int shred_map(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int rep);
+
+/* The value at *ti for node n; *ti moves past it. Inlined in the loops of structs and
+ * lists, which is where nearly every value is met: a call per value costs more than
+ * most of what is done with it. */
+static inline __attribute__((always_inline)) int value_inl(struct pqw_shred *s,
+							  struct pqw_node *n, size_t *ti,
+							  int rep)
+{
+	const struct sl_json_tok *t = &s->doc->tok[*ti];
+	if (__builtin_expect(t->type == SL_JSON_NULL, 0)) {
+		/* JSON's null is a value of a json column that cannot be null: its text */
+		if (!n->nullable && n->op == PQW_OP_LEAF && n->col->conv == PQW_JSON) {
+			int rc = shred_leaf(s, n, t, *ti, rep, false);
+			(*ti)++;
+			return rc;
+		}
+		if (!n->nullable)
+			return refuse(s, n->type, t, NULL);
+		(*ti)++;
+		return put_nulls(s, n, n->null_def, rep);
+	}
+	switch (n->op) {
+	case PQW_OP_LEAF: {
+		int rc = shred_leaf(s, n, t, *ti, rep, false);
+		*ti = skip_value(s->doc, *ti);
+		return rc;
+	}
+	case PQW_OP_STRUCT: return shred_struct(s, n, ti, rep);
+	case PQW_OP_LIST: return shred_list(s, n, ti, rep);
+	default: return shred_map(s, n, ti, rep);
+	}
+}
+
+static int shred_value(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int rep)
+{
+	return value_inl(s, n, ti, rep);
+}
+
 static int shred_struct(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int rep)
 {
 	const struct sl_json_doc *d = s->doc;
@@ -1124,7 +1165,7 @@ static int shred_struct(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int
 		f->seen = stamp;
 		matched++;
 		i++;
-		if ((rc = shred_value(s, f->node, &i, rep)) != 0) {
+		if ((rc = value_inl(s, f->node, &i, rep)) != 0) {
 			ptr_push(s, f->name, f->len);
 			return rc;
 		}
@@ -1161,7 +1202,7 @@ static int shred_list(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int r
 	size_t i = *ti + 1, end = t->v.end;
 	int r = rep;
 	for (size_t k = 0; i < end; k++) {
-		int rc = shred_value(s, n->elem, &i, r);
+		int rc = value_inl(s, n->elem, &i, r);
 		if (rc) {
 			ptr_push_index(s, k);
 			return rc;
@@ -1242,34 +1283,6 @@ static int shred_map(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int re
 	}
 	*ti = end + 1;
 	return 0;
-}
-
-/* The value at *ti for node n; *ti moves past it. */
-static int shred_value(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int rep)
-{
-	const struct sl_json_tok *t = &s->doc->tok[*ti];
-	if (t->type == SL_JSON_NULL) {
-		/* JSON's null is a value of a json column that cannot be null: its text */
-		if (!n->nullable && n->op == PQW_OP_LEAF && n->col->conv == PQW_JSON) {
-			int rc = shred_leaf(s, n, t, *ti, rep, false);
-			(*ti)++;
-			return rc;
-		}
-		if (!n->nullable)
-			return refuse(s, n->type, t, NULL);
-		(*ti)++;
-		return put_nulls(s, n, n->null_def, rep);
-	}
-	switch (n->op) {
-	case PQW_OP_LEAF: {
-		int rc = shred_leaf(s, n, t, *ti, rep, false);
-		*ti = skip_value(s->doc, *ti);
-		return rc;
-	}
-	case PQW_OP_STRUCT: return shred_struct(s, n, ti, rep);
-	case PQW_OP_LIST: return shred_list(s, n, ti, rep);
-	default: return shred_map(s, n, ti, rep);
-	}
 }
 
 /* The pointer of the first member flagged as a duplicate, for the message (rare: a

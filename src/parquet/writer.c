@@ -611,7 +611,9 @@ static inline void probe_make(const struct pqw_col *c, const uint8_t *vals, uint
 }
 
 /* The entry of the probed value, added if new. -1 when out of memory. */
-static inline int64_t dict_find(struct pqw_dict *d, const struct probe *pr, uint32_t width)
+static inline __attribute__((always_inline)) int64_t dict_find(struct pqw_dict *d,
+								  const struct probe *pr,
+								  uint32_t width)
 {
 	if (!d->slots || d->n >= (d->mask + 1) / 2)
 		if (dict_grow_table(d) != 0)
@@ -656,26 +658,35 @@ static inline int64_t dict_find(struct pqw_dict *d, const struct probe *pr, uint
 }
 
 /* The page's values [from, n) as dictionary indices (into ix), new values added; *at is
- * the byte offset of value from (byte arrays) and moves past value n - 1. Lookups are
- * pipelined: a value is hashed and its slot prefetched PQW_AHEAD values before its
- * turn, and in a large table its entry is prefetched half way, so that the cache misses
- * of a large dictionary overlap instead of adding up. */
+ * the byte offset of value from (byte arrays) and moves past value n - 1. While the
+ * table is small (in the cache) values are looked up one by one; once it is large the
+ * lookups are pipelined: a value is hashed and its slot prefetched PQW_AHEAD values
+ * before its turn, and its entry half way, so that the cache misses of a large
+ * dictionary overlap instead of adding up. */
 static int dict_encode(struct pqw_col *c, uint32_t *ix, uint32_t from, uint32_t n, size_t *at_io)
 {
 	struct pqw_dict *d = &c->dict;
 	const uint8_t *p = (const uint8_t *)c->val;
 	uint32_t wd = c->width;
-	struct probe ring[PQW_RING];
 	size_t at = *at_io;
-	uint32_t ahead = from;
-	for (uint32_t i = from; i < n; i++) {
+	uint32_t i = from;
+	while (i < n && (!d->slots || d->mask < PQW_BIG_TABLE)) {
+		struct probe pr;
+		probe_make(c, p, i, &at, &pr);
+		int64_t e = dict_find(d, &pr, wd);
+		if (e < 0)
+			return SL_ENOMEM;
+		ix[i++] = (uint32_t)e;
+	}
+	struct probe ring[PQW_RING];
+	uint32_t ahead = i;
+	for (; i < n; i++) {
 		for (; ahead < n && ahead <= i + PQW_AHEAD; ahead++) {
 			struct probe *pr = &ring[ahead % PQW_RING];
 			probe_make(c, p, ahead, &at, pr);
-			if (d->slots)
-				__builtin_prefetch(&d->slots[pr->h & d->mask]);
+			__builtin_prefetch(&d->slots[pr->h & d->mask]);
 		}
-		if (d->mask >= PQW_BIG_TABLE && i + PQW_AHEAD / 2 < ahead) {
+		if (i + PQW_AHEAD / 2 < ahead) {
 			const struct probe *pr = &ring[(i + PQW_AHEAD / 2) % PQW_RING];
 			uint64_t sl = d->slots[pr->h & d->mask];
 			if (sl && (uint32_t)(sl >> 32) == pr->h) {
@@ -787,35 +798,59 @@ static uint8_t *put_varint(uint8_t *o, uint64_t v)
 	return o;
 }
 
-static inline uint32_t hv(const uint8_t *v8, const uint32_t *v32, size_t i)
+/* The hybrid encoder is written once for both inputs, levels (bytes) and dictionary
+ * indices (uint32), and instantiated for each with the input type a constant. */
+#define HV(i) (v8 ? v8[i] : v32[i])
+
+/* Eight byte values of bw (1..8) bits, LSB first, in the low 8 * bw bits of a word:
+ * neighbours are merged pairwise, then pairs of pairs, then the two halves. */
+static inline uint64_t pack8_bytes(uint64_t w, int bw)
 {
-	return v8 ? v8[i] : v32[i];
+	const uint64_t lane16 = 0x0001000100010001ull, lane32 = 0x0000000100000001ull;
+	w = (w | w >> (8 - bw)) & (lane16 * ((1u << (2 * bw)) - 1));
+	w = (w | w >> (16 - 2 * bw)) & (lane32 * (uint32_t)(((uint64_t)1 << (4 * bw)) - 1));
+	w |= w >> (32 - 4 * bw);
+	return bw == 8 ? w : w & (((uint64_t)1 << (8 * bw)) - 1);
 }
 
-/* Eight values of bw bits, LSB first, into bw bytes. */
-static inline uint8_t *pack_group(uint8_t *o, const uint8_t *v8, const uint32_t *v32, int bw)
+/* Eight values of bw bits, LSB first, into bw bytes (8 bytes may be stored: the caller
+ * reserved room). */
+static inline __attribute__((always_inline)) uint8_t *pack_group(uint8_t *o, const uint8_t *v8,
+								  const uint32_t *v32, int bw)
 {
+	if (v8) {
+		uint64_t w;
+		memcpy(&w, v8, 8);
+		w = pack8_bytes(w, bw);
+		memcpy(o, &w, 8);
+		return o + bw;
+	}
 	if (bw <= 8) { /* 64 bits hold the group */
 		uint64_t acc = 0;
 		for (int k = 0; k < 8; k++)
-			acc |= (uint64_t)(v8 ? v8[k] : v32[k]) << (k * bw);
-		memcpy(o, &acc, 8); /* the caller reserved room; only bw bytes count */
+			acc |= (uint64_t)v32[k] << (k * bw);
+		memcpy(o, &acc, 8);
 		return o + bw;
 	}
-	uint64_t acc = 0; /* wider indices: at most 7 + 32 bits pending */
+	uint64_t acc = 0; /* wider indices: whole 32-bit words out, at most 31 + 32 bits held */
 	int nb = 0;
 	for (int k = 0; k < 8; k++) {
-		acc |= (uint64_t)(v8 ? v8[k] : v32[k]) << nb;
-		for (nb += bw; nb >= 8; nb -= 8) {
-			*o++ = (uint8_t)acc;
-			acc >>= 8;
+		acc |= (uint64_t)v32[k] << nb;
+		nb += bw;
+		if (nb >= 32) {
+			uint32_t word = (uint32_t)acc;
+			memcpy(o, &word, 4);
+			o += 4;
+			acc >>= 32;
+			nb -= 32;
 		}
 	}
-	return o;
+	memcpy(o, &acc, 8); /* 8 * bw bits in all: what is held is whole bytes */
+	return o + nb / 8;
 }
 
-static uint8_t *put_packed(uint8_t *o, const uint8_t *v8, const uint32_t *v32, size_t from,
-			   size_t to, int bw)
+static inline __attribute__((always_inline)) uint8_t *
+put_packed(uint8_t *o, const uint8_t *v8, const uint32_t *v32, size_t from, size_t to, int bw)
 {
 	size_t groups = (to - from + 7) / 8;
 	if (!groups)
@@ -825,10 +860,15 @@ static uint8_t *put_packed(uint8_t *o, const uint8_t *v8, const uint32_t *v32, s
 	for (size_t g = 0; g < full; g++, from += 8)
 		o = pack_group(o, v8 ? v8 + from : NULL, v8 ? NULL : v32 + from, bw);
 	if (from < to) { /* the last group, padded with zeros */
-		uint32_t last[8] = {0};
-		for (size_t i = from; i < to; i++)
-			last[i - from] = hv(v8, v32, i);
-		o = pack_group(o, NULL, last, bw);
+		uint8_t l8[8] = {0};
+		uint32_t l32[8] = {0};
+		for (size_t i = from; i < to; i++) {
+			if (v8)
+				l8[i - from] = v8[i];
+			else
+				l32[i - from] = v32[i];
+		}
+		o = pack_group(o, v8 ? l8 : NULL, v8 ? NULL : l32, bw);
 	}
 	return o;
 }
@@ -842,7 +882,8 @@ static uint8_t *put_rle_run(uint8_t *o, uint32_t v, size_t len, int bw)
 }
 
 /* Whether the 8 values from i on are equal. */
-static inline bool uniform8(const uint8_t *v8, const uint32_t *v32, size_t i)
+static inline __attribute__((always_inline)) bool uniform8(const uint8_t *v8,
+							   const uint32_t *v32, size_t i)
 {
 	if (v8) {
 		uint64_t w;
@@ -858,8 +899,9 @@ static inline bool uniform8(const uint8_t *v8, const uint32_t *v32, size_t i)
 /* Appends n values (v8 or v32) of bw bits (1..32) in the hybrid encoding. A run of
  * PQW_MIN_RUN (16) equal values always covers a whole aligned block of 8, so the scan
  * steps a block at a time and only looks closer at uniform blocks. */
-static int put_hybrid(struct sl_buf *out, const uint8_t *v8, const uint32_t *v32, size_t n,
-		      int bw)
+static inline __attribute__((always_inline)) int put_hybrid(struct sl_buf *out,
+							    const uint8_t *v8,
+							    const uint32_t *v32, size_t n, int bw)
 {
 	/* worst case: everything bit-packed, a header per run, and the 8 bytes a group may
 	 * store past its own */
@@ -874,11 +916,13 @@ static int put_hybrid(struct sl_buf *out, const uint8_t *v8, const uint32_t *v32
 			i += 8;
 			continue;
 		}
-		uint32_t x = hv(v8, v32, i);
+		uint32_t x = HV(i);
 		size_t st = i, e = i + 8;
-		while (st > bp && hv(v8, v32, st - 1) == x)
+		while (st > bp && HV(st - 1) == x)
 			st--;
-		while (e < n && hv(v8, v32, e) == x)
+		while (e + 8 <= n && uniform8(v8, v32, e) && HV(e) == x)
+			e += 8; /* long runs (a column of nulls) a block at a time */
+		while (e < n && HV(e) == x)
 			e++;
 		if (e - st >= PQW_MIN_RUN) {
 			size_t k = bp + (st - bp + 7) / 8 * 8; /* the bit-packed part ends here */
@@ -895,6 +939,18 @@ static int put_hybrid(struct sl_buf *out, const uint8_t *v8, const uint32_t *v32
 	return 0;
 }
 
+#undef HV
+
+static int put_hybrid_levels(struct sl_buf *out, const uint8_t *lv, size_t n, int bw)
+{
+	return put_hybrid(out, lv, NULL, n, bw);
+}
+
+static int put_hybrid_indices(struct sl_buf *out, const uint32_t *ix, size_t n, int bw)
+{
+	return put_hybrid(out, NULL, ix, n, bw);
+}
+
 /* Levels as the hybrid encoding; v1 pages put their length first. */
 static int put_levels(struct sl_buf *out, const uint8_t *lv, size_t n, int max, bool prefix,
 		      size_t *len_out, struct sl_err *err)
@@ -903,7 +959,7 @@ static int put_levels(struct sl_buf *out, const uint8_t *lv, size_t n, int max, 
 	uint32_t zero = 0;
 	if (prefix && sl_buf_append(out, &zero, 4) != 0)
 		return oom(err);
-	int rc = put_hybrid(out, lv, NULL, n, sl_pq_bit_width((uint64_t)max));
+	int rc = put_hybrid_levels(out, lv, n, sl_pq_bit_width((uint64_t)max));
 	if (rc)
 		return buf_rc(rc, NULL, err);
 	if (prefix) {
@@ -1048,7 +1104,7 @@ static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *er
 		if (bw == 0)
 			bw = 1; /* some readers take a zero width badly; one bit costs nothing */
 		uint8_t b = (uint8_t)bw;
-		if (sl_buf_append(pg, &b, 1) != 0 || put_hybrid(pg, NULL, ix, n_val, bw) != 0)
+		if (sl_buf_append(pg, &b, 1) != 0 || put_hybrid_indices(pg, ix, n_val, bw) != 0)
 			return buf_rc(SL_ELIMIT, c, err);
 	} else if (c->phys == SL_PQ_BOOLEAN) {
 		if ((rc = sl_pq_plain_put_bools(pg, (const uint8_t *)c->val, n_val)) != 0)
