@@ -1117,9 +1117,36 @@ static inline __attribute__((always_inline)) int value_inl(struct pqw_shred *s,
 	}
 	switch (n->op) {
 	case PQW_OP_LEAF: {
-		int rc = shred_leaf(s, n, t, *ti, rep, false);
-		*ti = skip_value(s->doc, *ti);
-		return rc;
+		/* the commonest conversions without a call: text, and numbers that need no
+		 * check beyond their token's type */
+		struct pqw_col *c = n->col;
+		int rc;
+		uint64_t x;
+		if (c->conv == PQW_STRING && t->type == SL_JSON_STRING) {
+			(*ti)++;
+			if ((rc = put_level(s, c, n->def, rep)) != 0)
+				return rc;
+			return put_bytes(c, t->v.s, t->len);
+		}
+		if (c->conv == PQW_DOUBLE && t->type == SL_JSON_DOUBLE)
+			memcpy(&x, &t->v.d, 8);
+		else if (c->conv == PQW_I64 && t->type == SL_JSON_INT)
+			x = (uint64_t)t->v.i;
+		else if (c->conv == PQW_I32 && t->type == SL_JSON_INT && t->v.i >= c->imin &&
+			 t->v.i <= c->imax) {
+			(*ti)++;
+			if ((rc = put_level(s, c, n->def, rep)) != 0)
+				return rc;
+			return put_u32(c, (uint32_t)t->v.i);
+		} else {
+			rc = shred_leaf(s, n, t, *ti, rep, false);
+			*ti = skip_value(s->doc, *ti);
+			return rc;
+		}
+		(*ti)++;
+		if ((rc = put_level(s, c, n->def, rep)) != 0)
+			return rc;
+		return put_u64(c, x);
 	}
 	case PQW_OP_STRUCT: return shred_struct(s, n, ti, rep);
 	case PQW_OP_LIST: return shred_list(s, n, ti, rep);
