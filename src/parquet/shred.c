@@ -125,6 +125,7 @@ static void rollback(struct pqw_shred *s)
 		c->n_levels = c->mark_levels;
 		c->n_values = c->mark_values;
 		c->val_len = c->mark_val_len;
+		c->row_end = s->row; /* the mark was taken with the rows before filled */
 	}
 	/* rows before this record were filled for good; this record's row was not */
 	for (size_t i = 0; i < s->n_lazy_structs; i++)
@@ -174,7 +175,7 @@ static int struct_fill(struct pqw_node *st, uint32_t row)
 
 int sl_pqw_catch_up(struct pqw_col *c, uint32_t row)
 {
-	uint32_t have = c->page_row + c->n_levels;
+	uint32_t have = c->row_end;
 	if (!c->lazy || have >= row)
 		return 0;
 	uint32_t count = row - have;
@@ -192,7 +193,10 @@ int sl_pqw_catch_up(struct pqw_col *c, uint32_t row)
 			return rc;
 		memcpy(c->def + c->n_levels, p->deff + have, count);
 	}
+	if (c->rep) /* one entry per row: each starts its row */
+		memset(c->rep + c->n_levels, 0, count);
 	c->n_levels += count;
+	c->row_end = row;
 	return 0;
 }
 
@@ -202,15 +206,16 @@ void sl_pqw_rows_reset(struct pqw_shred *s)
 		s->lazy_structs[i]->deff_end = 0;
 }
 
-/* One level entry (a value, or a null at def). */
+/* One level entry (a value, or a null at def) in the current row. The rows the column
+ * missed are filled first, and only then is the mark taken: those rows are done for
+ * good, whatever becomes of this record. */
 static inline int put_level(struct pqw_shred *s, struct pqw_col *c, int def, int rep)
 {
 	int rc;
+	if (c->lazy && c->row_end < s->row && (rc = sl_pqw_catch_up(c, s->row)) != 0)
+		return rc;
 	if (c->mark_seq != s->seq)
 		take_mark(s, c);
-	if (c->lazy && c->page_row + c->n_levels < s->row &&
-	    (rc = sl_pqw_catch_up(c, s->row)) != 0)
-		return rc;
 	if (__builtin_expect(c->n_levels == c->lv_cap, 0) && (rc = sl_pqw_grow_levels(c)) != 0)
 		return rc;
 	uint32_t n = c->n_levels;
@@ -219,6 +224,7 @@ static inline int put_level(struct pqw_shred *s, struct pqw_col *c, int def, int
 	if (c->rep)
 		c->rep[n] = (uint8_t)rep;
 	c->n_levels = n + 1;
+	c->row_end = s->row + 1;
 	return 0;
 }
 
@@ -821,20 +827,22 @@ static void raw_span(const struct sl_json_doc *d, size_t ti, const char **p, siz
 
 static int shred_value(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int rep);
 
-/* Every leaf under n gets a null at level def (lazy ones get theirs later). */
-static int put_nulls(struct pqw_shred *s, const struct pqw_node *n, int def, int rep)
+/* Every leaf under n gets an entry at level def (an empty list or map, or a null). */
+static int put_all(struct pqw_shred *s, const struct pqw_node *n, int def, int rep)
 {
-	if (!n->has_eager)
-		return 0;
 	for (uint32_t i = n->leaf_lo; i < n->leaf_hi; i++) {
-		struct pqw_col *c = &s->cols[i];
-		if (c->lazy)
-			continue;
-		int rc = put_level(s, c, def, rep);
+		int rc = put_level(s, &s->cols[i], def, rep);
 		if (rc)
 			return rc;
 	}
 	return 0;
+}
+
+/* n is null or absent: every leaf under it gets a null at level def, except at the row
+ * level, where the leaves fill it in later themselves. */
+static inline int put_nulls(struct pqw_shred *s, const struct pqw_node *n, int def, int rep)
+{
+	return n->row ? 0 : put_all(s, n, def, rep);
 }
 
 static inline size_t skip_value(const struct sl_json_doc *d, size_t ti)
@@ -1224,7 +1232,7 @@ static int shred_list(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int r
 		return refuse(s, n->type, t, NULL);
 	if (t->len == 0) {
 		*ti = t->v.end + 1;
-		return put_nulls(s, n, n->def, rep);
+		return put_all(s, n, n->def, rep);
 	}
 	size_t i = *ti + 1, end = t->v.end;
 	int r = rep;
@@ -1250,7 +1258,7 @@ static int shred_map(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int re
 		return refuse(s, n->type, t, NULL);
 	if (t->len == 0) {
 		*ti = t->v.end + 1;
-		return put_nulls(s, n, n->def, rep);
+		return put_all(s, n, n->def, rep);
 	}
 	size_t i = *ti + 1, end = t->v.end;
 	int r = rep, rc;
@@ -1557,8 +1565,9 @@ static int build_struct(struct plan_ctx *p, const struct sl_type *t, const struc
 		int rc = build(p, tf->type, child, n->def, rep, lazy_kids, &f->node);
 		if (rc)
 			return rc;
-		n->has_eager |= f->node->has_eager;
-		if (!f->node->nullable || f->node->has_eager)
+		/* an absent member concerns the record when it must be there, and inside a
+		 * list or map, where its nulls are written as they come */
+		if (!f->node->nullable || !n->row)
 			n->check[n->n_check++] = i;
 		uint32_t h = (uint32_t)sl_pqw_hash(f->name, f->len, 0);
 		uint32_t j = h & n->tmask;
@@ -1590,7 +1599,7 @@ static int build(struct plan_ctx *p, const struct sl_type *t, const struct sl_pq
 	switch (t->kind) {
 	case SL_T_STRUCT:
 		n->op = PQW_OP_STRUCT;
-		n->lazy = parent_rep == 0;
+		n->row = n->lazy = parent_rep == 0;
 		if (n->lazy) {
 			struct pqw_shred *s = p->s;
 			struct pqw_node **ls = realloc(s->lazy_structs,
@@ -1601,7 +1610,7 @@ static int build(struct plan_ctx *p, const struct sl_type *t, const struct sl_pq
 			ls[s->n_lazy_structs++] = n;
 			n->lazy_parent = lazy_parent;
 		}
-		rc = build_struct(p, t, pn, n, parent_rep, n->lazy ? n : NULL);
+		rc = build_struct(p, t, pn, n, parent_rep, n->lazy ? n : lazy_parent);
 		break;
 	case SL_T_LIST:
 	case SL_T_MAP: {
@@ -1614,20 +1623,20 @@ static int build(struct plan_ctx *p, const struct sl_type *t, const struct sl_pq
 			return mismatch(p, r, "the repeated group of a list or map");
 		n->elem_def = (int16_t)(n->def + 1);
 		n->elem_rep = (int16_t)(parent_rep + 1);
-		n->has_eager = true; /* everything below repeats */
+		n->row = parent_rep == 0;
 		if (map) {
 			if (r->children[0]->repetition != SL_PQ_REQUIRED)
 				return mismatch(p, r->children[0], "a map key must be required");
-			if ((rc = build(p, t->key, r->children[0], n->elem_def, n->elem_rep, NULL,
-					&n->key)) != 0)
+			if ((rc = build(p, t->key, r->children[0], n->elem_def, n->elem_rep,
+					lazy_parent, &n->key)) != 0)
 				return rc;
 			if (n->key->op != PQW_OP_LEAF)
 				return mismatch(p, r->children[0], "a map key must be a primitive");
-			rc = build(p, t->elem, r->children[1], n->elem_def, n->elem_rep, NULL,
-				   &n->elem);
+			rc = build(p, t->elem, r->children[1], n->elem_def, n->elem_rep,
+				   lazy_parent, &n->elem);
 		} else {
-			rc = build(p, t->elem, r->children[0], n->elem_def, n->elem_rep, NULL,
-				   &n->elem);
+			rc = build(p, t->elem, r->children[0], n->elem_def, n->elem_rep,
+				   lazy_parent, &n->elem);
 		}
 		break;
 	}
@@ -1643,9 +1652,9 @@ static int build(struct plan_ctx *p, const struct sl_type *t, const struct sl_pq
 		c->max_def = (uint8_t)pn->max_def;
 		c->max_rep = (uint8_t)pn->max_rep;
 		c->leaf = pn;
-		c->lazy = n->lazy = parent_rep == 0 && pn->max_def > 0;
+		c->lazy = pn->max_def > 0;
+		n->row = parent_rep == 0;
 		c->lazy_parent = lazy_parent;
-		n->has_eager = !c->lazy;
 		n->col = c;
 		rc = leaf_setup(p, t, pn, c);
 		break;
@@ -1667,6 +1676,7 @@ int sl_pqw_plan_build(struct pqw_shred *s, const struct sl_type *row,
 		return sl_err_set(err, SL_ENOMEM, "out of memory");
 	s->root = n;
 	n->op = PQW_OP_STRUCT;
+	n->row = true;
 	n->type = row;
 	n->leaf_lo = 0;
 	sl_buf_init(&s->ptr_rev, 1 << 20);

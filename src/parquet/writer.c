@@ -1417,7 +1417,7 @@ static int chunk_flush(struct sl_pq_writer *w, struct pqw_col *c, struct sl_pq_c
 	c->judged = false;
 	dict_reset(&c->dict);
 	c->mode = (w->o.no_dictionary || c->phys == SL_PQ_BOOLEAN) ? PQW_MODE_PLAIN : PQW_MODE_DICT;
-	c->page_row = 0;
+	c->page_row = c->row_end = 0;
 	return 0;
 }
 

@@ -122,12 +122,13 @@ struct pqw_col {
 	uint32_t n_values, val_len;
 	uint32_t mark_seq;     /* the record (low 32 bits) that took the mark below */
 	uint32_t mark_levels, mark_values, mark_val_len;
-	uint32_t page_row;     /* the row (in the row group) the current page starts at */
+	uint32_t row_end;      /* rows (in the row group) whose level entries are all here */
 	uint8_t max_def, max_rep;
 	uint8_t conv;          /* enum pqw_conv */
 	bool lazy;             /* nulls filled in later (see struct pqw_node) */
 	/* ---- conversion ---- */
 	uint32_t val_cap;
+	uint32_t page_row;     /* the row (in the row group) the current page starts at */
 	uint32_t width;    /* bytes of a fixed-width value (1 for BOOLEAN); 0 for BYTE_ARRAY */
 	int32_t phys;      /* enum sl_pq_type */
 	uint8_t order;     /* enum pqw_order */
@@ -135,7 +136,7 @@ struct pqw_col {
 	bool time_utc;     /* TIME adjusted to UTC: an offset in the text is applied */
 	int64_t imin, imax; /* PQW_I32 range */
 	int scale, precision; /* decimals */
-	struct pqw_node *lazy_parent; /* the struct whose rows fill this column's nulls */
+	struct pqw_node *lazy_parent; /* the row struct whose rows fill this column's nulls */
 	/* ---- page and chunk ---- */
 	struct pqw_dict dict;
 	uint64_t hash_seed;
@@ -156,15 +157,18 @@ _Static_assert(offsetof(struct pqw_col, val_cap) == 64, "a column's hot fields f
 
 /* The shredding plan: a tree that follows the row type, with the levels precomputed.
  *
- * Lazy nulls. Outside lists and maps a leaf has exactly one level entry per row, and a
- * null there (the leaf or a struct above it absent or null) always has the definition
- * level of the deepest struct above it that is present. So such nodes ("lazy") write
- * nothing when absent: each lazy struct keeps, per row of the row group, the definition
- * level reached at it (its own when present, else its parent's), filled in when it is
- * present and copied from its parent for the rows in between; a lazy leaf copies the
- * rows it missed from its parent struct's array when it next gets a value or its page
- * is cut. A record thus costs nothing for the members it does not have, however wide
- * the schema. */
+ * Lazy nulls. A node outside lists and maps (a "row" node) that is absent or null in a
+ * row gives every leaf below it exactly one level entry for that row: repetition level
+ * 0, and the definition level of the deepest struct above it that is present. So such
+ * nodes write nothing when absent: each row struct but the root ("lazy" structs) keeps,
+ * per row of the row group, the definition level reached at it (its own when present,
+ * else its parent's), filled in when it is present and copied from its parent for the
+ * rows in between; a leaf that may be null (every leaf with a definition level, those
+ * under lists and maps too) remembers the rows it has entries for (row_end) and copies
+ * the rows it missed from the row struct above it when it next gets an entry or its
+ * page is cut. A record thus costs nothing for the members it does not have, however
+ * wide the schema. Inside a list or map that is present, nulls and absent members are
+ * written as they come. */
 enum pqw_op { PQW_OP_LEAF = 1, PQW_OP_STRUCT, PQW_OP_LIST, PQW_OP_MAP };
 
 struct pqw_node;
@@ -179,8 +183,8 @@ struct pqw_field {
 struct pqw_node {
 	uint8_t op;            /* enum pqw_op */
 	bool nullable;
-	bool lazy;             /* outside any list or map (see above) */
-	bool has_eager;        /* some leaf below is not lazy */
+	bool row;              /* outside any list or map, the root too (see above) */
+	bool lazy;             /* a row struct but the root: keeps its levels per row */
 	int16_t def;           /* definition level when the value is present */
 	int16_t null_def;      /* ... when it is null (the parent's) */
 	int16_t elem_def;      /* lists, maps: an element (key_value) exists */
@@ -198,7 +202,7 @@ struct pqw_node {
 	uint32_t *check;       /* fields an absence concerns: not nullable, or eager below */
 	uint32_t n_check;
 	/* lazy structs: per row, the definition level reached here */
-	struct pqw_node *lazy_parent; /* NULL: the root (level 0) */
+	struct pqw_node *lazy_parent; /* the lazy struct above; NULL: the root (level 0) */
 	uint8_t *deff;
 	uint32_t deff_end, deff_cap; /* rows filled; room */
 	/* PQW_OP_LIST (elem), PQW_OP_MAP (key, elem) */
@@ -231,7 +235,8 @@ void sl_pqw_plan_free(struct pqw_shred *s);
 /* Shreds one record; on failure every column is as it was before (rolled back here).
  * SL_EINVAL: refused, err says where and why (s->pointer has the JSON pointer). */
 int sl_pqw_shred(struct pqw_shred *s, const struct sl_json_doc *doc, struct sl_err *err);
-/* Brings a lazy column's levels up to row (its page is about to be cut). */
+/* Brings a lazy column's levels up to row (its page is about to be cut, or it gets an
+ * entry in that row). */
 int sl_pqw_catch_up(struct pqw_col *c, uint32_t row);
 /* A new row group: the lazy structs' rows start again. */
 void sl_pqw_rows_reset(struct pqw_shred *s);
