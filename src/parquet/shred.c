@@ -66,8 +66,8 @@ int sl_pqw_grow_levels(struct pqw_col *c)
 		cap = PQW_BUF_MAX;
 	}
 	int rc;
-	if ((c->max_def && (rc = grow_array(&c->def, cap)) != 0) ||
-	    (c->max_rep && (rc = grow_array(&c->rep, cap)) != 0))
+	if ((c->max_def && (rc = grow_array(&c->def, cap + PQW_VAL_SLACK)) != 0) ||
+	    (c->max_rep && (rc = grow_array(&c->rep, cap + PQW_VAL_SLACK)) != 0))
 		return rc;
 	c->lv_cap = (uint32_t)cap;
 	return 0;
@@ -145,12 +145,35 @@ static int deff_room(struct pqw_node *st, uint32_t rows)
 		cap *= 2;
 	if (cap > PQW_BUF_MAX)
 		return SL_ELIMIT;
-	uint8_t *d = realloc(st->deff, cap);
+	uint8_t *d = realloc(st->deff, cap + PQW_VAL_SLACK);
 	if (!d)
 		return SL_ENOMEM;
 	st->deff = d;
 	st->deff_cap = (uint32_t)cap;
 	return 0;
+}
+
+/* Level runs are mostly short (the rows since a sparse member was last there): copied
+ * or set 16 bytes at a time without a call, into and from arrays that have
+ * PQW_VAL_SLACK bytes past their capacity. */
+static inline void copy_run(uint8_t *d, const uint8_t *s, uint32_t n)
+{
+	for (uint32_t k = 0; k < n; k += 16) {
+		uint64_t a, b;
+		memcpy(&a, s + k, 8);
+		memcpy(&b, s + k + 8, 8);
+		memcpy(d + k, &a, 8);
+		memcpy(d + k + 8, &b, 8);
+	}
+}
+
+static inline void zero_run(uint8_t *d, uint32_t n)
+{
+	const uint64_t z = 0;
+	for (uint32_t k = 0; k < n; k += 16) {
+		memcpy(d + k, &z, 8);
+		memcpy(d + k + 8, &z, 8);
+	}
 }
 
 /* Fills a lazy struct's levels up to (not including) row from its parent's. */
@@ -163,11 +186,11 @@ static int struct_fill(struct pqw_node *st, uint32_t row)
 		return rc;
 	struct pqw_node *p = st->lazy_parent;
 	if (!p) {
-		memset(st->deff + st->deff_end, 0, row - st->deff_end);
+		zero_run(st->deff + st->deff_end, row - st->deff_end);
 	} else {
 		if ((rc = struct_fill(p, row)) != 0)
 			return rc;
-		memcpy(st->deff + st->deff_end, p->deff + st->deff_end, row - st->deff_end);
+		copy_run(st->deff + st->deff_end, p->deff + st->deff_end, row - st->deff_end);
 	}
 	st->deff_end = row;
 	return 0;
@@ -186,15 +209,15 @@ int sl_pqw_catch_up(struct pqw_col *c, uint32_t row)
 	}
 	struct pqw_node *p = c->lazy_parent;
 	if (!p) {
-		memset(c->def + c->n_levels, 0, count);
+		zero_run(c->def + c->n_levels, count);
 	} else {
 		int rc = struct_fill(p, row);
 		if (rc)
 			return rc;
-		memcpy(c->def + c->n_levels, p->deff + have, count);
+		copy_run(c->def + c->n_levels, p->deff + have, count);
 	}
 	if (c->rep) /* one entry per row: each starts its row */
-		memset(c->rep + c->n_levels, 0, count);
+		zero_run(c->rep + c->n_levels, count);
 	c->n_levels += count;
 	c->row_end = row;
 	return 0;

@@ -918,12 +918,31 @@ static inline __attribute__((always_inline)) int put_hybrid(struct sl_buf *out,
 		}
 		uint32_t x = HV(i);
 		size_t st = i, e = i + 8;
-		while (st > bp && HV(st - 1) == x)
-			st--;
-		while (e + 8 <= n && uniform8(v8, v32, e) && HV(e) == x)
-			e += 8; /* long runs (a column of nulls) a block at a time */
+		if (v8) { /* the ends of the run found a word at a time */
+			const uint64_t pat = x * 0x0101010101010101ull;
+			uint64_t w;
+			if (st > bp) {
+				memcpy(&w, v8 + st - 8, 8); /* st >= 8: blocks are aligned */
+				w ^= pat;
+				size_t back = w ? (size_t)__builtin_clzll(w) / 8 : 8;
+				st -= back < st - bp ? back : st - bp;
+			}
+			for (; e + 8 <= n; e += 8) {
+				memcpy(&w, v8 + e, 8);
+				if ((w ^= pat) != 0) {
+					e += (size_t)__builtin_ctzll(w) / 8;
+					goto run_end;
+				}
+			}
+		} else {
+			while (st > bp && HV(st - 1) == x)
+				st--;
+			while (e + 8 <= n && uniform8(v8, v32, e) && HV(e) == x)
+				e += 8; /* long runs a block at a time */
+		}
 		while (e < n && HV(e) == x)
 			e++;
+run_end:
 		if (e - st >= PQW_MIN_RUN) {
 			size_t k = bp + (st - bp + 7) / 8 * 8; /* the bit-packed part ends here */
 			if (e >= k + 8) {

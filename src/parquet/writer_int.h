@@ -32,8 +32,9 @@
 /* Largest buffer one column may hold (a page's levels, values or compressed bytes): a
  * Parquet page size is an int32. */
 #define PQW_BUF_MAX ((size_t)1 << 30)
-/* Bytes allocated past a column's value capacity, so that 16 bytes may be loaded from
- * any value's start (dictionary keys). */
+/* Bytes allocated past the capacity of a column's values and levels and of a lazy
+ * struct's levels, so that 16 bytes may be loaded from any value's start (dictionary
+ * keys) and runs of levels be moved 16 bytes at a time. */
 #define PQW_VAL_SLACK 16
 /* Longest min/max kept in statistics and page indexes for byte arrays. */
 #define PQW_STAT_MAX 64
