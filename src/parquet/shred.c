@@ -153,17 +153,41 @@ static int deff_room(struct pqw_node *st, uint32_t rows)
 	return 0;
 }
 
-/* Level runs are mostly short (the rows since a sparse member was last there): copied
- * or set 16 bytes at a time without a call, into and from arrays that have
- * PQW_VAL_SLACK bytes past their capacity. */
+/* Level runs are mostly short (the rows since a sparse member was last there): moved
+ * without a call. The loads stay inside the run: the byte after it is usually the
+ * parent's level for the current row, stored a moment ago, and a wider load that
+ * overlapped that store would wait for it to leave the store buffer. Stores may go up
+ * to 16 bytes past the run: level arrays have PQW_VAL_SLACK bytes past their
+ * capacity. */
 static inline void copy_run(uint8_t *d, const uint8_t *s, uint32_t n)
 {
-	for (uint32_t k = 0; k < n; k += 16) {
-		uint64_t a, b;
-		memcpy(&a, s + k, 8);
-		memcpy(&b, s + k + 8, 8);
-		memcpy(d + k, &a, 8);
-		memcpy(d + k + 8, &b, 8);
+	uint64_t a, b;
+	if (n >= 8) {
+		uint32_t k = 0;
+		for (; k + 16 <= n; k += 16) {
+			memcpy(&a, s + k, 8);
+			memcpy(&b, s + k + 8, 8);
+			memcpy(d + k, &a, 8);
+			memcpy(d + k + 8, &b, 8);
+		}
+		if (n - k > 8) { /* the last 1..15 bytes as up to two overlapping words */
+			memcpy(&a, s + k, 8);
+			memcpy(d + k, &a, 8);
+		}
+		if (k < n) {
+			memcpy(&b, s + n - 8, 8);
+			memcpy(d + n - 8, &b, 8);
+		}
+	} else if (n >= 4) {
+		uint32_t x, y;
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		memcpy(d, &x, 4);
+		memcpy(d + n - 4, &y, 4);
+	} else if (n) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
 	}
 }
 
@@ -769,7 +793,7 @@ static bool base64_decode(const char *p, size_t n, struct sl_buf *out)
 
 /* Eight hex digits (in memory order, either case) as four bytes, eight digits at a
  * time in one word; false when a byte is not a hex digit. */
-static inline bool hex8(uint64_t x, uint32_t *out)
+static inline __attribute__((always_inline)) bool hex8(uint64_t x, uint32_t *out)
 {
 	const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
 	/* bytes below 0x80 only: then adding less than 0x80 never carries into the next */
