@@ -565,8 +565,8 @@ struct probe {
 	struct pqw_key k;
 };
 
-#define PQW_AHEAD 16 /* values hashed before their lookup */
-#define PQW_RING 32  /* a power of two above PQW_AHEAD */
+#define PQW_AHEAD 32 /* values hashed before their lookup */
+#define PQW_RING 64  /* a power of two above PQW_AHEAD */
 #define PQW_BIG_TABLE 8192 /* slots past which lookups prefetch entries as well */
 
 static inline uint32_t hash_fixed(const uint8_t *v, uint32_t width, uint64_t seed)
@@ -989,9 +989,9 @@ static int put_levels(struct sl_buf *out, const uint8_t *lv, size_t n, int max, 
 	return 0;
 }
 
-/* Compresses src into w->comp (or points at src for no codec). */
-static int compress(struct sl_pq_writer *w, const void *src, size_t len, const void **out,
-		    size_t *out_len, struct sl_err *err)
+/* Compresses src into w->comp (or points at src for no codec) at the given level. */
+static int compress(struct sl_pq_writer *w, const void *src, size_t len, int level,
+		    const void **out, size_t *out_len, struct sl_err *err)
 {
 	if (w->codec->id == SL_PQ_UNCOMPRESSED) {
 		*out = src;
@@ -1004,12 +1004,41 @@ static int compress(struct sl_pq_writer *w, const void *src, size_t len, const v
 	if (rc)
 		return buf_rc(rc, NULL, err);
 	size_t n;
-	if ((rc = w->codec->compress(src, len, w->comp.data, bound, &n, w->o.level, err)) != 0)
+	if ((rc = w->codec->compress(src, len, w->comp.data, bound, &n, level, err)) != 0)
 		return rc;
 	w->comp.len = n;
 	*out = w->comp.data;
 	*out_len = n;
 	return 0;
+}
+
+/* Incompressible pages. Bit-packed deltas and dictionary indices, random uuids: zstd
+ * spends as long failing to shrink them as it spends compressing text (four times as
+ * long at level 3 as at 2 on DELTA_BINARY_PACKED pages), so when a column's page came
+ * out at PQW_INCOMP percent of its size or more, its next PQW_FAST_PAGES pages are
+ * compressed at zstd's fastest level, which finds long repeats if there are any; one in
+ * PQW_FAST_PAGES + 1 pages is tried at the level asked for again. */
+#define PQW_INCOMP 97
+#define PQW_FAST_PAGES 7
+#define PQW_ZSTD_FAST (-1)
+
+static int page_level(const struct sl_pq_writer *w, struct pqw_col *c, int32_t enc)
+{
+	if (enc != c->last_enc) /* another encoding (the dictionary gone): other odds */
+		c->fast_pages = 0;
+	c->last_enc = (uint8_t)enc;
+	return w->codec->id == SL_PQ_ZSTD && c->fast_pages ? PQW_ZSTD_FAST : w->o.level;
+}
+
+static void page_judged(const struct sl_pq_writer *w, struct pqw_col *c, size_t in, size_t out)
+{
+	if (w->codec->id != SL_PQ_ZSTD)
+		return;
+	bool poor = (uint64_t)out * 100 >= (uint64_t)in * PQW_INCOMP;
+	if (c->fast_pages)
+		c->fast_pages = poor ? c->fast_pages - 1 : 0; /* it compressed after all */
+	else if (poor)
+		c->fast_pages = PQW_FAST_PAGES;
 }
 
 /* ---- pages -------------------------------------------------------------------------- */
@@ -1154,12 +1183,14 @@ static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *er
 				  c->path, body);
 	const void *data;
 	size_t data_len;
+	int level = page_level(w, c, enc);
 	if (v1)
-		rc = compress(w, pg->data, body, &data, &data_len, err);
+		rc = compress(w, pg->data, body, level, &data, &data_len, err);
 	else
-		rc = compress(w, pg->data + lv_len, body - lv_len, &data, &data_len, err);
+		rc = compress(w, pg->data + lv_len, body - lv_len, level, &data, &data_len, err);
 	if (rc)
 		return rc;
+	page_judged(w, c, v1 ? body : body - lv_len, data_len);
 
 	struct sl_pq_page_header h;
 	memset(&h, 0, sizeof(h));
@@ -1366,7 +1397,8 @@ static int chunk_flush(struct sl_pq_writer *w, struct pqw_col *c, struct sl_pq_c
 	if (c->dict_used) {
 		const void *data;
 		size_t data_len;
-		if ((rc = compress(w, c->dict.vals.data, c->dict.vals.len, &data, &data_len, err)))
+		if ((rc = compress(w, c->dict.vals.data, c->dict.vals.len, w->o.level, &data,
+				   &data_len, err)))
 			return rc;
 		struct sl_pq_page_header h;
 		memset(&h, 0, sizeof(h));

@@ -141,6 +141,8 @@ struct pqw_col {
 	/* ---- page and chunk ---- */
 	struct pqw_dict dict;
 	uint64_t hash_seed;
+	uint8_t fast_pages; /* pages still to compress at zstd's fastest (writer.c) */
+	uint8_t last_enc;   /* the encoding of the column's last page */
 	bool judged;        /* the dictionary was weighed for this chunk */
 	bool dict_used;     /* some page of the chunk is dictionary encoded */
 	bool used_plain, used_delta;
