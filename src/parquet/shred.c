@@ -191,13 +191,21 @@ static inline void copy_run(uint8_t *d, const uint8_t *s, uint32_t n)
 	}
 }
 
-static inline void zero_run(uint8_t *d, uint32_t n)
+static inline void set_run(uint8_t *d, uint8_t v, uint32_t n)
 {
-	const uint64_t z = 0;
+	const uint64_t z = v * 0x0101010101010101ull;
 	for (uint32_t k = 0; k < n; k += 16) {
 		memcpy(d + k, &z, 8);
 		memcpy(d + k + 8, &z, 8);
 	}
+}
+
+/* The level a lazy struct's rows below take where they are absent: the struct's
+ * parent's (a constant when that parent is the root or always there), or -1 when it
+ * varies and is copied from the parent's levels. */
+static inline int fill_level(const struct pqw_node *parent)
+{
+	return !parent ? 0 : parent->always ? parent->def : -1;
 }
 
 /* Fills a lazy struct's levels up to (not including) row from its parent's. */
@@ -209,8 +217,9 @@ static int struct_fill(struct pqw_node *st, uint32_t row)
 	if (rc)
 		return rc;
 	struct pqw_node *p = st->lazy_parent;
-	if (!p) {
-		zero_run(st->deff + st->deff_end, row - st->deff_end);
+	int fill = fill_level(p);
+	if (fill >= 0) {
+		set_run(st->deff + st->deff_end, (uint8_t)fill, row - st->deff_end);
 	} else {
 		if ((rc = struct_fill(p, row)) != 0)
 			return rc;
@@ -232,8 +241,9 @@ int sl_pqw_catch_up(struct pqw_col *c, uint32_t row)
 			return rc;
 	}
 	struct pqw_node *p = c->lazy_parent;
-	if (!p) {
-		zero_run(c->def + c->n_levels, count);
+	int fill = fill_level(p);
+	if (fill >= 0) {
+		set_run(c->def + c->n_levels, (uint8_t)fill, count);
 	} else {
 		int rc = struct_fill(p, row);
 		if (rc)
@@ -241,7 +251,7 @@ int sl_pqw_catch_up(struct pqw_col *c, uint32_t row)
 		copy_run(c->def + c->n_levels, p->deff + have, count);
 	}
 	if (c->rep) /* one entry per row: each starts its row */
-		zero_run(c->rep + c->n_levels, count);
+		set_run(c->rep + c->n_levels, 0, count);
 	c->n_levels += count;
 	c->row_end = row;
 	return 0;
@@ -1647,6 +1657,7 @@ static int build(struct plan_ctx *p, const struct sl_type *t, const struct sl_pq
 	case SL_T_STRUCT:
 		n->op = PQW_OP_STRUCT;
 		n->row = n->lazy = parent_rep == 0;
+		n->always = n->lazy && !n->nullable && (!lazy_parent || lazy_parent->always);
 		if (n->lazy) {
 			struct pqw_shred *s = p->s;
 			struct pqw_node **ls = realloc(s->lazy_structs,

@@ -188,6 +188,9 @@ struct pqw_node {
 	bool nullable;
 	bool row;              /* outside any list or map, the root too (see above) */
 	bool lazy;             /* a row struct but the root: keeps its levels per row */
+	bool always;           /* a lazy struct in every row (itself and those above it
+				* required): its levels are all def, and its leaves fill from
+				* that constant rather than from its levels */
 	int16_t def;           /* definition level when the value is present */
 	int16_t null_def;      /* ... when it is null (the parent's) */
 	int16_t elem_def;      /* lists, maps: an element (key_value) exists */
