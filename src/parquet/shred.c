@@ -17,6 +17,7 @@
  *      optional and repeated ancestors that are present; nulls, absent members and empty
  *      lists write one entry with the level at which they stop.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,9 +67,15 @@ int sl_pqw_grow_levels(struct pqw_col *c)
 		cap = PQW_BUF_MAX;
 	}
 	int rc;
-	if ((c->max_def && (rc = grow_array(&c->def, cap + PQW_VAL_SLACK)) != 0) ||
-	    (c->max_rep && (rc = grow_array(&c->rep, cap + PQW_VAL_SLACK)) != 0))
+	if (sl_pqw_sparse(c)) {
+		uint32_t *r = realloc(c->rows, cap * sizeof(*r));
+		if (!r)
+			return SL_ENOMEM;
+		c->rows = r;
+	} else if ((c->max_def && (rc = grow_array(&c->def, cap + PQW_VAL_SLACK)) != 0) ||
+		   (c->max_rep && (rc = grow_array(&c->rep, cap + PQW_VAL_SLACK)) != 0)) {
 		return rc;
+	}
 	c->lv_cap = (uint32_t)cap;
 	return 0;
 }
@@ -234,6 +241,10 @@ int sl_pqw_catch_up(struct pqw_col *c, uint32_t row)
 	uint32_t have = c->row_end;
 	if (!c->lazy || have >= row)
 		return 0;
+	if (sl_pqw_sparse(c)) { /* its levels are made when its page is cut */
+		c->row_end = row;
+		return 0;
+	}
 	uint32_t count = row - have;
 	while ((size_t)c->n_levels + count > c->lv_cap) {
 		int rc = sl_pqw_grow_levels(c);
@@ -257,6 +268,24 @@ int sl_pqw_catch_up(struct pqw_col *c, uint32_t row)
 	return 0;
 }
 
+int sl_pqw_sparse_levels(struct pqw_col *c, uint32_t row, uint8_t *out)
+{
+	uint32_t n = row - c->page_row;
+	struct pqw_node *p = c->lazy_parent;
+	int fill = fill_level(p);
+	if (fill >= 0) {
+		memset(out, fill, n);
+	} else {
+		int rc = struct_fill(p, row);
+		if (rc)
+			return rc;
+		memcpy(out, p->deff + c->page_row, n);
+	}
+	for (uint32_t k = 0; k < c->n_levels; k++)
+		out[c->rows[k] - c->page_row] = c->max_def;
+	return 0;
+}
+
 void sl_pqw_rows_reset(struct pqw_shred *s)
 {
 	for (size_t i = 0; i < s->n_lazy_structs; i++)
@@ -269,6 +298,19 @@ void sl_pqw_rows_reset(struct pqw_shred *s)
 static inline int put_level(struct pqw_shred *s, struct pqw_col *c, int def, int rep)
 {
 	int rc;
+	if (sl_pqw_sparse(c)) {
+		/* the entries eagerly written to a sparse column are values (its nulls are
+		 * filled later): the row is all there is to keep */
+		assert(def == c->max_def);
+		if (c->mark_seq != s->seq)
+			take_mark(s, c);
+		if (__builtin_expect(c->n_levels == c->lv_cap, 0) &&
+		    (rc = sl_pqw_grow_levels(c)) != 0)
+			return rc;
+		c->rows[c->n_levels++] = s->row;
+		c->row_end = s->row + 1;
+		return 0;
+	}
 	if (c->lazy && c->row_end < s->row && (rc = sl_pqw_catch_up(c, s->row)) != 0)
 		return rc;
 	if (c->mark_seq != s->seq)

@@ -64,6 +64,7 @@ struct sl_pq_writer {
 	struct sl_buf page, comp, hdr; /* scratch */
 	int64_t *i64; size_t i64_cap;
 	uint32_t *u32; size_t u32_cap;
+	uint8_t *u8; size_t u8_cap;    /* a sparse column's levels, made whole */
 	struct sl_pq_row_group *rgs; size_t n_rgs, cap_rgs;
 	struct arena_blk *arena;
 	struct sl_buf ci, oi;          /* encoded column and offset indexes */
@@ -132,6 +133,19 @@ static int64_t *i64_room(struct sl_pq_writer *w, size_t n)
 		w->i64_cap = n;
 	}
 	return w->i64;
+}
+
+static uint8_t *u8_room(struct sl_pq_writer *w, size_t n)
+{
+	n += PQW_VAL_SLACK; /* the hybrid encoder reads whole words */
+	if (n > w->u8_cap) {
+		uint8_t *p = realloc(w->u8, n);
+		if (!p)
+			return NULL;
+		w->u8 = p;
+		w->u8_cap = n;
+	}
+	return w->u8;
 }
 
 static uint32_t *u32_room(struct sl_pq_writer *w, size_t n)
@@ -1113,12 +1127,29 @@ no_dict:
 static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *err)
 {
 	int rc;
-	if ((rc = sl_pqw_catch_up(c, (uint32_t)w->rg_rows)) != 0)
-		return buf_rc(rc, c, err);
-	if (c->n_levels == 0)
-		return 0;
+	const uint8_t *def;
+	uint32_t n_lv;
+	if (sl_pqw_sparse(c)) {
+		n_lv = (uint32_t)w->rg_rows - c->page_row;
+		if (n_lv == 0)
+			return 0;
+		uint8_t *lv = u8_room(w, n_lv);
+		if (!lv)
+			return oom(err);
+		if ((rc = sl_pqw_sparse_levels(c, (uint32_t)w->rg_rows, lv)) != 0)
+			return buf_rc(rc, c, err);
+		c->row_end = (uint32_t)w->rg_rows;
+		def = lv;
+	} else {
+		if ((rc = sl_pqw_catch_up(c, (uint32_t)w->rg_rows)) != 0)
+			return buf_rc(rc, c, err);
+		if (c->n_levels == 0)
+			return 0;
+		n_lv = c->n_levels;
+		def = c->def; /* only now: catching up may have moved it */
+	}
 	w->page_no++;
-	uint32_t n_lv = c->n_levels, n_val = c->n_values;
+	uint32_t n_val = c->n_values;
 	bool v1 = w->o.page_version != 2;
 	uint32_t *ix = NULL;
 	if (c->mode == PQW_MODE_DICT && n_val) {
@@ -1141,7 +1172,7 @@ static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *er
 	size_t rep_len = 0, def_len = 0;
 	if (c->max_rep && (rc = put_levels(pg, c->rep, n_lv, c->max_rep, v1, &rep_len, err)))
 		return rc;
-	if (c->max_def && (rc = put_levels(pg, c->def, n_lv, c->max_def, v1, &def_len, err)))
+	if (c->max_def && (rc = put_levels(pg, def, n_lv, c->max_def, v1, &def_len, err)))
 		return rc;
 	size_t lv_len = pg->len;
 	int32_t enc = SL_PQ_ENC_PLAIN;
@@ -1252,7 +1283,7 @@ static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *er
  * byte per level. */
 static size_t page_estimate(const struct pqw_col *c)
 {
-	size_t lv = (c->max_def || c->max_rep) ? c->n_levels / 8 : 0;
+	size_t lv = (c->max_def || c->max_rep) ? sl_pqw_levels(c) / 8 : 0;
 	if (c->phys == SL_PQ_BOOLEAN)
 		return lv + c->n_values / 8;
 	return lv + c->val_len;
@@ -1529,7 +1560,7 @@ static int after_record(struct sl_pq_writer *w, size_t text_len, struct sl_err *
 		struct pqw_col *c = &w->sh.cols[i];
 		if (page_estimate(c) >= w->o.page_bytes && (rc = page_cut(w, c, err)) != 0)
 			return rc;
-		buffered += c->pages.len + c->val_len + c->n_levels + c->dict.vals.len;
+		buffered += c->pages.len + c->val_len + sl_pqw_levels(c) + c->dict.vals.len;
 	}
 	if (buffered >= w->o.row_group_bytes)
 		return rg_flush(w, err);
@@ -1833,6 +1864,7 @@ void sl_pq_writer_free(struct sl_pq_writer *w)
 	sl_buf_release(&w->type_text);
 	free(w->i64);
 	free(w->u32);
+	free(w->u8);
 	free(w->rgs);
 	while (w->arena) {
 		struct arena_blk *n = w->arena->next;

@@ -4,8 +4,9 @@
  * shredding plan built from the row type.
  *
  * A column's current page lives in three buffers: definition levels and repetition
- * levels (one byte per entry, only when the column's maximum level is not 0) and values
- * in PLAIN form. Pages are only ever cut between records, so a record that fails is
+ * levels (one byte per entry, only when the column's maximum level is not 0; a sparse
+ * column keeps the row of each value instead, see sl_pqw_sparse) and values in PLAIN
+ * form. Pages are only ever cut between records, so a record that fails is
  * undone by putting each column's lengths back to where the record found them (its
  * mark, taken lazily the first time the record touches the column). Dictionaries are
  * only built when a page is cut, a whole page at a time.
@@ -116,8 +117,12 @@ struct pqw_pstat {
  * functions). */
 struct pqw_col {
 	/* ---- line 0 ---- */
-	_Alignas(64) uint8_t *def; /* one byte per level entry; NULL while max_def is 0 */
-	uint8_t *rep;          /* ... while max_rep is 0 */
+	_Alignas(64) uint8_t *def; /* one byte per level entry; NULL while max_def is 0, and
+				    * for sparse columns */
+	union {
+		uint8_t *rep;      /* one byte per level entry; NULL while max_rep is 0 */
+		uint32_t *rows;    /* sparse columns: the row of each entry */
+	};
 	uint8_t *val;          /* the page's values, PLAIN */
 	uint32_t n_levels, lv_cap;
 	uint32_t n_values, val_len;
@@ -234,6 +239,23 @@ struct pqw_shred {
 	struct sl_err *err;
 };
 
+/* A sparse column: a lazy leaf outside lists and maps. Its entries are its values, all
+ * at max_def (its nulls are all filled in lazily), so only their rows are kept, and its
+ * definition levels are made whole when its page is cut (sl_pqw_sparse_levels): a
+ * member that most records lack costs nothing per row, and one that they have costs a
+ * row number. */
+static inline bool sl_pqw_sparse(const struct pqw_col *c)
+{
+	return c->lazy && !c->max_rep;
+}
+
+/* The level entries of the column's current page so far (a sparse column's rows up to
+ * its last entry). */
+static inline uint32_t sl_pqw_levels(const struct pqw_col *c)
+{
+	return sl_pqw_sparse(c) ? c->row_end - c->page_row : c->n_levels;
+}
+
 /* shred.c */
 int sl_pqw_plan_build(struct pqw_shred *s, const struct sl_type *row,
 		      const struct sl_pq_schema *schema, struct sl_err *err);
@@ -242,8 +264,11 @@ void sl_pqw_plan_free(struct pqw_shred *s);
  * SL_EINVAL: refused, err says where and why (s->pointer has the JSON pointer). */
 int sl_pqw_shred(struct pqw_shred *s, const struct sl_json_doc *doc, struct sl_err *err);
 /* Brings a lazy column's levels up to row (its page is about to be cut, or it gets an
- * entry in that row). */
+ * entry in that row); nothing for a sparse column. */
 int sl_pqw_catch_up(struct pqw_col *c, uint32_t row);
+/* A sparse column's definition levels for the rows [page_row, row), into out (room for
+ * row - page_row bytes). */
+int sl_pqw_sparse_levels(struct pqw_col *c, uint32_t row, uint8_t *out);
 /* A new row group: the lazy structs' rows start again. */
 void sl_pqw_rows_reset(struct pqw_shred *s);
 /* Grows a buffer so that extra more bytes fit (sl_buf's rules, hard max kept). */

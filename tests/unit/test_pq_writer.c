@@ -594,6 +594,27 @@ static void test_lazy_lists(void **state)
 	}
 	free(recs);
 	free(mixed);
+
+	/* the rows a list leaf missed are filled when its page is cut: at once for a leaf
+	 * that never had an entry, and past the room its levels had (they grow then) */
+	const char *absent[] = {"{}", "{}", "{}", NULL};
+	struct file *f = written("struct<l:list<int8>>", NULL, absent);
+	struct col *c = read_col(f, 0, 0);
+	expect_levels(c, (int16_t[]){0, 0, 0}, (int16_t[]){0, 0, 0}, 3);
+	col_free(c);
+	file_free(f);
+	const char **grow = calloc(4001, sizeof(*grow));
+	for (size_t i = 0; i < 4000; i++)
+		grow[i] = i < 1000 ? "{\"l\":[1]}" : "{}";
+	f = written("struct<l:list<int8>>", NULL, grow);
+	c = read_col(f, 0, 0);
+	assert_int_equal(c->n, 4000);
+	for (size_t i = 0; i < 4000; i++)
+		if (c->def[i] != (i < 1000 ? 3 : 0) || c->rep[i] != 0)
+			fail_msg("entry %zu: (r%d, d%d)", i, c->rep[i], c->def[i]);
+	col_free(c);
+	file_free(f);
+	free(grow);
 }
 
 /* Runs of every length from 1 to 40 at every alignment, in the levels and in the
