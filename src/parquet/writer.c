@@ -391,8 +391,10 @@ static void minmax_fixed(const struct pqw_col *c, const uint8_t *vals, const uin
 	}
 }
 
-/* Min and max of the page's values: through the dictionary each entry is looked at once
- * per page (its stamp), plain values one by one. */
+/* Min and max of the page's values: byte arrays through the dictionary, each entry
+ * looked at once per page (its stamp), so that a value repeated costs no compare;
+ * fixed-width values (their compares cost less than a stamp's random access in a large
+ * dictionary) and byte arrays without one, one by one from the page's PLAIN values. */
 static int page_minmax(struct sl_pq_writer *w, struct pqw_col *c, const uint32_t *ix,
 		       uint32_t *cand, struct pqw_pstat *ps)
 {
@@ -402,7 +404,7 @@ static int page_minmax(struct sl_pq_writer *w, struct pqw_col *c, const uint32_t
 	const uint8_t *vals;
 	const uint32_t *idx = NULL;
 	size_t n_cand = n;
-	if (ix) {
+	if (ix && !c->width) {
 		uint32_t stamp = w->page_no;
 		n_cand = 0;
 		for (uint32_t i = 0; i < n; i++) {
