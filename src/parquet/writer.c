@@ -823,6 +823,8 @@ static uint8_t *put_varint(uint8_t *o, uint64_t v)
 static inline uint64_t pack8_bytes(uint64_t w, int bw)
 {
 	const uint64_t lane16 = 0x0001000100010001ull, lane32 = 0x0000000100000001ull;
+	if (bw == 1) /* one multiply gathers bit 0 of each byte into the top byte */
+		return (w * 0x0102040810204080ull) >> 56;
 	w = (w | w >> (8 - bw)) & (lane16 * ((1u << (2 * bw)) - 1));
 	w = (w | w >> (16 - 2 * bw)) & (lane32 * (uint32_t)(((uint64_t)1 << (4 * bw)) - 1));
 	w |= w >> (32 - 4 * bw);
@@ -978,7 +980,8 @@ run_end:
 
 static int put_hybrid_levels(struct sl_buf *out, const uint8_t *lv, size_t n, int bw)
 {
-	return put_hybrid(out, lv, NULL, n, bw);
+	/* most columns have a maximum level of 1: packed with the width a constant */
+	return bw == 1 ? put_hybrid(out, lv, NULL, n, 1) : put_hybrid(out, lv, NULL, n, bw);
 }
 
 static int put_hybrid_indices(struct sl_buf *out, const uint32_t *ix, size_t n, int bw)
