@@ -605,6 +605,16 @@ static inline uint32_t hash_fixed(const uint8_t *v, uint32_t width, uint64_t see
 	}
 }
 
+/* A short key's hash: both words, seeded, multiplied into 128 bits and the halves
+ * folded (one multiply; every input bit reaches the low bits the table uses). */
+static inline uint32_t hash_key(struct pqw_key k, uint64_t seed)
+{
+	unsigned __int128 p = (unsigned __int128)(k.a ^ seed) *
+			      (k.b ^ (seed * 0x9e3779b97f4a7c15ull));
+	uint64_t m = (uint64_t)p ^ (uint64_t)(p >> 64);
+	return (uint32_t)m ^ (uint32_t)(m >> 32);
+}
+
 /* Value number i of the page (*at: the byte offset of a byte array's length) as a probe. */
 static inline void probe_make(const struct pqw_col *c, const uint8_t *vals, uint32_t i,
 			      size_t *at, struct probe *pr)
@@ -620,10 +630,8 @@ static inline void probe_make(const struct pqw_col *c, const uint8_t *vals, uint
 	pr->v = vals + *at + 4;
 	*at += 4 + (size_t)pr->len;
 	pr->k = make_key(pr->v, pr->len);
-	pr->h = pr->len <= PQW_SHORT
-			? (uint32_t)(sl_pqw_mix64((pr->k.a ^ c->hash_seed) * 0x9fb21c651e98df25ull ^
-						  pr->k.b) >> 32)
-			: (uint32_t)(sl_pqw_hash(pr->v, pr->len, c->hash_seed) >> 32);
+	pr->h = pr->len <= PQW_SHORT ? hash_key(pr->k, c->hash_seed)
+				      : (uint32_t)(sl_pqw_hash(pr->v, pr->len, c->hash_seed) >> 32);
 }
 
 /* The entry of the probed value, added if new. -1 when out of memory. */
