@@ -113,9 +113,16 @@ void sl_pqw_col_release(struct pqw_col *c)
  * few ahead of it, so that the write does not wait for it to be fetched. */
 #define PQW_WRITE_AHEAD 128
 
+/* The address is worked out as an integer: it may be past the buffer (or the buffer
+ * not there yet), which a prefetch never faults on but pointer arithmetic must not do. */
+static inline void prefetch_write(const void *base, size_t at)
+{
+	__builtin_prefetch((const void *)((uintptr_t)base + at + PQW_WRITE_AHEAD), 1);
+}
+
 static inline int values_room(struct pqw_col *c, size_t extra)
 {
-	__builtin_prefetch(c->val + c->val_len + PQW_WRITE_AHEAD, 1);
+	prefetch_write(c->val, c->val_len);
 	if (__builtin_expect(c->val_cap - c->val_len >= extra, 1))
 		return 0;
 	return sl_pqw_grow_values(c, extra);
@@ -313,7 +320,7 @@ static inline int put_level(struct pqw_shred *s, struct pqw_col *c, int def, int
 		if (__builtin_expect(c->n_levels == c->lv_cap, 0) &&
 		    (rc = sl_pqw_grow_levels(c)) != 0)
 			return rc;
-		__builtin_prefetch(c->rows + c->n_levels + PQW_WRITE_AHEAD / 4, 1);
+		prefetch_write(c->rows, (size_t)c->n_levels * sizeof(*c->rows));
 		c->rows[c->n_levels++] = s->row;
 		c->row_end = s->row + 1;
 		return 0;

@@ -1294,9 +1294,9 @@ static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *er
 
 /* What the current page would take in PLAIN, roughly: value bytes and an eighth of a
  * byte per level. */
-static size_t page_estimate(const struct pqw_col *c)
+static size_t page_estimate(const struct pqw_col *c, uint32_t rows)
 {
-	size_t lv = (c->max_def || c->max_rep) ? sl_pqw_levels(c) / 8 : 0;
+	size_t lv = (c->max_def || c->max_rep) ? sl_pqw_levels(c, rows) / 8 : 0;
 	if (c->phys == SL_PQ_BOOLEAN)
 		return lv + c->n_values / 8;
 	return lv + c->val_len;
@@ -1571,9 +1571,11 @@ static int after_record(struct sl_pq_writer *w, size_t text_len, struct sl_err *
 	int rc;
 	for (size_t i = 0; i < w->sh.n_cols; i++) {
 		struct pqw_col *c = &w->sh.cols[i];
-		if (page_estimate(c) >= w->o.page_bytes && (rc = page_cut(w, c, err)) != 0)
+		if (page_estimate(c, (uint32_t)w->rg_rows) >= w->o.page_bytes &&
+		    (rc = page_cut(w, c, err)) != 0)
 			return rc;
-		buffered += c->pages.len + c->val_len + sl_pqw_levels(c) + c->dict.vals.len;
+		buffered += c->pages.len + c->val_len + sl_pqw_levels(c, (uint32_t)w->rg_rows) +
+			    c->dict.vals.len;
 	}
 	if (buffered >= w->o.row_group_bytes)
 		return rg_flush(w, err);

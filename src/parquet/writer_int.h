@@ -249,11 +249,15 @@ static inline bool sl_pqw_sparse(const struct pqw_col *c)
 	return c->lazy && !c->max_rep;
 }
 
-/* The level entries of the column's current page so far (a sparse column's rows up to
- * its last entry). */
-static inline uint32_t sl_pqw_levels(const struct pqw_col *c)
+/* The level entries the column's current page holds once brought up to rows (the rows
+ * of the row group so far): what a lazy column has filled in yet does not count, so
+ * that the page is cut at the same record whether refused records made it fill in
+ * some rows early or not (writer.h invariant 2). */
+static inline uint32_t sl_pqw_levels(const struct pqw_col *c, uint32_t rows)
 {
-	return sl_pqw_sparse(c) ? c->row_end - c->page_row : c->n_levels;
+	if (sl_pqw_sparse(c))
+		return rows - c->page_row;
+	return c->lazy ? c->n_levels + (rows - c->row_end) : c->n_levels;
 }
 
 /* shred.c */

@@ -936,6 +936,38 @@ static void test_rollback_identical(void **state)
 	}
 }
 
+/* A refused record that gives a member a value before it fails, in a row far from
+ * that member's last value: the page of that member must still be cut where it is
+ * without the refused record (the page size is weighed on the rows the page will hold,
+ * not on how many of them the member has filled in so far). */
+static void test_rollback_sparse(void **state)
+{
+	(void)state;
+	const char *type = "struct<s:string,l:list<int8>,a:int8>";
+	const size_t n = 900;
+	const char **good = calloc(n + 1, sizeof(*good));
+	const char **mixed = calloc(2 * n + 1, sizeof(*mixed));
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		good[i] = i == 0 ? "{\"s\":\"x\",\"l\":[1]}" : "{\"a\":1}";
+		if (i % 50 == 49)
+			mixed[m++] = "{\"s\":\"y\",\"l\":[2],\"a\":1000}";
+		mixed[m++] = good[i];
+	}
+	struct sl_pq_write_opts o;
+	sl_pq_write_opts_default(&o);
+	o.page_bytes = 64;
+	struct sl_buf plain, b;
+	assert_int_equal(write_file(type, &o, good, &plain), 0);
+	assert_int_equal(write_file(type, &o, mixed, &b), (int)(m - n));
+	assert_int_equal(b.len, plain.len);
+	assert_memory_equal(b.data, plain.data, plain.len);
+	sl_buf_release(&plain);
+	sl_buf_release(&b);
+	free(good);
+	free(mixed);
+}
+
 /* ---- encodings ---------------------------------------------------------------------- */
 
 static char **make_recs(size_t n, const char *fmt, size_t (*val)(size_t))
@@ -1568,6 +1600,7 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_members),
 		cmocka_unit_test(test_rollback_identical),
+		cmocka_unit_test(test_rollback_sparse),
 		cmocka_unit_test(test_dictionary),
 		cmocka_unit_test(test_delta),
 		cmocka_unit_test(test_page_cutting),
