@@ -663,7 +663,7 @@ static inline __attribute__((always_inline)) int64_t dict_find(struct pqw_dict *
 	if (d->n >= d->cap && dict_grow_entries(d, width == 0) != 0)
 		return -1;
 	size_t add = width ? width : (size_t)len + 4;
-	if (sl_pqw_reserve(&d->vals, add) != 0)
+	if (d->vals.cap - d->vals.len <= add && sl_pqw_reserve(&d->vals, add) != 0)
 		return -1;
 	uint8_t *o = (uint8_t *)d->vals.data + d->vals.len;
 	uint32_t e = d->n++;
