@@ -145,7 +145,8 @@ static void rollback(struct pqw_shred *s)
 		c->n_levels = c->mark_levels;
 		c->n_values = c->mark_values;
 		c->val_len = c->mark_val_len;
-		c->row_end = s->row; /* the mark was taken with the rows before filled */
+		if (c->lazy && !sl_pqw_sparse(c))
+			c->row_end = s->row; /* the mark was taken with the rows before filled */
 	}
 	/* rows before this record were filled for good; this record's row was not */
 	for (size_t i = 0; i < s->n_lazy_structs; i++)
@@ -251,13 +252,10 @@ static int struct_fill(struct pqw_node *st, uint32_t row)
 
 int sl_pqw_catch_up(struct pqw_col *c, uint32_t row)
 {
+	/* a sparse column's levels are made when its page is cut */
+	if (!c->lazy || sl_pqw_sparse(c) || c->row_end >= row)
+		return 0;
 	uint32_t have = c->row_end;
-	if (!c->lazy || have >= row)
-		return 0;
-	if (sl_pqw_sparse(c)) { /* its levels are made when its page is cut */
-		c->row_end = row;
-		return 0;
-	}
 	uint32_t count = row - have;
 	while ((size_t)c->n_levels + count > c->lv_cap) {
 		int rc = sl_pqw_grow_levels(c);
@@ -322,7 +320,6 @@ static inline int put_level(struct pqw_shred *s, struct pqw_col *c, int def, int
 			return rc;
 		prefetch_write(c->rows, (size_t)c->n_levels * sizeof(*c->rows));
 		c->rows[c->n_levels++] = s->row;
-		c->row_end = s->row + 1;
 		return 0;
 	}
 	if (c->lazy && c->row_end < s->row && (rc = sl_pqw_catch_up(c, s->row)) != 0)
@@ -337,7 +334,8 @@ static inline int put_level(struct pqw_shred *s, struct pqw_col *c, int def, int
 	if (c->rep)
 		c->rep[n] = (uint8_t)rep;
 	c->n_levels = n + 1;
-	c->row_end = s->row + 1;
+	if (c->lazy)
+		c->row_end = s->row + 1;
 	return 0;
 }
 

@@ -1151,7 +1151,6 @@ static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *er
 			return oom(err);
 		if ((rc = sl_pqw_sparse_levels(c, (uint32_t)w->rg_rows, lv)) != 0)
 			return buf_rc(rc, c, err);
-		c->row_end = (uint32_t)w->rg_rows;
 		def = lv;
 	} else {
 		if ((rc = sl_pqw_catch_up(c, (uint32_t)w->rg_rows)) != 0)

@@ -110,11 +110,11 @@ struct pqw_pstat {
 	uint32_t page_size;  /* header and data */
 };
 
-/* A leaf column. The first cache line holds everything a level or a value append
- * touches, so that a record's nulls (most columns, in wide sparse schemas) cost one line
- * per column: that is why the page buffers are bare arrays with explicit capacities here
- * rather than struct sl_buf (the hard maximum is PQW_BUF_MAX, kept by the grow
- * functions). */
+/* A leaf column. The first cache line holds everything a value append touches (and a
+ * level append, but for a list or map leaf's row_end), so that a record costs one line
+ * per column it touches: that is why the page buffers are bare arrays with explicit
+ * capacities here rather than struct sl_buf (the hard maximum is PQW_BUF_MAX, kept by
+ * the grow functions). */
 struct pqw_col {
 	/* ---- line 0 ---- */
 	_Alignas(64) uint8_t *def; /* one byte per level entry; NULL while max_def is 0, and
@@ -125,15 +125,15 @@ struct pqw_col {
 	};
 	uint8_t *val;          /* the page's values, PLAIN */
 	uint32_t n_levels, lv_cap;
-	uint32_t n_values, val_len;
+	uint32_t n_values, val_len, val_cap;
 	uint32_t mark_seq;     /* the record (low 32 bits) that took the mark below */
 	uint32_t mark_levels, mark_values, mark_val_len;
-	uint32_t row_end;      /* rows (in the row group) whose level entries are all here */
 	uint8_t max_def, max_rep;
 	uint8_t conv;          /* enum pqw_conv */
 	bool lazy;             /* nulls filled in later (see struct pqw_node) */
-	/* ---- conversion ---- */
-	uint32_t val_cap;
+	/* ---- lists' lazy rows, conversion ---- */
+	uint32_t row_end;      /* lazy leaves under lists and maps: the rows (in the row
+				* group) whose level entries are all here */
 	uint32_t page_row;     /* the row (in the row group) the current page starts at */
 	uint32_t width;    /* bytes of a fixed-width value (1 for BOOLEAN); 0 for BYTE_ARRAY */
 	int32_t phys;      /* enum sl_pq_type */
@@ -161,7 +161,7 @@ struct pqw_col {
 	struct sl_pq_bytes *path_elems; size_t n_path_elems; /* owned array, names borrowed */
 };
 
-_Static_assert(offsetof(struct pqw_col, val_cap) == 64, "a column's hot fields fill one line");
+_Static_assert(offsetof(struct pqw_col, row_end) == 64, "a column's hot fields fill one line");
 
 /* The shredding plan: a tree that follows the row type, with the levels precomputed.
  *
