@@ -453,10 +453,9 @@ static int page_minmax(struct sl_pq_writer *w, struct pqw_col *c, const uint32_t
 }
 
 /* ---- dictionaries -------------------------------------------------------------------
- * A page's values are looked up in a batch when the page is cut: the hashes of a batch
- * are computed and their table slots prefetched before any is probed, so the cache
- * misses of a large dictionary overlap instead of adding up, and only one column's table
- * is in the cache at a time. Entries are numbered in insertion order; the table is a
+ * A page's values are looked up when the page is cut, a whole page at a time, so that
+ * only one column's table is in the cache at a time (dict_encode says how a large one
+ * hides its cache misses). Entries are numbered in insertion order; the table is a
  * linear-probing array of (hash << 32 | index + 1), at most half full. */
 
 static void dict_release(struct pqw_dict *d)
