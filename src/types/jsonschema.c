@@ -777,6 +777,8 @@ static int gather(struct ctx *c, const struct sl_json_node *n, struct shape **ba
 			c->n_refs--;
 			memcpy(c->path, saved, saved_len + 1);
 			c->path_len = saved_len;
+			if (c->rc)
+				goto done;
 		}
 	}
 	if (kw(n, "$dynamicRef") || kw(n, "$recursiveRef"))

@@ -136,15 +136,20 @@ int sl_type_add_field(struct sl_type *st, const char *name, struct sl_type *type
 		goto fail;
 	}
 	copy = malloc(len + 1);
-	struct sl_field *f = realloc(st->fields, (st->n_fields + 1) * sizeof(*f));
-	if (!copy || !f) {
+	/* the array doubles when the count reaches a power of two (fields are only
+	 * appended here, so the capacity need not be stored) */
+	struct sl_field *f = st->fields;
+	size_t n = st->n_fields;
+	if (copy && (n & (n - 1)) == 0) {
+		f = realloc(st->fields, (n ? 2 * n : 1) * sizeof(*f));
 		if (f)
 			st->fields = f;
+	}
+	if (!copy || !f) {
 		rc = sl_err_set(err, SL_ENOMEM, "out of memory");
 		goto fail;
 	}
 	memcpy(copy, name, len + 1);
-	st->fields = f;
 	f[st->n_fields].name = copy;
 	f[st->n_fields].type = type;
 	st->n_fields++;

@@ -722,6 +722,10 @@ static void test_js_refused(void **state)
 		{"{\"properties\":{\"a\":{\"$ref\":\"#/$defs/d\"}},\"$defs\":{\"d\":{\"properties\":{"
 		 "\"b\":{\"type\":7}}}}}",
 		 "error -16: JSON Schema at \"/$defs/d/properties/b\": \"type\" must be a string"},
+		/* an error behind a $ref stops the keywords next to it */
+		{"{\"properties\":{\"a\":{\"$ref\":\"#/$defs/d\",\"$dynamicRef\":\"#x\",\"allOf\":"
+		 "[{}],\"oneOf\":[{}],\"if\":{},\"then\":{}}},\"$defs\":{\"d\":{\"type\":7}}}",
+		 "error -16: JSON Schema at \"/$defs/d\": \"type\" must be a string"},
 	};
 	check_schemas(cases, N(cases));
 }
