@@ -538,7 +538,10 @@ static int conv_double(struct pqw_shred *s, const struct pqw_node *n, const stru
 		       double *out)
 {
 	switch (t->type) {
-	case SL_JSON_INT: *out = (double)t->v.i; return 0;
+	case SL_JSON_INT:
+		/* JSON's -0 is negative zero, as strtod reads it, not the integer 0 */
+		*out = t->v.i == 0 && s->doc->text[t->off] == '-' ? -0.0 : (double)t->v.i;
+		return 0;
 	case SL_JSON_DOUBLE: *out = t->v.d; return 0;
 	case SL_JSON_BIGINT: {
 		char tmp[1100];
@@ -578,8 +581,8 @@ static inline int d2(const char *p)
 /* Days since 1970-01-01 of a proleptic Gregorian date (y >= 0). */
 static int64_t days_from_civil(int64_t y, int m, int d)
 {
-	y -= m <= 2;
-	int64_t era = y / 400;
+	y -= m <= 2; /* -1 for January and February of year 0: the era must floor */
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
 	int64_t yoe = y - era * 400;
 	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
 	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
