@@ -1259,48 +1259,52 @@ static void check_rows(const struct run *r, struct sl_pq_reader *rd)
 	sl_pq_rows_close(rows);
 }
 
-static bool is_text(const struct sl_type *t)
-{
-	return t->kind == SL_T_STRING || t->kind == SL_T_JSON;
-}
-
 /* A footer minimum or maximum against the true one v. Where a value longer than
  * STAT_CUT bytes was written, bounds may be inexact: at most STAT_CUT bytes, a prefix of
  * the minimum or at least the maximum, and still UTF-8 in text. A cut bound can even
  * displace a short exact one: a long value below the maximum rounds up past it when its
- * tail cannot grow ("\"" then U+FFFF... gives "#"). */
-static void check_bound(const struct run *r, size_t g, uint32_t leaf, struct sl_pq_bytes b,
-			int exact, const struct sval *v, bool is_max, bool long_values)
+ * tail cannot grow ("\"" then U+FFFF... gives "#"). An exact bound must print (through
+ * sl_pq_stat_json) as the value's JSON form; a zero float bound as -0.0 when it is the
+ * minimum and 0.0 as the maximum. */
+static void check_bound(const struct run *r, size_t g, const struct sl_pq_node *leaf,
+			struct sl_pq_bytes b, int exact, const struct sval *v, bool is_max,
+			bool long_values)
 {
-	const struct sl_type *t = r->leaves[leaf]->t;
+	const struct sl_type *t = r->leaves[leaf->leaf_index]->t;
 	const char *what = is_max ? "max" : "min";
-	enum ord o = ord_of(t);
+	int li = leaf->leaf_index;
 	if (!b.p)
-		die(r, "row group %zu leaf %u: no %s", g, leaf, what);
-	if (o == ORD_BYTES) {
-		bool same = bytes_cmp(b.p, b.len, v->raw.data, v->raw.len) == 0;
-		if (exact != 1) {
-			bool varlen = t->kind != SL_T_UUID && !(t->kind == SL_T_BINARY && t->fixed_len);
-			bool ok = exact == 0 && varlen && long_values && b.len <= STAT_CUT;
-			if (ok && !is_max)
-				ok = b.len <= v->raw.len && (b.len == 0 ||
-							     memcmp(b.p, v->raw.data, b.len) == 0);
-			if (ok && is_max)
-				ok = bytes_cmp(b.p, b.len, v->raw.data, v->raw.len) >= 0;
-			if (ok && is_text(t))
-				ok = sl_utf8_valid((const char *)b.p, b.len, NULL);
-			if (!ok)
-				die(r, "row group %zu leaf %u: inexact %s (%d) of %u bytes for %s", g, leaf,
-				    what, exact, b.len, v->text.data);
-			figs.cut_bounds++;
-			return;
-		}
-		if (!same)
-			die(r, "row group %zu leaf %u: %s of %u bytes, want %s", g, leaf, what,
-			    b.len, v->text.data);
-	} else if (exact != 1) {
-		die(r, "row group %zu leaf %u: %s not exact (%d)", g, leaf, what, exact);
+		die(r, "row group %zu leaf %d: no %s", g, li, what);
+	if (exact != 1) {
+		bool ok = exact == 0 && long_values && b.len <= STAT_CUT;
+		if (ok && !is_max)
+			ok = b.len <= v->raw.len &&
+			     (b.len == 0 || memcmp(b.p, v->raw.data, b.len) == 0);
+		if (ok && is_max)
+			ok = bytes_cmp(b.p, b.len, v->raw.data, v->raw.len) >= 0;
+		if (ok && (t->kind == SL_T_STRING || t->kind == SL_T_JSON))
+			ok = sl_utf8_valid((const char *)b.p, b.len, NULL);
+		if (!ok)
+			die(r, "row group %zu leaf %d: inexact %s (%d) of %u bytes for %s", g, li,
+			    what, exact, b.len, v->text.data);
+		figs.cut_bounds++;
+		return;
 	}
+	if (ord_of(t) == ORD_BYTES && bytes_cmp(b.p, b.len, v->raw.data, v->raw.len) != 0)
+		die(r, "row group %zu leaf %d: %s of %u bytes, want %s", g, li, what, b.len,
+		    v->text.data);
+	struct sl_buf want, got;
+	sl_buf_init(&want, SL_BUF_DEFAULT_MAX);
+	sl_buf_init(&got, SL_BUF_DEFAULT_MAX);
+	if (ord_of(t) == ORD_FP)
+		put_fp(&want, v->d == 0 ? (is_max ? 0.0 : -0.0) : v->d, t->kind == SL_T_FLOAT);
+	else
+		put(&want, v->text.data, v->text.len);
+	if (sl_pq_stat_json(leaf, b, &got) != 0 || strcmp(want.data, got.data ? got.data : "") != 0)
+		die(r, "row group %zu leaf %d: %s prints %s, want %s", g, li, what,
+		    got.data ? got.data : "(error)", want.data);
+	sl_buf_release(&want);
+	sl_buf_release(&got);
 }
 
 static void check_stats(const struct run *r, struct sl_pq_reader *rd)
@@ -1318,9 +1322,6 @@ static void check_stats(const struct run *r, struct sl_pq_reader *rd)
 	memset(&g, 0, sizeof(g));
 	sval_init(&g.cur);
 	g.st = st;
-	struct sl_buf want, got;
-	sl_buf_init(&want, SL_BUF_DEFAULT_MAX);
-	sl_buf_init(&got, SL_BUF_DEFAULT_MAX);
 	int64_t first = 0;
 	bool by_rows = r->o.row_group_bytes == ((size_t)128 << 20) && !r->flushes;
 	for (size_t gi = 0; gi < m->n_row_groups; gi++) {
@@ -1350,30 +1351,10 @@ static void check_stats(const struct run *r, struct sl_pq_reader *rd)
 				continue;
 			}
 			figs.bounds += 2;
-			check_bound(r, gi, i, ps->min_value, ps->is_min_exact, &L->min, false,
-				    L->long_values);
-			check_bound(r, gi, i, ps->max_value, ps->is_max_exact, &L->max, true,
-				    L->long_values);
-			/* the exact bounds also print in the leaf's JSON form */
-			const struct sl_type *t = r->leaves[i]->t;
-			for (int k = 0; k < 2; k++) {
-				const struct sval *v = k ? &L->max : &L->min;
-				if ((k ? ps->is_max_exact : ps->is_min_exact) != 1)
-					continue;
-				sl_buf_reset(&want);
-				sl_buf_reset(&got);
-				if (ord_of(t) == ORD_FP) /* zero bounds: -0.0 low, +0.0 high */
-					put_fp(&want, v->d == 0 ? (k ? 0.0 : -0.0) : v->d,
-					       t->kind == SL_T_FLOAT);
-				else
-					put(&want, v->text.data, v->text.len);
-				int rc = sl_pq_stat_json(s->leaves[i],
-							 k ? ps->max_value : ps->min_value, &got);
-				if (rc != 0 || strcmp(want.data, got.data ? got.data : "") != 0)
-					die(r, "row group %zu leaf %u: %s prints %s, want %s", gi, i,
-					    k ? "max" : "min", got.data ? got.data : "(error)",
-					    want.data);
-			}
+			check_bound(r, gi, s->leaves[i], ps->min_value, ps->is_min_exact, &L->min,
+				    false, L->long_values);
+			check_bound(r, gi, s->leaves[i], ps->max_value, ps->is_max_exact, &L->max,
+				    true, L->long_values);
 		}
 	}
 	if (first != r->n_rows)
@@ -1384,8 +1365,6 @@ static void check_stats(const struct run *r, struct sl_pq_reader *rd)
 	}
 	free(st);
 	sval_release(&g.cur);
-	sl_buf_release(&want);
-	sl_buf_release(&got);
 }
 
 static void mark_all(struct gnode *n, bool sel)
