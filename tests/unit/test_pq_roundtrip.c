@@ -268,6 +268,7 @@ struct gnode {
 	char *path;           /* a struct member's dotted path (projection) */
 	bool sel;             /* written in the expected rows */
 	bool in_map;          /* a member inside a map's value (projection widens the map) */
+	bool flat;            /* only structs above it: predicates can name it */
 	int seq;              /* a leaf whose values grow with the row number (so its pages
 			       * delta-encode): 1 from zero, 2 from the type's minimum */
 	bool konst;           /* a leaf whose values are all the same: long runs */
@@ -1020,7 +1021,7 @@ static void die(const struct run *r, const char *fmt, ...)
 }
 
 static struct gnode *gtree(struct run *r, const struct sl_type *t, const char *name,
-			   const char *parent_path, bool in_map, uint32_t *leaf)
+			   const char *parent_path, bool in_map, bool flat, uint32_t *leaf)
 {
 	struct gnode *n = calloc(1, sizeof(*n));
 	assert_non_null(n);
@@ -1028,6 +1029,7 @@ static struct gnode *gtree(struct run *r, const struct sl_type *t, const char *n
 	n->lo = *leaf;
 	n->sel = true;
 	n->in_map = in_map;
+	n->flat = flat;
 	if (name) {
 		struct sl_buf b;
 		sl_buf_init(&b, SL_BUF_DEFAULT_MAX);
@@ -1053,18 +1055,18 @@ static struct gnode *gtree(struct run *r, const struct sl_type *t, const char *n
 		n->kids = calloc(t->n_fields, sizeof(*n->kids));
 		for (size_t i = 0; i < t->n_fields; i++)
 			n->kids[i] = gtree(r, t->fields[i].type, t->fields[i].name, here, in_map,
-					   leaf);
+					   flat, leaf);
 		break;
 	case SL_T_LIST:
 		n->n_kids = 1;
 		n->kids = calloc(1, sizeof(*n->kids));
-		n->kids[0] = gtree(r, t->elem, NULL, here, in_map, leaf);
+		n->kids[0] = gtree(r, t->elem, NULL, here, in_map, false, leaf);
 		break;
 	case SL_T_MAP:
 		n->n_kids = 2;
 		n->kids = calloc(2, sizeof(*n->kids));
-		n->kids[0] = gtree(r, t->key, NULL, "", true, leaf);
-		n->kids[1] = gtree(r, t->elem, NULL, here, true, leaf);
+		n->kids[0] = gtree(r, t->key, NULL, "", true, false, leaf);
+		n->kids[1] = gtree(r, t->elem, NULL, here, true, false, leaf);
 		break;
 	default:
 		n->seq = (r->seed * 7 + *leaf) % 3 == 0 ? 1 + (int)((r->seed + *leaf) % 2) : 0;
@@ -1166,7 +1168,7 @@ static void build(struct run *r, uint32_t seed)
 	r->t = rt_struct(&tr, 1 + (int)tg_below(&tr, 6));
 	r->t->nullable = false;
 	uint32_t leaf = 0;
-	r->root = gtree(r, r->t, NULL, "", false, &leaf);
+	r->root = gtree(r, r->t, NULL, "", false, true, &leaf);
 	r->n_leaves = leaf;
 	struct rng g0 = {(uint64_t)seed * 0x2545F4914F6CDD1Dull + 7};
 	pick_opts(r, &g0);
@@ -1223,7 +1225,7 @@ static void build(struct run *r, uint32_t seed)
 
 /* Figures for the summary line: what the checks below actually compared. */
 static struct {
-	int64_t bounds, cut_bounds, projected_rows;
+	int64_t bounds, cut_bounds, projected_rows, predicates;
 } figs;
 
 static void check_rows(const struct run *r, struct sl_pq_reader *rd)
@@ -1307,6 +1309,47 @@ static void check_bound(const struct run *r, size_t g, const struct sl_pq_node *
 	sl_buf_release(&got);
 }
 
+/* Row-group selection may only rule out a group when no row can match: the group's
+ * true bounds satisfy = min, = max, <= min, >= max (in their JSON form), its nulls
+ * "is null", its values "is not null". */
+static void check_pruning(const struct run *r, struct sl_pq_reader *rd, size_t g,
+			  const struct gnode *n, const struct lstat *L)
+{
+	const struct sl_type *t = n->t;
+	if (!n->flat || t->kind == SL_T_JSON)
+		return;
+	struct sl_buf lo, hi;
+	sl_buf_init(&lo, SL_BUF_DEFAULT_MAX);
+	sl_buf_init(&hi, SL_BUF_DEFAULT_MAX);
+	if (ord_of(t) == ORD_FP) {
+		put_fp(&lo, L->min.d, t->kind == SL_T_FLOAT);
+		put_fp(&hi, L->max.d, t->kind == SL_T_FLOAT);
+	} else {
+		put(&lo, L->min.text.data, L->min.text.len);
+		put(&hi, L->max.text.data, L->max.text.len);
+	}
+	const struct sl_pq_pred preds[] = {
+		{n->path, SL_PQ_EQ, lo.data}, {n->path, SL_PQ_EQ, hi.data},
+		{n->path, SL_PQ_LE, lo.data}, {n->path, SL_PQ_GE, hi.data},
+		{n->path, SL_PQ_NOT_NULL, NULL}, {n->path, SL_PQ_IS_NULL, NULL},
+	};
+	size_t n_preds = L->nulls ? 6 : 5;
+	for (size_t k = L->has ? 0 : 4; k < n_preds; k++) {
+		bool may = false;
+		struct sl_err err = {0};
+		if (k == 4 && !L->has)
+			continue;
+		int rc = sl_pq_row_group_may_match(rd, g, &preds[k], 1, &may, &err);
+		figs.predicates++;
+		if (rc != 0 || !may)
+			die(r, "row group %zu: predicate %d on %s (%s) rules it out (rc %d %s)", g,
+			    (int)preds[k].op, n->path, preds[k].value ? preds[k].value : "",
+			    rc, rc ? err.msg : "");
+	}
+	sl_buf_release(&lo);
+	sl_buf_release(&hi);
+}
+
 static void check_stats(const struct run *r, struct sl_pq_reader *rd)
 {
 	const struct sl_pq_file_meta *m = sl_pq_reader_meta(rd);
@@ -1337,6 +1380,7 @@ static void check_stats(const struct run *r, struct sl_pq_reader *rd)
 		for (uint32_t i = 0; i < r->n_leaves; i++) {
 			const struct sl_pq_stats *ps = &rg->columns[i].meta.stats;
 			const struct lstat *L = &st[i];
+			check_pruning(r, rd, gi, r->leaves[i], L);
 			if (r->o.no_stats) {
 				if (ps->present)
 					die(r, "statistics written with no_stats");
@@ -1579,8 +1623,9 @@ static void test_roundtrip(void **state)
 	}
 	fprintf(stderr, "pq roundtrip: %u seeds, %" PRId64 " rows, %" PRId64 " values, %" PRId64
 		" row groups, %" PRId64 " file bytes; %" PRId64 " statistics bounds checked (%"
-		PRId64 " cut), %" PRId64 " projected rows\n", to - from, rows, values, groups, bytes,
-		figs.bounds, figs.cut_bounds, figs.projected_rows);
+		PRId64 " cut), %" PRId64 " projected rows, %" PRId64 " predicates\n", to - from,
+		rows, values, groups, bytes, figs.bounds, figs.cut_bounds, figs.projected_rows,
+		figs.predicates);
 	for (int i = 0; i < C_N && from == 0 && to >= N_SEEDS; i++)
 		if (cov[i] == 0)
 			fail_msg("the random draws never met: %s", cov_names[i]);
@@ -1804,6 +1849,54 @@ static void test_cut_bound_ties(void **state)
 	}
 }
 
+/* A float column's printed value as a predicate constant: "3.4028235e+38" (FLT_MAX as
+ * printed) read as a double lies above FLT_MAX, and once ruled out the very row group
+ * holding it. A constant a float cannot hold keeps the group; exact ones still prune. */
+static void test_float_constant_pruning(void **state)
+{
+	(void)state;
+	struct sl_type *t = sl_type_parse("struct<v:float>", 15, NULL);
+	struct sl_buf file;
+	sl_buf_init(&file, SL_BUF_DEFAULT_MAX);
+	struct sl_pq_sink sink;
+	sl_pq_sink_buf(&sink, &file);
+	struct sl_pq_write_opts o;
+	sl_pq_write_opts_default(&o);
+	struct sl_pq_writer *w;
+	assert_int_equal(sl_pq_writer_open(t, &o, &sink, &w, NULL), 0);
+	static const char *const recs[] = {"{\"v\":3.4028235e+38}", "{\"v\":0.1}"};
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(sl_pq_writer_put_json_text(w, recs[i], strlen(recs[i]), NULL), 0);
+	assert_int_equal(sl_pq_writer_close(w, NULL), 0);
+	struct sl_pq_reader *rd;
+	assert_int_equal(sl_pq_reader_open_mem(file.data, file.len, "f", NULL, &rd, NULL), 0);
+	static const struct {
+		enum sl_pq_op op;
+		const char *value;
+		bool may;
+	} cases[] = {
+		{SL_PQ_EQ, "3.4028235e+38", true},  /* the value as the reader prints it */
+		{SL_PQ_GE, "3.4028235e+38", true},
+		{SL_PQ_GT, "0.1", true},            /* 0.1f is above the double 0.1 */
+		{SL_PQ_EQ, "-1.5", false},          /* exact constants still prune */
+		{SL_PQ_LT, "0", false},
+		{SL_PQ_GT, "\"Infinity\"", false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sl_pq_pred p = {"v", cases[i].op, cases[i].value};
+		bool may = !cases[i].may;
+		struct sl_err err = {0};
+		if (sl_pq_row_group_may_match(rd, 0, &p, 1, &may, &err) != 0)
+			fail_msg("op %d %s: %s", (int)cases[i].op, cases[i].value, err.msg);
+		if (may != cases[i].may)
+			fail_msg("op %d %s: may %d", (int)cases[i].op, cases[i].value, may);
+	}
+	sl_pq_reader_close(rd);
+	sl_pq_writer_free(w);
+	sl_buf_release(&file);
+	sl_type_free(t);
+}
+
 /* ---- damaged files ---------------------------------------------------------------------- */
 
 /* Reads everything a damaged file lets us: rows (each must be valid JSON on one line),
@@ -1933,6 +2026,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_input_forms),
 		cmocka_unit_test(test_cut_bound_ties),
+		cmocka_unit_test(test_float_constant_pruning),
 		cmocka_unit_test(test_corrupt_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
