@@ -10,15 +10,17 @@
  * read back with sl_pq_rows. Each value is drawn in the text the reader prints (types.h's
  * JSON forms), so every row must come back exactly as expected. Also checked per seed:
  * the row count, the row type, each row group's footer statistics for every leaf (null
- * count, min, max, exactness of cut byte arrays) against the values written, and
- * projection (random dotted paths give just those members of every row).
+ * count, min, max, exactness of cut byte arrays) against the values written, row-group
+ * pruning (never ruling out a group that holds a matching value), and projection (random
+ * dotted paths give just those members of every row).
  *
  * The expected rows, the statistics and the projected rows all come from regenerating a
  * row from the generator state saved at its start: the same draws give the same values,
  * so no tree of values is kept.
  *
  * test_input_forms: inputs whose text is not the text read back (offsets, exponents,
- * member order, the other map form...), with the output each must give.
+ * member order, the other map form...), with the output each must give. Regressions of
+ * what the random test found: year 0000, JSON's -0, float predicate constants.
  * test_corrupt_files: written files with flipped bytes or cut short fail cleanly (an
  * error code and a message) or read as valid JSON rows; never a crash (ASan build).
  *
