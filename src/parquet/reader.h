@@ -8,6 +8,11 @@
  * SL_ECORRUPT (or SL_ELIMIT) with a message naming the row group, column, page and byte
  * offset, never a crash, an out-of-bounds read or an allocation the limits do not allow.
  * Encrypted files are refused with SL_EINVAL ("encrypted Parquet is not supported").
+ *
+ * A reader, its columns and its rows are used by one thread at a time (several readers
+ * may share an fd). A closed column leaves its buffers with the reader for the same
+ * leaf's next chunk, so a reader holds up to one chunk's buffers per leaf it has read
+ * until it is closed.
  */
 #ifndef SL_PQ_READER_H
 #define SL_PQ_READER_H
@@ -45,6 +50,10 @@ const struct sl_pq_file_meta *sl_pq_reader_meta(const struct sl_pq_reader *r);
 const struct sl_pq_schema *sl_pq_reader_schema(const struct sl_pq_reader *r);
 /* Row count as the row groups add up (the footer's num_rows may be wrong). */
 int64_t sl_pq_reader_rows(const struct sl_pq_reader *r);
+/* The row type the rows are written in: the "sluice.type" key-value entry of a file our
+ * writer made, when it agrees with the schema (it keeps enum, uuid, json... exactly),
+ * else the schema's mapping (sl_pq_reader_schema(r)->root->type). Borrowed. */
+const struct sl_type *sl_pq_reader_row_type(const struct sl_pq_reader *r);
 
 /* ---- one column chunk, a page at a time ---------------------------------------------
  * A batch holds one data page's worth: levels for every entry (def/rep NULL when the
@@ -102,5 +111,8 @@ void sl_pq_rows_close(struct sl_pq_rows *rows);
 /* Writes one leaf value in its JSON form (shared by rows and the CLI). */
 int sl_pq_value_json(const struct sl_pq_node *leaf, const struct sl_pq_batch *b, size_t i,
 		     struct sl_buf *out);
+/* Writes a statistics value (a min or max as stored: PLAIN bytes, byte arrays without
+ * their length) in the leaf's JSON form; SL_EINVAL when its size does not fit the type. */
+int sl_pq_stat_json(const struct sl_pq_node *leaf, struct sl_pq_bytes v, struct sl_buf *out);
 
 #endif

@@ -136,20 +136,21 @@ int sl_type_add_field(struct sl_type *st, const char *name, struct sl_type *type
 		goto fail;
 	}
 	copy = malloc(len + 1);
-	/* the array doubles when the count reaches a power of two (fields are only
-	 * appended here, so the capacity need not be stored) */
-	struct sl_field *f = st->fields;
+	/* The array's capacity is implicit: 4, then the next power of two, so appending
+	 * stays amortised O(1) (a realloc per field copies the array each time under ASan
+	 * and some allocators: quadratic for a 100,000-column schema). */
 	size_t n = st->n_fields;
-	if (copy && (n & (n - 1)) == 0) {
-		f = realloc(st->fields, (n ? 2 * n : 1) * sizeof(*f));
+	struct sl_field *f = st->fields;
+	if (n == 0 || (n >= 4 && (n & (n - 1)) == 0))
+		f = realloc(st->fields, (n ? 2 * n : 4) * sizeof(*f));
+	if (!copy || !f) {
 		if (f)
 			st->fields = f;
-	}
-	if (!copy || !f) {
 		rc = sl_err_set(err, SL_ENOMEM, "out of memory");
 		goto fail;
 	}
 	memcpy(copy, name, len + 1);
+	st->fields = f;
 	f[st->n_fields].name = copy;
 	f[st->n_fields].type = type;
 	st->n_fields++;

@@ -1,0 +1,202 @@
+/*
+ * test_infer.c - type inference from JSON records (types/infer.h): each rung of the
+ * lattice, nullability from nulls and from absent members, conflicts reported with both
+ * kinds and the record, the map disguised as a struct, the depth cap and the path cap.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json/json.h"
+#include "types/infer.h"
+
+/* Infers from NDJSON-ish lines; returns the row type's text form (malloc'd) or NULL
+ * with err filled. */
+static char *infer_lines(const char *const *lines, size_t n,
+			 const struct sl_infer_opts *opts, struct sl_infer **keep,
+			 struct sl_err *err)
+{
+	struct sl_json_parser *p = sl_json_parser_new(NULL);
+	struct sl_infer *inf = sl_infer_new(opts);
+	struct sl_type *t = NULL;
+	struct sl_buf b;
+	char *out = NULL;
+
+	assert_non_null(p);
+	assert_non_null(inf);
+	sl_buf_init(&b, 1 << 20);
+	for (size_t i = 0; i < n; i++) {
+		struct sl_json_doc doc;
+		struct sl_json_error e;
+
+		assert_int_equal(sl_json_parse(p, lines[i], strlen(lines[i]), &doc, &e), 0);
+		if (sl_infer_add(inf, &doc, err) < 0)
+			goto done;
+	}
+	t = sl_infer_row_type(inf, err);
+	if (t) {
+		assert_int_equal(sl_type_format(t, &b), 0);
+		out = strdup(b.data);
+	}
+done:
+	sl_type_free(t);
+	sl_buf_release(&b);
+	sl_json_parser_free(p);
+	if (keep)
+		*keep = inf;
+	else
+		sl_infer_free(inf);
+	return out;
+}
+
+static void expect_type(const char *const *lines, size_t n, const char *want)
+{
+	struct sl_err err = {0};
+	char *got = infer_lines(lines, n, NULL, NULL, &err);
+
+	if (!got)
+		fail_msg("inference failed: %s", err.msg);
+	if (strcmp(got, want) != 0)
+		fail_msg("got  %s\nwant %s", got, want);
+	free(got);
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static void test_scalars(void **state)
+{
+	const char *const l[] = {
+		"{\"b\":true,\"i\":1,\"d\":1.5,\"s\":\"x\",\"ts\":\"2026-11-25T10:00:00Z\","
+		"\"dt\":\"2026-11-25\",\"u\":\"0f8fad5b-d9cb-469f-a165-70867728950e\"}",
+	};
+	(void)state;
+	expect_type(l, N(l), "struct<b:boolean not null,i:int64 not null,d:double not null,"
+			     "s:string not null,ts:timestamp(us) not null,dt:date not null,"
+			     "u:uuid not null> not null");
+}
+
+static void test_widening_and_nulls(void **state)
+{
+	const char *const l[] = {
+		"{\"n\":1,\"x\":null,\"ts\":\"2026-11-25T10:00:00Z\",\"a\":1}",
+		"{\"n\":2.5,\"x\":null,\"ts\":\"2026-11-25\"}",
+		"{\"n\":null,\"x\":null,\"ts\":\"2026-11-25T10:00:00+01:00\",\"a\":2}",
+	};
+	(void)state;
+	/* int + double -> double; a date among date-times -> string; a member absent from
+	 * one record -> nullable; always null -> json */
+	expect_type(l, N(l), "struct<n:double,x:json,ts:string not null,a:int64> not null");
+}
+
+static void test_nested(void **state)
+{
+	const char *const l[] = {
+		"{\"p\":{\"id\":1,\"tags\":[\"a\",\"b\"]},\"l\":[[1],[]]}",
+		"{\"p\":{\"id\":2,\"tags\":[],\"extra\":true},\"l\":[]}",
+		"{\"p\":null,\"l\":[[null]]}",
+	};
+	(void)state;
+	expect_type(l, N(l), "struct<p:struct<id:int64 not null,tags:list<string not null> not "
+			     "null,extra:boolean>,l:list<list<int64> not null> not null> not null");
+}
+
+static void test_conflict_reported(void **state)
+{
+	const char *const l[] = {
+		"{\"v\":1}",
+		"{\"v\":2}",
+		"{\"v\":\"three\"}",
+		"{\"v\":{\"four\":4}}",
+	};
+	struct sl_err err = {0};
+	struct sl_infer *inf;
+	const struct sl_infer_conflict *c;
+	size_t n;
+	char *got;
+
+	(void)state;
+	got = infer_lines(l, N(l), NULL, &inf, &err);
+	assert_non_null(got);
+	assert_string_equal(got, "struct<v:json not null> not null");
+	c = sl_infer_conflicts(inf, &n);
+	assert_int_equal(n, 1); /* one entry per path, at the first conflict */
+	assert_string_equal(c[0].path, "/v");
+	assert_string_equal(c[0].a, "int64");
+	assert_string_equal(c[0].b, "string");
+	assert_int_equal(c[0].record, 2);
+	assert_int_equal(sl_infer_records(inf), 4);
+	free(got);
+	sl_infer_free(inf);
+}
+
+static void test_map_disguised_as_struct(void **state)
+{
+	struct sl_infer_opts o;
+	struct sl_err err = {0};
+	char rec[4][128];
+	const char *l[4];
+	char *got;
+
+	(void)state;
+	sl_infer_opts_default(&o);
+	o.max_struct_fields = 5;
+	for (int i = 0; i < 4; i++) {
+		snprintf(rec[i], sizeof(rec[i]),
+			 "{\"id\":%d,\"counts\":{\"k%d\":%d,\"k%d\":%d.5}}", i, 2 * i, i,
+			 2 * i + 1, i);
+		l[i] = rec[i];
+	}
+	got = infer_lines(l, 4, &o, NULL, &err);
+	assert_non_null(got);
+	assert_string_equal(got, "struct<id:int64 not null,counts:map<string,double not null> not null> "
+				 "not null");
+	free(got);
+}
+
+static void test_refusals_and_caps(void **state)
+{
+	const char *const arr[] = {"[1,2]"};
+	const char *const empty_name[] = {"{\"\":1}"};
+	const char *const deep[] = {"{\"a\":{\"b\":{\"c\":{\"d\":1}}}}"};
+	struct sl_infer_opts o;
+	struct sl_err err = {0};
+	char *got;
+
+	(void)state;
+	assert_null(infer_lines(arr, 1, NULL, NULL, &err));
+	assert_int_equal(err.code, SL_EINVAL);
+	assert_non_null(strstr(err.msg, "JSON object"));
+	assert_null(infer_lines(empty_name, 1, NULL, NULL, &err));
+	assert_int_equal(err.code, SL_EINVAL);
+
+	sl_infer_opts_default(&o);
+	o.max_depth = 2;
+	got = infer_lines(deep, 1, &o, NULL, &err);
+	assert_non_null(got);
+	assert_string_equal(got, "struct<a:struct<b:json not null> not null> not null");
+	free(got);
+
+	sl_infer_opts_default(&o);
+	o.max_paths = 3;
+	assert_null(infer_lines(deep, 1, &o, NULL, &err));
+	assert_int_equal(err.code, SL_ELIMIT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scalars),
+		cmocka_unit_test(test_widening_and_nulls),
+		cmocka_unit_test(test_nested),
+		cmocka_unit_test(test_conflict_reported),
+		cmocka_unit_test(test_map_disguised_as_struct),
+		cmocka_unit_test(test_refusals_and_caps),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
