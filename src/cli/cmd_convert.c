@@ -115,6 +115,32 @@ static void atomic_end(struct atomic_out *a)
 	a->tmp = a->base = NULL;
 }
 
+/* The Parquet sink: full writes to the temporary file, and every WRITEBACK_EVERY bytes
+ * the kernel is asked to start writing them out (without waiting), so that the fsync
+ * at the end waits for the last stretch only rather than for the whole file. */
+#define WRITEBACK_EVERY ((off_t)16 << 20)
+
+struct out_sink {
+	struct atomic_out *ao;
+	off_t written, started; /* bytes written; bytes whose writeback has been started */
+};
+
+static int out_write(void *ctx, const void *p, size_t len, struct sl_err *err)
+{
+	struct out_sink *o = ctx;
+	int rc = sl_write_all(o->ao->fd, p, len, o->ao->path, err);
+	if (rc)
+		return rc;
+	o->written += (off_t)len;
+	if (o->written - o->started >= WRITEBACK_EVERY) {
+		/* a hint: where it is refused, the final fsync does all the work */
+		(void)sync_file_range(o->ao->fd, o->started, o->written - o->started,
+				      SYNC_FILE_RANGE_WRITE);
+		o->started = o->written;
+	}
+	return 0;
+}
+
 struct reason {
 	const char *pointer, *keyword, *schema_path, *message;
 };
@@ -453,8 +479,8 @@ static int run_convert(struct sl_cli *cli, int argc, char **argv)
 		wo.kv = kv;
 		wo.n_kv = 1;
 	}
-	struct sl_pq_sink sink;
-	sl_pq_sink_fd(&sink, &ao.fd);
+	struct out_sink osink = {.ao = &ao};
+	struct sl_pq_sink sink = {&osink, out_write};
 	if ((rc = sl_pq_writer_open(row, &wo, &sink, &w, &err)) != 0)
 		goto fail;
 

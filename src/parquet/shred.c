@@ -17,6 +17,7 @@
  *      optional and repeated ancestors that are present; nulls, absent members and empty
  *      lists write one entry with the level at which they stop.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,9 +67,15 @@ int sl_pqw_grow_levels(struct pqw_col *c)
 		cap = PQW_BUF_MAX;
 	}
 	int rc;
-	if ((c->max_def && (rc = grow_array(&c->def, cap)) != 0) ||
-	    (c->max_rep && (rc = grow_array(&c->rep, cap)) != 0))
+	if (sl_pqw_sparse(c)) {
+		uint32_t *r = realloc(c->rows, cap * sizeof(*r));
+		if (!r)
+			return SL_ENOMEM;
+		c->rows = r;
+	} else if ((c->max_def && (rc = grow_array(&c->def, cap + PQW_VAL_SLACK)) != 0) ||
+		   (c->max_rep && (rc = grow_array(&c->rep, cap + PQW_VAL_SLACK)) != 0)) {
 		return rc;
+	}
 	c->lv_cap = (uint32_t)cap;
 	return 0;
 }
@@ -85,7 +92,7 @@ int sl_pqw_grow_values(struct pqw_col *c, size_t extra)
 		cap *= 2;
 	if (cap > PQW_BUF_MAX)
 		cap = PQW_BUF_MAX;
-	int rc = grow_array(&c->val, cap);
+	int rc = grow_array(&c->val, cap + PQW_VAL_SLACK);
 	if (rc)
 		return rc;
 	c->val_cap = (uint32_t)cap;
@@ -101,8 +108,14 @@ void sl_pqw_col_release(struct pqw_col *c)
 	c->lv_cap = c->val_cap = 0;
 }
 
+/* The columns' buffers are written a little at a time, dozens of them in turn, too
+ * many streams for the hardware prefetcher to follow: each append asks for the line a
+ * few ahead of it, so that the write does not wait for it to be fetched. */
+#define PQW_WRITE_AHEAD 128
+
 static inline int values_room(struct pqw_col *c, size_t extra)
 {
+	__builtin_prefetch(c->val + c->val_len + PQW_WRITE_AHEAD, 1);
 	if (__builtin_expect(c->val_cap - c->val_len >= extra, 1))
 		return 0;
 	return sl_pqw_grow_values(c, extra);
@@ -125,6 +138,7 @@ static void rollback(struct pqw_shred *s)
 		c->n_levels = c->mark_levels;
 		c->n_values = c->mark_values;
 		c->val_len = c->mark_val_len;
+		c->row_end = s->row; /* the mark was taken with the rows before filled */
 	}
 	/* rows before this record were filled for good; this record's row was not */
 	for (size_t i = 0; i < s->n_lazy_structs; i++)
@@ -144,12 +158,67 @@ static int deff_room(struct pqw_node *st, uint32_t rows)
 		cap *= 2;
 	if (cap > PQW_BUF_MAX)
 		return SL_ELIMIT;
-	uint8_t *d = realloc(st->deff, cap);
+	uint8_t *d = realloc(st->deff, cap + PQW_VAL_SLACK);
 	if (!d)
 		return SL_ENOMEM;
 	st->deff = d;
 	st->deff_cap = (uint32_t)cap;
 	return 0;
+}
+
+/* Level runs are mostly short (the rows since a sparse member was last there): moved
+ * without a call. The loads stay inside the run: the byte after it is usually the
+ * parent's level for the current row, stored a moment ago, and a wider load that
+ * overlapped that store would wait for it to leave the store buffer. Stores may go up
+ * to 16 bytes past the run: level arrays have PQW_VAL_SLACK bytes past their
+ * capacity. */
+static inline void copy_run(uint8_t *d, const uint8_t *s, uint32_t n)
+{
+	uint64_t a, b;
+	if (n >= 8) {
+		uint32_t k = 0;
+		for (; k + 16 <= n; k += 16) {
+			memcpy(&a, s + k, 8);
+			memcpy(&b, s + k + 8, 8);
+			memcpy(d + k, &a, 8);
+			memcpy(d + k + 8, &b, 8);
+		}
+		if (n - k > 8) { /* the last 1..15 bytes as up to two overlapping words */
+			memcpy(&a, s + k, 8);
+			memcpy(d + k, &a, 8);
+		}
+		if (k < n) {
+			memcpy(&b, s + n - 8, 8);
+			memcpy(d + n - 8, &b, 8);
+		}
+	} else if (n >= 4) {
+		uint32_t x, y;
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		memcpy(d, &x, 4);
+		memcpy(d + n - 4, &y, 4);
+	} else if (n) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
+	}
+}
+
+static inline void set_run(uint8_t *d, uint8_t v, uint32_t n)
+{
+	const uint64_t z = v * 0x0101010101010101ull;
+	for (uint32_t k = 0; k < n; k += 16) {
+		memcpy(d + k, &z, 8);
+		memcpy(d + k + 8, &z, 8);
+	}
+}
+
+/* The level a lazy struct's rows below take where they are absent: the struct's
+ * parent's (a constant when that parent is the root or always there), or -1 when it
+ * varies and is copied from the parent's levels. */
+static inline int fill_level(const struct pqw_node *parent)
+{
+	return !parent ? 0 : parent->always ? parent->def : -1;
 }
 
 /* Fills a lazy struct's levels up to (not including) row from its parent's. */
@@ -161,12 +230,13 @@ static int struct_fill(struct pqw_node *st, uint32_t row)
 	if (rc)
 		return rc;
 	struct pqw_node *p = st->lazy_parent;
-	if (!p) {
-		memset(st->deff + st->deff_end, 0, row - st->deff_end);
+	int fill = fill_level(p);
+	if (fill >= 0) {
+		set_run(st->deff + st->deff_end, (uint8_t)fill, row - st->deff_end);
 	} else {
 		if ((rc = struct_fill(p, row)) != 0)
 			return rc;
-		memcpy(st->deff + st->deff_end, p->deff + st->deff_end, row - st->deff_end);
+		copy_run(st->deff + st->deff_end, p->deff + st->deff_end, row - st->deff_end);
 	}
 	st->deff_end = row;
 	return 0;
@@ -174,9 +244,13 @@ static int struct_fill(struct pqw_node *st, uint32_t row)
 
 int sl_pqw_catch_up(struct pqw_col *c, uint32_t row)
 {
-	uint32_t have = c->page_row + c->n_levels;
+	uint32_t have = c->row_end;
 	if (!c->lazy || have >= row)
 		return 0;
+	if (sl_pqw_sparse(c)) { /* its levels are made when its page is cut */
+		c->row_end = row;
+		return 0;
+	}
 	uint32_t count = row - have;
 	while ((size_t)c->n_levels + count > c->lv_cap) {
 		int rc = sl_pqw_grow_levels(c);
@@ -184,15 +258,37 @@ int sl_pqw_catch_up(struct pqw_col *c, uint32_t row)
 			return rc;
 	}
 	struct pqw_node *p = c->lazy_parent;
-	if (!p) {
-		memset(c->def + c->n_levels, 0, count);
+	int fill = fill_level(p);
+	if (fill >= 0) {
+		set_run(c->def + c->n_levels, (uint8_t)fill, count);
 	} else {
 		int rc = struct_fill(p, row);
 		if (rc)
 			return rc;
-		memcpy(c->def + c->n_levels, p->deff + have, count);
+		copy_run(c->def + c->n_levels, p->deff + have, count);
 	}
+	if (c->rep) /* one entry per row: each starts its row */
+		set_run(c->rep + c->n_levels, 0, count);
 	c->n_levels += count;
+	c->row_end = row;
+	return 0;
+}
+
+int sl_pqw_sparse_levels(struct pqw_col *c, uint32_t row, uint8_t *out)
+{
+	uint32_t n = row - c->page_row;
+	struct pqw_node *p = c->lazy_parent;
+	int fill = fill_level(p);
+	if (fill >= 0) {
+		memset(out, fill, n);
+	} else {
+		int rc = struct_fill(p, row);
+		if (rc)
+			return rc;
+		memcpy(out, p->deff + c->page_row, n);
+	}
+	for (uint32_t k = 0; k < c->n_levels; k++)
+		out[c->rows[k] - c->page_row] = c->max_def;
 	return 0;
 }
 
@@ -202,15 +298,30 @@ void sl_pqw_rows_reset(struct pqw_shred *s)
 		s->lazy_structs[i]->deff_end = 0;
 }
 
-/* One level entry (a value, or a null at def). */
+/* One level entry (a value, or a null at def) in the current row. The rows the column
+ * missed are filled first, and only then is the mark taken: those rows are done for
+ * good, whatever becomes of this record. */
 static inline int put_level(struct pqw_shred *s, struct pqw_col *c, int def, int rep)
 {
 	int rc;
+	if (sl_pqw_sparse(c)) {
+		/* the entries eagerly written to a sparse column are values (its nulls are
+		 * filled later): the row is all there is to keep */
+		assert(def == c->max_def);
+		if (c->mark_seq != s->seq)
+			take_mark(s, c);
+		if (__builtin_expect(c->n_levels == c->lv_cap, 0) &&
+		    (rc = sl_pqw_grow_levels(c)) != 0)
+			return rc;
+		__builtin_prefetch(c->rows + c->n_levels + PQW_WRITE_AHEAD / 4, 1);
+		c->rows[c->n_levels++] = s->row;
+		c->row_end = s->row + 1;
+		return 0;
+	}
+	if (c->lazy && c->row_end < s->row && (rc = sl_pqw_catch_up(c, s->row)) != 0)
+		return rc;
 	if (c->mark_seq != s->seq)
 		take_mark(s, c);
-	if (c->lazy && c->page_row + c->n_levels < s->row &&
-	    (rc = sl_pqw_catch_up(c, s->row)) != 0)
-		return rc;
 	if (__builtin_expect(c->n_levels == c->lv_cap, 0) && (rc = sl_pqw_grow_levels(c)) != 0)
 		return rc;
 	uint32_t n = c->n_levels;
@@ -219,6 +330,7 @@ static inline int put_level(struct pqw_shred *s, struct pqw_col *c, int def, int
 	if (c->rep)
 		c->rep[n] = (uint8_t)rep;
 	c->n_levels = n + 1;
+	c->row_end = s->row + 1;
 	return 0;
 }
 
@@ -260,24 +372,39 @@ static inline int put_fixed(struct pqw_col *c, const void *v)
 	return 0;
 }
 
-/* The same for a converted value (at most 16 bytes: a decimal, a uuid, a number). */
-static inline int put_small(struct pqw_col *c, const void *v)
+/* A converted value straight from registers: 4 or 8 bytes, or 16 as two words (a
+ * uuid), so that no value passes through memory on its way (a 16-byte copy of bytes
+ * just stored one by one would wait for the stores to retire). */
+static inline int put_u32(struct pqw_col *c, uint32_t x)
 {
-	int rc = values_room(c, c->width);
+	int rc = values_room(c, 4);
 	if (rc)
 		return rc;
-	uint8_t *d = c->val + c->val_len;
-	const uint8_t *s = v;
-	switch (c->width) {
-	case 1: d[0] = s[0]; break;
-	case 4: memcpy(d, s, 4); break;
-	case 8: memcpy(d, s, 8); break;
-	case 16: memcpy(d, s, 16); break;
-	default:
-		for (uint32_t i = 0; i < c->width && i < 16; i++)
-			d[i] = s[i];
-	}
-	c->val_len += c->width;
+	memcpy(c->val + c->val_len, &x, 4);
+	c->val_len += 4;
+	c->n_values++;
+	return 0;
+}
+
+static inline int put_u64(struct pqw_col *c, uint64_t x)
+{
+	int rc = values_room(c, 8);
+	if (rc)
+		return rc;
+	memcpy(c->val + c->val_len, &x, 8);
+	c->val_len += 8;
+	c->n_values++;
+	return 0;
+}
+
+static inline int put_u128(struct pqw_col *c, uint64_t first, uint64_t second)
+{
+	int rc = values_room(c, 16);
+	if (rc)
+		return rc;
+	memcpy(c->val + c->val_len, &first, 8);
+	memcpy(c->val + c->val_len + 8, &second, 8);
+	c->val_len += 16;
 	c->n_values++;
 	return 0;
 }
@@ -726,25 +853,52 @@ static bool base64_decode(const char *p, size_t n, struct sl_buf *out)
 	return true;
 }
 
-/* Hex digit values + 1; 0 for anything else. */
-static const uint8_t hex_val[256] = {
-	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
-	['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
-	['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-};
-
-static bool parse_uuid(const char *p, size_t n, uint8_t out[16])
+/* Eight hex digits (in memory order, either case) as four bytes, eight digits at a
+ * time in one word; false when a byte is not a hex digit. */
+static inline __attribute__((always_inline)) bool hex8(uint64_t x, uint32_t *out)
 {
-	static const uint8_t at[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
+	const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+	/* bytes below 0x80 only: then adding less than 0x80 never carries into the next */
+	uint64_t lower = x | ones * 0x20; /* 'A'-'F' to 'a'-'f'; digits stay */
+	uint64_t digit = ((x + ones * (0x80 - '0')) & ~(x + ones * (0x7F - '9'))) & high;
+	uint64_t letter = ((lower + ones * (0x80 - 'a')) & ~(lower + ones * (0x7F - 'f'))) & high;
+	if ((x & high) || (digit | letter) != high)
+		return false;
+	/* a digit's value is its low nibble; a letter's is its low nibble + 9 */
+	uint64_t nib = (x & ones * 0x0F) + (letter >> 7) * 9;
+	uint64_t t = (nib << 4 | nib >> 8) & 0x00FF00FF00FF00FFull; /* pairs in bytes 0, 2.. */
+	t = (t | t >> 8) & 0x0000FFFF0000FFFFull;
+	*out = (uint32_t)(t | t >> 16);
+	return true;
+}
+
+static inline uint64_t load64(const char *p)
+{
+	uint64_t x;
+	memcpy(&x, p, 8);
+	return x;
+}
+
+static inline uint64_t load32(const char *p)
+{
+	uint32_t x;
+	memcpy(&x, p, 4);
+	return x;
+}
+
+/* The 16 bytes of a uuid's text (8-4-4-4-12 hex digits) as two words in memory
+ * order. */
+static bool parse_uuid(const char *p, size_t n, uint64_t *first, uint64_t *second)
+{
 	if (n != 36 || p[8] != '-' || p[13] != '-' || p[18] != '-' || p[23] != '-')
 		return false;
-	bool ok = true;
-	for (int i = 0; i < 16; i++) {
-		unsigned hi = hex_val[(uint8_t)p[at[i]]], lo = hex_val[(uint8_t)p[at[i] + 1]];
-		ok &= hi != 0 && lo != 0;
-		out[i] = (uint8_t)((hi - 1) << 4 | ((lo - 1) & 15));
-	}
-	return ok;
+	uint32_t a, b, c, d;
+	if (!hex8(load64(p), &a) || !hex8(load32(p + 9) | load32(p + 14) << 32, &b) ||
+	    !hex8(load32(p + 19) | load32(p + 24) << 32, &c) || !hex8(load64(p + 28), &d))
+		return false;
+	*first = a | (uint64_t)b << 32;
+	*second = c | (uint64_t)d << 32;
+	return true;
 }
 
 /* Where a string's JSON text (quotes included) that starts at off ends. */
@@ -782,20 +936,22 @@ static void raw_span(const struct sl_json_doc *d, size_t ti, const char **p, siz
 
 static int shred_value(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int rep);
 
-/* Every leaf under n gets a null at level def (lazy ones get theirs later). */
-static int put_nulls(struct pqw_shred *s, const struct pqw_node *n, int def, int rep)
+/* Every leaf under n gets an entry at level def (an empty list or map, or a null). */
+static int put_all(struct pqw_shred *s, const struct pqw_node *n, int def, int rep)
 {
-	if (!n->has_eager)
-		return 0;
 	for (uint32_t i = n->leaf_lo; i < n->leaf_hi; i++) {
-		struct pqw_col *c = &s->cols[i];
-		if (c->lazy)
-			continue;
-		int rc = put_level(s, c, def, rep);
+		int rc = put_level(s, &s->cols[i], def, rep);
 		if (rc)
 			return rc;
 	}
 	return 0;
+}
+
+/* n is null or absent: every leaf under it gets a null at level def, except at the row
+ * level, where the leaves fill it in later themselves. */
+static inline int put_nulls(struct pqw_shred *s, const struct pqw_node *n, int def, int rep)
+{
+	return n->row ? 0 : put_all(s, n, def, rep);
 }
 
 static inline size_t skip_value(const struct sl_json_doc *d, size_t ti)
@@ -811,13 +967,7 @@ static int shred_leaf(struct pqw_shred *s, struct pqw_node *n, const struct sl_j
 {
 	struct pqw_col *c = n->col;
 	int rc;
-	union {
-		int32_t i32;
-		int64_t i64;
-		float f;
-		double d;
-		uint8_t b[16];
-	} v;
+	uint64_t x;          /* the value of a 4- or 8-byte column */
 	switch (c->conv) {
 	case PQW_STRING:
 		if (t->type != SL_JSON_STRING && t->type != SL_JSON_KEY)
@@ -833,81 +983,103 @@ static int shred_leaf(struct pqw_shred *s, struct pqw_node *n, const struct sl_j
 			return rc;
 		return put_bytes(c, p, len);
 	}
-	case PQW_BOOL:
+	case PQW_BOOL: {
+		uint8_t b;
 		if (t->type == SL_JSON_TRUE || t->type == SL_JSON_FALSE)
-			v.b[0] = t->type == SL_JSON_TRUE;
+			b = t->type == SL_JSON_TRUE;
 		else if (from_key && t->len == 4 && memcmp(t->v.s, "true", 4) == 0)
-			v.b[0] = 1;
+			b = 1;
 		else if (from_key && t->len == 5 && memcmp(t->v.s, "false", 5) == 0)
-			v.b[0] = 0;
+			b = 0;
 		else
 			return refuse(s, n->type, t, NULL);
-		break;
+		if ((rc = put_level(s, c, n->def, rep)) != 0 || (rc = values_room(c, 1)) != 0)
+			return rc;
+		c->val[c->val_len++] = b;
+		c->n_values++;
+		return 0;
+	}
 	case PQW_I32:
 		if (t->type == SL_JSON_INT && t->v.i >= c->imin && t->v.i <= c->imax) {
-			v.i32 = (int32_t)(uint32_t)t->v.i; /* uint32 keeps its bits */
+			x = (uint32_t)t->v.i; /* uint32 keeps its bits */
 		} else {
-			__int128 x;
-			if ((rc = conv_int(s, n, t, c->imin, c->imax, from_key, &x)) != 0)
+			__int128 y;
+			if ((rc = conv_int(s, n, t, c->imin, c->imax, from_key, &y)) != 0)
 				return rc;
-			v.i32 = (int32_t)(uint32_t)x;
+			x = (uint32_t)y;
 		}
-		break;
+		goto put32;
 	case PQW_I64:
 		if (t->type == SL_JSON_INT) {
-			v.i64 = t->v.i;
+			x = (uint64_t)t->v.i;
 		} else {
-			__int128 x;
-			if ((rc = conv_int(s, n, t, INT64_MIN, INT64_MAX, from_key, &x)) != 0)
+			__int128 y;
+			if ((rc = conv_int(s, n, t, INT64_MIN, INT64_MAX, from_key, &y)) != 0)
 				return rc;
-			v.i64 = (int64_t)x;
+			x = (uint64_t)(int64_t)y;
 		}
-		break;
+		goto put64;
 	case PQW_U64: {
-		__int128 x;
-		if ((rc = conv_int(s, n, t, 0, (__int128)UINT64_MAX, from_key, &x)) != 0)
+		__int128 y;
+		if ((rc = conv_int(s, n, t, 0, (__int128)UINT64_MAX, from_key, &y)) != 0)
 			return rc;
-		v.i64 = (int64_t)(uint64_t)x;
-		break;
+		x = (uint64_t)y;
+		goto put64;
 	}
-	case PQW_DOUBLE:
-		if ((rc = conv_double(s, n, t, &v.d)) != 0)
+	case PQW_DOUBLE: {
+		double d;
+		if (t->type == SL_JSON_DOUBLE)
+			d = t->v.d;
+		else if ((rc = conv_double(s, n, t, &d)) != 0)
 			return rc;
-		break;
+		memcpy(&x, &d, 8);
+		goto put64;
+	}
 	case PQW_FLOAT: {
 		double d;
 		if ((rc = conv_double(s, n, t, &d)) != 0)
 			return rc;
-		v.f = (float)d;
-		if (isinf(v.f) && !isinf(d))
+		float f = (float)d;
+		if (isinf(f) && !isinf(d))
 			return refuse(s, n->type, t, "out of range");
-		break;
+		uint32_t u;
+		memcpy(&u, &f, 4);
+		x = u;
+		goto put32;
 	}
 	case PQW_DEC_I32:
 	case PQW_DEC_I64:
 	case PQW_DEC_FLBA: {
 		const char *p;
 		size_t len;
-		__int128 x;
+		__int128 y;
 		if (!num_text(s, t, &p, &len, true))
 			return refuse(s, n->type, t, NULL);
-		const char *why = num_scaled(p, len, c->scale, c->precision, &x);
+		const char *why = num_scaled(p, len, c->scale, c->precision, &y);
 		if (why)
 			return refuse(s, n->type, t,
 				      strcmp(why, "out of range") == 0 ? "more digits than the precision"
 								       : why);
 		if (c->conv == PQW_DEC_I32) {
-			v.i32 = (int32_t)x;
-		} else if (c->conv == PQW_DEC_I64) {
-			v.i64 = (int64_t)x;
-		} else {
-			unsigned __int128 u = (unsigned __int128)x;
-			for (uint32_t i = c->width; i-- > 0;) {
-				v.b[i] = (uint8_t)u;
-				u >>= 8;
-			}
+			x = (uint32_t)(int32_t)y;
+			goto put32;
 		}
-		break;
+		if (c->conv == PQW_DEC_I64) {
+			x = (uint64_t)(int64_t)y;
+			goto put64;
+		}
+		/* big-endian two's complement of the column's width */
+		if ((rc = put_level(s, c, n->def, rep)) != 0 || (rc = values_room(c, c->width)) != 0)
+			return rc;
+		unsigned __int128 u = (unsigned __int128)y;
+		uint8_t *o = c->val + c->val_len;
+		for (uint32_t i = c->width; i-- > 0;) {
+			o[i] = (uint8_t)u;
+			u >>= 8;
+		}
+		c->val_len += c->width;
+		c->n_values++;
+		return 0;
 	}
 	case PQW_BINARY:
 	case PQW_BINARY_FIXED: {
@@ -929,8 +1101,8 @@ static int shred_leaf(struct pqw_shred *s, struct pqw_node *n, const struct sl_j
 			return refuse(s, n->type, t, NULL);
 		if (t->len != 10 || !parse_date(t->v.s, &days))
 			return refuse(s, n->type, t, "not a YYYY-MM-DD date");
-		v.i32 = (int32_t)days;
-		break;
+		x = (uint32_t)(int32_t)days;
+		goto put32;
 	}
 	case PQW_TIME_MS:
 	case PQW_TIME_US: {
@@ -945,49 +1117,73 @@ static int shred_leaf(struct pqw_shred *s, struct pqw_node *n, const struct sl_j
 			ns = day - 1;
 		if (c->time_utc && has_off)
 			ns = ((ns - off * 1000000000) % day + day) % day;
-		if (c->conv == PQW_TIME_MS)
-			v.i32 = (int32_t)(ns / 1000000);
-		else
-			v.i64 = ns / 1000;
-		break;
+		if (c->conv == PQW_TIME_MS) {
+			x = (uint32_t)(int32_t)(ns / 1000000);
+			goto put32;
+		}
+		x = (uint64_t)(ns / 1000);
+		goto put64;
 	}
 	case PQW_TS_MS:
-	case PQW_TS_US:
-		if ((rc = conv_timestamp(s, n, t, c->conv == PQW_TS_US, &v.i64)) != 0)
+	case PQW_TS_US: {
+		int64_t ts = 0;
+		if ((rc = conv_timestamp(s, n, t, c->conv == PQW_TS_US, &ts)) != 0)
 			return rc;
-		break;
-	case PQW_UUID:
+		x = (uint64_t)ts;
+		goto put64;
+	}
+	case PQW_UUID: {
+		uint64_t first, second;
 		if (t->type != SL_JSON_STRING && t->type != SL_JSON_KEY)
 			return refuse(s, n->type, t, NULL);
-		if (!parse_uuid(t->v.s, t->len, v.b))
+		if (!parse_uuid(t->v.s, t->len, &first, &second))
 			return refuse(s, n->type, t, "not a UUID");
-		break;
+		if ((rc = put_level(s, c, n->def, rep)) != 0)
+			return rc;
+		return put_u128(c, first, second);
+	}
 	default: return sl_err_set(s->err, SL_EINVAL, "unsupported column conversion");
 	}
+put32:
 	if ((rc = put_level(s, c, n->def, rep)) != 0)
 		return rc;
-	return put_small(c, &v);
+	return put_u32(c, (uint32_t)x);
+put64:
+	if ((rc = put_level(s, c, n->def, rep)) != 0)
+		return rc;
+	return put_u64(c, x);
 }
 
-/* Member names are short: compared without a call. */
+/* Member names are short: compared without a call or a loop, with loads that overlap
+ * rather than a byte at a time (whose loop exit the branch predictor cannot learn). */
 static inline bool name_eq(const char *a, const char *b, size_t n)
 {
 	if (n >= 8) {
-		uint64_t x, y;
-		for (; n > 8; n -= 8, a += 8, b += 8) {
+		uint64_t x, y, p, q;
+		for (; n > 16; n -= 8, a += 8, b += 8) {
 			memcpy(&x, a, 8);
 			memcpy(&y, b, 8);
 			if (x != y)
 				return false;
 		}
-		memcpy(&x, a + n - 8, 8); /* the last 8 bytes, overlapping */
-		memcpy(&y, b + n - 8, 8);
-		return x == y;
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&p, a + n - 8, 8); /* the last 8 bytes, overlapping */
+		memcpy(&q, b + n - 8, 8);
+		return ((x ^ y) | (p ^ q)) == 0;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return false;
-	return true;
+	if (n >= 4) {
+		uint32_t x, y, p, q;
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		memcpy(&p, a + n - 4, 4);
+		memcpy(&q, b + n - 4, 4);
+		return ((x ^ y) | (p ^ q)) == 0;
+	}
+	if (n == 0)
+		return true;
+	/* 1..3 bytes: the first, the middle and the last cover them */
+	return ((a[0] ^ b[0]) | (a[n / 2] ^ b[n / 2]) | (a[n - 1] ^ b[n - 1])) == 0;
 }
 
 static struct pqw_field *find_field(struct pqw_node *n, const struct sl_json_tok *k)
@@ -1010,6 +1206,74 @@ static struct pqw_field *find_field(struct pqw_node *n, const struct sl_json_tok
 		}
 	}
 	return NULL;
+}
+
+static int shred_struct(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int rep);
+static int shred_list(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int rep);
+static int shred_map(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int rep);
+
+/* The value at *ti for node n; *ti moves past it. Inlined in the loops of structs and
+ * lists, which is where nearly every value is met: a call per value costs more than
+ * most of what is done with it. */
+static inline __attribute__((always_inline)) int value_inl(struct pqw_shred *s,
+							  struct pqw_node *n, size_t *ti,
+							  int rep)
+{
+	const struct sl_json_tok *t = &s->doc->tok[*ti];
+	if (__builtin_expect(t->type == SL_JSON_NULL, 0)) {
+		/* JSON's null is a value of a json column that cannot be null: its text */
+		if (!n->nullable && n->op == PQW_OP_LEAF && n->col->conv == PQW_JSON) {
+			int rc = shred_leaf(s, n, t, *ti, rep, false);
+			(*ti)++;
+			return rc;
+		}
+		if (!n->nullable)
+			return refuse(s, n->type, t, NULL);
+		(*ti)++;
+		return put_nulls(s, n, n->null_def, rep);
+	}
+	switch (n->op) {
+	case PQW_OP_LEAF: {
+		/* the commonest conversions without a call: text, and numbers that need no
+		 * check beyond their token's type */
+		struct pqw_col *c = n->col;
+		int rc;
+		uint64_t x;
+		if (c->conv == PQW_STRING && t->type == SL_JSON_STRING) {
+			(*ti)++;
+			if ((rc = put_level(s, c, n->def, rep)) != 0)
+				return rc;
+			return put_bytes(c, t->v.s, t->len);
+		}
+		if (c->conv == PQW_DOUBLE && t->type == SL_JSON_DOUBLE)
+			memcpy(&x, &t->v.d, 8);
+		else if (c->conv == PQW_I64 && t->type == SL_JSON_INT)
+			x = (uint64_t)t->v.i;
+		else if (c->conv == PQW_I32 && t->type == SL_JSON_INT && t->v.i >= c->imin &&
+			 t->v.i <= c->imax) {
+			(*ti)++;
+			if ((rc = put_level(s, c, n->def, rep)) != 0)
+				return rc;
+			return put_u32(c, (uint32_t)t->v.i);
+		} else {
+			rc = shred_leaf(s, n, t, *ti, rep, false);
+			*ti = skip_value(s->doc, *ti);
+			return rc;
+		}
+		(*ti)++;
+		if ((rc = put_level(s, c, n->def, rep)) != 0)
+			return rc;
+		return put_u64(c, x);
+	}
+	case PQW_OP_STRUCT: return shred_struct(s, n, ti, rep);
+	case PQW_OP_LIST: return shred_list(s, n, ti, rep);
+	default: return shred_map(s, n, ti, rep);
+	}
+}
+
+static int shred_value(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int rep)
+{
+	return value_inl(s, n, ti, rep);
 }
 
 static int shred_struct(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int rep)
@@ -1045,7 +1309,7 @@ static int shred_struct(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int
 		f->seen = stamp;
 		matched++;
 		i++;
-		if ((rc = shred_value(s, f->node, &i, rep)) != 0) {
+		if ((rc = value_inl(s, f->node, &i, rep)) != 0) {
 			ptr_push(s, f->name, f->len);
 			return rc;
 		}
@@ -1077,12 +1341,12 @@ static int shred_list(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int r
 		return refuse(s, n->type, t, NULL);
 	if (t->len == 0) {
 		*ti = t->v.end + 1;
-		return put_nulls(s, n, n->def, rep);
+		return put_all(s, n, n->def, rep);
 	}
 	size_t i = *ti + 1, end = t->v.end;
 	int r = rep;
 	for (size_t k = 0; i < end; k++) {
-		int rc = shred_value(s, n->elem, &i, r);
+		int rc = value_inl(s, n->elem, &i, r);
 		if (rc) {
 			ptr_push_index(s, k);
 			return rc;
@@ -1103,7 +1367,7 @@ static int shred_map(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int re
 		return refuse(s, n->type, t, NULL);
 	if (t->len == 0) {
 		*ti = t->v.end + 1;
-		return put_nulls(s, n, n->def, rep);
+		return put_all(s, n, n->def, rep);
 	}
 	size_t i = *ti + 1, end = t->v.end;
 	int r = rep, rc;
@@ -1163,34 +1427,6 @@ static int shred_map(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int re
 	}
 	*ti = end + 1;
 	return 0;
-}
-
-/* The value at *ti for node n; *ti moves past it. */
-static int shred_value(struct pqw_shred *s, struct pqw_node *n, size_t *ti, int rep)
-{
-	const struct sl_json_tok *t = &s->doc->tok[*ti];
-	if (t->type == SL_JSON_NULL) {
-		/* JSON's null is a value of a json column that cannot be null: its text */
-		if (!n->nullable && n->op == PQW_OP_LEAF && n->col->conv == PQW_JSON) {
-			int rc = shred_leaf(s, n, t, *ti, rep, false);
-			(*ti)++;
-			return rc;
-		}
-		if (!n->nullable)
-			return refuse(s, n->type, t, NULL);
-		(*ti)++;
-		return put_nulls(s, n, n->null_def, rep);
-	}
-	switch (n->op) {
-	case PQW_OP_LEAF: {
-		int rc = shred_leaf(s, n, t, *ti, rep, false);
-		*ti = skip_value(s->doc, *ti);
-		return rc;
-	}
-	case PQW_OP_STRUCT: return shred_struct(s, n, ti, rep);
-	case PQW_OP_LIST: return shred_list(s, n, ti, rep);
-	default: return shred_map(s, n, ti, rep);
-	}
 }
 
 /* The pointer of the first member flagged as a duplicate, for the message (rare: a
@@ -1438,8 +1674,9 @@ static int build_struct(struct plan_ctx *p, const struct sl_type *t, const struc
 		int rc = build(p, tf->type, child, n->def, rep, lazy_kids, &f->node);
 		if (rc)
 			return rc;
-		n->has_eager |= f->node->has_eager;
-		if (!f->node->nullable || f->node->has_eager)
+		/* an absent member concerns the record when it must be there, and inside a
+		 * list or map, where its nulls are written as they come */
+		if (!f->node->nullable || !n->row)
 			n->check[n->n_check++] = i;
 		uint32_t h = (uint32_t)sl_pqw_hash(f->name, f->len, 0);
 		uint32_t j = h & n->tmask;
@@ -1471,7 +1708,8 @@ static int build(struct plan_ctx *p, const struct sl_type *t, const struct sl_pq
 	switch (t->kind) {
 	case SL_T_STRUCT:
 		n->op = PQW_OP_STRUCT;
-		n->lazy = parent_rep == 0;
+		n->row = n->lazy = parent_rep == 0;
+		n->always = n->lazy && !n->nullable && (!lazy_parent || lazy_parent->always);
 		if (n->lazy) {
 			struct pqw_shred *s = p->s;
 			struct pqw_node **ls = realloc(s->lazy_structs,
@@ -1482,7 +1720,7 @@ static int build(struct plan_ctx *p, const struct sl_type *t, const struct sl_pq
 			ls[s->n_lazy_structs++] = n;
 			n->lazy_parent = lazy_parent;
 		}
-		rc = build_struct(p, t, pn, n, parent_rep, n->lazy ? n : NULL);
+		rc = build_struct(p, t, pn, n, parent_rep, n->lazy ? n : lazy_parent);
 		break;
 	case SL_T_LIST:
 	case SL_T_MAP: {
@@ -1495,20 +1733,20 @@ static int build(struct plan_ctx *p, const struct sl_type *t, const struct sl_pq
 			return mismatch(p, r, "the repeated group of a list or map");
 		n->elem_def = (int16_t)(n->def + 1);
 		n->elem_rep = (int16_t)(parent_rep + 1);
-		n->has_eager = true; /* everything below repeats */
+		n->row = parent_rep == 0;
 		if (map) {
 			if (r->children[0]->repetition != SL_PQ_REQUIRED)
 				return mismatch(p, r->children[0], "a map key must be required");
-			if ((rc = build(p, t->key, r->children[0], n->elem_def, n->elem_rep, NULL,
-					&n->key)) != 0)
+			if ((rc = build(p, t->key, r->children[0], n->elem_def, n->elem_rep,
+					lazy_parent, &n->key)) != 0)
 				return rc;
 			if (n->key->op != PQW_OP_LEAF)
 				return mismatch(p, r->children[0], "a map key must be a primitive");
-			rc = build(p, t->elem, r->children[1], n->elem_def, n->elem_rep, NULL,
-				   &n->elem);
+			rc = build(p, t->elem, r->children[1], n->elem_def, n->elem_rep,
+				   lazy_parent, &n->elem);
 		} else {
-			rc = build(p, t->elem, r->children[0], n->elem_def, n->elem_rep, NULL,
-				   &n->elem);
+			rc = build(p, t->elem, r->children[0], n->elem_def, n->elem_rep,
+				   lazy_parent, &n->elem);
 		}
 		break;
 	}
@@ -1524,9 +1762,9 @@ static int build(struct plan_ctx *p, const struct sl_type *t, const struct sl_pq
 		c->max_def = (uint8_t)pn->max_def;
 		c->max_rep = (uint8_t)pn->max_rep;
 		c->leaf = pn;
-		c->lazy = n->lazy = parent_rep == 0 && pn->max_def > 0;
+		c->lazy = pn->max_def > 0;
+		n->row = parent_rep == 0;
 		c->lazy_parent = lazy_parent;
-		n->has_eager = !c->lazy;
 		n->col = c;
 		rc = leaf_setup(p, t, pn, c);
 		break;
@@ -1548,6 +1786,7 @@ int sl_pqw_plan_build(struct pqw_shred *s, const struct sl_type *row,
 		return sl_err_set(err, SL_ENOMEM, "out of memory");
 	s->root = n;
 	n->op = PQW_OP_STRUCT;
+	n->row = true;
 	n->type = row;
 	n->leaf_lo = 0;
 	sl_buf_init(&s->ptr_rev, 1 << 20);

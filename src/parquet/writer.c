@@ -64,6 +64,7 @@ struct sl_pq_writer {
 	struct sl_buf page, comp, hdr; /* scratch */
 	int64_t *i64; size_t i64_cap;
 	uint32_t *u32; size_t u32_cap;
+	uint8_t *u8; size_t u8_cap;    /* a sparse column's levels, made whole */
 	struct sl_pq_row_group *rgs; size_t n_rgs, cap_rgs;
 	struct arena_blk *arena;
 	struct sl_buf ci, oi;          /* encoded column and offset indexes */
@@ -132,6 +133,19 @@ static int64_t *i64_room(struct sl_pq_writer *w, size_t n)
 		w->i64_cap = n;
 	}
 	return w->i64;
+}
+
+static uint8_t *u8_room(struct sl_pq_writer *w, size_t n)
+{
+	n += PQW_VAL_SLACK; /* the hybrid encoder reads whole words */
+	if (n > w->u8_cap) {
+		uint8_t *p = realloc(w->u8, n);
+		if (!p)
+			return NULL;
+		w->u8 = p;
+		w->u8_cap = n;
+	}
+	return w->u8;
 }
 
 static uint32_t *u32_room(struct sl_pq_writer *w, size_t n)
@@ -443,12 +457,11 @@ static int page_minmax(struct sl_pq_writer *w, struct pqw_col *c, const uint32_t
  * is in the cache at a time. Entries are numbered in insertion order; the table is a
  * linear-probing array of (hash << 32 | index + 1), at most half full. */
 
-#define PQW_BATCH 16
-
 static void dict_release(struct pqw_dict *d)
 {
 	free(d->slots);
 	free(d->off);
+	free(d->key);
 	free(d->hash);
 	free(d->stamp);
 	sl_buf_release(&d->vals);
@@ -502,76 +515,139 @@ static int dict_grow_entries(struct pqw_dict *d, bool bytes)
 		if (!o)
 			return SL_ENOMEM;
 		d->off = o;
+		struct pqw_key *k = realloc(d->key, (size_t)cap * sizeof(*k));
+		if (!k)
+			return SL_ENOMEM;
+		d->key = k;
 	}
 	d->cap = cap;
 	return 0;
 }
 
-static inline bool eq_bytes(const uint8_t *a, const uint8_t *b, size_t n)
+static inline bool eq_fixed(const uint8_t *a, const uint8_t *b, uint32_t n)
 {
 	uint64_t x, y, u, v;
-	if (n > 16)
-		return memcmp(a, b, n) == 0;
-	if (n >= 8) { /* two overlapping 8-byte loads cover 8..16 bytes */
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		memcpy(&u, a + n - 8, 8);
-		memcpy(&v, b + n - 8, 8);
-		return ((x ^ y) | (u ^ v)) == 0;
-	}
-	if (n >= 4) {
-		uint32_t p, q, r, s;
+	switch (n) {
+	case 4: {
+		uint32_t p, q;
 		memcpy(&p, a, 4);
 		memcpy(&q, b, 4);
-		memcpy(&r, a + n - 4, 4);
-		memcpy(&s, b + n - 4, 4);
-		return ((p ^ q) | (r ^ s)) == 0;
+		return p == q;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return false;
-	return true;
+	case 8:
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		return x == y;
+	case 16:
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&u, a + 8, 8);
+		memcpy(&v, b + 8, 8);
+		return ((x ^ y) | (u ^ v)) == 0;
+	default: return memcmp(a, b, n) == 0;
+	}
 }
+
+/* A byte array's key: up to PQW_SHORT bytes are the bytes themselves, zero padded, with
+ * the length in the top byte, so that equality is two word compares; a longer one keeps
+ * its first 8 bytes and 0xFF above its length, and the rest is compared in place. Read
+ * with two 8-byte loads, which the value buffers' slack (PQW_VAL_SLACK) keeps inside
+ * them; the bytes past the value are masked off. */
+#define PQW_SHORT 15
+
+static inline struct pqw_key make_key(const uint8_t *p, uint32_t len)
+{
+	struct pqw_key k;
+	memcpy(&k.a, p, 8);
+	memcpy(&k.b, p + 8, 8);
+	if (len > PQW_SHORT) {
+		k.b = (uint64_t)0xFF << 56 | len;
+		return k;
+	}
+	uint32_t la = len < 8 ? len : 8, lb = len - la; /* lb <= 7 */
+	k.a &= la == 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * la)) - 1;
+	k.b &= ((uint64_t)1 << (8 * lb)) - 1;
+	k.b |= (uint64_t)len << 56;
+	return k;
+}
+
+/* A value waiting to be looked up: hashed (and its slot prefetched) PQW_AHEAD values
+ * before its turn. */
+struct probe {
+	const uint8_t *v;
+	uint32_t len, h;
+	struct pqw_key k;
+};
+
+#define PQW_AHEAD 32 /* values hashed before their lookup */
+#define PQW_RING 64  /* a power of two above PQW_AHEAD */
+#define PQW_BIG_TABLE 8192 /* slots past which lookups prefetch entries as well */
 
 static inline uint32_t hash_fixed(const uint8_t *v, uint32_t width, uint64_t seed)
 {
-	uint64_t x;
-	if (width == 8) {
+	uint64_t x, y;
+	switch (width) {
+	case 4: {
+		uint32_t z;
+		memcpy(&z, v, 4);
+		return (uint32_t)(sl_pqw_mix64(z ^ seed) >> 32);
+	}
+	case 8:
 		memcpy(&x, v, 8);
 		return (uint32_t)(sl_pqw_mix64(x ^ seed) >> 32);
+	case 16:
+		memcpy(&x, v, 8);
+		memcpy(&y, v + 8, 8);
+		return (uint32_t)(sl_pqw_mix64((x ^ seed) * 0x9fb21c651e98df25ull ^ y) >> 32);
+	default: return (uint32_t)(sl_pqw_hash(v, width, seed) >> 32);
 	}
-	if (width == 4) {
-		uint32_t y;
-		memcpy(&y, v, 4);
-		return (uint32_t)(sl_pqw_mix64(y ^ seed) >> 32);
-	}
-	return (uint32_t)(sl_pqw_hash(v, width, seed) >> 32);
 }
 
-/* The entry of value v (len bytes; width for fixed-width columns, else a byte array)
- * whose hash is h, added if new. -1 when out of memory. */
-static inline int64_t dict_find(struct pqw_dict *d, const uint8_t *v, uint32_t len,
-				uint32_t width, uint32_t h)
+/* Value number i of the page (*at: the byte offset of a byte array's length) as a probe. */
+static inline void probe_make(const struct pqw_col *c, const uint8_t *vals, uint32_t i,
+			      size_t *at, struct probe *pr)
+{
+	uint32_t wd = c->width;
+	if (wd) {
+		pr->v = vals + (size_t)i * wd;
+		pr->len = wd;
+		pr->h = hash_fixed(pr->v, wd, c->hash_seed);
+		return;
+	}
+	memcpy(&pr->len, vals + *at, 4);
+	pr->v = vals + *at + 4;
+	*at += 4 + (size_t)pr->len;
+	pr->k = make_key(pr->v, pr->len);
+	pr->h = pr->len <= PQW_SHORT
+			? (uint32_t)(sl_pqw_mix64((pr->k.a ^ c->hash_seed) * 0x9fb21c651e98df25ull ^
+						  pr->k.b) >> 32)
+			: (uint32_t)(sl_pqw_hash(pr->v, pr->len, c->hash_seed) >> 32);
+}
+
+/* The entry of the probed value, added if new. -1 when out of memory. */
+static inline __attribute__((always_inline)) int64_t dict_find(struct pqw_dict *d,
+								  const struct probe *pr,
+								  uint32_t width)
 {
 	if (!d->slots || d->n >= (d->mask + 1) / 2)
 		if (dict_grow_table(d) != 0)
 			return -1;
+	uint32_t h = pr->h, len = pr->len;
 	uint32_t i = h & d->mask;
 	for (uint64_t sl; (sl = d->slots[i]) != 0; i = (i + 1) & d->mask) {
 		if ((uint32_t)(sl >> 32) != h)
 			continue;
 		uint32_t e = (uint32_t)sl - 1;
-		const uint8_t *ev;
 		if (width) {
-			ev = (const uint8_t *)d->vals.data + (size_t)e * width;
-		} else {
-			uint32_t elen;
-			ev = (const uint8_t *)d->vals.data + d->off[e];
-			memcpy(&elen, ev - 4, 4);
-			if (elen != len)
-				continue;
+			if (eq_fixed((const uint8_t *)d->vals.data + (size_t)e * width, pr->v, width))
+				return e;
+			continue;
 		}
-		if (eq_bytes(ev, v, len))
+		const struct pqw_key *k = &d->key[e];
+		if (k->a != pr->k.a || k->b != pr->k.b)
+			continue;
+		if (len <= PQW_SHORT ||
+		    memcmp(d->vals.data + d->off[e] + 8, pr->v + 8, len - 8) == 0)
 			return e;
 	}
 	if (d->n >= d->cap && dict_grow_entries(d, width == 0) != 0)
@@ -585,8 +661,9 @@ static inline int64_t dict_find(struct pqw_dict *d, const uint8_t *v, uint32_t l
 		memcpy(o, &len, 4); /* PLAIN: the little-endian length, then the bytes */
 		o += 4;
 		d->off[e] = (uint32_t)(d->vals.len + 4);
+		d->key[e] = pr->k;
 	}
-	memcpy(o, v, len);
+	memcpy(o, pr->v, len);
 	d->vals.len += add;
 	d->hash[e] = h;
 	d->stamp[e] = 0;
@@ -595,37 +672,47 @@ static inline int64_t dict_find(struct pqw_dict *d, const uint8_t *v, uint32_t l
 }
 
 /* The page's values [from, n) as dictionary indices (into ix), new values added; *at is
- * the byte offset of value from (byte arrays) and moves past value n - 1. */
+ * the byte offset of value from (byte arrays) and moves past value n - 1. While the
+ * table is small (in the cache) values are looked up one by one; once it is large the
+ * lookups are pipelined: a value is hashed and its slot prefetched PQW_AHEAD values
+ * before its turn, and its entry half way, so that the cache misses of a large
+ * dictionary overlap instead of adding up. */
 static int dict_encode(struct pqw_col *c, uint32_t *ix, uint32_t from, uint32_t n, size_t *at_io)
 {
 	struct pqw_dict *d = &c->dict;
 	const uint8_t *p = (const uint8_t *)c->val;
 	uint32_t wd = c->width;
-	uint32_t h[PQW_BATCH], len[PQW_BATCH];
-	const uint8_t *v[PQW_BATCH];
 	size_t at = *at_io;
-	for (uint32_t i = from; i < n; i += PQW_BATCH) {
-		uint32_t m = n - i < PQW_BATCH ? n - i : PQW_BATCH;
-		for (uint32_t j = 0; j < m; j++) {
-			if (wd) {
-				v[j] = p + (size_t)(i + j) * wd;
-				len[j] = wd;
-				h[j] = hash_fixed(v[j], wd, c->hash_seed);
-			} else {
-				memcpy(&len[j], p + at, 4);
-				v[j] = p + at + 4;
-				at += 4 + (size_t)len[j];
-				h[j] = (uint32_t)(sl_pqw_hash(v[j], len[j], c->hash_seed) >> 32);
+	uint32_t i = from;
+	while (i < n && (!d->slots || d->mask < PQW_BIG_TABLE)) {
+		struct probe pr;
+		probe_make(c, p, i, &at, &pr);
+		int64_t e = dict_find(d, &pr, wd);
+		if (e < 0)
+			return SL_ENOMEM;
+		ix[i++] = (uint32_t)e;
+	}
+	struct probe ring[PQW_RING];
+	uint32_t ahead = i;
+	for (; i < n; i++) {
+		for (; ahead < n && ahead <= i + PQW_AHEAD; ahead++) {
+			struct probe *pr = &ring[ahead % PQW_RING];
+			probe_make(c, p, ahead, &at, pr);
+			__builtin_prefetch(&d->slots[pr->h & d->mask]);
+		}
+		if (i + PQW_AHEAD / 2 < ahead) {
+			const struct probe *pr = &ring[(i + PQW_AHEAD / 2) % PQW_RING];
+			uint64_t sl = d->slots[pr->h & d->mask];
+			if (sl && (uint32_t)(sl >> 32) == pr->h) {
+				uint32_t e = (uint32_t)sl - 1;
+				__builtin_prefetch(wd ? (const void *)(d->vals.data + (size_t)e * wd)
+						      : (const void *)&d->key[e]);
 			}
-			if (d->slots)
-				__builtin_prefetch(&d->slots[h[j] & d->mask]);
 		}
-		for (uint32_t j = 0; j < m; j++) {
-			int64_t e = dict_find(d, v[j], len[j], wd, h[j]);
-			if (e < 0)
-				return SL_ENOMEM;
-			ix[i + j] = (uint32_t)e;
-		}
+		int64_t e = dict_find(d, &ring[i % PQW_RING], wd);
+		if (e < 0)
+			return SL_ENOMEM;
+		ix[i] = (uint32_t)e;
 	}
 	*at_io = at;
 	return 0;
@@ -725,35 +812,59 @@ static uint8_t *put_varint(uint8_t *o, uint64_t v)
 	return o;
 }
 
-static inline uint32_t hv(const uint8_t *v8, const uint32_t *v32, size_t i)
+/* The hybrid encoder is written once for both inputs, levels (bytes) and dictionary
+ * indices (uint32), and instantiated for each with the input type a constant. */
+#define HV(i) (v8 ? v8[i] : v32[i])
+
+/* Eight byte values of bw (1..8) bits, LSB first, in the low 8 * bw bits of a word:
+ * neighbours are merged pairwise, then pairs of pairs, then the two halves. */
+static inline uint64_t pack8_bytes(uint64_t w, int bw)
 {
-	return v8 ? v8[i] : v32[i];
+	const uint64_t lane16 = 0x0001000100010001ull, lane32 = 0x0000000100000001ull;
+	w = (w | w >> (8 - bw)) & (lane16 * ((1u << (2 * bw)) - 1));
+	w = (w | w >> (16 - 2 * bw)) & (lane32 * (uint32_t)(((uint64_t)1 << (4 * bw)) - 1));
+	w |= w >> (32 - 4 * bw);
+	return bw == 8 ? w : w & (((uint64_t)1 << (8 * bw)) - 1);
 }
 
-/* Eight values of bw bits, LSB first, into bw bytes. */
-static inline uint8_t *pack_group(uint8_t *o, const uint8_t *v8, const uint32_t *v32, int bw)
+/* Eight values of bw bits, LSB first, into bw bytes (8 bytes may be stored: the caller
+ * reserved room). */
+static inline __attribute__((always_inline)) uint8_t *pack_group(uint8_t *o, const uint8_t *v8,
+								  const uint32_t *v32, int bw)
 {
+	if (v8) {
+		uint64_t w;
+		memcpy(&w, v8, 8);
+		w = pack8_bytes(w, bw);
+		memcpy(o, &w, 8);
+		return o + bw;
+	}
 	if (bw <= 8) { /* 64 bits hold the group */
 		uint64_t acc = 0;
 		for (int k = 0; k < 8; k++)
-			acc |= (uint64_t)(v8 ? v8[k] : v32[k]) << (k * bw);
-		memcpy(o, &acc, 8); /* the caller reserved room; only bw bytes count */
+			acc |= (uint64_t)v32[k] << (k * bw);
+		memcpy(o, &acc, 8);
 		return o + bw;
 	}
-	uint64_t acc = 0; /* wider indices: at most 7 + 32 bits pending */
+	uint64_t acc = 0; /* wider indices: whole 32-bit words out, at most 31 + 32 bits held */
 	int nb = 0;
 	for (int k = 0; k < 8; k++) {
-		acc |= (uint64_t)(v8 ? v8[k] : v32[k]) << nb;
-		for (nb += bw; nb >= 8; nb -= 8) {
-			*o++ = (uint8_t)acc;
-			acc >>= 8;
+		acc |= (uint64_t)v32[k] << nb;
+		nb += bw;
+		if (nb >= 32) {
+			uint32_t word = (uint32_t)acc;
+			memcpy(o, &word, 4);
+			o += 4;
+			acc >>= 32;
+			nb -= 32;
 		}
 	}
-	return o;
+	memcpy(o, &acc, 8); /* 8 * bw bits in all: what is held is whole bytes */
+	return o + nb / 8;
 }
 
-static uint8_t *put_packed(uint8_t *o, const uint8_t *v8, const uint32_t *v32, size_t from,
-			   size_t to, int bw)
+static inline __attribute__((always_inline)) uint8_t *
+put_packed(uint8_t *o, const uint8_t *v8, const uint32_t *v32, size_t from, size_t to, int bw)
 {
 	size_t groups = (to - from + 7) / 8;
 	if (!groups)
@@ -763,10 +874,15 @@ static uint8_t *put_packed(uint8_t *o, const uint8_t *v8, const uint32_t *v32, s
 	for (size_t g = 0; g < full; g++, from += 8)
 		o = pack_group(o, v8 ? v8 + from : NULL, v8 ? NULL : v32 + from, bw);
 	if (from < to) { /* the last group, padded with zeros */
-		uint32_t last[8] = {0};
-		for (size_t i = from; i < to; i++)
-			last[i - from] = hv(v8, v32, i);
-		o = pack_group(o, NULL, last, bw);
+		uint8_t l8[8] = {0};
+		uint32_t l32[8] = {0};
+		for (size_t i = from; i < to; i++) {
+			if (v8)
+				l8[i - from] = v8[i];
+			else
+				l32[i - from] = v32[i];
+		}
+		o = pack_group(o, v8 ? l8 : NULL, v8 ? NULL : l32, bw);
 	}
 	return o;
 }
@@ -780,7 +896,8 @@ static uint8_t *put_rle_run(uint8_t *o, uint32_t v, size_t len, int bw)
 }
 
 /* Whether the 8 values from i on are equal. */
-static inline bool uniform8(const uint8_t *v8, const uint32_t *v32, size_t i)
+static inline __attribute__((always_inline)) bool uniform8(const uint8_t *v8,
+							   const uint32_t *v32, size_t i)
 {
 	if (v8) {
 		uint64_t w;
@@ -796,8 +913,9 @@ static inline bool uniform8(const uint8_t *v8, const uint32_t *v32, size_t i)
 /* Appends n values (v8 or v32) of bw bits (1..32) in the hybrid encoding. A run of
  * PQW_MIN_RUN (16) equal values always covers a whole aligned block of 8, so the scan
  * steps a block at a time and only looks closer at uniform blocks. */
-static int put_hybrid(struct sl_buf *out, const uint8_t *v8, const uint32_t *v32, size_t n,
-		      int bw)
+static inline __attribute__((always_inline)) int put_hybrid(struct sl_buf *out,
+							    const uint8_t *v8,
+							    const uint32_t *v32, size_t n, int bw)
 {
 	/* worst case: everything bit-packed, a header per run, and the 8 bytes a group may
 	 * store past its own */
@@ -812,12 +930,33 @@ static int put_hybrid(struct sl_buf *out, const uint8_t *v8, const uint32_t *v32
 			i += 8;
 			continue;
 		}
-		uint32_t x = hv(v8, v32, i);
+		uint32_t x = HV(i);
 		size_t st = i, e = i + 8;
-		while (st > bp && hv(v8, v32, st - 1) == x)
-			st--;
-		while (e < n && hv(v8, v32, e) == x)
+		if (v8) { /* the ends of the run found a word at a time */
+			const uint64_t pat = x * 0x0101010101010101ull;
+			uint64_t w;
+			if (st > bp) {
+				memcpy(&w, v8 + st - 8, 8); /* st >= 8: blocks are aligned */
+				w ^= pat;
+				size_t back = w ? (size_t)__builtin_clzll(w) / 8 : 8;
+				st -= back < st - bp ? back : st - bp;
+			}
+			for (; e + 8 <= n; e += 8) {
+				memcpy(&w, v8 + e, 8);
+				if ((w ^= pat) != 0) {
+					e += (size_t)__builtin_ctzll(w) / 8;
+					goto run_end;
+				}
+			}
+		} else {
+			while (st > bp && HV(st - 1) == x)
+				st--;
+			while (e + 8 <= n && uniform8(v8, v32, e) && HV(e) == x)
+				e += 8; /* long runs a block at a time */
+		}
+		while (e < n && HV(e) == x)
 			e++;
+run_end:
 		if (e - st >= PQW_MIN_RUN) {
 			size_t k = bp + (st - bp + 7) / 8 * 8; /* the bit-packed part ends here */
 			if (e >= k + 8) {
@@ -833,6 +972,18 @@ static int put_hybrid(struct sl_buf *out, const uint8_t *v8, const uint32_t *v32
 	return 0;
 }
 
+#undef HV
+
+static int put_hybrid_levels(struct sl_buf *out, const uint8_t *lv, size_t n, int bw)
+{
+	return put_hybrid(out, lv, NULL, n, bw);
+}
+
+static int put_hybrid_indices(struct sl_buf *out, const uint32_t *ix, size_t n, int bw)
+{
+	return put_hybrid(out, NULL, ix, n, bw);
+}
+
 /* Levels as the hybrid encoding; v1 pages put their length first. */
 static int put_levels(struct sl_buf *out, const uint8_t *lv, size_t n, int max, bool prefix,
 		      size_t *len_out, struct sl_err *err)
@@ -841,7 +992,7 @@ static int put_levels(struct sl_buf *out, const uint8_t *lv, size_t n, int max, 
 	uint32_t zero = 0;
 	if (prefix && sl_buf_append(out, &zero, 4) != 0)
 		return oom(err);
-	int rc = put_hybrid(out, lv, NULL, n, sl_pq_bit_width((uint64_t)max));
+	int rc = put_hybrid_levels(out, lv, n, sl_pq_bit_width((uint64_t)max));
 	if (rc)
 		return buf_rc(rc, NULL, err);
 	if (prefix) {
@@ -852,9 +1003,9 @@ static int put_levels(struct sl_buf *out, const uint8_t *lv, size_t n, int max, 
 	return 0;
 }
 
-/* Compresses src into w->comp (or points at src for no codec). */
-static int compress(struct sl_pq_writer *w, const void *src, size_t len, const void **out,
-		    size_t *out_len, struct sl_err *err)
+/* Compresses src into w->comp (or points at src for no codec) at the given level. */
+static int compress(struct sl_pq_writer *w, const void *src, size_t len, int level,
+		    const void **out, size_t *out_len, struct sl_err *err)
 {
 	if (w->codec->id == SL_PQ_UNCOMPRESSED) {
 		*out = src;
@@ -867,12 +1018,41 @@ static int compress(struct sl_pq_writer *w, const void *src, size_t len, const v
 	if (rc)
 		return buf_rc(rc, NULL, err);
 	size_t n;
-	if ((rc = w->codec->compress(src, len, w->comp.data, bound, &n, w->o.level, err)) != 0)
+	if ((rc = w->codec->compress(src, len, w->comp.data, bound, &n, level, err)) != 0)
 		return rc;
 	w->comp.len = n;
 	*out = w->comp.data;
 	*out_len = n;
 	return 0;
+}
+
+/* Incompressible pages. Bit-packed deltas and dictionary indices, random uuids: zstd
+ * spends as long failing to shrink them as it spends compressing text (four times as
+ * long at level 3 as at 2 on DELTA_BINARY_PACKED pages), so when a column's page came
+ * out at PQW_INCOMP percent of its size or more, its next PQW_FAST_PAGES pages are
+ * compressed at zstd's fastest level, which finds long repeats if there are any; one in
+ * PQW_FAST_PAGES + 1 pages is tried at the level asked for again. */
+#define PQW_INCOMP 97
+#define PQW_FAST_PAGES 7
+#define PQW_ZSTD_FAST (-1)
+
+static int page_level(const struct sl_pq_writer *w, struct pqw_col *c, int32_t enc)
+{
+	if (enc != c->last_enc) /* another encoding (the dictionary gone): other odds */
+		c->fast_pages = 0;
+	c->last_enc = (uint8_t)enc;
+	return w->codec->id == SL_PQ_ZSTD && c->fast_pages ? PQW_ZSTD_FAST : w->o.level;
+}
+
+static void page_judged(const struct sl_pq_writer *w, struct pqw_col *c, size_t in, size_t out)
+{
+	if (w->codec->id != SL_PQ_ZSTD)
+		return;
+	bool poor = (uint64_t)out * 100 >= (uint64_t)in * PQW_INCOMP;
+	if (c->fast_pages)
+		c->fast_pages = poor ? c->fast_pages - 1 : 0; /* it compressed after all */
+	else if (poor)
+		c->fast_pages = PQW_FAST_PAGES;
 }
 
 /* ---- pages -------------------------------------------------------------------------- */
@@ -947,12 +1127,29 @@ no_dict:
 static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *err)
 {
 	int rc;
-	if ((rc = sl_pqw_catch_up(c, (uint32_t)w->rg_rows)) != 0)
-		return buf_rc(rc, c, err);
-	if (c->n_levels == 0)
-		return 0;
+	const uint8_t *def;
+	uint32_t n_lv;
+	if (sl_pqw_sparse(c)) {
+		n_lv = (uint32_t)w->rg_rows - c->page_row;
+		if (n_lv == 0)
+			return 0;
+		uint8_t *lv = u8_room(w, n_lv);
+		if (!lv)
+			return oom(err);
+		if ((rc = sl_pqw_sparse_levels(c, (uint32_t)w->rg_rows, lv)) != 0)
+			return buf_rc(rc, c, err);
+		c->row_end = (uint32_t)w->rg_rows;
+		def = lv;
+	} else {
+		if ((rc = sl_pqw_catch_up(c, (uint32_t)w->rg_rows)) != 0)
+			return buf_rc(rc, c, err);
+		if (c->n_levels == 0)
+			return 0;
+		n_lv = c->n_levels;
+		def = c->def; /* only now: catching up may have moved it */
+	}
 	w->page_no++;
-	uint32_t n_lv = c->n_levels, n_val = c->n_values;
+	uint32_t n_val = c->n_values;
 	bool v1 = w->o.page_version != 2;
 	uint32_t *ix = NULL;
 	if (c->mode == PQW_MODE_DICT && n_val) {
@@ -975,7 +1172,7 @@ static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *er
 	size_t rep_len = 0, def_len = 0;
 	if (c->max_rep && (rc = put_levels(pg, c->rep, n_lv, c->max_rep, v1, &rep_len, err)))
 		return rc;
-	if (c->max_def && (rc = put_levels(pg, c->def, n_lv, c->max_def, v1, &def_len, err)))
+	if (c->max_def && (rc = put_levels(pg, def, n_lv, c->max_def, v1, &def_len, err)))
 		return rc;
 	size_t lv_len = pg->len;
 	int32_t enc = SL_PQ_ENC_PLAIN;
@@ -986,7 +1183,7 @@ static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *er
 		if (bw == 0)
 			bw = 1; /* some readers take a zero width badly; one bit costs nothing */
 		uint8_t b = (uint8_t)bw;
-		if (sl_buf_append(pg, &b, 1) != 0 || put_hybrid(pg, NULL, ix, n_val, bw) != 0)
+		if (sl_buf_append(pg, &b, 1) != 0 || put_hybrid_indices(pg, ix, n_val, bw) != 0)
 			return buf_rc(SL_ELIMIT, c, err);
 	} else if (c->phys == SL_PQ_BOOLEAN) {
 		if ((rc = sl_pq_plain_put_bools(pg, (const uint8_t *)c->val, n_val)) != 0)
@@ -1017,12 +1214,14 @@ static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *er
 				  c->path, body);
 	const void *data;
 	size_t data_len;
+	int level = page_level(w, c, enc);
 	if (v1)
-		rc = compress(w, pg->data, body, &data, &data_len, err);
+		rc = compress(w, pg->data, body, level, &data, &data_len, err);
 	else
-		rc = compress(w, pg->data + lv_len, body - lv_len, &data, &data_len, err);
+		rc = compress(w, pg->data + lv_len, body - lv_len, level, &data, &data_len, err);
 	if (rc)
 		return rc;
+	page_judged(w, c, v1 ? body : body - lv_len, data_len);
 
 	struct sl_pq_page_header h;
 	memset(&h, 0, sizeof(h));
@@ -1084,7 +1283,7 @@ static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *er
  * byte per level. */
 static size_t page_estimate(const struct pqw_col *c)
 {
-	size_t lv = (c->max_def || c->max_rep) ? c->n_levels / 8 : 0;
+	size_t lv = (c->max_def || c->max_rep) ? sl_pqw_levels(c) / 8 : 0;
 	if (c->phys == SL_PQ_BOOLEAN)
 		return lv + c->n_values / 8;
 	return lv + c->val_len;
@@ -1229,7 +1428,8 @@ static int chunk_flush(struct sl_pq_writer *w, struct pqw_col *c, struct sl_pq_c
 	if (c->dict_used) {
 		const void *data;
 		size_t data_len;
-		if ((rc = compress(w, c->dict.vals.data, c->dict.vals.len, &data, &data_len, err)))
+		if ((rc = compress(w, c->dict.vals.data, c->dict.vals.len, w->o.level, &data,
+				   &data_len, err)))
 			return rc;
 		struct sl_pq_page_header h;
 		memset(&h, 0, sizeof(h));
@@ -1299,7 +1499,7 @@ static int chunk_flush(struct sl_pq_writer *w, struct pqw_col *c, struct sl_pq_c
 	c->judged = false;
 	dict_reset(&c->dict);
 	c->mode = (w->o.no_dictionary || c->phys == SL_PQ_BOOLEAN) ? PQW_MODE_PLAIN : PQW_MODE_DICT;
-	c->page_row = 0;
+	c->page_row = c->row_end = 0;
 	return 0;
 }
 
@@ -1360,7 +1560,7 @@ static int after_record(struct sl_pq_writer *w, size_t text_len, struct sl_err *
 		struct pqw_col *c = &w->sh.cols[i];
 		if (page_estimate(c) >= w->o.page_bytes && (rc = page_cut(w, c, err)) != 0)
 			return rc;
-		buffered += c->pages.len + c->val_len + c->n_levels + c->dict.vals.len;
+		buffered += c->pages.len + c->val_len + sl_pqw_levels(c) + c->dict.vals.len;
 	}
 	if (buffered >= w->o.row_group_bytes)
 		return rg_flush(w, err);
@@ -1664,6 +1864,7 @@ void sl_pq_writer_free(struct sl_pq_writer *w)
 	sl_buf_release(&w->type_text);
 	free(w->i64);
 	free(w->u32);
+	free(w->u8);
 	free(w->rgs);
 	while (w->arena) {
 		struct arena_blk *n = w->arena->next;

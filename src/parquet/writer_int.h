@@ -4,8 +4,9 @@
  * shredding plan built from the row type.
  *
  * A column's current page lives in three buffers: definition levels and repetition
- * levels (one byte per entry, only when the column's maximum level is not 0) and values
- * in PLAIN form. Pages are only ever cut between records, so a record that fails is
+ * levels (one byte per entry, only when the column's maximum level is not 0; a sparse
+ * column keeps the row of each value instead, see sl_pqw_sparse) and values in PLAIN
+ * form. Pages are only ever cut between records, so a record that fails is
  * undone by putting each column's lengths back to where the record found them (its
  * mark, taken lazily the first time the record touches the column). Dictionaries are
  * only built when a page is cut, a whole page at a time.
@@ -32,6 +33,10 @@
 /* Largest buffer one column may hold (a page's levels, values or compressed bytes): a
  * Parquet page size is an int32. */
 #define PQW_BUF_MAX ((size_t)1 << 30)
+/* Bytes allocated past the capacity of a column's values and levels and of a lazy
+ * struct's levels, so that 16 bytes may be loaded from any value's start (dictionary
+ * keys) and runs of levels be moved 16 bytes at a time. */
+#define PQW_VAL_SLACK 16
 /* Longest min/max kept in statistics and page indexes for byte arrays. */
 #define PQW_STAT_MAX 64
 
@@ -73,6 +78,11 @@ enum pqw_order {
 
 enum pqw_mode { PQW_MODE_DICT = 1, PQW_MODE_PLAIN };
 
+/* A byte array's dictionary key (writer.c's make_key). */
+struct pqw_key {
+	uint64_t a, b;
+};
+
 /* A dictionary: entries in insertion order (their index is the order), found through an
  * open-addressing table. The PLAIN bytes of the entries are the dictionary page. */
 struct pqw_dict {
@@ -81,6 +91,7 @@ struct pqw_dict {
 	uint32_t n;        /* entries */
 	uint32_t cap;      /* entries the per-entry arrays hold */
 	uint32_t *off;     /* byte arrays: offset of the entry's bytes (after its length) */
+	struct pqw_key *key; /* byte arrays: per entry */
 	uint32_t *hash;    /* per entry, so the table grows without hashing values again */
 	uint32_t *stamp;   /* per entry: the last page whose statistics counted it */
 	struct sl_buf vals;
@@ -106,19 +117,24 @@ struct pqw_pstat {
  * functions). */
 struct pqw_col {
 	/* ---- line 0 ---- */
-	_Alignas(64) uint8_t *def; /* one byte per level entry; NULL while max_def is 0 */
-	uint8_t *rep;          /* ... while max_rep is 0 */
+	_Alignas(64) uint8_t *def; /* one byte per level entry; NULL while max_def is 0, and
+				    * for sparse columns */
+	union {
+		uint8_t *rep;      /* one byte per level entry; NULL while max_rep is 0 */
+		uint32_t *rows;    /* sparse columns: the row of each entry */
+	};
 	uint8_t *val;          /* the page's values, PLAIN */
 	uint32_t n_levels, lv_cap;
 	uint32_t n_values, val_len;
 	uint32_t mark_seq;     /* the record (low 32 bits) that took the mark below */
 	uint32_t mark_levels, mark_values, mark_val_len;
-	uint32_t page_row;     /* the row (in the row group) the current page starts at */
+	uint32_t row_end;      /* rows (in the row group) whose level entries are all here */
 	uint8_t max_def, max_rep;
 	uint8_t conv;          /* enum pqw_conv */
 	bool lazy;             /* nulls filled in later (see struct pqw_node) */
 	/* ---- conversion ---- */
 	uint32_t val_cap;
+	uint32_t page_row;     /* the row (in the row group) the current page starts at */
 	uint32_t width;    /* bytes of a fixed-width value (1 for BOOLEAN); 0 for BYTE_ARRAY */
 	int32_t phys;      /* enum sl_pq_type */
 	uint8_t order;     /* enum pqw_order */
@@ -126,10 +142,12 @@ struct pqw_col {
 	bool time_utc;     /* TIME adjusted to UTC: an offset in the text is applied */
 	int64_t imin, imax; /* PQW_I32 range */
 	int scale, precision; /* decimals */
-	struct pqw_node *lazy_parent; /* the struct whose rows fill this column's nulls */
+	struct pqw_node *lazy_parent; /* the row struct whose rows fill this column's nulls */
 	/* ---- page and chunk ---- */
 	struct pqw_dict dict;
 	uint64_t hash_seed;
+	uint8_t fast_pages; /* pages still to compress at zstd's fastest (writer.c) */
+	uint8_t last_enc;   /* the encoding of the column's last page */
 	bool judged;        /* the dictionary was weighed for this chunk */
 	bool dict_used;     /* some page of the chunk is dictionary encoded */
 	bool used_plain, used_delta;
@@ -147,15 +165,18 @@ _Static_assert(offsetof(struct pqw_col, val_cap) == 64, "a column's hot fields f
 
 /* The shredding plan: a tree that follows the row type, with the levels precomputed.
  *
- * Lazy nulls. Outside lists and maps a leaf has exactly one level entry per row, and a
- * null there (the leaf or a struct above it absent or null) always has the definition
- * level of the deepest struct above it that is present. So such nodes ("lazy") write
- * nothing when absent: each lazy struct keeps, per row of the row group, the definition
- * level reached at it (its own when present, else its parent's), filled in when it is
- * present and copied from its parent for the rows in between; a lazy leaf copies the
- * rows it missed from its parent struct's array when it next gets a value or its page
- * is cut. A record thus costs nothing for the members it does not have, however wide
- * the schema. */
+ * Lazy nulls. A node outside lists and maps (a "row" node) that is absent or null in a
+ * row gives every leaf below it exactly one level entry for that row: repetition level
+ * 0, and the definition level of the deepest struct above it that is present. So such
+ * nodes write nothing when absent: each row struct but the root ("lazy" structs) keeps,
+ * per row of the row group, the definition level reached at it (its own when present,
+ * else its parent's), filled in when it is present and copied from its parent for the
+ * rows in between; a leaf that may be null (every leaf with a definition level, those
+ * under lists and maps too) remembers the rows it has entries for (row_end) and copies
+ * the rows it missed from the row struct above it when it next gets an entry or its
+ * page is cut. A record thus costs nothing for the members it does not have, however
+ * wide the schema. Inside a list or map that is present, nulls and absent members are
+ * written as they come. */
 enum pqw_op { PQW_OP_LEAF = 1, PQW_OP_STRUCT, PQW_OP_LIST, PQW_OP_MAP };
 
 struct pqw_node;
@@ -170,8 +191,11 @@ struct pqw_field {
 struct pqw_node {
 	uint8_t op;            /* enum pqw_op */
 	bool nullable;
-	bool lazy;             /* outside any list or map (see above) */
-	bool has_eager;        /* some leaf below is not lazy */
+	bool row;              /* outside any list or map, the root too (see above) */
+	bool lazy;             /* a row struct but the root: keeps its levels per row */
+	bool always;           /* a lazy struct in every row (itself and those above it
+				* required): its levels are all def, and its leaves fill from
+				* that constant rather than from its levels */
 	int16_t def;           /* definition level when the value is present */
 	int16_t null_def;      /* ... when it is null (the parent's) */
 	int16_t elem_def;      /* lists, maps: an element (key_value) exists */
@@ -189,7 +213,7 @@ struct pqw_node {
 	uint32_t *check;       /* fields an absence concerns: not nullable, or eager below */
 	uint32_t n_check;
 	/* lazy structs: per row, the definition level reached here */
-	struct pqw_node *lazy_parent; /* NULL: the root (level 0) */
+	struct pqw_node *lazy_parent; /* the lazy struct above; NULL: the root (level 0) */
 	uint8_t *deff;
 	uint32_t deff_end, deff_cap; /* rows filled; room */
 	/* PQW_OP_LIST (elem), PQW_OP_MAP (key, elem) */
@@ -215,6 +239,23 @@ struct pqw_shred {
 	struct sl_err *err;
 };
 
+/* A sparse column: a lazy leaf outside lists and maps. Its entries are its values, all
+ * at max_def (its nulls are all filled in lazily), so only their rows are kept, and its
+ * definition levels are made whole when its page is cut (sl_pqw_sparse_levels): a
+ * member that most records lack costs nothing per row, and one that they have costs a
+ * row number. */
+static inline bool sl_pqw_sparse(const struct pqw_col *c)
+{
+	return c->lazy && !c->max_rep;
+}
+
+/* The level entries of the column's current page so far (a sparse column's rows up to
+ * its last entry). */
+static inline uint32_t sl_pqw_levels(const struct pqw_col *c)
+{
+	return sl_pqw_sparse(c) ? c->row_end - c->page_row : c->n_levels;
+}
+
 /* shred.c */
 int sl_pqw_plan_build(struct pqw_shred *s, const struct sl_type *row,
 		      const struct sl_pq_schema *schema, struct sl_err *err);
@@ -222,8 +263,12 @@ void sl_pqw_plan_free(struct pqw_shred *s);
 /* Shreds one record; on failure every column is as it was before (rolled back here).
  * SL_EINVAL: refused, err says where and why (s->pointer has the JSON pointer). */
 int sl_pqw_shred(struct pqw_shred *s, const struct sl_json_doc *doc, struct sl_err *err);
-/* Brings a lazy column's levels up to row (its page is about to be cut). */
+/* Brings a lazy column's levels up to row (its page is about to be cut, or it gets an
+ * entry in that row); nothing for a sparse column. */
 int sl_pqw_catch_up(struct pqw_col *c, uint32_t row);
+/* A sparse column's definition levels for the rows [page_row, row), into out (room for
+ * row - page_row bytes). */
+int sl_pqw_sparse_levels(struct pqw_col *c, uint32_t row, uint8_t *out);
 /* A new row group: the lazy structs' rows start again. */
 void sl_pqw_rows_reset(struct pqw_shred *s);
 /* Grows a buffer so that extra more bytes fit (sl_buf's rules, hard max kept). */

@@ -524,6 +524,99 @@ static void test_levels_nested_and_maps(void **state)
 	file_free(f);
 }
 
+/* Leaves under lists fill the rows where their list (or a struct above it) is absent or
+ * null later, from the struct above: the rows they missed must come out exactly as if
+ * written at once, across page cuts (tiny pages, so that a page starts inside such a
+ * run) and with refused records anywhere (a refused record leaves the file unchanged). */
+static void test_lazy_lists(void **state)
+{
+	(void)state;
+	const char *type = "struct<a:struct<l:list<struct<x:int64,y:list<string>>>>,z:int8>";
+	static const char *const rows[] = {
+		"{\"a\":{\"l\":[{\"x\":1,\"y\":[\"p\"]},{\"x\":2}]}}",
+		"{}",
+		"{\"a\":null}",
+		"{\"a\":{}}",
+		"{\"a\":{\"l\":null}}",
+		"{\"a\":{\"l\":[]}}",
+		"{\"a\":{\"l\":[null]}}",
+		"{\"a\":{\"l\":[{\"y\":[]}]}}",
+	};
+	/* a(1) l(2) list(3) element(4) x(5); y(5) y.list(6) y.element(7) */
+	static const int16_t xdef[] = {5, 5, 0, 0, 1, 1, 2, 3, 4}, xrep[] = {0, 1, 0, 0, 0, 0, 0, 0, 0};
+	static const int16_t ydef[] = {7, 4, 0, 0, 1, 1, 2, 3, 5}, yrep[] = {0, 1, 0, 0, 0, 0, 0, 0, 0};
+	const size_t reps = 150, per = N(rows);
+	const char **recs = calloc(reps * per * 2 + 1, sizeof(*recs));
+	const char **mixed = calloc(reps * per * 2 + 1, sizeof(*mixed));
+	size_t n = 0, m = 0;
+	for (size_t k = 0; k < reps; k++)
+		for (size_t i = 0; i < per; i++) {
+			recs[n++] = rows[(i + k) % per]; /* every row after every other */
+			/* a refused record: its list entries are written before z fails */
+			if ((k + i) % 3 == 0)
+				mixed[m++] = "{\"a\":{\"l\":[{\"x\":9,\"y\":[\"q\",\"r\"]}]},\"z\":1000}";
+			if ((k + i) % 5 == 0)
+				mixed[m++] = "{\"a\":{\"l\":[]},\"z\":\"no\"}";
+			mixed[m++] = rows[(i + k) % per];
+		}
+	for (int pv = 1; pv <= 2; pv++) {
+		struct sl_pq_write_opts o;
+		sl_pq_write_opts_default(&o);
+		o.page_version = pv;
+		o.page_bytes = 64;
+		struct file *f = written(type, &o, recs);
+		struct col *x = read_col(f, 0, 0), *y = read_col(f, 0, 1);
+		assert_true(x->data_pages > 10);
+		size_t at_x = 0, at_y = 0;
+		for (size_t k = 0; k < reps; k++)
+			for (size_t i = 0; i < per; i++) {
+				size_t r = (i + k) % per, cnt = r == 0 ? 2 : 1;
+				size_t from = r == 0 ? 0 : r + 1;
+				for (size_t e = 0; e < cnt; e++, at_x++, at_y++) {
+					if (x->def[at_x] != xdef[from + e] || x->rep[at_x] != xrep[from + e] ||
+					    y->def[at_y] != ydef[from + e] || y->rep[at_y] != yrep[from + e])
+						fail_msg("row kind %zu, entry %zu: x (r%d, d%d) y (r%d, d%d)", r, e,
+							 x->rep[at_x], x->def[at_x], y->rep[at_y], y->def[at_y]);
+				}
+			}
+		assert_int_equal(x->n, at_x);
+		assert_int_equal(y->n, at_y);
+		col_free(x);
+		col_free(y);
+		file_free(f);
+		struct sl_buf plain, b;
+		assert_int_equal(write_file(type, &o, recs, &plain), 0);
+		assert_int_equal(write_file(type, &o, mixed, &b), (int)(m - n));
+		assert_int_equal(b.len, plain.len);
+		assert_memory_equal(b.data, plain.data, plain.len);
+		sl_buf_release(&plain);
+		sl_buf_release(&b);
+	}
+	free(recs);
+	free(mixed);
+
+	/* the rows a list leaf missed are filled when its page is cut: at once for a leaf
+	 * that never had an entry, and past the room its levels had (they grow then) */
+	const char *absent[] = {"{}", "{}", "{}", NULL};
+	struct file *f = written("struct<l:list<int8>>", NULL, absent);
+	struct col *c = read_col(f, 0, 0);
+	expect_levels(c, (int16_t[]){0, 0, 0}, (int16_t[]){0, 0, 0}, 3);
+	col_free(c);
+	file_free(f);
+	const char **grow = calloc(4001, sizeof(*grow));
+	for (size_t i = 0; i < 4000; i++)
+		grow[i] = i < 1000 ? "{\"l\":[1]}" : "{}";
+	f = written("struct<l:list<int8>>", NULL, grow);
+	c = read_col(f, 0, 0);
+	assert_int_equal(c->n, 4000);
+	for (size_t i = 0; i < 4000; i++)
+		if (c->def[i] != (i < 1000 ? 3 : 0) || c->rep[i] != 0)
+			fail_msg("entry %zu: (r%d, d%d)", i, c->rep[i], c->def[i]);
+	col_free(c);
+	file_free(f);
+	free(grow);
+}
+
 /* Runs of every length from 1 to 40 at every alignment, in the levels and in the
  * dictionary indices: the writer packs runs of 16 or more as RLE and the rest
  * bit-packed, and the decoder must get every entry back. */
@@ -645,6 +738,63 @@ static void test_conversions(void **state)
 	expect_values(c, (const char *[]){"null"}, 1);
 	col_free(c);
 	file_free(f);
+}
+
+/* Every byte at every digit of a uuid: hex digits of either case are the only ones
+ * taken (the digits are decoded eight at a time, so each place is checked alone), and
+ * the bytes read back are the digits' value. */
+static void test_uuid_digits(void **state)
+{
+	(void)state;
+	struct sl_err err = {0};
+	struct sl_type *t = type_of("struct<u:uuid>");
+	const char *good = "0123abcd-EF01-2345-6789-aBcDeF012345";
+	char rec[64];
+	int taken = 0;
+	for (int at = 0; at < 36; at++) {
+		if (good[at] == '-')
+			continue;
+		for (int ch = 0x20; ch < 0x7F; ch++) {
+			if (ch == '"' || ch == '\\')
+				continue;
+			snprintf(rec, sizeof(rec), "{\"u\":\"%s\"}", good);
+			rec[6 + at] = (char)ch;
+			struct sl_buf b;
+			sl_buf_init(&b, 0);
+			struct sl_pq_sink sink;
+			sl_pq_sink_buf(&sink, &b);
+			struct sl_pq_writer *w;
+			assert_int_equal(sl_pq_writer_open(t, NULL, &sink, &w, &err), 0);
+			int rc = sl_pq_writer_put_json_text(w, rec, strlen(rec), &err);
+			bool hex = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+				   (ch >= 'A' && ch <= 'F');
+			if (rc != (hex ? 0 : SL_EINVAL))
+				fail_msg("%s: %d", rec, rc);
+			taken += rc == 0;
+			sl_pq_writer_free(w);
+			sl_buf_release(&b);
+		}
+	}
+	assert_int_equal(taken, 32 * 22);
+	/* bytes with the high bit set, in place of two digits (the text stays 36 bytes) */
+	assert_string_equal(refusal("struct<u:uuid>",
+				    "{\"u\":\"01\xc3\xa9" "abcd-ef01-2345-6789-abcdef012345\"}", NULL),
+			    "at /u: expected uuid, got string \"01\xc3\xa9" "abcd-ef01-2345-6789-abcdef012345\" "
+			    "(not a UUID)");
+	assert_string_equal(refusal("struct<u:uuid>",
+				    "{\"u\":\"0123abcd-ef01-2345-6789-abcdef0123\xc3\xa9\"}", NULL),
+			    "at /u: expected uuid, got string \"0123abcd-ef01-2345-6789-abcdef0123\xc3\xa9\" "
+			    "(not a UUID)");
+	const char *recs[] = {"{\"u\":\"0123abcd-EF01-2345-6789-aBcDeF012345\"}",
+			      "{\"u\":\"FFFFFFFF-ffff-0000-9a9A-f0F0f0F0f0F0\"}", NULL};
+	struct file *f = written("struct<u:uuid>", NULL, recs);
+	struct col *c = read_col(f, 0, 0);
+	expect_values(c, (const char *[]){"0123abcdef0123456789abcdef012345",
+					  "ffffffffffff00009a9af0f0f0f0f0f0"},
+		      2);
+	col_free(c);
+	file_free(f);
+	sl_type_free(t);
 }
 
 static void test_refusals(void **state)
@@ -1354,7 +1504,9 @@ int main(void)
 		cmocka_unit_test(test_levels_nullable),
 		cmocka_unit_test(test_levels_nested_and_maps),
 		cmocka_unit_test(test_levels_runs),
+		cmocka_unit_test(test_lazy_lists),
 		cmocka_unit_test(test_conversions),
+		cmocka_unit_test(test_uuid_digits),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_members),
 		cmocka_unit_test(test_rollback_identical),
