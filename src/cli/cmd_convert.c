@@ -518,7 +518,9 @@ static int run_convert(struct sl_cli *cli, int argc, char **argv)
 				goto fail;
 			continue;
 		}
-		struct sl_err we = {0};
+		struct sl_err we; /* 1 KiB: set only on failure, so not zeroed per record */
+		we.code = 0;
+		we.msg[0] = '\0';
 		rc = sl_pq_writer_put_json(w, &doc, &we);
 		if (rc == SL_EINVAL) {
 			/* the message starts "at POINTER: ", which the pointer field carries */

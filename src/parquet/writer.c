@@ -391,8 +391,10 @@ static void minmax_fixed(const struct pqw_col *c, const uint8_t *vals, const uin
 	}
 }
 
-/* Min and max of the page's values: through the dictionary each entry is looked at once
- * per page (its stamp), plain values one by one. */
+/* Min and max of the page's values: byte arrays through the dictionary, each entry
+ * looked at once per page (its stamp), so that a value repeated costs no compare;
+ * fixed-width values (their compares cost less than a stamp's random access in a large
+ * dictionary) and byte arrays without one, one by one from the page's PLAIN values. */
 static int page_minmax(struct sl_pq_writer *w, struct pqw_col *c, const uint32_t *ix,
 		       uint32_t *cand, struct pqw_pstat *ps)
 {
@@ -402,7 +404,7 @@ static int page_minmax(struct sl_pq_writer *w, struct pqw_col *c, const uint32_t
 	const uint8_t *vals;
 	const uint32_t *idx = NULL;
 	size_t n_cand = n;
-	if (ix) {
+	if (ix && !c->width) {
 		uint32_t stamp = w->page_no;
 		n_cand = 0;
 		for (uint32_t i = 0; i < n; i++) {
@@ -603,6 +605,16 @@ static inline uint32_t hash_fixed(const uint8_t *v, uint32_t width, uint64_t see
 	}
 }
 
+/* A short key's hash: both words, seeded, multiplied into 128 bits and the halves
+ * folded (one multiply; every input bit reaches the low bits the table uses). */
+static inline uint32_t hash_key(struct pqw_key k, uint64_t seed)
+{
+	unsigned __int128 p = (unsigned __int128)(k.a ^ seed) *
+			      (k.b ^ (seed * 0x9e3779b97f4a7c15ull));
+	uint64_t m = (uint64_t)p ^ (uint64_t)(p >> 64);
+	return (uint32_t)m ^ (uint32_t)(m >> 32);
+}
+
 /* Value number i of the page (*at: the byte offset of a byte array's length) as a probe. */
 static inline void probe_make(const struct pqw_col *c, const uint8_t *vals, uint32_t i,
 			      size_t *at, struct probe *pr)
@@ -618,10 +630,8 @@ static inline void probe_make(const struct pqw_col *c, const uint8_t *vals, uint
 	pr->v = vals + *at + 4;
 	*at += 4 + (size_t)pr->len;
 	pr->k = make_key(pr->v, pr->len);
-	pr->h = pr->len <= PQW_SHORT
-			? (uint32_t)(sl_pqw_mix64((pr->k.a ^ c->hash_seed) * 0x9fb21c651e98df25ull ^
-						  pr->k.b) >> 32)
-			: (uint32_t)(sl_pqw_hash(pr->v, pr->len, c->hash_seed) >> 32);
+	pr->h = pr->len <= PQW_SHORT ? hash_key(pr->k, c->hash_seed)
+				      : (uint32_t)(sl_pqw_hash(pr->v, pr->len, c->hash_seed) >> 32);
 }
 
 /* The entry of the probed value, added if new. -1 when out of memory. */
@@ -821,6 +831,8 @@ static uint8_t *put_varint(uint8_t *o, uint64_t v)
 static inline uint64_t pack8_bytes(uint64_t w, int bw)
 {
 	const uint64_t lane16 = 0x0001000100010001ull, lane32 = 0x0000000100000001ull;
+	if (bw == 1) /* one multiply gathers bit 0 of each byte into the top byte */
+		return (w * 0x0102040810204080ull) >> 56;
 	w = (w | w >> (8 - bw)) & (lane16 * ((1u << (2 * bw)) - 1));
 	w = (w | w >> (16 - 2 * bw)) & (lane32 * (uint32_t)(((uint64_t)1 << (4 * bw)) - 1));
 	w |= w >> (32 - 4 * bw);
@@ -976,7 +988,8 @@ run_end:
 
 static int put_hybrid_levels(struct sl_buf *out, const uint8_t *lv, size_t n, int bw)
 {
-	return put_hybrid(out, lv, NULL, n, bw);
+	/* most columns have a maximum level of 1: packed with the width a constant */
+	return bw == 1 ? put_hybrid(out, lv, NULL, n, 1) : put_hybrid(out, lv, NULL, n, bw);
 }
 
 static int put_hybrid_indices(struct sl_buf *out, const uint32_t *ix, size_t n, int bw)
