@@ -27,28 +27,6 @@
 
 /* ---- buffers ------------------------------------------------------------------------ */
 
-int sl_pqw_reserve(struct sl_buf *b, size_t extra)
-{
-	/* the hot paths check b->cap - b->len > extra themselves; the terminating NUL that
-	 * sl_buf keeps is not maintained for column buffers, only room for it */
-	if (extra > b->max || b->len > b->max - extra)
-		return SL_ELIMIT;
-	size_t need = b->len + extra + 1;
-	if (need <= b->cap)
-		return 0;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < need)
-		cap *= 2;
-	if (cap > b->max + 1)
-		cap = b->max + 1;
-	char *d = realloc(b->data, cap);
-	if (!d)
-		return SL_ENOMEM;
-	b->data = d;
-	b->cap = cap;
-	return 0;
-}
-
 static int grow_array(uint8_t **p, size_t cap)
 {
 	uint8_t *n = realloc(*p, cap);
@@ -830,7 +808,7 @@ static bool base64_decode(const char *p, size_t n, struct sl_buf *out)
 	if (n % 4 == 1)
 		return false;
 	out->len = 0;
-	if (sl_pqw_reserve(out, n / 4 * 3 + 3) != 0)
+	if (sl_buf_reserve(out, n / 4 * 3 + 3) != 0)
 		return false;
 	uint8_t *o = (uint8_t *)out->data;
 	uint32_t acc = 0;
