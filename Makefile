@@ -9,7 +9,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
 .PHONY: all build deps demo test unit e2e crash asan-build fuzz-build fuzz bench bench-json \
-	bench-validate bench-latency clean
+	bench-validate bench-latency bench-parquet clean
 
 all: build
 
@@ -75,6 +75,11 @@ bench-json: build
 # packages when missing).
 bench-validate: build
 	@bash bench/run_validate.sh $(BUILD)
+
+# NDJSON to Parquet and reading it back, side by side with DuckDB (installs Node and the
+# pinned DuckDB Node API when missing).
+bench-parquet: build
+	@bash bench/run_parquet.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

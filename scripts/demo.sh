@@ -122,4 +122,16 @@ say "sluice status"
 "$sluice" status
 say "sluice fsck"
 "$sluice" fsck
+
+# Parquet: one day of validated clicks from raw to a Parquet file, under the subject's
+# schema (the ETL stage will do this for whole tables), then a look inside it.
+clicks=$("$sluice" ls raw/clicks/ --json | python3 -c \
+	'import json,sys; print(sorted(o["key"] for o in json.load(sys.stdin))[0])')
+out="$PWD/$build/demo-clicks.parquet"
+say "sluice cat raw/$clicks | sluice convert - demo-clicks.parquet --subject clicks"
+"$sluice" cat "raw/$clicks" | "$sluice" convert - "$out" --subject clicks
+say "sluice parquet schema demo-clicks.parquet"
+"$sluice" parquet schema "$out"
+say "sluice parquet head -n 3 demo-clicks.parquet"
+"$sluice" parquet head -n 3 "$out"
 printf '\nThe demo lake is in %s; try: SLUICE_LAKE=%s %s help\n' "$lake" "$lake" "$sluice"

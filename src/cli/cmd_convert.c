@@ -25,6 +25,7 @@
 #include "parquet/writer.h"
 #include "schema/registry.h"
 #include "schema/schema.h"
+#include "types/infer.h"
 #include "types/types.h"
 #include "util/clock.h"
 #include "util/fs.h"
@@ -266,6 +267,60 @@ static int prepare(struct sl_lake *lake, const char *what, const char *text, siz
 	return 0;
 }
 
+/* --infer: a first pass over IN (a file: it is read twice) infers the row type from its
+ * records, or from the first `sample` of them when sample > 0. Lines that are not JSON
+ * are skipped here and reported by the second pass; type conflicts are noted on stderr
+ * (the column becomes json). */
+static int infer_row(const char *in, int64_t sample, struct sl_type **row,
+		     struct sl_err *err)
+{
+	struct sl_json_reader *r = NULL;
+	struct sl_infer *inf = sl_infer_new(NULL);
+	struct sl_json_doc doc;
+	struct sl_json_error je;
+	int fd = open(in, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (!inf) {
+		rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (fd < 0) {
+		rc = sl_err_errno(err, errno, "%s", in);
+		goto done;
+	}
+	if ((rc = sl_json_reader_open(fd, in, SL_JSON_FRAME_AUTO, NULL, &r, err)) != 0)
+		goto done;
+	while ((sample <= 0 || sl_infer_records(inf) < sample) &&
+	       (rc = sl_json_reader_next(r, &doc, &je)) != 0) {
+		if (rc < 0 && je.fatal) {
+			rc = sl_err_set(err, je.code ? je.code : SL_EIO, "%s:%" PRId64 ": %s", in,
+					je.pos.line, je.msg);
+			goto done;
+		}
+		if (rc > 0 && (rc = sl_infer_add(inf, &doc, err)) != 0) {
+			sl_err_prefix(err, "%s:%" PRId64, in, doc.pos.line);
+			goto done;
+		}
+	}
+	if (!(*row = sl_infer_row_type(inf, err))) {
+		rc = sl_err_prefix(err, "%s", in);
+		goto done;
+	}
+	size_t n;
+	const struct sl_infer_conflict *c = sl_infer_conflicts(inf, &n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "sluice: convert: %s: %s: %s in an earlier record, %s in record %" PRId64
+			": typed json\n", in, *c[i].path ? c[i].path : "/", c[i].a, c[i].b,
+			c[i].record + 1);
+	rc = 0;
+done:
+	sl_json_reader_close(r);
+	if (fd >= 0)
+		close(fd);
+	sl_infer_free(inf);
+	return rc;
+}
+
 static int run_convert(struct sl_cli *cli, int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -273,6 +328,8 @@ static int run_convert(struct sl_cli *cli, int argc, char **argv)
 		{"schema", required_argument, NULL, 's'},
 		{"subject", required_argument, NULL, 'S'},
 		{"type", required_argument, NULL, 't'},
+		{"infer", no_argument, NULL, 'i'},
+		{"sample", required_argument, NULL, 'n'},
 		{"codec", required_argument, NULL, 'c'},
 		{"level", required_argument, NULL, 'l'},
 		{"row-group-rows", required_argument, NULL, 'r'},
@@ -282,7 +339,8 @@ static int run_convert(struct sl_cli *cli, int argc, char **argv)
 	};
 	const char *schema_file = NULL, *rejects = NULL, *type_text = NULL;
 	char *subject = NULL;
-	int64_t version = 0;
+	int64_t version = 0, sample = 0;
+	bool infer = false;
 	long long v;
 	struct sl_pq_write_opts wo;
 	sl_pq_write_opts_default(&wo);
@@ -292,6 +350,12 @@ static int run_convert(struct sl_cli *cli, int argc, char **argv)
 		case 'h': return SL_EXIT_OK;
 		case 's': schema_file = optarg; break;
 		case 't': type_text = optarg; break;
+		case 'i': infer = true; break;
+		case 'n':
+			if (sl_cli_parse_count(cli, "--sample", optarg, INT64_MAX, &v))
+				return SL_EXIT_USAGE;
+			sample = v;
+			break;
 		case 'S': subject = optarg; break;
 		case 'R': rejects = optarg; break;
 		case 'c':
@@ -323,9 +387,13 @@ static int run_convert(struct sl_cli *cli, int argc, char **argv)
 	if (argc - optind != 2)
 		return sl_cli_usage_error(cli, "expected IN and OUT.parquet");
 	const char *in = argv[optind], *out = argv[optind + 1];
-	if ((schema_file != NULL) + (subject != NULL) + (type_text != NULL) != 1)
-		return sl_cli_usage_error(cli, "give one of --schema FILE, --subject S[:VERSION] and "
-					  "--type TYPE");
+	if ((schema_file != NULL) + (subject != NULL) + (type_text != NULL) + infer != 1)
+		return sl_cli_usage_error(cli, "give one of --schema FILE, --subject S[:VERSION], "
+					  "--type TYPE and --infer");
+	if (infer && strcmp(in, "-") == 0)
+		return sl_cli_usage_error(cli, "--infer reads IN twice: give a file, not -");
+	if (sample && !infer)
+		return sl_cli_usage_error(cli, "--sample goes with --infer");
 	char subj[SL_SUBJECT_MAX];
 	if (subject) {
 		const char *colon = strrchr(subject, ':');
@@ -377,6 +445,9 @@ static int run_convert(struct sl_cli *cli, int argc, char **argv)
 			err.code = SL_EUSAGE;
 			goto fail;
 		}
+	} else if (infer) {
+		if ((rc = infer_row(in, sample, &row, &err)) != 0)
+			goto fail;
 	} else {
 		if ((rc = load_schema(cli, schema_file, subject ? subj : NULL, version, &lake, &text,
 				      &len, &err)) != 0)
@@ -518,8 +589,8 @@ out:
 
 const struct sl_cmd sl_cmd_convert = {
 	"convert", "convert NDJSON to Parquet under a JSON Schema",
-	"usage: sluice convert IN OUT.parquet (--schema FILE | --subject S[:VERSION] | --type T)\n"
-	"                      [--codec zstd|snappy|gzip|none] [--level N]\n"
+	"usage: sluice convert IN OUT.parquet (--schema FILE | --subject S[:VERSION] | --type T\n"
+	"                      | --infer [--sample N]) [--codec zstd|snappy|gzip|none] [--level N]\n"
 	"                      [--row-group-rows N] [--page-version 1|2] [--rejects FILE]\n"
 	"\n"
 	"Reads IN ('-' = standard input): NDJSON or one JSON array of records, plain, gzip\n"
@@ -527,7 +598,9 @@ const struct sl_cmd sl_cmd_convert = {
 	"version in the lake's registry: latest by default) and written to OUT as one row;\n"
 	"the Parquet columns follow the schema (docs/types.md). --type takes the row type\n"
 	"itself instead (struct<id:int64 not null,...>, docs/types.md) and checks records\n"
-	"only against it. Records that are not JSON,\n"
+	"only against it. --infer reads IN (a file) once more first and infers the type\n"
+	"from its records (the first N with --sample; docs/types.md, Inference); values\n"
+	"whose types conflict become a json column, noted on stderr. Records that are not JSON,\n"
 	"break the schema or do not fit a column are left out: the first ones are described\n"
 	"on stderr (IN:LINE: POINTER: KEYWORD: MESSAGE) and --rejects FILE gets each as one\n"
 	"line {\"line\":..,\"record\":..,\"errors\":[{pointer,keyword,message}..]}.\n"

@@ -50,7 +50,22 @@ struct sl_json_parser {
 	size_t *key_base; /* per open container: where its keys start in keys[] */
 	uint64_t *key_bits; /* per open container: one bit per key hash seen (a filter that
 			     * spares the key-by-key comparison for almost every new key) */
+	struct key_table *ktab; /* per open container: the keys of a large object, hashed */
+	uint64_t parse_serial;  /* tells a table of an earlier record from this one's */
 	locale_t c_locale;
+};
+
+/* Duplicate keys in an object of more than KEY_TABLE_MIN members are found through a
+ * hash table of its keys, so that a record of a million distinct keys costs linear
+ * time, not the quadratic time the key-by-key comparison behind the 64-bit filter
+ * would take once the filter is full. */
+#define KEY_TABLE_MIN 32
+struct key_table {
+	uint64_t parse; /* parse_serial and the OBJECT token of the object it holds */
+	uint32_t obj;
+	uint32_t n;     /* keys of that object in it */
+	uint32_t *slot; /* token index + 1 of a key, 0 = empty */
+	size_t cap;     /* a power of two */
 };
 
 struct sl_json_parser *sl_json_parser_new(const struct sl_json_limits *lim)
@@ -68,8 +83,10 @@ struct sl_json_parser *sl_json_parser_new(const struct sl_json_limits *lim)
 	p->outer = malloc((p->lim.max_depth + 1) * sizeof(*p->outer));
 	p->key_base = malloc((p->lim.max_depth + 1) * sizeof(*p->key_base));
 	p->key_bits = malloc((p->lim.max_depth + 1) * sizeof(*p->key_bits));
+	p->ktab = calloc(p->lim.max_depth + 1, sizeof(*p->ktab));
 	p->c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-	if (!p->stack || !p->outer || !p->key_base || !p->key_bits || p->c_locale == (locale_t)0) {
+	if (!p->stack || !p->outer || !p->key_base || !p->key_bits || !p->ktab ||
+	    p->c_locale == (locale_t)0) {
 		sl_json_parser_free(p);
 		return NULL;
 	}
@@ -90,6 +107,10 @@ void sl_json_parser_free(struct sl_json_parser *p)
 	free(p->keys);
 	free(p->key_base);
 	free(p->key_bits);
+	if (p->ktab)
+		for (size_t d = 0; d <= p->lim.max_depth; d++)
+			free(p->ktab[d].slot);
+	free(p->ktab);
 	if (p->c_locale != (locale_t)0)
 		freelocale(p->c_locale);
 	free(p);
@@ -540,9 +561,67 @@ static inline int take_string(struct sl_json_parser *p, const char *buf, size_t 
 	return 0;
 }
 
+static inline uint32_t key_hash(const unsigned char *k, uint32_t len)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (uint32_t i = 0; i < len; i++)
+		h = (h ^ k[i]) * 16777619u;
+	return h;
+}
+
+/* 1 if the key token kt repeats a key of the object at depth d (its keys are
+ * keys[base .. nkeys)), 0 if not, SL_ENOMEM. Adds the key to the object's table. */
+static int key_table_seen(struct sl_json_parser *p, size_t d, uint32_t obj,
+			  const struct sl_json_tok *tok, const uint32_t *keys, size_t base,
+			  size_t nkeys, uint32_t kt_index)
+{
+	struct key_table *kt = &p->ktab[d];
+	size_t n = nkeys - base;
+	bool stale = kt->parse != p->parse_serial || kt->obj != obj || kt->n != n;
+	if (2 * (n + 1) > kt->cap) {
+		size_t cap = kt->cap ? kt->cap : 64;
+		while (2 * (n + 1) > cap)
+			cap *= 2;
+		uint32_t *slot = realloc(kt->slot, cap * sizeof(*slot));
+		if (!slot)
+			return SL_ENOMEM;
+		kt->slot = slot;
+		kt->cap = cap;
+		stale = true;
+	}
+	size_t mask = kt->cap - 1;
+	if (stale) {
+		memset(kt->slot, 0, kt->cap * sizeof(*kt->slot));
+		for (size_t k = base; k < nkeys; k++) {
+			const struct sl_json_tok *o = &tok[keys[k]];
+			size_t i = key_hash((const unsigned char *)o->v.s, o->len) & mask;
+			while (kt->slot[i])
+				i = (i + 1) & mask;
+			kt->slot[i] = keys[k] + 1;
+		}
+		kt->parse = p->parse_serial;
+		kt->obj = obj;
+	}
+	const struct sl_json_tok *t = &tok[kt_index];
+	size_t i = key_hash((const unsigned char *)t->v.s, t->len) & mask;
+	int seen = 0;
+	for (; kt->slot[i]; i = (i + 1) & mask) {
+		const struct sl_json_tok *o = &tok[kt->slot[i] - 1];
+		if (o->len == t->len && memcmp(o->v.s, t->v.s, t->len) == 0) {
+			seen = 1;
+			break;
+		}
+	}
+	if (!seen)
+		kt->slot[i] = kt_index + 1;
+	kt->n = (uint32_t)n + 1;
+	return seen;
+}
+
 static int parse(struct sl_json_parser *p, const char *buf, size_t len, int padded,
 		 struct sl_json_doc *doc, struct sl_json_error *e)
 {
+	p->parse_serial++;
 	if (len > p->lim.max_record || len >= UINT32_MAX)
 		return fail_at(e, SL_ELIMIT, buf, 0, 0, "record of %zu bytes, over the limit of %zu",
 			       len, p->lim.max_record);
@@ -710,19 +789,32 @@ key:
 			return rc;
 		/* Duplicate keys: a 64-bit filter per open object, indexed by a cheap mix of the
 		 * key's first and last byte and its length, spares the key-by-key comparison
-		 * for most new keys; only a filter hit compares with this object's keys. */
+		 * for most new keys; only a filter hit compares with this object's keys. Large
+		 * objects, whose filter is full, use a hash table instead. */
 		uint32_t kl = t->len;
 		const unsigned char *ks = (const unsigned char *)t->v.s;
-		uint64_t bit = kl ? 1ull << ((ks[0] * 7u + ks[kl - 1] * 13u + kl) & 63) : 1;
-		uint64_t seen = key_bits[depth - 1];
-		key_bits[depth - 1] = seen | bit;
-		if (seen & bit) {
-			for (size_t k = key_base[depth - 1]; k < nkeys; k++) {
-				const struct sl_json_tok *o = &tok[keys[k]];
-				if (o->len == kl && memcmp(o->v.s, ks, kl) == 0) {
-					t->flags |= SL_JSON_F_DUPKEY;
-					dup = true;
-					break;
+		if (nkeys - key_base[depth - 1] >= KEY_TABLE_MIN) {
+			rc = key_table_seen(p, depth - 1, stack[depth - 1], tok, keys,
+					    key_base[depth - 1], nkeys, (uint32_t)nt);
+			if (rc < 0)
+				return fail_at(e, SL_ENOMEM, buf, len, at,
+					       "out of memory for the keys of an object");
+			if (rc) {
+				t->flags |= SL_JSON_F_DUPKEY;
+				dup = true;
+			}
+		} else {
+			uint64_t bit = kl ? 1ull << ((ks[0] * 7u + ks[kl - 1] * 13u + kl) & 63) : 1;
+			uint64_t seen = key_bits[depth - 1];
+			key_bits[depth - 1] = seen | bit;
+			if (seen & bit) {
+				for (size_t k = key_base[depth - 1]; k < nkeys; k++) {
+					const struct sl_json_tok *o = &tok[keys[k]];
+					if (o->len == kl && memcmp(o->v.s, ks, kl) == 0) {
+						t->flags |= SL_JSON_F_DUPKEY;
+						dup = true;
+						break;
+					}
 				}
 			}
 		}

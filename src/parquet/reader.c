@@ -1413,6 +1413,10 @@ static int const_key(const struct sl_pq_node *leaf, const struct sl_type *t, enu
 			return 0;
 		else
 			goto type;
+		/* a constant between two floats (a FLOAT value's printed text, read as a
+		 * double, usually is one) cannot be compared exactly */
+		if (leaf->phys != SL_PQ_DOUBLE && (double)(float)k->d != k->d)
+			return 0;
 		break;
 	case ORD_BYTES:
 		if (!is_str)

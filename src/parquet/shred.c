@@ -27,28 +27,6 @@
 
 /* ---- buffers ------------------------------------------------------------------------ */
 
-int sl_pqw_reserve(struct sl_buf *b, size_t extra)
-{
-	/* the hot paths check b->cap - b->len > extra themselves; the terminating NUL that
-	 * sl_buf keeps is not maintained for column buffers, only room for it */
-	if (extra > b->max || b->len > b->max - extra)
-		return SL_ELIMIT;
-	size_t need = b->len + extra + 1;
-	if (need <= b->cap)
-		return 0;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < need)
-		cap *= 2;
-	if (cap > b->max + 1)
-		cap = b->max + 1;
-	char *d = realloc(b->data, cap);
-	if (!d)
-		return SL_ENOMEM;
-	b->data = d;
-	b->cap = cap;
-	return 0;
-}
-
 static int grow_array(uint8_t **p, size_t cap)
 {
 	uint8_t *n = realloc(*p, cap);
@@ -670,7 +648,10 @@ static int conv_double(struct pqw_shred *s, const struct pqw_node *n, const stru
 		       double *out)
 {
 	switch (t->type) {
-	case SL_JSON_INT: *out = (double)t->v.i; return 0;
+	case SL_JSON_INT:
+		/* JSON's -0 is negative zero, as strtod reads it, not the integer 0 */
+		*out = t->v.i == 0 && s->doc->text[t->off] == '-' ? -0.0 : (double)t->v.i;
+		return 0;
 	case SL_JSON_DOUBLE: *out = t->v.d; return 0;
 	case SL_JSON_BIGINT: {
 		char tmp[1100];
@@ -710,8 +691,8 @@ static inline int d2(const char *p)
 /* Days since 1970-01-01 of a proleptic Gregorian date (y >= 0). */
 static int64_t days_from_civil(int64_t y, int m, int d)
 {
-	y -= m <= 2;
-	int64_t era = y / 400;
+	y -= m <= 2; /* -1 for January and February of year 0: the era must floor */
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
 	int64_t yoe = y - era * 400;
 	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
 	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
@@ -832,7 +813,7 @@ static bool base64_decode(const char *p, size_t n, struct sl_buf *out)
 	if (n % 4 == 1)
 		return false;
 	out->len = 0;
-	if (sl_pqw_reserve(out, n / 4 * 3 + 3) != 0)
+	if (sl_buf_reserve(out, n / 4 * 3 + 3) != 0)
 		return false;
 	uint8_t *o = (uint8_t *)out->data;
 	uint32_t acc = 0;

@@ -310,7 +310,7 @@ static int store_stat(struct pqw_col *c, const uint8_t *v, size_t len, bool is_m
 		len = n;
 	}
 full:
-	if (sl_pqw_reserve(&c->stat_bytes, len) != 0)
+	if (sl_buf_reserve(&c->stat_bytes, len) != 0)
 		return SL_ENOMEM;
 	*off = (uint32_t)c->stat_bytes.len;
 	*out_len = (uint32_t)len;
@@ -662,7 +662,7 @@ static inline __attribute__((always_inline)) int64_t dict_find(struct pqw_dict *
 	if (d->n >= d->cap && dict_grow_entries(d, width == 0) != 0)
 		return -1;
 	size_t add = width ? width : (size_t)len + 4;
-	if (d->vals.cap - d->vals.len <= add && sl_pqw_reserve(&d->vals, add) != 0)
+	if (d->vals.cap - d->vals.len <= add && sl_buf_reserve(&d->vals, add) != 0)
 		return -1;
 	uint8_t *o = (uint8_t *)d->vals.data + d->vals.len;
 	uint32_t e = d->n++;
@@ -931,7 +931,7 @@ static inline __attribute__((always_inline)) int put_hybrid(struct sl_buf *out,
 	/* worst case: everything bit-packed, a header per run, and the 8 bytes a group may
 	 * store past its own */
 	size_t bound = n / 8 * (size_t)bw + (size_t)bw + 32 + (n / PQW_MIN_RUN + 1) * 16;
-	int rc = sl_pqw_reserve(out, bound);
+	int rc = sl_buf_reserve(out, bound);
 	if (rc)
 		return rc;
 	uint8_t *o = (uint8_t *)out->data + out->len;
@@ -1026,7 +1026,7 @@ static int compress(struct sl_pq_writer *w, const void *src, size_t len, int lev
 	}
 	size_t bound = w->codec->bound(len);
 	w->comp.len = 0;
-	int rc = sl_pqw_reserve(&w->comp, bound);
+	int rc = sl_buf_reserve(&w->comp, bound);
 	if (rc)
 		return buf_rc(rc, NULL, err);
 	size_t n;
@@ -1212,7 +1212,7 @@ static int page_cut(struct sl_pq_writer *w, struct pqw_col *c, struct sl_err *er
 			if (rc)
 				return buf_rc(rc, c, err);
 		} else {
-			if ((rc = sl_pqw_reserve(pg, c->val_len)) != 0)
+			if ((rc = sl_buf_reserve(pg, c->val_len)) != 0)
 				return buf_rc(rc, c, err);
 			if (c->val_len) /* a page of nulls may have no value array at all */
 				memcpy(pg->data + pg->len, c->val, c->val_len);

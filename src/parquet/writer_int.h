@@ -275,8 +275,6 @@ int sl_pqw_catch_up(struct pqw_col *c, uint32_t row);
 int sl_pqw_sparse_levels(struct pqw_col *c, uint32_t row, uint8_t *out);
 /* A new row group: the lazy structs' rows start again. */
 void sl_pqw_rows_reset(struct pqw_shred *s);
-/* Grows a buffer so that extra more bytes fit (sl_buf's rules, hard max kept). */
-int sl_pqw_reserve(struct sl_buf *b, size_t extra);
 /* Room for one more level entry, or extra more value bytes (PQW_BUF_MAX at most). */
 int sl_pqw_grow_levels(struct pqw_col *c);
 int sl_pqw_grow_values(struct pqw_col *c, size_t extra);

@@ -30,7 +30,6 @@
 
 #define MAX_NEST 256        /* schemas inside schemas, "$ref"s included */
 #define MAX_SHAPES 1000000  /* shapes made, copies included */
-#define MAX_REFS 64         /* "$ref"s being followed at once (then: recursion) */
 
 /* JSON kinds a schema admits */
 enum {
@@ -69,7 +68,9 @@ struct ctx {
 	struct sl_err *err;
 	size_t shapes;
 	int nest;
-	const struct sl_json_node *refs[MAX_REFS]; /* being followed */
+	/* the targets of the "$ref"s being followed (each is one level of nest), and the
+	 * root */
+	const struct sl_json_node *refs[MAX_NEST + 1];
 	int n_refs;
 	char path[512]; /* JSON pointer of the schema being mapped, for messages */
 	size_t path_len;
@@ -776,6 +777,8 @@ static int gather(struct ctx *c, const struct sl_json_node *n, struct shape **ba
 			c->n_refs--;
 			memcpy(c->path, saved, saved_len + 1);
 			c->path_len = saved_len;
+			if (c->rc)
+				goto done;
 		}
 	}
 	if (kw(n, "$dynamicRef") || kw(n, "$recursiveRef"))

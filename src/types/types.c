@@ -136,7 +136,13 @@ int sl_type_add_field(struct sl_type *st, const char *name, struct sl_type *type
 		goto fail;
 	}
 	copy = malloc(len + 1);
-	struct sl_field *f = realloc(st->fields, (st->n_fields + 1) * sizeof(*f));
+	/* The array's capacity is implicit: 4, then the next power of two, so appending
+	 * stays amortised O(1) (a realloc per field copies the array each time under ASan
+	 * and some allocators: quadratic for a 100,000-column schema). */
+	size_t n = st->n_fields;
+	struct sl_field *f = st->fields;
+	if (n == 0 || (n >= 4 && (n & (n - 1)) == 0))
+		f = realloc(st->fields, (n ? 2 * n : 4) * sizeof(*f));
 	if (!copy || !f) {
 		if (f)
 			st->fields = f;

@@ -30,7 +30,7 @@ void sl_buf_reset(struct sl_buf *b)
 		b->data[0] = '\0';
 }
 
-static int grow(struct sl_buf *b, size_t extra)
+int sl_buf_reserve(struct sl_buf *b, size_t extra)
 {
 	if (extra > b->max || b->len > b->max - extra)
 		return SL_ELIMIT;
@@ -52,7 +52,7 @@ static int grow(struct sl_buf *b, size_t extra)
 
 int sl_buf_append(struct sl_buf *b, const void *data, size_t len)
 {
-	int rc = grow(b, len);
+	int rc = sl_buf_reserve(b, len);
 	if (rc)
 		return rc;
 	if (len)
@@ -75,7 +75,7 @@ int sl_buf_printf(struct sl_buf *b, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return SL_EINVAL;
-	int rc = grow(b, (size_t)n);
+	int rc = sl_buf_reserve(b, (size_t)n);
 	if (rc)
 		return rc;
 	va_start(ap, fmt);

@@ -21,6 +21,9 @@ struct sl_buf {
 void sl_buf_init(struct sl_buf *b, size_t max);
 void sl_buf_release(struct sl_buf *b);
 void sl_buf_reset(struct sl_buf *b);
+/* Makes room for extra more bytes (and the terminating NUL) without changing len:
+ * SL_ELIMIT past max, SL_ENOMEM. Callers that write into data + len directly use it. */
+int sl_buf_reserve(struct sl_buf *b, size_t extra);
 int sl_buf_append(struct sl_buf *b, const void *data, size_t len);
 int sl_buf_puts(struct sl_buf *b, const char *s);
 int sl_buf_printf(struct sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

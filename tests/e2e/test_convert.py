@@ -201,6 +201,25 @@ class TestGood(ConvertTest):
         self.assertEqual(meta[3], 2)
         self.assertEqual(kv(meta)["sluice.type"], "struct<a:struct<b:list<int8>>,c:date>")
 
+    def test_inferred_row_type(self):
+        src = self.write("in.ndjson", b'{"id":1,"v":"x","ts":"2026-01-02T03:04:05Z"}\n'
+                         b'{"id":2,"v":7,"extra":[true]}\n'
+                         b'not json\n'
+                         b'{"id":3.5,"v":null}\n')
+        p = run(["convert", src, self.out, "--infer"])
+        self.assertEqual(p.returncode, EXIT_PROBLEMS, p.stderr)  # the bad line is left out
+        self.assertIn("/v: string in an earlier record, int64 in record 2: typed json",
+                      p.stderr)
+        self.assertIn("3 rows, 1 rejected", self.summary(p))
+        meta = footer(self.out)
+        self.assertEqual(kv(meta)["sluice.type"],
+                         "struct<id:double not null,v:json,ts:timestamp(us),"
+                         "extra:list<boolean not null>> not null")
+        # --sample: only the first record decides, so the second no longer fits
+        p = run(["convert", src, self.out, "--infer", "--sample", "1"])
+        self.assertEqual(p.returncode, EXIT_PROBLEMS, p.stderr)
+        self.assertIn("1 rows, 3 rejected", self.summary(p))
+
     def test_subject_from_the_registry(self):
         lake = os.path.join(self.tmp, "lake")
         self.ok("init", lake, lake=False)
@@ -325,7 +344,10 @@ class TestUsage(ConvertTest):
                      ["convert", src, self.out, "--schema", self.schema, "--codec", "lzo"],
                      ["convert", src, self.out, "--schema", self.schema, "--page-version", "3"],
                      ["convert", src, self.out, "--schema", self.schema, "--row-group-rows", "0"],
-                     ["convert", src, self.out, "--type", "struct<a:nope>"]):
+                     ["convert", src, self.out, "--type", "struct<a:nope>"],
+                     ["convert", src, self.out, "--infer", "--type", "struct<a:int8>"],
+                     ["convert", "-", self.out, "--infer"],
+                     ["convert", src, self.out, "--schema", self.schema, "--sample", "5"]):
             p = run(args)
             self.assertEqual(p.returncode, EXIT_USAGE, (args, p.stderr))
             self.assertEqual(self.out_dir_entries(), [])

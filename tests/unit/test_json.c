@@ -1077,6 +1077,26 @@ static void test_duplicate_keys(void **state)
 	assert_true(doc.dup_keys);
 	assert_int_equal(dup_count(&doc), 1);
 	assert_int_equal(doc.tok[doc.n_tok - 3].flags, SL_JSON_F_DUPKEY);
+
+	/* large objects inside large objects, and large siblings with the same keys: each
+	 * object's keys are its own (the hash tables of large objects are per object) */
+	o = 0;
+	big[o++] = '{';
+	for (int k = 0; k < 40; k++) {
+		o += (size_t)sprintf(big + o, "\"p%d\":{", k);
+		for (int j = 0; j < 40; j++)
+			o += (size_t)sprintf(big + o, "\"c%d\":%d,", j, j);
+		if (k == 2)
+			o += (size_t)sprintf(big + o, "\"c7\":0,"); /* one repeat in child 2 */
+		o += (size_t)sprintf(big + o, "\"p%d\":0},", k); /* parent's name: no repeat */
+	}
+	o += (size_t)sprintf(big + o, "\"p39\":1}"); /* a repeat in the parent */
+	assert_int_equal(parse2("nested large objects", big, o, &doc, &e), 0);
+	assert_int_equal(dup_count(&doc), 2);
+	assert_int_equal(doc.tok[doc.n_tok - 3].flags, SL_JSON_F_DUPKEY);
+	/* the same text again: tables from the previous record are not trusted */
+	assert_int_equal(parse2("nested large objects again", big, o, &doc, &e), 0);
+	assert_int_equal(dup_count(&doc), 2);
 	free(big);
 }
 

@@ -722,6 +722,10 @@ static void test_js_refused(void **state)
 		{"{\"properties\":{\"a\":{\"$ref\":\"#/$defs/d\"}},\"$defs\":{\"d\":{\"properties\":{"
 		 "\"b\":{\"type\":7}}}}}",
 		 "error -16: JSON Schema at \"/$defs/d/properties/b\": \"type\" must be a string"},
+		/* an error behind a $ref stops the keywords next to it */
+		{"{\"properties\":{\"a\":{\"$ref\":\"#/$defs/d\",\"$dynamicRef\":\"#x\",\"allOf\":"
+		 "[{}],\"oneOf\":[{}],\"if\":{},\"then\":{}}},\"$defs\":{\"d\":{\"type\":7}}}",
+		 "error -16: JSON Schema at \"/$defs/d\": \"type\" must be a string"},
 	};
 	check_schemas(cases, N(cases));
 }
@@ -742,6 +746,24 @@ static void test_js_limits(void **state)
 	sl_buf_puts(&b, "}}");
 	char *got = from_schema(b.data);
 	assert_non_null(strstr(got, "error -14: "));
+	assert_non_null(strstr(got, "schemas nest deeper than 256 levels"));
+	free(got);
+	/* a chain of 200 references is followed (each is a level of nesting) */
+	sl_buf_reset(&b);
+	sl_buf_puts(&b, "{\"properties\":{\"a\":{\"$ref\":\"#/$defs/d0\"}},\"$defs\":{");
+	for (int i = 0; i < 200; i++)
+		sl_buf_printf(&b, "\"d%d\":{\"$ref\":\"#/$defs/d%d\"},", i, i + 1);
+	sl_buf_puts(&b, "\"d200\":{\"type\":\"string\"}}}");
+	got = from_schema(b.data);
+	assert_string_equal(got, "struct<a:string> not null");
+	free(got);
+	/* ... and one of 300 is too deep */
+	sl_buf_reset(&b);
+	sl_buf_puts(&b, "{\"properties\":{\"a\":{\"$ref\":\"#/$defs/d0\"}},\"$defs\":{");
+	for (int i = 0; i < 300; i++)
+		sl_buf_printf(&b, "\"d%d\":{\"$ref\":\"#/$defs/d%d\"},", i, i + 1);
+	sl_buf_puts(&b, "\"d300\":{\"type\":\"string\"}}}");
+	got = from_schema(b.data);
 	assert_non_null(strstr(got, "schemas nest deeper than 256 levels"));
 	free(got);
 	/* 70 nested objects: the mapper goes there, but no type may be so deep */
