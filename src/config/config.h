@@ -60,6 +60,29 @@ struct sl_validate_conf {
 	int64_t max_string;
 };
 
+/* crawl.defaults and crawl.families.NAME: how a table family is crawled. */
+#define SL_CONFIG_MAX_FAMILIES 128
+struct sl_family_conf {
+	char name[SL_CONFIG_SUBJECT_MAX]; /* the family: a key's first folder ("" = defaults) */
+	int64_t depth;            /* folders that name the table, 1..8; 0 = the defaults' */
+	char schema_change[16];   /* update | add_columns | log; resolved from defaults */
+	char deletion[16];        /* delete | deprecate | log; resolved from defaults */
+};
+
+struct sl_crawl_conf {
+	int64_t batch_messages;   /* a batch ends at this many messages, 1..SL_BATCH_MAX
+				   * (default 1000) */
+	int64_t batch_wait_ms;    /* ... or when this long has passed since its first
+				   * message (default 5 s, 0..15 min) */
+	int64_t sample_bytes;     /* records inferred per object: those that start in its
+				   * first sample_bytes decoded bytes (default 10 MiB; 0 =
+				   * every record); the rest are only counted */
+	int64_t max_struct_fields; /* more distinct names than this: a map (default 1000) */
+	struct sl_family_conf defaults;
+	struct sl_family_conf families[SL_CONFIG_MAX_FAMILIES];
+	size_t n_families;
+};
+
 struct sl_config {
 	int64_t version; /* file format version: 1 */
 
@@ -83,6 +106,9 @@ struct sl_config {
 
 	/* validate: the validator stage (routing, policies per subject, report caps). */
 	struct sl_validate_conf validate;
+
+	/* crawl: the crawler stage (batching, sampling, table depth and policies). */
+	struct sl_crawl_conf crawl;
 };
 
 /* Callback for every problem found while checking: line and column are 1-based (0 when
@@ -117,6 +143,10 @@ void sl_config_queue(const struct sl_config *cfg, const char *name, struct sl_qu
 /* The settings of subject `name`: its entry in validate.subjects (resolved over
  * validate.defaults), else the defaults themselves. Borrowed from cfg. */
 const struct sl_subject_conf *sl_config_subject(const struct sl_config *cfg, const char *name);
+
+/* The settings of family `name`: crawl.families.NAME resolved over crawl.defaults, else
+ * the defaults. Borrowed from cfg. */
+const struct sl_family_conf *sl_config_family(const struct sl_config *cfg, const char *name);
 
 /* Queue names the configuration accepts overrides for (NULL-terminated). */
 extern const char *const sl_config_queue_names[];

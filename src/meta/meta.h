@@ -154,9 +154,17 @@ struct sl_meta_opts {
 	bool synchronous_full;
 };
 
-/* The schema registry's records are defined in schema/registry.h. */
+/* The schema registry's records are defined in schema/registry.h, the catalog's in
+ * catalog/catalog.h. */
 struct sl_schema_subject;
 struct sl_schema_version;
+struct sl_cat_table;
+struct sl_cat_version;
+struct sl_cat_partition;
+struct sl_cat_file;
+struct sl_cat_drift;
+struct sl_cat_commit;
+struct sl_cat_counters;
 
 typedef int sl_object_fn(void *ctx, const struct sl_object *obj);
 typedef int sl_message_fn(void *ctx, const struct sl_message *msg);
@@ -164,6 +172,11 @@ typedef int sl_queue_fn(void *ctx, const struct sl_queue_stats *qs);
 typedef int sl_schema_subject_fn(void *ctx, const struct sl_schema_subject *subject);
 typedef int sl_schema_version_fn(void *ctx, const struct sl_schema_version *version);
 typedef int sl_schema_kv_fn(void *ctx, const char *key, const char *value);
+typedef int sl_cat_table_fn(void *ctx, const struct sl_cat_table *t);
+typedef int sl_cat_version_fn(void *ctx, const struct sl_cat_version *v);
+typedef int sl_cat_partition_fn(void *ctx, const struct sl_cat_partition *p);
+typedef int sl_cat_file_fn(void *ctx, const struct sl_cat_file *f);
+typedef int sl_cat_drift_fn(void *ctx, const struct sl_cat_drift *d);
 
 struct sl_meta_ops {
 	const char *name;
@@ -276,6 +289,44 @@ struct sl_meta_ops {
 	int (*replay_put)(void *state, const struct sl_replay *r, struct sl_err *err);
 	/* SL_ENOENT if none. */
 	int (*replay_get)(void *state, int64_t id, struct sl_replay *out, struct sl_err *err);
+
+	/* catalog (migration 4; catalog/catalog.h gives the model and commit's promises).
+	 * Getters return SL_ENOENT when the row does not exist; rows they fill own their
+	 * strings (sl_cat_*_release). Listing callbacks get rows that are freed after the
+	 * callback returns; a callback's non-zero return stops the listing and is returned.
+	 * Lists are ordered: tables by db and name, versions by number, partitions by part,
+	 * files by key, drift by id. */
+	int (*catalog_commit)(void *state, const struct sl_cat_commit *c, int64_t now_ms,
+			      struct sl_err *err);
+	int (*catalog_table_get)(void *state, const char *db, const char *name,
+				 struct sl_cat_table *out, struct sl_err *err);
+	/* db NULL: every database. */
+	int (*catalog_table_list)(void *state, const char *db, sl_cat_table_fn *fn, void *ctx,
+				  struct sl_err *err);
+	/* Removes the table with its versions, partitions and files (not its objects) and
+	 * adds a table_dropped drift entry. */
+	int (*catalog_table_drop)(void *state, const char *db, const char *name, int64_t now_ms,
+				  struct sl_err *err);
+	int (*catalog_version_get)(void *state, const char *db, const char *name,
+				   int64_t version, struct sl_cat_version *out,
+				   struct sl_err *err);
+	int (*catalog_version_list)(void *state, const char *db, const char *name,
+				    sl_cat_version_fn *fn, void *ctx, struct sl_err *err);
+	int (*catalog_partition_list)(void *state, const char *db, const char *name,
+				      sl_cat_partition_fn *fn, void *ctx, struct sl_err *err);
+	/* The row of zone/key, whatever its state. */
+	int (*catalog_file_get)(void *state, const char *zone, const char *key,
+				struct sl_cat_file *out, struct sl_err *err);
+	/* A table's files (part NULL: all partitions); with_stats fills stats. */
+	int (*catalog_file_list)(void *state, const char *db, const char *name,
+				 const char *part, bool with_stats, sl_cat_file_fn *fn, void *ctx,
+				 struct sl_err *err);
+	/* Drift entries with id > after_id, of one table (db and name) or all (NULL), at
+	 * most limit (0: all). */
+	int (*catalog_drift_list)(void *state, const char *db, const char *name,
+				  int64_t after_id, int64_t limit, sl_cat_drift_fn *fn, void *ctx,
+				  struct sl_err *err);
+	int (*catalog_counters)(void *state, struct sl_cat_counters *out, struct sl_err *err);
 };
 
 struct sl_meta {
