@@ -369,8 +369,7 @@ static int check_struct(struct ddl *d, const struct sl_type *st, const char *pat
 			    shown(p1 ? p1 : v[i - 1].name, b1, sizeof(b1)),
 			    v[i].is_key ? "partition key" : "column",
 			    shown(p2 ? p2 : v[i].name, b2, sizeof(b2)),
-			    same ? "have the same name"
-				 : "are one name to it (it ignores the case of names)");
+			    same ? "have the same name" : "differ only in case, which it ignores");
 		free(p1);
 		free(p2);
 		goto done;

@@ -663,11 +663,11 @@ static int file_one(void *ctx, const struct sl_cat_file *f)
 		sl_buf_puts(&w->out, "}");
 	} else {
 		sl_cli_human_bytes(f->bytes, bytes, sizeof(bytes));
-		sl_buf_printf(&w->out, "%s/%s  %-8s %10" PRId64 " %11s  v%-4" PRId64 " %s", f->zone,
-			      f->key, f->state, f->records, bytes, f->schema_version,
-			      text_time(f->crawled_ms, when, sizeof(when)));
+		sl_buf_printf(&w->out, "%-8s %10" PRId64 " %11s  v%-4" PRId64 " %s  %s/%s", f->state,
+			      f->records, bytes, f->schema_version,
+			      text_time(f->crawled_ms, when, sizeof(when)), f->zone, f->key);
 		if (f->reason[0])
-			sl_buf_printf(&w->out, "  %s", f->reason);
+			sl_buf_printf(&w->out, "\n    %s", f->reason);
 		sl_buf_puts(&w->out, "\n");
 		if (w->stats && f->stats)
 			sl_buf_printf(&w->out, "    stats %s\n", f->stats);
@@ -690,6 +690,9 @@ static int do_files(struct sl_cli *cli, struct sl_lake *lake, const char *arg,
 	sl_buf_init(&w.out, 0);
 	if (o->json)
 		sl_buf_puts(&w.out, "[");
+	else
+		sl_buf_printf(&w.out, "%-8s %10s %11s  %-5s %-24s  %s\n", "state", "records", "bytes",
+			      "schema", "crawled", "object");
 	rc = lake->meta.ops->catalog_file_list(lake->meta.state, t.db, t.name, o->partition,
 					       o->stats, file_one, &w, &err);
 	if (o->json)

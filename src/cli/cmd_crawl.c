@@ -98,19 +98,20 @@ static int do_explain(struct sl_cli *cli, struct sl_lake *lake, const char *arg)
 	zone[slash - arg] = 0;
 	struct sl_buf b;
 	sl_buf_init(&b, 0);
+	/* SL_EINVAL: the key is not a table's object, and the text says why */
 	int rc = sl_crawl_explain(&lake->cfg, zone, slash + 1, &b);
-	if (rc == 0) {
+	if (rc == 0 || rc == SL_EINVAL) {
 		if (b.len && b.data[b.len - 1] != '\n')
 			sl_buf_puts(&b, "\n");
 		sl_cli_flush(cli, &b);
 	}
 	sl_buf_release(&b);
-	if (rc) {
+	if (rc && rc != SL_EINVAL) {
 		struct sl_err err;
 		sl_err_set(&err, rc, "crawl --explain %.300s: %s", arg, sl_code_name(rc));
 		return sl_cli_fail(cli, &err);
 	}
-	return SL_EXIT_OK;
+	return rc ? SL_EXIT_PROBLEMS : SL_EXIT_OK;
 }
 
 static int run_crawl(struct sl_cli *cli, int argc, char **argv)
@@ -271,7 +272,7 @@ const struct sl_cmd sl_cmd_crawl = {
 	"  --full TABLE     rebuild TABLE (DB.NAME or NAME) from all its present objects: a\n"
 	"                   new version with the schema inferred afresh\n"
 	"  --explain KEY    how the table rule places raw/KEY or curated/KEY (table, database,\n"
-	"                   partition columns), or why it cannot\n"
+	"                   partition columns), or why it cannot (then exit 3)\n"
 	"Exit 0 when every batch was committed, 2 when some were not (their messages stay\n"
 	"in the queue and are tried again).\n",
 	run_crawl,
