@@ -34,7 +34,9 @@
  *   - The glob names the partition keys level by level (`[dD][tT]=*`), so that folders
  *     of another layout (`date=` beside `dt=`), which the crawler rejected, are not
  *     read; glob characters in the location are escaped as `[*]`, `[?]`, `[[]` (DuckDB
- *     has no escape for a backslash: a location with one is refused).
+ *     has no escape for a backslash: a location with one is refused). A '?' in a JSON
+ *     table's path is refused too: DuckDB then takes the rest of the path for a URL's
+ *     query and reads .gz and .zst files as plain text.
  *   - A timestamp is TIMESTAMPTZ: sluice's timestamps are instants (UTC), as DuckDB reads
  *     our UTC-adjusted Parquet timestamps, and TIMESTAMP would drop a JSON value's offset.
  *   - JSON binary values are base64 text: read as VARCHAR and decoded with from_base64,
@@ -943,6 +945,21 @@ static int ddl_duckdb(struct ddl *d)
 		if (rc)
 			return rc;
 		have_files = true;
+	}
+	/* DuckDB takes a '?' in a path for the start of a URL's query and then no longer sees
+	 * the .gz or .zst at the end of the name: it would read compressed files as text */
+	if (!d->parquet && have_files) {
+		const char *q = memchr(d->location, '?', d->location_len)
+					? d->location
+					: strchr(d->t->prefix, '?') ? d->t->prefix : NULL;
+		for (size_t i = 0; !q && i < d->n_parts; i++)
+			if (part_registered(&d->parts[i]) && strchr(d->parts[i].part, '?'))
+				q = d->parts[i].part;
+		if (q) {
+			char b1[4 * MSG_NAME_MAX];
+			return refuse(d, "DuckDB misreads compressed JSON files under a path with a "
+					 "'?' (%s)", shown(q, b1, sizeof(b1)));
+		}
 	}
 	/* the file-path column: a name that no column has */
 	snprintf(d->file_col, sizeof(d->file_col), "__sluice_file");

@@ -457,13 +457,30 @@ static void test_hostile_names_quoted(void **state)
 	assert_has(s, "ARRAY['it''s'], 'file:///l''x/we ird''*?[x]/it''s/');\n");
 	free(s);
 
+	snprintf(t.prefix, sizeof(t.prefix), "we ird'*[x]/");
 	s = ddl_ok(&t, p, 1, "duckdb", "/l'x");
 	assert_has(s, "  \"a b\",\n  \"q'uote\",\n  \"d\"\"q\",\n  \"back`tick\",\n");
 	assert_has(s, "    'q''uote': 'VARCHAR',\n    'd\"q': 'BOOLEAN',\n");
 	assert_has(s, "    'Ünï': 'STRUCT(\"x-y\" BIGINT)',\n");
-	/* glob characters of the location made literal */
-	assert_has(s, "FROM read_json('/l''x/we ird''[*][?][[]x]/*/*json*',");
 	free(s);
+	/* glob characters of the location made literal; a '?' only in Parquet tables (DuckDB
+	 * misreads compressed JSON under a path with one) */
+	snprintf(t.prefix, sizeof(t.prefix), "we ird'*?[x]/");
+	ddl_refused(&t, p, 1, "duckdb", "/l'x", SL_EINVAL, "'?'", "\"we ird'*?[x]/\"", NULL);
+	snprintf(t.format, sizeof(t.format), "parquet");
+	s = ddl_ok(&t, p, 1, "duckdb", "/l'x");
+	assert_has(s, "FROM read_parquet('/l''x/we ird''[*][?][[]x]/*/*.parquet',");
+	free(s);
+	snprintf(t.format, sizeof(t.format), "json");
+	snprintf(t.prefix, sizeof(t.prefix), "we ird'*[x]/");
+	s = ddl_ok(&t, p, 1, "duckdb", "/l'x");
+	assert_has(s, "FROM read_json('/l''x/we ird''[*][[]x]/*/*json*',");
+	free(s);
+	ddl_refused(&t, p, 1, "duckdb", "/l?x", SL_EINVAL, "'?'", "\"/l?x\"", NULL);
+	part_init(&p[0], "a?b", 1, SL_CAT_PART_ACTIVE);
+	ddl_refused(&t, p, 1, "duckdb", "/l", SL_EINVAL, "'?'", "\"a?b\"", NULL);
+	part_init(&p[0], "it's", 1, SL_CAT_PART_ACTIVE);
+	snprintf(t.prefix, sizeof(t.prefix), "we ird'*?[x]/");
 
 	/* athena: no backtick; nested names [A-Za-z0-9_] only */
 	ddl_refused(&t, p, 1, "athena", "s3://b/raw", SL_EINVAL, "backtick", "/back`tick", NULL);
