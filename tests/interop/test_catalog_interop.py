@@ -106,7 +106,7 @@ class CatalogInteropTest(unittest.TestCase):
             ],
             "dt=2026-01-05/hour=04/b.ndjson.gz": [
                 {"id": 3, "price": 3.25, "name": "cy", "ok": True, "ts": "2026-01-05T04:00:00Z",
-                 "day": "2026-01-07", "player": None},
+                 "day": "2026-01-07", "player": {"level": 1, "tags": ["q"]}},
             ],
             # (every column has a value in every file here: this test is about the DDL)
             "dt=2026-01-06/hour=00/c.ndjson": [
@@ -151,8 +151,8 @@ class CatalogInteropTest(unittest.TestCase):
                          [1767607200000, 1767600000123, 1767585600000, 1767657600000, None])
         self.assertEqual([r["day"] for r in rows],
                          ["2026-01-05", "2026-01-06", "2026-01-07", "2026-01-08", None])
-        self.assertEqual([r["level"] and int(r["level"]) for r in rows], [3, None, None, 7, None])
-        self.assertEqual([r["tags"] for r in rows], [["a", "b"], [], None, ["z"], None])
+        self.assertEqual([r["level"] and int(r["level"]) for r in rows], [3, None, 1, 7, None])
+        self.assertEqual([r["tags"] for r in rows], [["a", "b"], [], ["q"], ["z"], None])
         self.assertEqual([r["n_attrs"] and int(r["n_attrs"]) for r in rows],
                          [1100, 1, None, 0, None])
         self.assertEqual(rows[0]["k1099"], "1099")
