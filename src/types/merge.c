@@ -272,14 +272,21 @@ static void join_decimals(const struct sl_type *a, const struct sl_type *b,
 	out->scale = (uint8_t)scale;
 }
 
+/* A leaf's kind and parameters as sl_type_new sets them (only ever read, never freed). */
+static void shape_init(struct sl_type *t, enum sl_type_kind kind)
+{
+	memset(t, 0, sizeof(*t));
+	t->kind = kind;
+	t->bits = 64;
+	t->precision = 38;
+	t->unit = SL_TU_MICROS;
+}
+
 /* The join of two types that are not both structs, lists or maps (nor a map and a
  * struct), in *out (kind and parameters only). False: they have no join. */
 static bool join_leaf(const struct sl_type *a, const struct sl_type *b, struct sl_type *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->bits = 64;
-	out->precision = 38;
-	out->unit = SL_TU_MICROS;
+	shape_init(out, SL_T_JSON);
 	/* json holds any value: the top of the lattice */
 	if (a->kind == SL_T_JSON || b->kind == SL_T_JSON) {
 		out->kind = SL_T_JSON;
@@ -527,6 +534,51 @@ fail:
 	return NULL;
 }
 
+static struct sl_type *merge_map(struct mctx *m, const struct sl_type *a,
+				 const struct sl_type *b, bool nullable, int depth)
+{
+	struct sl_type *r = NULL, *key = NULL;
+	struct sl_type shape;
+	size_t slot;
+
+	if (!(r = sl_type_new(SL_T_MAP, nullable)))
+		goto nomem;
+	/* Keys have no pointer of their own: a key that changes is reported at the map's
+	 * path, before the changes of its values. */
+	if (join_into(m, &key, a->key, depth + 1) != 0 || join_into(m, &key, b->key, depth + 1) != 0)
+		goto fail;
+	key->nullable = a->key->nullable; /* keys are never null: not a change */
+	bool key_changed = !sl_type_equal(key, a->key);
+	key->nullable = false;
+	if (key_changed) {
+		bool composite = is_composite(a->key->kind) && is_composite(b->key->kind);
+		bool conflict = !composite && !join_leaf(a->key, b->key, &shape);
+		struct sl_type tmp = *a; /* shallow: only formatted */
+		tmp.key = key;
+		if (record(m, depth, conflict ? SL_CHANGE_CONFLICT : SL_CHANGE_WIDENED, a,
+			   !m->add_only, &slot) != 0 ||
+		    fill_to(m, slot, conflict ? b : &tmp) != 0)
+			goto nomem;
+		if (m->add_only) {
+			sl_type_free(key);
+			if (!(key = sl_type_clone(a->key)))
+				goto nomem;
+		}
+	}
+	r->key = key;
+	key = NULL;
+	m->seg[depth] = "*";
+	if (!(r->elem = merge_node(m, a->elem, b->elem, depth + 1)))
+		goto fail;
+	return r;
+nomem:
+	nomem(m);
+fail:
+	sl_type_free(key);
+	sl_type_free(r);
+	return NULL;
+}
+
 /* a and b at the same path, depth levels deep (the root is 1). */
 static struct sl_type *merge_node(struct mctx *m, const struct sl_type *a,
 				  const struct sl_type *b, int depth)
@@ -566,58 +618,13 @@ static struct sl_type *merge_node(struct mctx *m, const struct sl_type *a,
 		}
 		return r;
 	}
-	if (a->kind == SL_T_MAP && b->kind == SL_T_MAP) {
-		struct sl_type *key = NULL;
-		size_t slot = SIZE_MAX;
-
-		if (!(r = sl_type_new(SL_T_MAP, keep_null)))
-			return nomem(m);
-		/* Keys have no pointer of their own: a key that changes is reported at the
-		 * map's path, before the changes of its values. */
-		if (join_into(m, &key, a->key, depth + 1) != 0 ||
-		    join_into(m, &key, b->key, depth + 1) != 0)
-			goto map_fail;
-		key->nullable = a->key->nullable; /* keys are never null: not a change */
-		bool key_changed = !sl_type_equal(key, a->key);
-		key->nullable = false;
-		if (key_changed) {
-			bool composite = is_composite(a->key->kind) && is_composite(b->key->kind);
-			bool conflict = !composite && !join_leaf(a->key, b->key, &shape);
-			struct sl_type tmp = *a; /* shallow: only formatted */
-			tmp.key = key;
-			if (record(m, depth, conflict ? SL_CHANGE_CONFLICT : SL_CHANGE_WIDENED, a,
-				   !m->add_only, &slot) != 0 ||
-			    fill_to(m, slot, conflict ? b : &tmp) != 0) {
-				nomem(m);
-				goto map_fail;
-			}
-		}
-		if (key_changed && m->add_only) {
-			sl_type_free(key);
-			key = sl_type_clone(a->key);
-			if (!key) {
-				nomem(m);
-				goto map_fail;
-			}
-		}
-		r->key = key;
-		key = NULL;
-		m->seg[depth] = "*";
-		if (!(r->elem = merge_node(m, a->elem, b->elem, depth + 1)))
-			goto map_fail;
-		return r;
-map_fail:
-		sl_type_free(key);
-		sl_type_free(r);
-		return NULL;
-	}
+	if (a->kind == SL_T_MAP && b->kind == SL_T_MAP)
+		return merge_map(m, a, b, keep_null, depth);
 
 	/* everything else joins as leaves, or conflicts */
 	bool joins = join_leaf(a, b, &shape);
-	if (!joins) {
-		memset(&shape, 0, sizeof(shape));
-		shape.kind = m->conflict_kind;
-	}
+	if (!joins)
+		shape_init(&shape, m->conflict_kind);
 	if (same_leaf(a, &shape) && !is_composite(a->kind))
 		return clone_nullable(m, a, keep_null); /* also: a already the conflict kind */
 	size_t slot;
