@@ -35,6 +35,10 @@ struct sl_infer_opts {
 	enum sl_type_kind conflict_kind; /* the type of a conflict: SL_T_JSON (default,
 					  * `sluice convert --infer`) or SL_T_STRING (the
 					  * crawler) */
+	/* Leave out struct members that never held a value (only null, or only empty
+	 * arrays): the crawler adds such a column once a value shows its type, instead of
+	 * typing it json now, which would absorb every later type (dlt does the same). */
+	bool omit_unknown;
 };
 void sl_infer_opts_default(struct sl_infer_opts *o);
 
