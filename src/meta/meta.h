@@ -310,6 +310,7 @@ struct sl_meta_ops {
 	 * adds a table_dropped drift entry. */
 	int (*catalog_table_drop)(void *state, const char *db, const char *name, int64_t now_ms,
 				  struct sl_err *err);
+	/* version 0: the latest. */
 	int (*catalog_version_get)(void *state, const char *db, const char *name,
 				   int64_t version, struct sl_cat_version *out,
 				   struct sl_err *err);
