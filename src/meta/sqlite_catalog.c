@@ -793,7 +793,7 @@ static int recount_touched(struct sq *s, int64_t now_ms, int64_t *n_drift, struc
 }
 
 int sl_sq_catalog_commit(void *state, const struct sl_cat_commit *c, int64_t now_ms,
-			     struct sl_err *err)
+			 struct sl_err *err)
 {
 	struct sq *s = state;
 	sqlite3_stmt *p;
@@ -875,7 +875,7 @@ static int require_table(struct sq *s, const char *db, const char *name, struct 
 }
 
 int sl_sq_catalog_table_get(void *state, const char *db, const char *name,
-				struct sl_cat_table *out, struct sl_err *err)
+			    struct sl_cat_table *out, struct sl_err *err)
 {
 	struct sq *s = state;
 	sqlite3_stmt *p = cst(s, C_TABLE_GET, err);
@@ -894,7 +894,7 @@ int sl_sq_catalog_table_get(void *state, const char *db, const char *name,
 }
 
 int sl_sq_catalog_table_list(void *state, const char *db, sl_cat_table_fn *fn, void *ctx,
-				 struct sl_err *err)
+			     struct sl_err *err)
 {
 	struct sq *s = state;
 	char after_db[SL_CAT_DB_MAX] = "", after_name[SL_CAT_NAME_MAX] = "";
@@ -938,7 +938,7 @@ int sl_sq_catalog_table_list(void *state, const char *db, sl_cat_table_fn *fn, v
 }
 
 int sl_sq_catalog_table_drop(void *state, const char *db, const char *name, int64_t now_ms,
-				 struct sl_err *err)
+			     struct sl_err *err)
 {
 	struct sq *s = state;
 	sqlite3_stmt *p;
@@ -1000,7 +1000,7 @@ fail:
 }
 
 int sl_sq_catalog_version_get(void *state, const char *db, const char *name,
-				  int64_t version, struct sl_cat_version *out, struct sl_err *err)
+			      int64_t version, struct sl_cat_version *out, struct sl_err *err)
 {
 	struct sq *s = state;
 	sqlite3_stmt *p = cst(s, version > 0 ? C_VERSION_GET : C_VERSION_LATEST, err);
@@ -1028,7 +1028,7 @@ int sl_sq_catalog_version_get(void *state, const char *db, const char *name,
 }
 
 int sl_sq_catalog_version_list(void *state, const char *db, const char *name,
-				   sl_cat_version_fn *fn, void *ctx, struct sl_err *err)
+			       sl_cat_version_fn *fn, void *ctx, struct sl_err *err)
 {
 	struct sq *s = state;
 	int64_t after = 0;
@@ -1071,7 +1071,7 @@ int sl_sq_catalog_version_list(void *state, const char *db, const char *name,
 }
 
 int sl_sq_catalog_partition_list(void *state, const char *db, const char *name,
-				     sl_cat_partition_fn *fn, void *ctx, struct sl_err *err)
+				 sl_cat_partition_fn *fn, void *ctx, struct sl_err *err)
 {
 	struct sq *s = state;
 	char after[SL_CAT_PART_MAX] = "";
@@ -1110,7 +1110,7 @@ int sl_sq_catalog_partition_list(void *state, const char *db, const char *name,
 }
 
 int sl_sq_catalog_file_get(void *state, const char *zone, const char *key,
-			       struct sl_cat_file *out, struct sl_err *err)
+			   struct sl_cat_file *out, struct sl_err *err)
 {
 	struct sq *s = state;
 	sqlite3_stmt *p = cst(s, C_FILE_GET, err);
@@ -1133,8 +1133,8 @@ int sl_sq_catalog_file_get(void *state, const char *zone, const char *key,
 }
 
 int sl_sq_catalog_file_list(void *state, const char *db, const char *name,
-				const char *part, bool with_stats, sl_cat_file_fn *fn, void *ctx,
-				struct sl_err *err)
+			    const char *part, bool with_stats, sl_cat_file_fn *fn, void *ctx,
+			    struct sl_err *err)
 {
 	struct sq *s = state;
 	char after[SL_KEY_MAX + 1] = "";
@@ -1182,8 +1182,8 @@ int sl_sq_catalog_file_list(void *state, const char *db, const char *name,
 }
 
 int sl_sq_catalog_drift_list(void *state, const char *db, const char *name,
-				 int64_t after_id, int64_t limit, sl_cat_drift_fn *fn, void *ctx,
-				 struct sl_err *err)
+			     int64_t after_id, int64_t limit, sl_cat_drift_fn *fn, void *ctx,
+			     struct sl_err *err)
 {
 	struct sq *s = state;
 	enum { PAGE = 128 };
