@@ -954,7 +954,7 @@ static void test_drift(void **state)
 	struct drifts *all = list_drift(fx, NULL, NULL, 0, 0);
 	assert_int_equal(all->n, 300); /* more than a page */
 	for (size_t i = 0; i < all->n; i++) {
-		char path[16];
+		char path[32];
 		snprintf(path, sizeof(path), "/c%zu", i);
 		assert_string_equal(all->d[i].path, path); /* in commit order */
 		if (i)
