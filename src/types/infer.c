@@ -69,6 +69,7 @@ void sl_infer_opts_default(struct sl_infer_opts *o)
 	o->max_struct_fields = 1000;
 	o->max_depth = 64;
 	o->max_paths = 100000;
+	o->conflict_kind = SL_T_JSON;
 }
 
 struct sl_infer *sl_infer_new(const struct sl_infer_opts *opts)
@@ -579,8 +580,11 @@ static struct sl_type *node_type(const struct sl_infer *inf, const struct inode 
 	struct sl_type *t, *e;
 
 	nullable = nullable || (n->kinds & K_NULL);
+	if (kind_classes(k) > 1)
+		return leaf(inf->opts.conflict_kind == SL_T_STRING ? SL_T_STRING : SL_T_JSON,
+			    nullable, err);
 	if (kind_classes(k) != 1)
-		return leaf(SL_T_JSON, nullable, err); /* never seen a value, or a conflict */
+		return leaf(SL_T_JSON, nullable, err); /* never seen a value */
 	if (k == K_BOOL)
 		return leaf(SL_T_BOOL, nullable, err);
 	if (k == K_INT) {

@@ -13,8 +13,9 @@
  *     as a struct -> map<string, merged member types>;
  *   - arrays -> list of the merged element types (an empty array alone -> list<json>);
  *   - any other combination (a number and a string, an object and an array, ...) is a
- *     conflict -> json (a string column holding each value's JSON text), and the conflict
- *     is reported with both types and the first record that showed it.
+ *     conflict -> json (a string column holding each value's JSON text; string when
+ *     opts.conflict_kind says so), and the conflict is reported with both types and the
+ *     first record that showed it.
  */
 #ifndef SL_TYPES_INFER_H
 #define SL_TYPES_INFER_H
@@ -31,6 +32,8 @@ struct sl_infer_opts {
 	uint32_t max_depth;       /* deeper values are typed json; default 64 */
 	size_t max_paths;         /* distinct paths kept in all; default 100000 (then
 				   * SL_ELIMIT) */
+	enum sl_type_kind conflict_kind; /* the type of a conflict: SL_T_JSON (default; 0
+					  * means it too) or SL_T_STRING (the crawler) */
 };
 void sl_infer_opts_default(struct sl_infer_opts *o);
 
