@@ -166,10 +166,14 @@ struct item {
 	struct sl_crawl_scan scan;
 	bool scanned;
 	struct regent *reg;             /* the subject's registered schema, or NULL */
-	/* a rejection that planning cannot change (not placed, unreadable) */
+	/* a rejection that planning cannot change (not placed) */
 	bool fixed_reject;
 	char rej_kind[SL_CAT_KIND_MAX];
 	char reason[512];
+	/* placed, but its content cannot be catalogued (rejected unless its layout already
+	 * is: that is the first thing to tell) */
+	bool unreadable;
+	char unread_reason[512];
 	/* removed: the catalog's row of the key */
 	struct sl_cat_file file;
 	/* the plan's verdict (reset by each plan) */
@@ -507,7 +511,8 @@ static int scan_item(struct sl_crawl_stage *st, struct regs *regs, struct item *
 		return 0;
 	}
 	if (rc == SL_ECORRUPT || rc == SL_EINVAL || rc == SL_ELIMIT) {
-		reject_fixed(it, "unreadable", "%s", e.msg);
+		it->unreadable = true;
+		snprintf(it->unread_reason, sizeof(it->unread_reason), "%.500s", e.msg);
 		return 0;
 	}
 	if (rc) {
@@ -1030,15 +1035,8 @@ done:
 	return rc;
 }
 
-/* Counts a partition's active files (catalog_file_list callback). */
-static int count_active(void *ctx, const struct sl_cat_file *f)
-{
-	if (strcmp(f->state, SL_CAT_FILE_ACTIVE) == 0)
-		(*(int64_t *)ctx)++;
-	return 0;
-}
-
-/* Removals under their table's deletion policy; drift for partitions they empty. */
+/* Removals under their table's deletion policy. A partition a removal empties is deleted
+ * or deprecated by the commit itself, which writes that drift entry (catalog.h). */
 static int plan_removals(struct sl_crawl_stage *st, struct plan *p, struct item *items,
 			 size_t n, struct sl_err *err)
 {
@@ -1079,46 +1077,6 @@ static int plan_removals(struct sl_crawl_stage *st, struct plan *p, struct item 
 		if (g)
 			g->removals++;
 	}
-	/* partitions left without active files */
-	for (size_t i = 0; i < n; i++) {
-		struct item *it = &items[i];
-		if (it->v != V_REMOVE || !it->file.table[0] ||
-		    strcmp(it->file.state, SL_CAT_FILE_ACTIVE) != 0)
-			continue;
-		const struct sl_cat_file *f = &it->file;
-		bool first = true, adds = false;
-		int64_t gone = 0, active = 0;
-		for (size_t j = 0; j < n; j++) {
-			const struct item *o = &items[j];
-			if (o->v == V_REMOVE && strcmp(o->file.db, f->db) == 0 &&
-			    strcmp(o->file.table, f->table) == 0 &&
-			    strcmp(o->file.part, f->part) == 0 &&
-			    strcmp(o->file.state, SL_CAT_FILE_ACTIVE) == 0) {
-				if (j < i)
-					first = false;
-				gone++;
-			}
-			if (o->v == V_ACCEPT && strcmp(o->lay->db, f->db) == 0 &&
-			    strcmp(o->lay->table, f->table) == 0 && strcmp(o->lay->part, f->part) == 0)
-				adds = true;
-		}
-		if (!first || adds)
-			continue;
-		if ((rc = st->m->ops->catalog_file_list(st->m->state, f->db, f->table, f->part,
-							 false, count_active, &active, err)) != 0)
-			return rc;
-		if (active > gone)
-			continue;
-		struct group *g = group_find(p, f->db, f->table);
-		bool deprecate = g && g->exists &&
-				 strcmp(g->old.deletion_policy, SL_CAT_DELETE_DEPRECATE) == 0;
-		if ((rc = drift_add(p, f->db, f->table, 0,
-				    deprecate ? "partition_deprecated" : "partition_deleted", f->part,
-				    it->key, "its last object is gone; %s",
-				    deprecate ? "kept, marked deprecated (deletion policy deprecate)"
-					      : "removed (deletion policy delete)")) != 0)
-			return sl_err_set(err, rc, "out of memory");
-	}
 	return 0;
 }
 
@@ -1143,6 +1101,11 @@ static int plan_make(struct sl_crawl_stage *st, struct plan *p, struct item *ite
 		if ((rc = group_get(st, p, it->lay->db, it->lay->table, &g, err)) != 0)
 			return rc;
 		check_layout(g, it);
+		if (it->v == V_ACCEPT && it->unreadable) {
+			verdict(it, V_REJECT, "unreadable", "%s", it->unread_reason);
+			if (g->fixer == it)
+				g->fixer = NULL; /* the next readable object fixes the layout */
+		}
 		if (it->v == V_ACCEPT) {
 			g->accepted++;
 			if (!g->reg && it->reg)

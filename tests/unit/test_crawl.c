@@ -29,6 +29,7 @@
 #include "parquet/writer.h"
 #include "queue/queue.h"
 #include "types/types.h"
+#include "util/clock.h"
 
 /* ---- helpers ----------------------------------------------------------------------- */
 
@@ -651,6 +652,698 @@ static void test_scan_stale(void **state)
 	assert_int_equal(sl_crawl_scan_object(fx->lake, &v2, &lay, &o, &sc, &err), SL_ESTALE);
 }
 
+/* ---- the stage ---------------------------------------------------------------------- */
+
+#include "schema/registry.h"
+
+struct cfx {
+	char *dir;
+	struct sl_lake *lake;
+	struct sl_crawl_stage *st;
+	struct sl_meta *m;
+};
+
+static int stage_setup(void **state)
+{
+	struct cfx *fx = calloc(1, sizeof(*fx));
+	struct sl_err err = {0};
+	fx->lake = th_lake_new("crawlstage", &fx->dir);
+	fx->m = &fx->lake->meta;
+	struct sl_crawl_conf *cc = &fx->lake->cfg.crawl;
+	/* what sluice.yaml's crawl defaults say, set here so that the tests do not depend
+	 * on the file */
+	cc->batch_messages = 1000;
+	cc->batch_wait_ms = 0;
+	cc->sample_bytes = 10 << 20;
+	cc->max_struct_fields = 1000;
+	cc->defaults.depth = 1;
+	snprintf(cc->defaults.schema_change, sizeof(cc->defaults.schema_change), "update");
+	snprintf(cc->defaults.deletion, sizeof(cc->defaults.deletion), "delete");
+	assert_int_equal(sl_crawl_stage_open(fx->lake, &fx->st, &err), 0);
+	*state = fx;
+	return 0;
+}
+
+static int stage_teardown(void **state)
+{
+	struct cfx *fx = *state;
+	sl_crawl_stage_close(fx->st);
+	sl_lake_close(fx->lake);
+	th_rmtree_free(fx->dir);
+	free(fx);
+	return 0;
+}
+
+/* crawl.families.NAME with a schema-change and a deletion policy */
+static void family(struct cfx *fx, const char *name, const char *schema_change,
+		   const char *deletion)
+{
+	struct sl_crawl_conf *cc = &fx->lake->cfg.crawl;
+	struct sl_family_conf *f = &cc->families[cc->n_families++];
+	*f = cc->defaults;
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	f->depth = 0;
+	snprintf(f->schema_change, sizeof(f->schema_change), "%s", schema_change);
+	snprintf(f->deletion, sizeof(f->deletion), "%s", deletion);
+}
+
+static int64_t raw_put(struct cfx *fx, const char *key, const char *text)
+{
+	struct sl_object o;
+	put_raw(fx->lake, key, text, strlen(text), &o);
+	return o.seq;
+}
+
+static struct sl_crawl_result crawl_n(struct cfx *fx, int64_t batch)
+{
+	struct sl_crawl_run_opts o = {.drain = true, .batch_messages = batch,
+				      .batch_wait_ms = 0};
+	struct sl_crawl_result r;
+	struct sl_err err = {0};
+	if (sl_crawl_run(fx->st, &o, &r, &err) != 0)
+		fail_msg("crawl: %s", err.msg);
+	return r;
+}
+
+static struct sl_crawl_result crawl(struct cfx *fx)
+{
+	return crawl_n(fx, 0);
+}
+
+static void table_get(struct cfx *fx, const char *name, struct sl_cat_table *t)
+{
+	struct sl_err err = {0};
+	memset(t, 0, sizeof(*t));
+	if (fx->m->ops->catalog_table_get(fx->m->state, "raw", name, t, &err) != 0)
+		fail_msg("table %s: %s", name, err.msg);
+}
+
+static void assert_schema(struct cfx *fx, const char *name, const char *want)
+{
+	struct sl_cat_table t;
+	table_get(fx, name, &t);
+	char full[4096];
+	snprintf(full, sizeof(full), "%s not null", want);
+	if (strcmp(t.schema, full) != 0)
+		fail_msg("raw.%s schema\n  got  %s\n  want %s", name, t.schema, full);
+	sl_cat_table_release(&t);
+}
+
+static int64_t table_version(struct cfx *fx, const char *name)
+{
+	struct sl_cat_table t;
+	table_get(fx, name, &t);
+	int64_t v = t.version;
+	sl_cat_table_release(&t);
+	return v;
+}
+
+#define MAX_DRIFT 256
+struct drifts {
+	struct sl_cat_drift v[MAX_DRIFT];
+	size_t n;
+};
+
+static int drift_one(void *ctx, const struct sl_cat_drift *d)
+{
+	struct drifts *ds = ctx;
+	if (ds->n < MAX_DRIFT)
+		ds->v[ds->n++] = *d;
+	return 0;
+}
+
+/* The drift entries of a table ("" table: every table's) after id after. */
+static void drift_get(struct cfx *fx, const char *table, struct drifts *ds)
+{
+	struct sl_err err = {0};
+	ds->n = 0;
+	if (fx->m->ops->catalog_drift_list(fx->m->state, table ? "raw" : NULL, table, 0, 0,
+					   drift_one, ds, &err) != 0)
+		fail_msg("drift: %s", err.msg);
+}
+
+/* The first drift entry of kind (and path, when given), or NULL. */
+static const struct sl_cat_drift *drift_find(const struct drifts *ds, const char *kind,
+					     const char *path)
+{
+	for (size_t i = 0; i < ds->n; i++)
+		if (strcmp(ds->v[i].kind, kind) == 0 && (!path || strcmp(ds->v[i].path, path) == 0))
+			return &ds->v[i];
+	return NULL;
+}
+
+/* The same, failing the test when there is none. */
+static const struct sl_cat_drift *need_drift(const struct drifts *ds, const char *kind,
+					     const char *path)
+{
+	const struct sl_cat_drift *d = drift_find(ds, kind, path);
+	if (!d) {
+		fail_msg("no drift entry %s %s among %zu", kind, path ? path : "", ds->n);
+		abort();
+	}
+	return d;
+}
+
+static void file_get(struct cfx *fx, const char *key, struct sl_cat_file *f)
+{
+	struct sl_err err = {0};
+	memset(f, 0, sizeof(*f));
+	if (fx->m->ops->catalog_file_get(fx->m->state, "raw", key, f, &err) != 0)
+		fail_msg("file %s: %s", key, err.msg);
+}
+
+#define MAX_PARTS 64
+struct parts {
+	struct sl_cat_partition v[MAX_PARTS];
+	size_t n;
+};
+
+static int part_one(void *ctx, const struct sl_cat_partition *p)
+{
+	struct parts *ps = ctx;
+	if (ps->n < MAX_PARTS)
+		ps->v[ps->n++] = *p;
+	return 0;
+}
+
+static void parts_get(struct cfx *fx, const char *table, struct parts *ps)
+{
+	struct sl_err err = {0};
+	ps->n = 0;
+	if (fx->m->ops->catalog_partition_list(fx->m->state, "raw", table, part_one, ps, &err) != 0)
+		fail_msg("partitions: %s", err.msg);
+}
+
+static void counters(struct cfx *fx, struct sl_cat_counters *c)
+{
+	struct sl_err err = {0};
+	if (fx->m->ops->catalog_counters(fx->m->state, c, &err) != 0)
+		fail_msg("counters: %s", err.msg);
+}
+
+static void version_change(struct cfx *fx, const char *table, int64_t version, char *out,
+			   size_t cap)
+{
+	struct sl_cat_version v;
+	struct sl_err err = {0};
+	memset(&v, 0, sizeof(v));
+	if (fx->m->ops->catalog_version_get(fx->m->state, "raw", table, version, &v, &err) != 0)
+		fail_msg("version %s %" PRId64 ": %s", table, version, err.msg);
+	snprintf(out, cap, "%s", v.change ? v.change : "");
+	sl_cat_version_release(&v);
+}
+
+static void queue_empty(struct cfx *fx)
+{
+	struct sl_queue_stats qs;
+	struct sl_err err = {0};
+	assert_int_equal(fx->m->ops->queue_stats(fx->m->state, "raw", sl_now_ms(), &qs, &err), 0);
+	assert_int_equal(qs.visible + qs.in_flight + qs.delayed, 0);
+}
+
+/* A burst of 500 objects in three tables, in batches of 200: three commits, one per
+ * batch, whatever the number of objects and tables. */
+static void test_stage_burst(void **state)
+{
+	struct cfx *fx = *state;
+	char key[128], text[256];
+	for (int i = 0; i < 500; i++) {
+		const char *tables[] = {"orders", "users", "events"};
+		snprintf(key, sizeof(key), "%s/dt=2026-01-0%d/part-%03d.ndjson", tables[i % 3],
+			 1 + i % 4, i);
+		snprintf(text, sizeof(text), "{\"id\":%d,\"v\":\"x%d\"}\n{\"id\":%d}\n", i, i, i);
+		raw_put(fx, key, text);
+	}
+	struct sl_crawl_result r = crawl_n(fx, 200);
+	assert_int_equal(r.commits, 3);
+	assert_int_equal(r.messages, 500);
+	assert_int_equal(r.objects, 500);
+	assert_int_equal(r.records, 1000);
+	assert_int_equal(r.rejected, 0);
+	assert_int_equal(r.versions, 3); /* each table's version 1 */
+	struct sl_cat_counters c;
+	counters(fx, &c);
+	assert_int_equal(c.commits, 3);
+	assert_int_equal(c.messages, 500);
+	assert_int_equal(c.objects, 500);
+	assert_int_equal(c.records, 1000);
+	struct sl_cat_table t;
+	table_get(fx, "users", &t);
+	assert_int_equal(t.version, 1);
+	assert_int_equal(t.n_files, 167);
+	assert_int_equal(t.records, 334);
+	assert_int_equal(t.n_partitions, 4);
+	assert_string_equal(t.partition_keys, "dt");
+	assert_string_equal(t.prefix, "users/");
+	assert_string_equal(t.format, "json");
+	assert_string_equal(t.schema, "struct<id:int64 not null,v:string> not null");
+	sl_cat_table_release(&t);
+	struct drifts *ds = malloc(sizeof(*ds));
+	drift_get(fx, "orders", ds);
+	assert_int_equal(ds->n, 1);
+	assert_string_equal(ds->v[0].kind, "table_created");
+	assert_int_equal(ds->v[0].version, 1);
+	free(ds);
+	queue_empty(fx);
+}
+
+/* int64 -> double widens; a string beside them is a conflict: string, with a drift
+ * entry naming both types and the object. */
+static void test_stage_widen_conflict(void **state)
+{
+	struct cfx *fx = *state;
+	struct drifts *ds = malloc(sizeof(*ds));
+	char change[4096];
+	raw_put(fx, "t/a.ndjson", "{\"x\":1,\"y\":true}\n");
+	crawl(fx);
+	assert_schema(fx, "t", "struct<x:int64 not null,y:boolean not null>");
+	raw_put(fx, "t/b.ndjson", "{\"x\":1.5,\"y\":false,\"z\":\"2026-01-05\"}\n");
+	struct sl_crawl_result r = crawl(fx);
+	assert_int_equal(r.versions, 1);
+	assert_schema(fx, "t", "struct<x:double not null,y:boolean not null,z:date>");
+	assert_int_equal(table_version(fx, "t"), 2);
+	drift_get(fx, "t", ds);
+	const struct sl_cat_drift *d = need_drift(ds, "type_widened", "/x");
+	assert_string_equal(d->example, "t/b.ndjson");
+	assert_int_equal(d->version, 2);
+	assert_non_null(strstr(d->detail, "int64 not null -> double not null"));
+	assert_non_null(drift_find(ds, "column_added", "/z"));
+	version_change(fx, "t", 2, change, sizeof(change));
+	assert_non_null(strstr(change, "\"widened\":[{\"path\":\"/x\",\"from\":\"int64 not null\","
+				       "\"to\":\"double not null\"}]"));
+	assert_non_null(strstr(change, "\"added\":[\"/z\"]"));
+	assert_non_null(strstr(change, "\"by\":\"crawl\""));
+
+	raw_put(fx, "t/c.ndjson", "{\"x\":\"n/a\",\"y\":true}\n");
+	crawl(fx);
+	assert_schema(fx, "t", "struct<x:string not null,y:boolean not null,z:date>");
+	drift_get(fx, "t", ds);
+	d = need_drift(ds, "type_conflict", "/x");
+	assert_string_equal(d->example, "t/c.ndjson");
+	assert_non_null(strstr(d->detail, "double"));
+	assert_non_null(strstr(d->detail, "string"));
+	assert_int_equal(d->version, 3);
+	/* a conflict inside one object of a new table */
+	raw_put(fx, "u/a.ndjson", "{\"k\":1}\n{\"k\":[1]}\n");
+	crawl(fx);
+	assert_schema(fx, "u", "struct<k:string not null>");
+	drift_get(fx, "u", ds);
+	d = need_drift(ds, "type_conflict", "/k");
+	assert_non_null(strstr(d->detail, "record 1"));
+	assert_string_equal(d->example, "u/a.ndjson");
+	free(ds);
+}
+
+/* add_columns: new columns come, type changes are logged only; log: nothing changes. */
+static void test_stage_policies(void **state)
+{
+	struct cfx *fx = *state;
+	struct drifts *ds = malloc(sizeof(*ds));
+	family(fx, "addc", "add_columns", "delete");
+	family(fx, "logp", "log", "delete");
+	raw_put(fx, "addc/a.ndjson", "{\"x\":1}\n");
+	raw_put(fx, "logp/a.ndjson", "{\"x\":1}\n");
+	crawl(fx);
+	raw_put(fx, "addc/b.ndjson", "{\"x\":2.5,\"n\":\"new\"}\n");
+	raw_put(fx, "logp/b.ndjson", "{\"x\":2.5,\"n\":\"new\"}\n");
+	crawl(fx);
+	assert_schema(fx, "addc", "struct<x:int64 not null,n:string>");
+	assert_int_equal(table_version(fx, "addc"), 2);
+	drift_get(fx, "addc", ds);
+	const struct sl_cat_drift *d = need_drift(ds, "change_ignored", "/x");
+	assert_non_null(strstr(d->detail, "type_widened"));
+	assert_non_null(strstr(d->detail, "add_columns"));
+	assert_int_equal(d->version, 0);
+	assert_non_null(drift_find(ds, "column_added", "/n"));
+	/* log: the schema never changes, every change is logged */
+	assert_schema(fx, "logp", "struct<x:int64 not null>");
+	assert_int_equal(table_version(fx, "logp"), 1);
+	drift_get(fx, "logp", ds);
+	assert_non_null(drift_find(ds, "change_ignored", "/x"));
+	assert_non_null(drift_find(ds, "change_ignored", "/n"));
+	assert_null(drift_find(ds, "column_added", NULL));
+	/* both objects are catalogued under the table's versions */
+	struct sl_cat_file f;
+	file_get(fx, "logp/b.ndjson", &f);
+	assert_string_equal(f.state, "active");
+	assert_int_equal(f.schema_version, 1);
+	sl_cat_file_release(&f);
+	free(ds);
+}
+
+/* dt= beside date=: rejected and reported, never merged; also another format, another
+ * prefix with the same name, an unreadable object, a key no table takes. */
+static void test_stage_rejects(void **state)
+{
+	struct cfx *fx = *state;
+	struct drifts *ds = malloc(sizeof(*ds));
+	struct sl_cat_file f;
+	raw_put(fx, "t/date=2026-01-05/a.ndjson", "{\"x\":1}\n");
+	raw_put(fx, "t/dt=2026-01-05/b.ndjson", "{\"x\":2}\n");
+	raw_put(fx, "t/date=2026-01-06/c.parquet", "PAR1");
+	raw_put(fx, "T/date=2026-01-05/d.ndjson", "{\"x\":3}\n");
+	raw_put(fx, "t/date=2026-01-06/e.ndjson", "{\"x\":3,}\n");
+	raw_put(fx, "t/date=2026-01-06/Bad-Name=1/f.ndjson", "{\"x\":3}\n");
+	raw_put(fx, "g.ndjson", "{\"x\":3}\n");
+	struct sl_crawl_result r = crawl(fx);
+	assert_int_equal(r.objects, 1);
+	assert_int_equal(r.rejected, 6);
+	assert_int_equal(r.commits, 1);
+	file_get(fx, "t/dt=2026-01-05/b.ndjson", &f);
+	assert_string_equal(f.state, "rejected");
+	assert_non_null(strstr(f.reason, "(dt)"));
+	assert_non_null(strstr(f.reason, "(date)"));
+	sl_cat_file_release(&f);
+	drift_get(fx, "t", ds);
+	const struct sl_cat_drift *d = need_drift(ds, "partition_layout", NULL);
+	assert_string_equal(d->example, "t/dt=2026-01-05/b.ndjson");
+	assert_string_equal(d->path, "dt=2026-01-05");
+	assert_non_null(drift_find(ds, "format_mismatch", NULL));
+	assert_non_null(drift_find(ds, "name_collision", NULL));
+	d = need_drift(ds, "unreadable", NULL);
+	assert_non_null(strstr(d->detail, "raw/t/date=2026-01-06/e.ndjson:1:"));
+	assert_non_null(drift_find(ds, "bad_partition", NULL));
+	drift_get(fx, NULL, ds);
+	assert_non_null(drift_find(ds, "unreadable", NULL));
+	file_get(fx, "g.ndjson", &f);
+	assert_string_equal(f.state, "rejected");
+	sl_cat_file_release(&f);
+	struct parts *ps = malloc(sizeof(*ps));
+	parts_get(fx, "t", ps);
+	assert_int_equal(ps->n, 1);
+	assert_string_equal(ps->v[0].part, "date=2026-01-05");
+	free(ps);
+	/* acknowledged, never retried */
+	queue_empty(fx);
+	r = crawl(fx);
+	assert_int_equal(r.messages, 0);
+	free(ds);
+}
+
+/* A map disguised as a struct: more distinct names than crawl.max_struct_fields. */
+static void test_stage_map(void **state)
+{
+	struct cfx *fx = *state;
+	struct drifts *ds = malloc(sizeof(*ds));
+	fx->lake->cfg.crawl.max_struct_fields = 20;
+	raw_put(fx, "m/a.ndjson", "{\"id\":1,\"attrs\":{\"a\":1}}\n");
+	crawl(fx);
+	assert_schema(fx, "m", "struct<id:int64 not null,attrs:struct<a:int64 not null> not null>");
+	struct sl_buf b;
+	sl_buf_init(&b, 0);
+	for (int r = 0; r < 5; r++) {
+		sl_buf_printf(&b, "{\"id\":%d,\"attrs\":{", r);
+		for (int k = 0; k < 10; k++)
+			sl_buf_printf(&b, "%s\"k%d\":%d", k ? "," : "", r * 10 + k, k);
+		sl_buf_puts(&b, "}}\n");
+	}
+	raw_put(fx, "m/b.ndjson", b.data);
+	raw_put(fx, "n/b.ndjson", b.data);
+	crawl(fx);
+	sl_buf_release(&b);
+	assert_schema(fx, "m", "struct<id:int64 not null,attrs:map<string,int64 not null> not null>");
+	drift_get(fx, "m", ds);
+	assert_non_null(drift_find(ds, "map_detected", "/attrs"));
+	/* a new table with a map */
+	assert_schema(fx, "n", "struct<id:int64 not null,attrs:map<string,int64 not null> not null>");
+	drift_get(fx, "n", ds);
+	assert_non_null(drift_find(ds, "map_detected", "/attrs"));
+	free(ds);
+}
+
+/* A subject with a registered schema: its types win over inference; a new version of
+ * the schema makes a new table version. */
+static void test_stage_registered(void **state)
+{
+	struct cfx *fx = *state;
+	struct drifts *ds = malloc(sizeof(*ds));
+	struct sl_registry_result rr;
+	struct sl_err err = {0};
+	const char v1[] = "{\"type\":\"object\",\"required\":[\"id\"],\"properties\":{"
+			  "\"id\":{\"type\":\"integer\"},\"at\":{\"type\":\"string\",\"format\":"
+			  "\"date-time\"}}}";
+	const char v2[] = "{\"type\":\"object\",\"required\":[\"id\"],\"properties\":{"
+			  "\"id\":{\"type\":\"integer\"},\"at\":{\"type\":\"string\",\"format\":"
+			  "\"date-time\"},\"n\":{\"type\":\"number\"}}}";
+	struct sl_registry_opts ro = {.compat_given = true, .compat = SL_COMPAT_NONE};
+	memset(&rr, 0, sizeof(rr));
+	if (sl_registry_register(fx->m, "reg", v1, strlen(v1), &ro, &rr, &err) != 0)
+		fail_msg("register: %s", err.msg);
+	/* inference would say at:string (not a date-time) and add "extra" */
+	raw_put(fx, "reg/a.ndjson", "{\"id\":1,\"at\":\"soon\",\"extra\":true}\n{\"id\":2}\n");
+	struct sl_crawl_result r = crawl(fx);
+	assert_int_equal(r.objects, 1);
+	assert_int_equal(r.records, 2);
+	struct sl_cat_table t;
+	table_get(fx, "reg", &t);
+	assert_string_equal(t.subject, "reg");
+	assert_int_equal(t.subject_version, 1);
+	assert_int_equal(t.version, 1);
+	/* the registry keeps canonical text: members in name order */
+	assert_string_equal(t.schema, "struct<at:timestamp(us),id:int64 not null> not null");
+	sl_cat_table_release(&t);
+	drift_get(fx, "reg", ds);
+	assert_non_null(drift_find(ds, "schema_registered", NULL));
+	memset(&rr, 0, sizeof(rr));
+	if (sl_registry_register(fx->m, "reg", v2, strlen(v2), &ro, &rr, &err) != 0)
+		fail_msg("register: %s", err.msg);
+	raw_put(fx, "reg/b.ndjson", "{\"id\":3,\"n\":\"not a number\"}\n");
+	crawl(fx);
+	table_get(fx, "reg", &t);
+	assert_int_equal(t.subject_version, 2);
+	assert_int_equal(t.version, 2);
+	assert_string_equal(t.schema,
+			    "struct<at:timestamp(us),id:int64 not null,n:double> not null");
+	sl_cat_table_release(&t);
+	char change[1024];
+	version_change(fx, "reg", 2, change, sizeof(change));
+	assert_non_null(strstr(change, "\"registered\":{\"subject\":\"reg\",\"version\":2}"));
+	/* the same schema version again: no new table version */
+	raw_put(fx, "reg/c.ndjson", "{\"id\":4}\n");
+	crawl(fx);
+	assert_int_equal(table_version(fx, "reg"), 2);
+	free(ds);
+}
+
+/* Removals: delete (files and emptied partitions go), deprecate (an emptied partition is
+ * kept, marked deprecated), log (nothing changes, a drift entry says so). */
+static void test_stage_removal(void **state)
+{
+	struct cfx *fx = *state;
+	struct drifts *ds = malloc(sizeof(*ds));
+	struct parts *ps = malloc(sizeof(*ps));
+	struct sl_err err = {0};
+	family(fx, "dep", "update", "deprecate");
+	family(fx, "lg", "update", "log");
+	const char *fams[] = {"del", "dep", "lg"};
+	char key[64];
+	for (int f = 0; f < 3; f++) {
+		snprintf(key, sizeof(key), "%s/dt=1/a.ndjson", fams[f]);
+		raw_put(fx, key, "{\"x\":1}\n{\"x\":2}\n");
+		snprintf(key, sizeof(key), "%s/dt=2/b.ndjson", fams[f]);
+		raw_put(fx, key, "{\"x\":3}\n");
+	}
+	crawl(fx);
+	for (int f = 0; f < 3; f++) {
+		snprintf(key, sizeof(key), "%s/dt=1/a.ndjson", fams[f]);
+		if (sl_store_remove(&fx->lake->store, "raw", key, &err) != 0)
+			fail_msg("remove: %s", err.msg);
+	}
+	struct sl_crawl_result r = crawl(fx);
+	assert_int_equal(r.removed, 2);
+	assert_int_equal(r.messages, 3);
+	struct sl_cat_file f;
+	/* delete */
+	assert_int_equal(fx->m->ops->catalog_file_get(fx->m->state, "raw", "del/dt=1/a.ndjson",
+						      &f, NULL), SL_ENOENT);
+	parts_get(fx, "del", ps);
+	assert_int_equal(ps->n, 1);
+	assert_string_equal(ps->v[0].part, "dt=2");
+	drift_get(fx, "del", ds);
+	assert_non_null(drift_find(ds, "partition_deleted", "dt=1"));
+	/* deprecate */
+	parts_get(fx, "dep", ps);
+	assert_int_equal(ps->n, 2);
+	assert_string_equal(ps->v[0].part, "dt=1");
+	assert_string_equal(ps->v[0].state, "deprecated");
+	assert_int_equal(ps->v[0].records, 0);
+	drift_get(fx, "dep", ds);
+	assert_non_null(drift_find(ds, "partition_deprecated", "dt=1"));
+	/* log */
+	file_get(fx, "lg/dt=1/a.ndjson", &f);
+	assert_string_equal(f.state, "active");
+	sl_cat_file_release(&f);
+	struct sl_cat_table t;
+	table_get(fx, "lg", &t);
+	assert_int_equal(t.records, 3);
+	sl_cat_table_release(&t);
+	drift_get(fx, "lg", ds);
+	const struct sl_cat_drift *d = need_drift(ds, "object_removed", "dt=1");
+	assert_string_equal(d->example, "lg/dt=1/a.ndjson");
+	free(ds);
+	free(ps);
+}
+
+/* A newer version of an object replaces its row and its counts; the older event and a
+ * repeated one change nothing. */
+static void test_stage_overwrite_repeat(void **state)
+{
+	struct cfx *fx = *state;
+	struct drifts *ds = malloc(sizeof(*ds));
+	struct sl_err err = {0};
+	raw_put(fx, "o/dt=1/a.ndjson", "{\"x\":1}\n{\"x\":2}\n");
+	crawl(fx);
+	/* the same message bodies again, as an at-least-once queue may deliver them */
+	struct sl_message msgs[4];
+	size_t n = 0;
+	struct sl_object o;
+	assert_int_equal(fx->m->ops->object_get(fx->m->state, "raw", "o/dt=1/a.ndjson", &o, NULL),
+			 0);
+	struct sl_buf ev;
+	sl_buf_init(&ev, 0);
+	assert_int_equal(sl_event_object_created(&o, &ev), 0);
+	int64_t seq1 = o.seq;
+	raw_put(fx, "o/dt=1/a.ndjson", "{\"x\":1}\n{\"x\":2}\n{\"x\":3}\n{\"x\":4}\n{\"x\":5}\n");
+	crawl(fx);
+	struct sl_cat_table t;
+	table_get(fx, "o", &t);
+	assert_int_equal(t.records, 5);
+	assert_int_equal(t.n_files, 1);
+	sl_cat_table_release(&t);
+	struct sl_cat_file f;
+	file_get(fx, "o/dt=1/a.ndjson", &f);
+	assert_true(f.seq > seq1);
+	assert_int_equal(f.records, 5);
+	sl_cat_file_release(&f);
+
+	struct sl_cat_counters c0, c1;
+	counters(fx, &c0);
+	drift_get(fx, NULL, ds);
+	size_t drift0 = ds->n;
+	/* the old version's event twice, and the current one's */
+	assert_int_equal(sl_queue_send(fx->m, "raw", ev.data, 0, NULL, &err), 0);
+	assert_int_equal(sl_queue_send(fx->m, "raw", ev.data, 0, NULL, &err), 0);
+	sl_buf_reset(&ev);
+	assert_int_equal(fx->m->ops->object_get(fx->m->state, "raw", "o/dt=1/a.ndjson", &o, NULL),
+			 0);
+	assert_int_equal(sl_event_object_created(&o, &ev), 0);
+	assert_int_equal(sl_queue_send(fx->m, "raw", ev.data, 0, NULL, &err), 0);
+	assert_int_equal(sl_queue_send(fx->m, "raw", "junk", 0, NULL, &err), 0);
+	sl_buf_release(&ev);
+	struct sl_crawl_result r = crawl(fx);
+	assert_int_equal(r.messages, 4);
+	assert_int_equal(r.skipped, 4);
+	assert_int_equal(r.objects, 0);
+	assert_int_equal(r.versions, 0);
+	counters(fx, &c1);
+	assert_int_equal(c1.objects, c0.objects);
+	assert_int_equal(c1.records, c0.records);
+	drift_get(fx, NULL, ds);
+	assert_int_equal(ds->n, drift0);
+	table_get(fx, "o", &t);
+	assert_int_equal(t.records, 5);
+	assert_int_equal(t.version, 1);
+	sl_cat_table_release(&t);
+	/* and a batch handled by hand twice (a crash after the commit, before the loop
+	 * knew): the second time is all skips */
+	raw_put(fx, "o/dt=2/b.ndjson", "{\"x\":1}\n");
+	size_t got = 0;
+	assert_int_equal(sl_queue_receive(fx->m, "raw", 4, -1, 0, msgs, &got, &err), 0);
+	assert_int_equal(got, 1);
+	n = got;
+	struct sl_crawl_result br;
+	memset(&br, 0, sizeof(br));
+	assert_int_equal(sl_crawl_batch(fx->st, "raw", msgs, n, &br, &err), 0);
+	assert_int_equal(br.objects, 1);
+	memset(&br, 0, sizeof(br));
+	assert_int_equal(sl_crawl_batch(fx->st, "raw", msgs, n, &br, &err), 0);
+	assert_int_equal(br.objects, 0);
+	assert_int_equal(br.skipped, 1);
+	for (size_t i = 0; i < n; i++)
+		sl_message_release(&msgs[i]);
+	table_get(fx, "o", &t);
+	assert_int_equal(t.records, 6);
+	sl_cat_table_release(&t);
+	free(ds);
+}
+
+/* crawl --full: a new version inferred afresh from the objects there are now. */
+static void test_stage_full(void **state)
+{
+	struct cfx *fx = *state;
+	struct sl_err err = {0};
+	raw_put(fx, "f/a.ndjson", "{\"x\":1}\n");
+	raw_put(fx, "f/b.ndjson", "{\"x\":\"text\",\"gone\":1}\n");
+	crawl(fx);
+	assert_schema(fx, "f", "struct<x:string not null,gone:int64>");
+	/* the object that made x a string goes, but the schema keeps what it learned */
+	assert_int_equal(sl_store_remove(&fx->lake->store, "raw", "f/b.ndjson", &err), 0);
+	raw_put(fx, "f/c.ndjson", "{\"x\":2.5}\n");
+	crawl(fx);
+	assert_schema(fx, "f", "struct<x:string not null,gone:int64>");
+	int64_t v = table_version(fx, "f");
+	struct sl_crawl_result r;
+	memset(&r, 0, sizeof(r));
+	if (sl_crawl_full(fx->st, "raw", "f", &r, &err) != 0)
+		fail_msg("full: %s", err.msg);
+	assert_int_equal(r.objects, 2);
+	assert_int_equal(r.commits, 1);
+	assert_schema(fx, "f", "struct<x:double not null>");
+	assert_int_equal(table_version(fx, "f"), v + 1);
+	char change[1024];
+	version_change(fx, "f", v + 1, change, sizeof(change));
+	assert_non_null(strstr(change, "\"by\":\"crawl --full\""));
+	struct sl_cat_table t;
+	table_get(fx, "f", &t);
+	assert_int_equal(t.n_files, 2);
+	assert_int_equal(t.records, 2);
+	sl_cat_table_release(&t);
+	assert_int_equal(sl_crawl_full(fx->st, "raw", "nope", &r, &err), SL_ENOENT);
+}
+
+/* Parquet in the curated zone: footer types and statistics in the file rows. */
+static void test_stage_parquet(void **state)
+{
+	struct cfx *fx = *state;
+	struct sl_err err = {0};
+	struct sl_buf file;
+	struct sl_pq_sink sink;
+	struct sl_pq_writer *w = NULL;
+	struct sl_pq_write_opts wo;
+	const char tt[] = "struct<id:int64 not null,name:string>";
+	struct sl_type *t = sl_type_parse(tt, strlen(tt), &err);
+	sl_buf_init(&file, 0);
+	sl_pq_sink_buf(&sink, &file);
+	sl_pq_write_opts_default(&wo);
+	assert_int_equal(sl_pq_writer_open(t, &wo, &sink, &w, &err), 0);
+	const char *rows[] = {"{\"id\":5,\"name\":\"m\"}", "{\"id\":7}"};
+	for (size_t i = 0; i < 2; i++)
+		assert_int_equal(sl_pq_writer_put_json_text(w, rows[i], strlen(rows[i]), &err), 0);
+	assert_int_equal(sl_pq_writer_close(w, &err), 0);
+	sl_pq_writer_free(w);
+	struct sl_object o;
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, "curated", "sales/region=eu/p.parquet",
+					  file.data, file.len, NULL, &o, &err), 0);
+	struct sl_crawl_result r = crawl(fx);
+	assert_int_equal(r.objects, 1);
+	struct sl_cat_table ct;
+	assert_int_equal(fx->m->ops->catalog_table_get(fx->m->state, "curated", "sales", &ct, &err),
+			 0);
+	assert_string_equal(ct.format, "parquet");
+	assert_string_equal(ct.schema, "struct<id:int64 not null,name:string> not null");
+	assert_int_equal(ct.records, 2);
+	sl_cat_table_release(&ct);
+	struct sl_cat_file f;
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(fx->m->ops->catalog_file_get(fx->m->state, "curated",
+						      "sales/region=eu/p.parquet", &f, &err), 0);
+	assert_string_equal(f.db, "curated");
+	assert_string_equal(f.part, "region=eu");
+	sl_cat_file_release(&f);
+	sl_buf_release(&file);
+	sl_type_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -666,6 +1359,18 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_scan_sample, scan_setup, scan_teardown),
 		cmocka_unit_test_setup_teardown(test_scan_parquet, scan_setup, scan_teardown),
 		cmocka_unit_test_setup_teardown(test_scan_stale, scan_setup, scan_teardown),
+		cmocka_unit_test_setup_teardown(test_stage_burst, stage_setup, stage_teardown),
+		cmocka_unit_test_setup_teardown(test_stage_widen_conflict, stage_setup,
+						stage_teardown),
+		cmocka_unit_test_setup_teardown(test_stage_policies, stage_setup, stage_teardown),
+		cmocka_unit_test_setup_teardown(test_stage_rejects, stage_setup, stage_teardown),
+		cmocka_unit_test_setup_teardown(test_stage_map, stage_setup, stage_teardown),
+		cmocka_unit_test_setup_teardown(test_stage_registered, stage_setup, stage_teardown),
+		cmocka_unit_test_setup_teardown(test_stage_removal, stage_setup, stage_teardown),
+		cmocka_unit_test_setup_teardown(test_stage_overwrite_repeat, stage_setup,
+						stage_teardown),
+		cmocka_unit_test_setup_teardown(test_stage_full, stage_setup, stage_teardown),
+		cmocka_unit_test_setup_teardown(test_stage_parquet, stage_setup, stage_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
