@@ -28,6 +28,11 @@
  *   3. A file row is written only when its object's seq is newer than the stored row's:
  *      replaying a commit changes nothing (idempotence).
  *   4. Partition counts always equal the sums over their active data files.
+ *   A partition a commit leaves without active files (by removals, or by files that came
+ *   back rejected) is deleted, or kept with zero counts and marked deprecated when its
+ *   table's deletion_policy is "deprecate"; the store adds the drift entry for it
+ *   (partition_deleted / partition_deprecated, path = the partition, example = a key
+ *   that emptied it), since only the transaction knows whether other files remain.
  */
 #ifndef SL_CATALOG_H
 #define SL_CATALOG_H
@@ -150,8 +155,13 @@ struct sl_cat_drift {
 struct sl_cat_table_change {
 	const struct sl_cat_table *table; /* the table's new row (version, schema, ...) */
 	int64_t expected_version;        /* the stored version it was derived from; 0: the
-					  * table must not exist yet */
-	bool new_version;                /* also add version row table->version */
+					  * table must not exist yet. An active file whose
+					  * table does not exist (dropped since) is SL_ESTALE
+					  * too. */
+	bool new_version;                /* also add version row table->version, which must
+					  * then be > expected_version (a new table needs
+					  * it); without, table->version == expected_version.
+					  * created_ms/updated_ms are set by the store. */
 	const char *change;              /* the version row's change (JSON), when new */
 	bool replace_files;              /* crawl --full: drop every file and partition row
 					  * of the table first */

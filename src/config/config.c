@@ -19,6 +19,7 @@
  *      of the offending key or value.
  */
 #include "config/config.h"
+#include "meta/meta.h" /* SL_BATCH_MAX */
 #include "util/fs.h"
 #include "util/glob.h"
 
@@ -354,6 +355,7 @@ enum sl_cfg_type {
 	SL_T_TEXT,     /* char[cap], accepted by check */
 	SL_T_ROUTES,   /* a sequence of route mappings: cfg->validate.routes */
 	SL_T_SUBJECTS, /* a mapping of subject name -> settings: cfg->validate.subjects */
+	SL_T_FAMILIES, /* a mapping of family name -> settings: cfg->crawl.families */
 };
 
 struct sl_cfg_key {
@@ -364,7 +366,8 @@ struct sl_cfg_key {
 	size_t cap;    /* SL_T_ENUM: size of the char array */
 	int64_t min, max;
 	const char *const *choices;   /* SL_T_ENUM */
-	const struct sl_cfg_key *keys; /* SL_T_SECTION, SL_T_OVERRIDE, SL_T_ROUTES, SL_T_SUBJECTS */
+	const struct sl_cfg_key *keys; /* SL_T_SECTION, SL_T_OVERRIDE, SL_T_ROUTES, SL_T_SUBJECTS,
+					* SL_T_FAMILIES */
 	/* SL_T_TEXT: NULL if text is acceptable, else why not (*at: byte offset in it) */
 	const char *(*check)(const char *text, size_t *at);
 	bool required; /* keys of a route: must be given */
@@ -430,22 +433,30 @@ static const char *sl_glob_why(const char *text, size_t *at)
 	return sl_glob_check(text, at, &why) == 0 ? NULL : why;
 }
 
-/* The registry's rule for subject names (registry.h, sl_subject_check). */
-static const char *sl_subject_why(const char *text, size_t *at)
+/* The registry's rule for subject names (registry.h, sl_subject_check); a table family
+ * (crawl.families) is named by the same rule, since a key's first folder names both. */
+static const char *sl_name_why(const char *text, size_t *at, bool family)
 {
 	size_t n = strlen(text);
 	*at = 0;
 	if (n == 0 || n > SL_CONFIG_SUBJECT_MAX - 1)
-		return "a subject name has 1 to 128 characters";
+		return family ? "a family name has 1 to 128 characters"
+			      : "a subject name has 1 to 128 characters";
 	for (size_t i = 0; i < n; i++) {
 		char c = text[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '.' || c == '_' || c == '-')) {
 			*at = i;
-			return "a subject name holds only letters, digits, '.', '_' and '-'";
+			return family ? "a family name holds only letters, digits, '.', '_' and '-'"
+				      : "a subject name holds only letters, digits, '.', '_' and '-'";
 		}
 	}
 	return NULL;
+}
+
+static const char *sl_subject_why(const char *text, size_t *at)
+{
+	return sl_name_why(text, at, false);
 }
 
 static const struct sl_cfg_key sl_vdefault_keys[] = {
@@ -514,6 +525,42 @@ static const struct sl_cfg_key sl_validate_keys[] = {
 	{0},
 };
 
+/* ---- crawl ---- */
+
+static const char *const sl_schema_changes[] = {"update", "add_columns", "log", NULL};
+static const char *const sl_deletions[] = {"delete", "deprecate", "log", NULL};
+
+/* crawl.defaults and crawl.families.NAME; offsets from struct sl_family_conf. A family's
+ * keys left out (depth 0, "") are filled from crawl.defaults by sl_config_resolve. */
+static const struct sl_cfg_key sl_family_keys[] = {
+	{.name = "depth", .type = SL_T_INT, .offset = offsetof(struct sl_family_conf, depth),
+	 .min = 1, .max = 8},
+	{.name = "schema_change", .type = SL_T_ENUM,
+	 .offset = offsetof(struct sl_family_conf, schema_change),
+	 .cap = SL_FIELD_SIZE(struct sl_family_conf, schema_change), .choices = sl_schema_changes},
+	{.name = "deletion", .type = SL_T_ENUM, .offset = offsetof(struct sl_family_conf, deletion),
+	 .cap = SL_FIELD_SIZE(struct sl_family_conf, deletion), .choices = sl_deletions},
+	{0},
+};
+
+/* Offsets from struct sl_crawl_conf. A batch is one receive of the queue, hence
+ * SL_BATCH_MAX; batch_wait is bounded so that a quiet queue still commits what it has. */
+static const struct sl_cfg_key sl_crawl_keys[] = {
+	{.name = "batch_messages", .type = SL_T_INT,
+	 .offset = offsetof(struct sl_crawl_conf, batch_messages), .min = 1, .max = SL_BATCH_MAX},
+	{.name = "batch_wait", .type = SL_T_DURATION,
+	 .offset = offsetof(struct sl_crawl_conf, batch_wait_ms), .min = 0,
+	 .max = 15 * SL_MS_PER_MIN},
+	{.name = "sample_bytes", .type = SL_T_SIZE,
+	 .offset = offsetof(struct sl_crawl_conf, sample_bytes), .min = 0, .max = INT64_MAX},
+	{.name = "max_struct_fields", .type = SL_T_INT,
+	 .offset = offsetof(struct sl_crawl_conf, max_struct_fields), .min = 1, .max = 1000000},
+	{.name = "defaults", .type = SL_T_SECTION,
+	 .offset = offsetof(struct sl_crawl_conf, defaults), .keys = sl_family_keys},
+	{.name = "families", .type = SL_T_FAMILIES, .keys = sl_family_keys},
+	{0},
+};
+
 /* store and metadata are flat fields of struct sl_config, hence offset 0. */
 static const struct sl_cfg_key sl_top_keys[] = {
 	{.name = "version", .type = SL_T_VERSION, .offset = offsetof(struct sl_config, version)},
@@ -522,6 +569,8 @@ static const struct sl_cfg_key sl_top_keys[] = {
 	{.name = "queues", .type = SL_T_SECTION, .keys = sl_queues_keys},
 	{.name = "validate", .type = SL_T_SECTION, .offset = offsetof(struct sl_config, validate),
 	 .keys = sl_validate_keys},
+	{.name = "crawl", .type = SL_T_SECTION, .offset = offsetof(struct sl_config, crawl),
+	 .keys = sl_crawl_keys},
 	{0},
 };
 
@@ -858,15 +907,39 @@ static void sl_check_routes(struct sl_cfg_run *run, const struct sl_cfg_key *k,
 	}
 }
 
-static void sl_check_subjects(struct sl_cfg_run *run, const struct sl_cfg_key *k,
-			      const struct sl_ynode *val, const char *path)
+/* validate.subjects and crawl.families: a mapping of names to settings, kept in an array
+ * of entries that each start with their name. */
+_Static_assert(offsetof(struct sl_subject_conf, name) == 0, "a subject starts with its name");
+_Static_assert(offsetof(struct sl_family_conf, name) == 0, "a family starts with its name");
+
+struct sl_named {
+	bool family;  /* else subjects */
+	const char *what;
+	char *slots;  /* the array */
+	size_t size;  /* of one entry */
+	size_t *n, max;
+};
+
+static struct sl_named sl_named_of(struct sl_config *cfg, enum sl_cfg_type type)
 {
-	struct sl_validate_conf *vc = &run->cfg->validate;
+	if (type == SL_T_FAMILIES)
+		return (struct sl_named){true, "family", (char *)cfg->crawl.families,
+					 sizeof(cfg->crawl.families[0]), &cfg->crawl.n_families,
+					 SL_CONFIG_MAX_FAMILIES};
+	return (struct sl_named){false, "subject", (char *)cfg->validate.subjects,
+				 sizeof(cfg->validate.subjects[0]), &cfg->validate.n_subjects,
+				 SL_CONFIG_MAX_SUBJECTS};
+}
+
+static void sl_check_named(struct sl_cfg_run *run, const struct sl_cfg_key *k,
+			   const struct sl_ynode *val, const char *path)
+{
+	struct sl_named nm = sl_named_of(run->cfg, k->type);
 	char spath[256], got[SL_QUOTE_MAX + 16];
 
 	if (val->kind != SL_Y_MAP) {
 		sl_problem(run, val->line, val->col,
-			   "%s: expected a mapping of subject names to settings, got %s", path,
+			   "%s: expected a mapping of %s names to settings, got %s", path, nm.what,
 			   sl_describe(val, got, sizeof(got)));
 		return;
 	}
@@ -875,32 +948,35 @@ static void sl_check_subjects(struct sl_cfg_run *run, const struct sl_cfg_key *k
 		size_t at;
 		const char *why;
 		if (key->kind != SL_Y_SCALAR) {
-			sl_problem(run, key->line, key->col, "%s: a subject must be a name, got %s",
-				   path, sl_describe(key, got, sizeof(got)));
+			sl_problem(run, key->line, key->col, "%s: a %s must be a name, got %s", path,
+				   nm.what, sl_describe(key, got, sizeof(got)));
 			continue;
 		}
-		if ((why = sl_subject_why(key->text, &at)) != NULL) {
+		if ((why = sl_name_why(key->text, &at, nm.family)) != NULL) {
 			sl_problem(run, key->line, key->col, "%s: %s: %s", path,
 				   sl_quote(key->text, key->len, got, sizeof(got)), why);
 			continue;
 		}
 		bool dup = false;
-		for (size_t j = 0; j < vc->n_subjects && !dup; j++)
-			dup = strcmp(vc->subjects[j].name, key->text) == 0;
+		for (size_t j = 0; j < *nm.n && !dup; j++)
+			dup = strcmp(nm.slots + j * nm.size, key->text) == 0;
 		if (dup) {
-			sl_problem(run, key->line, key->col, "duplicate subject %s in %s",
+			sl_problem(run, key->line, key->col, "duplicate %s %s in %s", nm.what,
 				   sl_quote(key->text, key->len, got, sizeof(got)), path);
 			continue;
 		}
-		if (vc->n_subjects == SL_CONFIG_MAX_SUBJECTS) {
-			sl_problem(run, key->line, key->col, "%s: more than %d subjects", path,
-				   SL_CONFIG_MAX_SUBJECTS);
+		if (*nm.n == nm.max) {
+			sl_problem(run, key->line, key->col, "%s: more than %zu %s", path, nm.max,
+				   nm.family ? "families" : "subjects");
 			return;
 		}
-		struct sl_subject_conf *sc = &vc->subjects[vc->n_subjects++];
-		memset(sc, 0, sizeof(*sc));
-		snprintf(sc->name, sizeof(sc->name), "%s", key->text);
-		sc->pass_through = -1; /* not given: sl_config_resolve takes the default */
+		char *entry = nm.slots + (*nm.n)++ * nm.size;
+		memset(entry, 0, nm.size);
+		snprintf(entry, SL_CONFIG_SUBJECT_MAX, "%s", key->text);
+		/* Keys not given stay "unset" (a family: depth 0 and ""), and sl_config_resolve
+		 * takes them from the defaults once the whole file is read. */
+		if (!nm.family)
+			((struct sl_subject_conf *)(void *)entry)->pass_through = -1;
 		snprintf(spath, sizeof(spath), "%s.%s", path, key->text);
 		if (sl_ynode_is_null(sval))
 			continue;
@@ -909,7 +985,7 @@ static void sl_check_subjects(struct sl_cfg_run *run, const struct sl_cfg_key *k
 				   sl_describe(sval, got, sizeof(got)));
 			continue;
 		}
-		sl_check_map(run, sval, spath, k->keys, (char *)sc);
+		sl_check_map(run, sval, spath, k->keys, entry);
 	}
 }
 
@@ -1010,7 +1086,8 @@ static void sl_check_value(struct sl_cfg_run *run, const struct sl_cfg_key *k,
 		sl_check_routes(run, k, val, path);
 		break;
 	case SL_T_SUBJECTS:
-		sl_check_subjects(run, k, val, path);
+	case SL_T_FAMILIES:
+		sl_check_named(run, k, val, path);
 		break;
 	}
 }
@@ -1103,6 +1180,16 @@ static void sl_config_resolve(struct sl_config *cfg)
 			memcpy(sc->policy, vc->defaults.policy, sizeof(sc->policy));
 		if (sc->pass_through < 0)
 			sc->pass_through = vc->defaults.pass_through;
+	}
+	struct sl_crawl_conf *cc = &cfg->crawl;
+	for (size_t i = 0; i < cc->n_families; i++) {
+		struct sl_family_conf *fc = &cc->families[i];
+		if (fc->depth == 0)
+			fc->depth = cc->defaults.depth;
+		if (!fc->schema_change[0])
+			memcpy(fc->schema_change, cc->defaults.schema_change, sizeof(fc->schema_change));
+		if (!fc->deletion[0])
+			memcpy(fc->deletion, cc->defaults.deletion, sizeof(fc->deletion));
 	}
 	const struct sl_queue_conf *d = &cfg->queue_defaults;
 	for (size_t i = 0; i < cfg->n_queues; i++) {
@@ -1210,6 +1297,14 @@ void sl_config_defaults(struct sl_config *cfg)
 	vc->max_depth = 512;             /* the JSON engine's defaults (json.h) */
 	vc->max_record = INT64_C(64) << 20;
 	vc->max_string = INT64_C(16) << 20;
+	struct sl_crawl_conf *cc = &cfg->crawl;
+	cc->batch_messages = 1000;
+	cc->batch_wait_ms = 5 * SL_MS_PER_S;
+	cc->sample_bytes = INT64_C(10) << 20;
+	cc->max_struct_fields = 1000;
+	cc->defaults.depth = 1;
+	snprintf(cc->defaults.schema_change, sizeof(cc->defaults.schema_change), "update");
+	snprintf(cc->defaults.deletion, sizeof(cc->defaults.deletion), "delete");
 }
 
 int sl_config_load(const char *path, struct sl_config *cfg, struct sl_err *err)
@@ -1306,9 +1401,11 @@ static void sl_show_map(const struct sl_config *cfg, const struct sl_cfg_key *ke
 			}
 			break;
 		case SL_T_SUBJECTS:
-			fprintf(out, "%*s%s:%s\n", indent, "", k->name, vc->n_subjects ? "" : " {}");
-			for (size_t i = 0; i < vc->n_subjects; i++) {
-				const char *name = vc->subjects[i].name;
+		case SL_T_FAMILIES: {
+			struct sl_named nm = sl_named_of((struct sl_config *)cfg, k->type);
+			fprintf(out, "%*s%s:%s\n", indent, "", k->name, *nm.n ? "" : " {}");
+			for (size_t i = 0; i < *nm.n; i++) {
+				const char *name = nm.slots + i * nm.size;
 				/* "-x" or ".x" could read as YAML syntax: quote those */
 				fprintf(out, "%*s", indent + 2, "");
 				if (name[0] == '-' || name[0] == '.')
@@ -1316,10 +1413,10 @@ static void sl_show_map(const struct sl_config *cfg, const struct sl_cfg_key *ke
 				else
 					fputs(name, out);
 				fputs(":\n", out);
-				sl_show_map(cfg, k->keys, (const char *)&vc->subjects[i], indent + 4,
-					    out);
+				sl_show_map(cfg, k->keys, name, indent + 4, out);
 			}
 			break;
+		}
 		}
 	}
 }
@@ -1327,6 +1424,14 @@ static void sl_show_map(const struct sl_config *cfg, const struct sl_cfg_key *ke
 void sl_config_show(const struct sl_config *cfg, FILE *out)
 {
 	sl_show_map(cfg, sl_top_keys, (const char *)cfg, 0, out);
+}
+
+const struct sl_family_conf *sl_config_family(const struct sl_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->crawl.n_families; i++)
+		if (strcmp(cfg->crawl.families[i].name, name) == 0)
+			return &cfg->crawl.families[i];
+	return &cfg->crawl.defaults;
 }
 
 const struct sl_subject_conf *sl_config_subject(const struct sl_config *cfg, const char *name)
@@ -1452,5 +1557,40 @@ const char *sl_config_default_text(void)
 	       "    # bytes of one record (a size, up to 2GiB)\n"
 	       "    max_record: 64MiB\n"
 	       "    # bytes of one string or key (a size, up to 2GiB)\n"
-	       "    max_string: 16MiB\n";
+	       "    max_string: 16MiB\n"
+	       "\n"
+	       "# The crawler stage (sluice crawl): it reads the objects of the raw zone,\n"
+	       "# places each in a table (its first folders) and a partition (the folders\n"
+	       "# after them), infers the records' types, and keeps tables, partitions and\n"
+	       "# schema versions in the catalog.\n"
+	       "crawl:\n"
+	       "  # New objects are crawled in batches: a batch ends at batch_messages\n"
+	       "  # events (1 .. 1000) or batch_wait after its first one (a duration,\n"
+	       "  # 0 .. 15m), and costs one catalog transaction.\n"
+	       "  batch_messages: 1000\n"
+	       "  batch_wait: 5s\n"
+	       "  # Types are inferred from the records that start in an object's first\n"
+	       "  # sample_bytes (a size; 0: every record); the rest are only counted.\n"
+	       "  sample_bytes: 10MiB\n"
+	       "  # An object with more distinct member names than this is typed as a map\n"
+	       "  # (1 .. 1000000).\n"
+	       "  max_struct_fields: 1000\n"
+	       "  # What every table family (a key's first folder) gets unless\n"
+	       "  # crawl.families says otherwise.\n"
+	       "  defaults:\n"
+	       "    # How many folders name the table (1 .. 8); the folders after them are\n"
+	       "    # partitions.\n"
+	       "    depth: 1\n"
+	       "    # When a table's schema changes: update (widen types, add columns),\n"
+	       "    # add_columns (only add columns; other changes are logged), or log (the\n"
+	       "    # schema never changes; changes are logged).\n"
+	       "    schema_change: update\n"
+	       "    # When a table's objects disappear: delete (their files go, then empty\n"
+	       "    # partitions), deprecate (empty partitions are kept, marked deprecated),\n"
+	       "    # or log (nothing changes; the catalog says so).\n"
+	       "    deletion: delete\n"
+	       "  # Settings per family: depth, schema_change, deletion. For example:\n"
+	       "  # families:\n"
+	       "  #   clicks: {depth: 2, schema_change: add_columns}\n"
+	       "  families: {}\n";
 }

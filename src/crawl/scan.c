@@ -6,11 +6,11 @@
  * the way, NDJSON or array framing as the validator routes the key), so memory is
  * bounded by the record limits and the number of distinct paths, never by the object's
  * size. Records that start within the first sample_bytes decoded bytes are inferred
- * (types/infer.h, conflicts typed string); past that point records are only counted, by
- * a newline scan for NDJSON (the JSON engine's sl_json_reader_count_rest), so that a
- * large object costs little more than reading its bytes. Parquet objects are read from
- * their footer only: the row type the file was written with, row counts, and per-column
- * statistics.
+ * (types/infer.h: conflicts typed string, members that never held a value left out);
+ * past that point records are only counted, by a newline scan for NDJSON (the JSON
+ * engine's sl_json_reader_count_rest), so that a large object costs little more than
+ * reading its bytes. Parquet objects are read from their footer only: the row type the
+ * file was written with, row counts, and per-column statistics.
  *
  * Promises:
  *   1. Any bytes give a result or an error saying what and where ("raw/a.ndjson:17:4:
@@ -158,6 +158,9 @@ static int scan_json(struct sl_lake *lake, int fd, const struct sl_object *obj,
 	struct sl_infer_opts io;
 	sl_infer_opts_default(&io);
 	io.conflict_kind = SL_T_STRING;
+	/* a column that only ever held null or [] waits for a value to show its type,
+	 * instead of being typed json now, which would absorb every later type */
+	io.omit_unknown = true;
 	if (o->max_struct_fields > 0)
 		io.max_struct_fields = o->max_struct_fields;
 	if (!(inf = sl_infer_new(&io))) {

@@ -165,7 +165,8 @@ static int on_row(void *ctx, const struct sl_object *obj)
 	}
 	if (strcmp(obj->state, SL_STATE_DELETING) == 0) {
 		if (r->opts->repair &&
-		    (rc = m->ops->object_delete(m->state, obj->zone, obj->key, r->err)) != 0)
+		    (rc = m->ops->object_delete(m->state, obj->zone, obj->key,
+						sl_store_removal_queue(obj->zone), r->err)) != 0)
 			return rc;
 		found(r, SL_FSCK_DELETING, obj->zone, obj->key, "removal was interrupted",
 		      r->opts->repair);

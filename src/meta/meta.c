@@ -49,6 +49,19 @@ int sl_event_object_created(const struct sl_object *obj, struct sl_buf *out)
 	return rc;
 }
 
+int sl_event_object_removed(const char *zone, const char *key, int64_t seq, int64_t time_ms,
+			    struct sl_buf *out)
+{
+	char when[40];
+	sl_fmt_time(time_ms, when, sizeof(when));
+	int rc = sl_buf_printf(out, "{\"event\":\"ObjectRemoved:Delete\",\"zone\":");
+	rc = rc ? rc : sl_buf_json_str(out, zone, strlen(zone));
+	rc = rc ? rc : sl_buf_printf(out, ",\"key\":");
+	rc = rc ? rc : sl_buf_json_str(out, key, strlen(key));
+	rc = rc ? rc : sl_buf_printf(out, ",\"seq\":%lld,\"time\":\"%s\"}", (long long)seq, when);
+	return rc;
+}
+
 void sl_message_release(struct sl_message *msg)
 {
 	if (!msg)

@@ -200,7 +200,10 @@ struct sl_meta_ops {
 			   sl_object_fn *fn, void *ctx, struct sl_err *err);
 	int (*object_set_state)(void *state, const char *zone, const char *key,
 				const char *new_state, struct sl_err *err);
-	int (*object_delete)(void *state, const char *zone, const char *key,
+	/* Deletes the row of zone/key and, when queue is not NULL and there was a row,
+	 * sends its object-removed event (sl_event_object_removed, the row's seq) to queue
+	 * in the same transaction: the event is sent if and only if the row goes. */
+	int (*object_delete)(void *state, const char *zone, const char *key, const char *queue,
 			     struct sl_err *err);
 	int (*zone_stats)(void *state, const char *zone, struct sl_zone_stats *out,
 			  struct sl_err *err);
@@ -307,6 +310,7 @@ struct sl_meta_ops {
 	 * adds a table_dropped drift entry. */
 	int (*catalog_table_drop)(void *state, const char *db, const char *name, int64_t now_ms,
 				  struct sl_err *err);
+	/* version 0: the latest. */
 	int (*catalog_version_get)(void *state, const char *db, const char *name,
 				   int64_t version, struct sl_cat_version *out,
 				   struct sl_err *err);
@@ -346,6 +350,10 @@ void sl_meta_close(struct sl_meta *m);
 /* The object-created event body that object_commit enqueues (shared by all backends so
  * that consumers see one format). */
 int sl_event_object_created(const struct sl_object *obj, struct sl_buf *out);
+/* The object-removed event body that object_delete enqueues: {"event":
+ * "ObjectRemoved:Delete","zone":..,"key":..,"seq":<the removed row's seq>,"time":..}. */
+int sl_event_object_removed(const char *zone, const char *key, int64_t seq, int64_t time_ms,
+			    struct sl_buf *out);
 
 void sl_message_release(struct sl_message *msg);
 

@@ -96,6 +96,62 @@ const struct sl_migration sl_migrations[] = {
 	 "  landing_key TEXT NOT NULL, from_key TEXT NOT NULL,\n"
 	 "  subject TEXT NOT NULL, schema_version INTEGER NOT NULL,\n"
 	 "  reason TEXT NOT NULL, replayed_ms INTEGER NOT NULL);\n"},
+	/* The catalog (catalog/catalog.h, docs/catalog.md). Counts are never incremented:
+	 * a partition's are recounted from its active files whenever a commit touches it,
+	 * and a file row is only replaced by a newer seq, so replaying a commit changes
+	 * nothing. Drift rows outlive their table (a dropped table's history stays). */
+	{4, "catalog",
+	 "CREATE TABLE cat_databases(\n"
+	 "  name TEXT PRIMARY KEY, zone TEXT NOT NULL, created_ms INTEGER NOT NULL);\n"
+	 "INSERT INTO cat_databases(name, zone, created_ms) VALUES('raw', 'raw', 0), "
+	 "('curated', 'curated', 0);\n"
+	 "CREATE TABLE cat_tables(\n"
+	 "  db TEXT NOT NULL REFERENCES cat_databases(name), name TEXT NOT NULL,\n"
+	 "  zone TEXT NOT NULL, prefix TEXT NOT NULL, format TEXT NOT NULL,\n"
+	 "  subject TEXT NOT NULL, subject_version INTEGER NOT NULL,\n"
+	 "  version INTEGER NOT NULL CHECK(version >= 1),\n"
+	 "  schema TEXT NOT NULL, partition_keys TEXT NOT NULL, properties TEXT,\n"
+	 "  schema_policy TEXT NOT NULL, deletion_policy TEXT NOT NULL,\n"
+	 "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,\n"
+	 "  PRIMARY KEY(db, name));\n"
+	 "CREATE INDEX cat_tables_location ON cat_tables(zone, prefix);\n"
+	 "CREATE TABLE cat_versions(\n"
+	 "  db TEXT NOT NULL, tbl TEXT NOT NULL, version INTEGER NOT NULL,\n"
+	 "  schema TEXT NOT NULL, partition_keys TEXT NOT NULL,\n"
+	 "  subject_version INTEGER NOT NULL, change TEXT NOT NULL,\n"
+	 "  created_ms INTEGER NOT NULL,\n"
+	 "  PRIMARY KEY(db, tbl, version));\n"
+	 "CREATE TABLE cat_partitions(\n"
+	 "  db TEXT NOT NULL, tbl TEXT NOT NULL, part TEXT NOT NULL,\n"
+	 "  objects INTEGER NOT NULL, records INTEGER NOT NULL, bytes INTEGER NOT NULL,\n"
+	 "  schema_version INTEGER NOT NULL,\n"
+	 "  state TEXT NOT NULL CHECK(state IN ('active','deprecated')),\n"
+	 "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,\n"
+	 "  PRIMARY KEY(db, tbl, part));\n"
+	 "CREATE TABLE cat_files(\n"
+	 "  zone TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL,\n"
+	 "  db TEXT NOT NULL, tbl TEXT NOT NULL, part TEXT NOT NULL, format TEXT NOT NULL,\n"
+	 "  records INTEGER NOT NULL, bytes INTEGER NOT NULL,\n"
+	 "  schema_version INTEGER NOT NULL,\n"
+	 "  state TEXT NOT NULL CHECK(state IN ('active','rejected','retired')),\n"
+	 "  reason TEXT NOT NULL, stats TEXT, crawled_ms INTEGER NOT NULL,\n"
+	 "  PRIMARY KEY(zone, key));\n"
+	 /* recounting a partition; a partition's files by key */
+	 "CREATE INDEX cat_files_part ON cat_files(db, tbl, part, key);\n"
+	 /* a table's files by key (file keys and partition paths sort differently) */
+	 "CREATE INDEX cat_files_table ON cat_files(db, tbl, key);\n"
+	 "CREATE TABLE cat_drift(\n"
+	 "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	 "  db TEXT NOT NULL, tbl TEXT NOT NULL, version INTEGER NOT NULL,\n"
+	 "  kind TEXT NOT NULL, path TEXT NOT NULL, detail TEXT NOT NULL,\n"
+	 "  example TEXT NOT NULL, created_ms INTEGER NOT NULL);\n"
+	 "CREATE INDEX cat_drift_table ON cat_drift(db, tbl, id);\n"
+	 "CREATE TABLE cat_counters(\n"
+	 "  id INTEGER PRIMARY KEY CHECK(id = 1),\n"
+	 "  commits INTEGER NOT NULL, messages INTEGER NOT NULL, objects INTEGER NOT NULL,\n"
+	 "  records INTEGER NOT NULL, bytes INTEGER NOT NULL, drift INTEGER NOT NULL,\n"
+	 "  last_ms INTEGER NOT NULL);\n"
+	 "INSERT INTO cat_counters VALUES(1, 0, 0, 0, 0, 0, 0, 0);\n"},
 };
 
 const int sl_migrations_count = (int)(sizeof(sl_migrations) / sizeof(sl_migrations[0]));

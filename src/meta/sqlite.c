@@ -7,6 +7,7 @@
  * meta.h). With synchronous=FULL a commit is on disk when it returns.
  */
 #include "meta/meta.h"
+#include "meta/sqlite_int.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -26,10 +27,8 @@
 #include "util/clock.h"
 
 enum stmt_id {
-	S_BEGIN,
-	S_COMMIT,
-	S_ROLLBACK,
 	S_OBJ_DELETE,
+	S_OBJ_REMOVE,
 	S_OBJ_INSERT,
 	S_OBJ_GET,
 	S_OBJ_LIST,
@@ -81,10 +80,8 @@ enum stmt_id {
 };
 
 static const char *const stmt_sql[S_COUNT] = {
-	[S_BEGIN] = "BEGIN IMMEDIATE",
-	[S_COMMIT] = "COMMIT",
-	[S_ROLLBACK] = "ROLLBACK",
 	[S_OBJ_DELETE] = "DELETE FROM objects WHERE zone=?1 AND key=?2",
+	[S_OBJ_REMOVE] = "DELETE FROM objects WHERE zone=?1 AND key=?2 RETURNING seq",
 	[S_OBJ_INSERT] = "INSERT INTO objects(zone,key,size,checksum,content_type,created_ms,"
 			 "fp_inode,fp_mtime_ns,state) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,'present')",
 	[S_OBJ_GET] = "SELECT seq,zone,key,size,checksum,content_type,created_ms,fp_inode,"
@@ -190,43 +187,6 @@ static const char *const stmt_sql[S_COUNT] = {
 		     "FROM replays WHERE id=?1",
 };
 
-struct sq {
-	sqlite3 *db;
-	char *path;
-	int lock_fd; /* PATH-keylocks: one byte per lock stripe (OFD locks) */
-	sqlite3_stmt *stmt[S_COUNT];
-	/* PATH-bell: opened and closed for writing after every commit that sends a message,
-	 * so that waiting consumers (inotify, IN_CLOSE_WRITE) wake up at once instead of
-	 * polling. Nothing is ever written to it. */
-	char *bell;
-	int ino_fd; /* -1 until the first wait_send */
-	bool sync_full; /* metadata.synchronous: full */
-};
-
-static int db_error(struct sq *s, struct sl_err *err, const char *what)
-{
-	int ec = sqlite3_extended_errcode(s->db);
-	int sys = sqlite3_system_errno(s->db);
-	int code = SL_EMETA;
-	if ((ec & 0xff) == SQLITE_FULL || ((ec & 0xff) == SQLITE_IOERR && sys == ENOSPC)) {
-		/* SQLite says "disk I/O error" when growing its shared-memory file fails:
-		 * name the real cause */
-		return sl_err_set(err, SL_ENOSPC, "metadata store %s: %s: no space left on device",
-				  s->path, what);
-	}
-	if ((ec & 0xff) == SQLITE_FULL)
-		code = SL_ENOSPC;
-	else if ((ec & 0xff) == SQLITE_BUSY || (ec & 0xff) == SQLITE_LOCKED)
-		code = SL_EBUSY;
-	else if ((ec & 0xff) == SQLITE_READONLY || (ec & 0xff) == SQLITE_PERM ||
-		 (ec & 0xff) == SQLITE_CANTOPEN)
-		code = SL_EPERM;
-	else if ((ec & 0xff) == SQLITE_CORRUPT || (ec & 0xff) == SQLITE_NOTADB)
-		code = SL_ECORRUPT;
-	return sl_err_set(err, code, "metadata store %s: %s: %s", s->path, what,
-			  sqlite3_errmsg(s->db));
-}
-
 /* Returns the cached, reset statement `id`, or NULL with err set. */
 static sqlite3_stmt *st(struct sq *s, enum stmt_id id, struct sl_err *err)
 {
@@ -243,45 +203,6 @@ static sqlite3_stmt *st(struct sq *s, enum stmt_id id, struct sl_err *err)
 		sqlite3_clear_bindings(p);
 	}
 	return p;
-}
-
-/* Runs a statement that returns no rows. */
-static int run(struct sq *s, sqlite3_stmt *p, struct sl_err *err, const char *what)
-{
-	int rc = sqlite3_step(p);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		int code = db_error(s, err, what);
-		sqlite3_reset(p);
-		return code;
-	}
-	sqlite3_reset(p);
-	return 0;
-}
-
-static int begin(struct sq *s, struct sl_err *err)
-{
-	sqlite3_stmt *p = st(s, S_BEGIN, err);
-	return p ? run(s, p, err, "begin") : SL_EMETA;
-}
-
-static int commit(struct sq *s, struct sl_err *err)
-{
-	sqlite3_stmt *p = st(s, S_COMMIT, err);
-	return p ? run(s, p, err, "commit") : SL_EMETA;
-}
-
-static void rollback(struct sq *s)
-{
-	if (!sqlite3_get_autocommit(s->db)) {
-		sqlite3_stmt *p = st(s, S_ROLLBACK, NULL);
-		if (p)
-			run(s, p, NULL, "rollback");
-	}
-}
-
-static void bind_text(sqlite3_stmt *p, int i, const char *v)
-{
-	sqlite3_bind_text(p, i, v, -1, SQLITE_STATIC);
 }
 
 /* ---- open, migrations ---------------------------------------------------------------- */
@@ -357,8 +278,11 @@ static void sq_close(void *state)
 	struct sq *s = state;
 	if (!s)
 		return;
+	sl_sq_cat_stmts_free(s);
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
+	for (int i = 0; i < SQ_TX_COUNT; i++)
+		sqlite3_finalize(s->tx[i]);
 	sqlite3_close_v2(s->db);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
@@ -372,7 +296,7 @@ static void sq_close(void *state)
 static int sq_open(const char *path, const struct sl_meta_opts *opts, void **state,
 		   struct sl_err *err)
 {
-	struct sq *s = calloc(1, sizeof(*s));
+	struct sq *s = calloc(1, sizeof(*s) + S_COUNT * sizeof(s->stmt[0]));
 	int rc;
 	if (s)
 		s->lock_fd = s->ino_fd = -1;
@@ -607,21 +531,62 @@ static int sq_object_set_state(void *state, const char *zone, const char *key,
 	return rc;
 }
 
-static int sq_object_delete(void *state, const char *zone, const char *key,
+static int sq_object_delete(void *state, const char *zone, const char *key, const char *queue,
 			    struct sl_err *err)
 {
 	struct sq *s = state;
-	sqlite3_stmt *p = st(s, S_OBJ_DELETE, err);
-	if (!p)
-		return SL_EMETA;
-	bind_text(p, 1, zone);
-	bind_text(p, 2, key);
+	struct sl_buf ev;
+	sqlite3_stmt *p;
+	int64_t seq = 0;
+	bool gone = false;
+	int rc;
+	sl_buf_init(&ev, SL_MESSAGE_MAX);
 	/* The last step of a removal, after the row was durably marked 'deleting' and the
 	 * file removed: if a power cut loses it, the row is still 'deleting' and fsck
-	 * finishes the removal. So it need not wait for the disk. */
+	 * finishes the removal (and sends the event then). So it need not wait for the disk. */
 	lazy_sync(s, true);
-	int rc = run(s, p, err, "delete object");
+	if ((rc = begin(s, err)) != 0)
+		goto fail;
+	if (!(p = st(s, S_OBJ_REMOVE, err))) {
+		rc = SL_EMETA;
+		goto fail;
+	}
+	bind_text(p, 1, zone);
+	bind_text(p, 2, key);
+	rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW) {
+		seq = sqlite3_column_int64(p, 0);
+		gone = true;
+		rc = sqlite3_step(p); /* finish the RETURNING statement */
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_error(s, err, "delete object");
+		sqlite3_reset(p);
+		goto fail;
+	}
+	sqlite3_reset(p);
+	/* The event goes with the row, in its transaction: a removal is announced exactly
+	 * once, when (and only if) its row goes. */
+	if (gone && queue) {
+		int64_t now_ms = sl_now_ms();
+		if ((rc = sl_event_object_removed(zone, key, seq, now_ms, &ev)) != 0) {
+			rc = sl_err_set(err, rc, "%s/%s: event too large", zone, key);
+			goto fail;
+		}
+		if ((rc = send_locked(s, queue, ev.data, 0, now_ms, NULL, err)) != 0)
+			goto fail;
+	}
+	if ((rc = commit(s, err)) != 0)
+		goto fail;
 	lazy_sync(s, false);
+	sl_buf_release(&ev);
+	if (gone && queue)
+		ring(s);
+	return 0;
+fail:
+	rollback(s);
+	lazy_sync(s, false);
+	sl_buf_release(&ev);
 	return rc;
 }
 
@@ -980,7 +945,8 @@ static int explain_miss(struct sq *s, const char *queue, int64_t id, struct sl_e
 	return sl_err_set(err, SL_ENOENT, "queue %s: message %" PRId64 " is gone", queue, id);
 }
 
-static int delete_one(struct sq *s, const char *queue, const char *receipt, struct sl_err *err)
+int sl_sq_delete_receipt(struct sq *s, const char *queue, const char *receipt,
+			 struct sl_err *err)
 {
 	int64_t id = 0;
 	int rc = parse_receipt(receipt, &id, err);
@@ -1009,7 +975,7 @@ static int sq_queue_delete(void *state, const char *queue, const char *const *re
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		rc = delete_one(s, queue, receipts[i], &one);
+		rc = sl_sq_delete_receipt(s, queue, receipts[i], &one);
 		if (rc == SL_EMETA || rc == SL_EBUSY || rc == SL_ENOSPC) {
 			*err = one;
 			rollback(s);
@@ -1100,12 +1066,6 @@ static int sq_queue_peek(void *state, const char *queue, size_t max, sl_message_
 }
 
 /* ---- schema registry ----------------------------------------------------------------- */
-
-static const char *col_text(sqlite3_stmt *p, int i)
-{
-	const char *t = (const char *)sqlite3_column_text(p, i);
-	return t ? t : "";
-}
 
 /* A stored mode name back to its enum; a name this sluice does not know means the store
  * was written by another program. */
@@ -1617,8 +1577,6 @@ static int v_record(struct sq *s, const struct sl_validate_commit *c, int64_t no
 	return run(s, p, err, "mark landing object");
 }
 
-static int delete_one(struct sq *s, const char *queue, const char *receipt, struct sl_err *err);
-
 static int sq_validate_commit(void *state, const struct sl_validate_commit *c, int64_t now_ms,
 			      bool *first, struct sl_err *err)
 {
@@ -1653,7 +1611,7 @@ static int sq_validate_commit(void *state, const struct sl_validate_commit *c, i
 	}
 	if (c->queue && c->receipt) {
 		struct sl_err one = {0};
-		rc = delete_one(s, c->queue, c->receipt, &one);
+		rc = sl_sq_delete_receipt(s, c->queue, c->receipt, &one);
 		/* stale (received again since) or not a receipt: the results still stand */
 		if (rc == SL_EMETA || rc == SL_EBUSY || rc == SL_ENOSPC) {
 			if (err)
@@ -1729,12 +1687,6 @@ static int sq_validate_counters(void *state, sl_counters_fn *fn, void *ctx, stru
 		rc = fn(ctx, &all[i]);
 	free(all);
 	return rc;
-}
-
-static void col_copy(sqlite3_stmt *p, int i, char *out, size_t cap)
-{
-	const char *t = (const char *)sqlite3_column_text(p, i);
-	snprintf(out, cap, "%s", t ? t : "");
 }
 
 static int sq_deadletter_get(void *state, const char *key, bool with_report,
@@ -1908,4 +1860,15 @@ const struct sl_meta_ops sl_meta_sqlite = {
 	.deadletter_forget = sq_deadletter_forget,
 	.replay_put = sq_replay_put,
 	.replay_get = sq_replay_get,
+	.catalog_commit = sl_sq_catalog_commit,
+	.catalog_table_get = sl_sq_catalog_table_get,
+	.catalog_table_list = sl_sq_catalog_table_list,
+	.catalog_table_drop = sl_sq_catalog_table_drop,
+	.catalog_version_get = sl_sq_catalog_version_get,
+	.catalog_version_list = sl_sq_catalog_version_list,
+	.catalog_partition_list = sl_sq_catalog_partition_list,
+	.catalog_file_get = sl_sq_catalog_file_get,
+	.catalog_file_list = sl_sq_catalog_file_list,
+	.catalog_drift_list = sl_sq_catalog_drift_list,
+	.catalog_counters = sl_sq_catalog_counters,
 };

@@ -361,6 +361,15 @@ int sl_store_open_fd(struct sl_store *s, const char *zone, const char *key, int 
 	return 0;
 }
 
+const char *sl_store_removal_queue(const char *zone)
+{
+	/* raw and curated are the zones the crawler catalogues: it must learn of removals
+	 * to drop their files from the catalog. Nobody consumes removals of the others. */
+	if (zone && (strcmp(zone, "raw") == 0 || strcmp(zone, "curated") == 0))
+		return zone;
+	return NULL;
+}
+
 int sl_store_remove(struct sl_store *s, const char *zone, const char *key, struct sl_err *err)
 {
 	struct sl_object obj;
@@ -377,7 +386,7 @@ int sl_store_remove(struct sl_store *s, const char *zone, const char *key, struc
 		m->ops->object_set_state(m->state, zone, key, obj.state, NULL);
 		goto done;
 	}
-	rc = m->ops->object_delete(m->state, zone, key, err);
+	rc = m->ops->object_delete(m->state, zone, key, sl_store_removal_queue(zone), err);
 done:
 	key_unlock(s, zone, key);
 	return rc;
@@ -397,7 +406,9 @@ int sl_store_remove_finish(struct sl_store *s, const char *zone, const char *key
 			   struct sl_err *err)
 {
 	int rc = s->ops->remove(s->state, zone, key, err);
-	return rc ? rc : s->meta->ops->object_delete(s->meta->state, zone, key, err);
+	return rc ? rc
+		  : s->meta->ops->object_delete(s->meta->state, zone, key,
+						sl_store_removal_queue(zone), err);
 }
 
 int sl_store_adopt(struct sl_store *s, const char *zone, const char *key, bool *adopted,

@@ -10,6 +10,10 @@
  *      on its zone's queue.
  *   3. Objects are streamed: memory use does not depend on object size.
  *   4. No key can name anything outside its zone (see key.c for the rules).
+ *   5. A removal of a raw or curated object sends exactly one object-removed event
+ *      (sl_event_object_removed) on its zone's queue, in the transaction that deletes
+ *      its index row (also when fsck finishes an interrupted removal); landing and
+ *      deadletter removals send none. A put that overwrites a key is not a removal.
  */
 #ifndef SL_STORE_H
 #define SL_STORE_H
@@ -148,9 +152,14 @@ int sl_store_open_fd(struct sl_store *s, const char *zone, const char *key, int 
 int sl_store_get_fd(struct sl_store *s, const char *zone, const char *key, int fd,
 		    struct sl_err *err);
 
-/* Removes zone/key: index row marked deleting, file removed, row deleted (fsck finishes
- * an interrupted removal, so a crash never resurrects a removed object). */
+/* Removes zone/key: index row marked deleting, file removed, row deleted together with
+ * the object-removed event (promise 5; fsck finishes an interrupted removal, so a crash
+ * never resurrects a removed object). */
 int sl_store_remove(struct sl_store *s, const char *zone, const char *key, struct sl_err *err);
+
+/* The queue that hears of removals in zone (its own queue for raw and curated, the
+ * crawled zones), or NULL: what object_delete is given by the store and by fsck. */
+const char *sl_store_removal_queue(const char *zone);
 
 /* For a stage that ends an object inside its own metadata transaction (so that the
  * object's removal commits together with the stage's results): take the key's lock, mark

@@ -70,6 +70,7 @@ void sl_infer_opts_default(struct sl_infer_opts *o)
 	o->max_depth = 64;
 	o->max_paths = 100000;
 	o->conflict_kind = SL_T_JSON;
+	o->omit_unknown = false;
 }
 
 struct sl_infer *sl_infer_new(const struct sl_infer_opts *opts)
@@ -556,6 +557,13 @@ static struct sl_type *leaf(enum sl_type_kind kind, bool nullable, struct sl_err
 	return t;
 }
 
+/* Whether n never held a value that says its type (omit_unknown). */
+static bool unknown(const struct inode *n)
+{
+	uint32_t k = n->kinds & ~K_NULL;
+	return kind_classes(k) == 0 || (k == K_ARRAY && (!n->elem || unknown(n->elem)));
+}
+
 static struct sl_type *struct_type(const struct sl_infer *inf, const struct inode *n,
 				   bool nullable, struct sl_err *err)
 {
@@ -563,7 +571,11 @@ static struct sl_type *struct_type(const struct sl_infer *inf, const struct inod
 
 	for (size_t i = 0; t && i < n->n_members; i++) {
 		const struct member *m = &n->members[i];
-		struct sl_type *ft = node_type(inf, m->node, m->n < n->n_objects, err);
+		struct sl_type *ft;
+
+		if (inf->opts.omit_unknown && unknown(m->node))
+			continue;
+		ft = node_type(inf, m->node, m->n < n->n_objects, err);
 
 		if (!ft || sl_type_add_field(t, m->name, ft, err) < 0) {
 			sl_type_free(t);
@@ -580,11 +592,11 @@ static struct sl_type *node_type(const struct sl_infer *inf, const struct inode 
 	struct sl_type *t, *e;
 
 	nullable = nullable || (n->kinds & K_NULL);
-	if (kind_classes(k) > 1)
+	if (kind_classes(k) == 0)
+		return leaf(SL_T_JSON, nullable, err); /* never seen a value */
+	if (kind_classes(k) > 1) /* a conflict (any other kind reads as json) */
 		return leaf(inf->opts.conflict_kind == SL_T_STRING ? SL_T_STRING : SL_T_JSON,
 			    nullable, err);
-	if (kind_classes(k) != 1)
-		return leaf(SL_T_JSON, nullable, err); /* never seen a value */
 	if (k == K_BOOL)
 		return leaf(SL_T_BOOL, nullable, err);
 	if (k == K_INT) {

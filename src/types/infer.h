@@ -13,8 +13,8 @@
  *     as a struct -> map<string, merged member types>;
  *   - arrays -> list of the merged element types (an empty array alone -> list<json>);
  *   - any other combination (a number and a string, an object and an array, ...) is a
- *     conflict -> json (a string column holding each value's JSON text; string when
- *     opts.conflict_kind says so), and the conflict is reported with both types and the
+ *     conflict -> opts.conflict_kind: json by default (a column holding each value's JSON
+ *     text), string for the crawler; the conflict is reported with both types and the
  *     first record that showed it.
  */
 #ifndef SL_TYPES_INFER_H
@@ -32,8 +32,13 @@ struct sl_infer_opts {
 	uint32_t max_depth;       /* deeper values are typed json; default 64 */
 	size_t max_paths;         /* distinct paths kept in all; default 100000 (then
 				   * SL_ELIMIT) */
-	enum sl_type_kind conflict_kind; /* the type of a conflict: SL_T_JSON (default; 0
-					  * means it too) or SL_T_STRING (the crawler) */
+	enum sl_type_kind conflict_kind; /* the type of a conflict: SL_T_JSON (default,
+					  * `sluice convert --infer`) or SL_T_STRING (the
+					  * crawler) */
+	/* Leave out struct members that never held a value (only null, or only empty
+	 * arrays): the crawler adds such a column once a value shows its type, instead of
+	 * typing it json now, which would absorb every later type (dlt does the same). */
+	bool omit_unknown;
 };
 void sl_infer_opts_default(struct sl_infer_opts *o);
 

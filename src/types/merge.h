@@ -65,7 +65,9 @@ void sl_merge_opts_default(struct sl_merge_opts *o);
 
 /* The join of a and b (a new tree; a NULL a means "nothing yet": a copy of b). changes
  * (may be NULL) gets every change from a to the result, in path order. NULL only on
- * SL_ENOMEM or a tree deeper than SL_TYPE_MAX_DEPTH (err says which). */
+ * SL_ENOMEM, a tree deeper than SL_TYPE_MAX_DEPTH (SL_ELIMIT), or SL_EINVAL for a
+ * malformed tree (a list or map without its types) or both a and b NULL (err says
+ * which). */
 struct sl_type *sl_type_merge(const struct sl_type *a, const struct sl_type *b,
 			      const struct sl_merge_opts *opts, struct sl_type_changes *changes,
 			      struct sl_err *err);

@@ -351,6 +351,24 @@ class TestRm(LakeTest):
         p = self.refused(EXIT_FAIL, "rm", "landing/never")
         self.assertIn("no such object", p.stderr)
 
+    def test_rm_in_a_crawled_zone_sends_one_removed_event(self):
+        # raw and curated are catalogued: the crawler hears of a removal once, with the
+        # seq of the version that went; landing removals send nothing.
+        self.put_bytes("t/dt=1/a.json", b"{}", "--zone", "raw")
+        v2 = self.put_bytes("t/dt=1/a.json", b"[]", "--zone", "raw")
+        self.put_bytes("l.json", b"{}")
+        self.ok("rm", "raw/t/dt=1/a.json", "landing/l.json")
+        events = self.events("raw")
+        self.assertEqual([e["event"] for e in events],
+                         ["ObjectCreated:Put", "ObjectCreated:Put", "ObjectRemoved:Delete"])
+        removed = events[2]
+        self.assertEqual((removed["zone"], removed["key"], removed["seq"]),
+                         ("raw", "t/dt=1/a.json", v2["seq"]))
+        self.assertIn("time", removed)
+        self.assertEqual([e["event"] for e in self.events("landing")], ["ObjectCreated:Put"])
+        self.refused(EXIT_FAIL, "rm", "raw/t/dt=1/a.json")
+        self.assertEqual(len(self.events("raw")), 3)
+
     def test_put_after_rm_gets_a_new_seq(self):
         first = self.put_bytes("k", b"one")
         self.ok("rm", "landing/k")

@@ -10,7 +10,11 @@
  *   3. when the first byte is 0x01, the rest as Parquet schema elements (8 bytes each):
  *      a refusal is SL_ECORRUPT with a message; a schema has consistent levels, and its
  *      elements read back to the same type, whose text form parses back equal (so the
- *      catalog can store every type a file has).
+ *      catalog can store every type a file has);
+ *   4. when the first byte is 0x02, the rest as two text forms a and b separated by a
+ *      newline: merging (types/merge.h) is idempotent (a + a is a, with no change),
+ *      commutative up to field order, absorbing (a + b, merged with a or b again, is
+ *      itself, with no change), and its changes have bounded, valid texts.
  * Any broken promise aborts. Never a crash, a leak or a hang.
  */
 #include <stdint.h>
@@ -20,7 +24,9 @@
 
 #include "json/json.h"
 #include "parquet/schema.h"
+#include "types/merge.h"
 #include "types/types.h"
+#include "util/utf8.h"
 
 static void die(const char *what)
 {
@@ -225,8 +231,89 @@ static void fuzz_elems(const uint8_t *d, size_t size)
 	free(e);
 }
 
+/* Equal but for the order of struct fields. */
+static bool equal_unordered(const struct sl_type *a, const struct sl_type *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (a->kind != b->kind || a->nullable != b->nullable)
+		return false;
+	if (a->kind == SL_T_STRUCT) {
+		if (a->n_fields != b->n_fields)
+			return false;
+		for (size_t i = 0; i < a->n_fields; i++) {
+			const struct sl_field *f = sl_type_field(b, a->fields[i].name);
+			if (!f || !equal_unordered(a->fields[i].type, f->type))
+				return false;
+		}
+		return true;
+	}
+	if (a->kind == SL_T_LIST || a->kind == SL_T_MAP)
+		return equal_unordered(a->key, b->key) && equal_unordered(a->elem, b->elem);
+	return sl_type_equal(a, b);
+}
+
+/* merge(x, y) must be want (NULL: anything) with no change; returns it. */
+static struct sl_type *merge_checked(const struct sl_type *x, const struct sl_type *y,
+				     const struct sl_merge_opts *o, const struct sl_type *want)
+{
+	struct sl_type_changes ch = {0};
+	struct sl_err err = {0};
+	struct sl_type *r = sl_type_merge(x, y, o, &ch, &err);
+	if (!r) {
+		fprintf(stderr, "%s\n", err.msg);
+		die("merging two parsed types failed");
+	}
+	if (want && (!sl_type_equal(r, want) || ch.n || ch.dropped))
+		die("merging a type that is already joined changes it");
+	for (size_t i = 0; i < ch.n; i++) {
+		const struct sl_type_change *c = &ch.v[i];
+		if ((c->path[0] && c->path[0] != '/') || strlen(c->from) > 63 ||
+		    strlen(c->to) > 63 || !sl_utf8_valid(c->from, strlen(c->from), NULL) ||
+		    !sl_utf8_valid(c->to, strlen(c->to), NULL) ||
+		    !sl_change_kind_name(c->kind)[0])
+			die("a change with a bad path or text");
+	}
+	sl_type_changes_release(&ch);
+	return r;
+}
+
+static void fuzz_merge(const char *s, size_t len)
+{
+	const char *nl = memchr(s, '\n', len);
+	if (!nl)
+		return;
+	struct sl_err err = {0};
+	struct sl_type *a = sl_type_parse(s, (size_t)(nl - s), &err);
+	struct sl_type *b = sl_type_parse(nl + 1, len - (size_t)(nl - s) - 1, &err);
+	if (a && b) {
+		struct sl_merge_opts o;
+		sl_merge_opts_default(&o);
+		o.max_struct_fields = SIZE_MAX; /* else a + a turns a wide struct into a map */
+		o.conflict_kind = len % 2 ? SL_T_STRING : SL_T_JSON;
+		sl_type_free(merge_checked(a, a, &o, a));
+		struct sl_type *ab = merge_checked(a, b, &o, NULL);
+		struct sl_type *ba = merge_checked(b, a, &o, NULL);
+		if (!equal_unordered(ab, ba))
+			die("merging is not commutative");
+		sl_type_free(merge_checked(ab, a, &o, ab));
+		sl_type_free(merge_checked(ab, b, &o, ab));
+		check_text(ab);
+		o.add_only = true;
+		sl_type_free(merge_checked(a, b, &o, NULL));
+		sl_type_free(ab);
+		sl_type_free(ba);
+	}
+	sl_type_free(a);
+	sl_type_free(b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	if (size > 0 && data[0] == 0x02) {
+		fuzz_merge((const char *)data + 1, size - 1);
+		return 0;
+	}
 	if (size > 0 && data[0] == 0x01) {
 		fuzz_elems(data + 1, size - 1);
 		return 0;

@@ -92,6 +92,16 @@ static void test_defaults_values(void **state)
 	assert_int_equal(cfg.queue_defaults.max_receive_count, 5);
 	assert_int_equal(cfg.queue_defaults.retention_ms, 4LL * 24 * 3600 * 1000);
 	assert_int_equal(cfg.n_queues, 0);
+	assert_int_equal(cfg.crawl.batch_messages, 1000);
+	assert_int_equal(cfg.crawl.batch_wait_ms, 5000);
+	assert_int_equal(cfg.crawl.sample_bytes, 10 << 20);
+	assert_int_equal(cfg.crawl.max_struct_fields, 1000);
+	assert_int_equal(cfg.crawl.defaults.depth, 1);
+	assert_string_equal(cfg.crawl.defaults.schema_change, "update");
+	assert_string_equal(cfg.crawl.defaults.deletion, "delete");
+	assert_string_equal(cfg.crawl.defaults.name, "");
+	assert_int_equal(cfg.crawl.n_families, 0);
+	assert_ptr_equal(sl_config_family(&cfg, "clicks"), &cfg.crawl.defaults);
 }
 
 static void test_empty_and_null_mean_defaults(void **state)
@@ -141,8 +151,9 @@ static void test_default_text_sets_every_key(void **state)
 		n_lines++;
 	}
 	/* version, 4 sections, queues.defaults, 9 keys; validate: defaults (3 keys), routes,
-	 * subjects, report (2 keys), limits (3 keys) */
-	assert_int_equal(n_lines, 28);
+	 * subjects, report (2 keys), limits (3 keys); crawl: 4 keys, defaults (3 keys),
+	 * families */
+	assert_int_equal(n_lines, 38);
 	free(shown);
 }
 
@@ -450,6 +461,94 @@ static void test_validate_section(void **state)
 	assert_string_equal(sl_config_subject(&cfg, "b")->policy, "quarantine");
 }
 
+/* The crawl section: batching, sampling, and per-family settings resolved over
+ * crawl.defaults wherever the defaults are written; show and load agree. */
+static void test_crawl_section(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_config cfg, again;
+	load_ok(fx,
+		"crawl:\n"
+		"  batch_messages: 1\n"
+		"  batch_wait: 15m\n"
+		"  sample_bytes: 0\n"
+		"  max_struct_fields: 1000000\n"
+		"  families:\n"
+		"    clicks: {depth: 2, schema_change: add_columns}\n"
+		"    orders.v2:\n"
+		"      deletion: log\n"
+		"    -odd_1:\n"
+		"  defaults:\n"
+		"    depth: 3\n"
+		"    schema_change: log\n"
+		"    deletion: deprecate\n",
+		&cfg);
+	const struct sl_crawl_conf *cc = &cfg.crawl;
+	assert_int_equal(cc->batch_messages, 1);
+	assert_int_equal(cc->batch_wait_ms, 15 * 60000);
+	assert_int_equal(cc->sample_bytes, 0);
+	assert_int_equal(cc->max_struct_fields, 1000000);
+	assert_int_equal(cc->n_families, 3);
+	const struct sl_family_conf *f = sl_config_family(&cfg, "clicks");
+	assert_string_equal(f->name, "clicks");
+	assert_int_equal(f->depth, 2);
+	assert_string_equal(f->schema_change, "add_columns");
+	assert_string_equal(f->deletion, "deprecate"); /* from defaults, written later */
+	f = sl_config_family(&cfg, "orders.v2");
+	assert_int_equal(f->depth, 3);
+	assert_string_equal(f->schema_change, "log");
+	assert_string_equal(f->deletion, "log");
+	f = sl_config_family(&cfg, "-odd_1"); /* given with nothing: all the defaults */
+	assert_string_equal(f->name, "-odd_1");
+	assert_int_equal(f->depth, 3);
+	assert_string_equal(f->deletion, "deprecate");
+	/* a family not listed gets the defaults; names match exactly */
+	assert_ptr_equal(sl_config_family(&cfg, "nobody"), &cc->defaults);
+	assert_ptr_equal(sl_config_family(&cfg, "Clicks"), &cc->defaults);
+	assert_ptr_equal(sl_config_family(&cfg, ""), &cc->defaults);
+
+	char *text = show_text(&cfg);
+	assert_non_null(strstr(text, "\ncrawl:\n  batch_messages: 1\n  batch_wait: 15m\n"
+				     "  sample_bytes: 0\n  max_struct_fields: 1000000\n"
+				     "  defaults:\n    depth: 3\n    schema_change: log\n"
+				     "    deletion: deprecate\n  families:\n    clicks:\n"
+				     "      depth: 2\n      schema_change: add_columns\n"
+				     "      deletion: deprecate\n"));
+	assert_non_null(strstr(text, "\n    '-odd_1':\n      depth: 3\n"));
+	load_ok(fx, text, &again);
+	assert_memory_equal(&cfg, &again, sizeof(cfg));
+	free(text);
+
+	/* the defaults show as such */
+	sl_config_defaults(&cfg);
+	text = show_text(&cfg);
+	assert_non_null(strstr(text, "\ncrawl:\n  batch_messages: 1000\n  batch_wait: 5s\n"
+				     "  sample_bytes: 10MiB\n  max_struct_fields: 1000\n"
+				     "  defaults:\n    depth: 1\n    schema_change: update\n"
+				     "    deletion: delete\n  families: {}\n"));
+	free(text);
+}
+
+static void test_crawl_too_many_families(void **state)
+{
+	struct fx *fx = *state;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	fputs("crawl:\n  families:\n", f);
+	for (int i = 0; i <= SL_CONFIG_MAX_FAMILIES; i++)
+		fprintf(f, "    f%d: {depth: 2}\n", i);
+	fclose(f);
+	write_text(fx, text);
+	struct sl_config cfg;
+	struct sl_err err = {0};
+	assert_int_equal(sl_config_load(fx->path, &cfg, &err), SL_ECONFIG);
+	assert_non_null(strstr(err.msg, "crawl.families: more than 128 families"));
+	assert_non_null(strstr(err.msg, ":131:5: "));
+	free(text);
+}
+
 static void test_validate_too_many_routes(void **state)
 {
 	struct fx *fx = *state;
@@ -550,7 +649,7 @@ static const struct bad_case bad_cases[] = {
 	{"non-scalar key", "? [store]\n: 1\n", SL_ECONFIG, "1:3", {"key must be a plain name"}},
 	{"unknown top key", "version: 1\nstores: {}\n", SL_ECONFIG, "2:1",
 	 {"unknown key 'stores' at the top level (known: version, store, metadata, queues, "
-	  "validate)"}},
+	  "validate, crawl)"}},
 	{"unknown queue", "queues:\n  defaults: {}\n  landin:\n    retention: 1d\n", SL_ECONFIG,
 	 "3:3",
 	 {"unknown key 'landin' in queues (known: defaults, landing, raw, deadletter, curated)"}},
@@ -617,6 +716,55 @@ static const struct bad_case bad_cases[] = {
 	 {"validate.limits.max_record", "out of range"}},
 	{"defaults version", "validate:\n  defaults: {version: 3}\n", SL_ECONFIG, "2:14",
 	 {"unknown key 'version' in validate.defaults"}},
+	/* crawl */
+	{"crawl batch zero", "crawl:\n  batch_messages: 0\n", SL_ECONFIG, "2:19",
+	 {"crawl.batch_messages", "'0' is out of range", "1 .. 1000"}},
+	{"crawl batch too big", "crawl:\n  batch_messages: 1001\n", SL_ECONFIG, "2:19",
+	 {"crawl.batch_messages", "out of range"}},
+	{"crawl wait too long", "crawl:\n  batch_wait: 16m\n", SL_ECONFIG, "2:15",
+	 {"crawl.batch_wait", "'16m' is out of range", "0 .. 15m"}},
+	{"crawl wait text", "crawl:\n  batch_wait: soon\n", SL_ECONFIG, "2:15",
+	 {"crawl.batch_wait: expected a duration"}},
+	{"crawl sample negative", "crawl:\n  sample_bytes: -1\n", SL_ECONFIG, "2:17",
+	 {"crawl.sample_bytes: expected a size"}},
+	{"crawl fields zero", "crawl:\n  max_struct_fields: 0\n", SL_ECONFIG, "2:22",
+	 {"crawl.max_struct_fields", "1 .. 1000000"}},
+	{"crawl fields too many", "crawl:\n  max_struct_fields: 1000001\n", SL_ECONFIG, "2:22",
+	 {"crawl.max_struct_fields", "out of range"}},
+	{"crawl unknown key", "crawl:\n  batch_size: 10\n", SL_ECONFIG, "2:3",
+	 {"unknown key 'batch_size' in crawl", "known: batch_messages, batch_wait, sample_bytes, "
+	  "max_struct_fields, defaults, families"}},
+	{"crawl depth zero", "crawl:\n  defaults: {depth: 0}\n", SL_ECONFIG, "2:21",
+	 {"crawl.defaults.depth", "'0' is out of range", "1 .. 8"}},
+	{"crawl depth nine", "crawl:\n  families:\n    a: {depth: 9}\n", SL_ECONFIG, "3:16",
+	 {"crawl.families.a.depth", "'9' is out of range"}},
+	{"crawl schema change", "crawl:\n  defaults:\n    schema_change: add\n", SL_ECONFIG,
+	 "3:20",
+	 {"crawl.defaults.schema_change: expected update, add_columns or log, got 'add'"}},
+	{"crawl deletion", "crawl:\n  families:\n    a: {deletion: drop}\n", SL_ECONFIG,
+	 "3:19", {"crawl.families.a.deletion: expected delete, deprecate or log, got 'drop'"}},
+	{"crawl family bad name", "crawl:\n  families:\n    'dt=2026':\n      depth: 2\n",
+	 SL_ECONFIG, "3:5",
+	 {"crawl.families: 'dt=2026'", "a family name holds only letters, digits"}},
+	{"crawl family long name",
+	 "crawl:\n  families:\n    aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: {}\n",
+	 SL_ECONFIG, "3:5", {"crawl.families", "a family name has 1 to 128 characters"}},
+	{"crawl family duplicate", "crawl:\n  families:\n    a: {}\n    b:\n    a: {depth: 2}\n",
+	 SL_ECONFIG, "5:5", {"duplicate family 'a' in crawl.families"}},
+	{"crawl family unknown key", "crawl:\n  families:\n    a: {policy: split}\n",
+	 SL_ECONFIG, "3:9",
+	 {"unknown key 'policy' in crawl.families.a", "known: depth, schema_change, deletion"}},
+	{"crawl family not a mapping", "crawl:\n  families:\n    a: 2\n", SL_ECONFIG, "3:8",
+	 {"crawl.families.a: expected a mapping, got '2'"}},
+	{"crawl families a sequence", "crawl:\n  families: [a, b]\n", SL_ECONFIG, "2:13",
+	 {"crawl.families: expected a mapping of family names to settings"}},
+	{"crawl family key not a name", "crawl:\n  families:\n    [a]: {}\n", SL_ECONFIG,
+	 "3:5", {"crawl.families: a family must be a name, got a sequence"}},
+	{"crawl defaults name", "crawl:\n  defaults: {name: x}\n", SL_ECONFIG, "2:14",
+	 {"unknown key 'name' in crawl.defaults"}},
+	{"crawl not a mapping", "crawl: yes\n", SL_ECONFIG, "1:8",
+	 {"crawl: expected a mapping, got 'yes'"}},
 	{"long unknown key is cut short",
 	 "store:\n  aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: 1\n",
 	 SL_ECONFIG, "2:3", {"unknown key 'aaaaaaaa", "aaa...' in store"}},
@@ -926,6 +1074,8 @@ int main(void)
 		T(test_show_round_trip_odd_values),
 		T(test_validate_section),
 		T(test_validate_too_many_routes),
+		T(test_crawl_section),
+		T(test_crawl_too_many_families),
 		T(test_bad_inputs),
 		T(test_unknown_key_message_exact),
 		T(test_wrong_type_message_exact),

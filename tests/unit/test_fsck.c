@@ -183,15 +183,26 @@ static void test_interrupted_rm_is_finished(void **state)
 					     SL_STATE_DELETING, NULL);
 	path_of(fx, "raw/gone/later.json", p, sizeof(p));
 	unlink(p);
+	/* a landing removal cut off the same way */
+	put(fx, "landing", "in/x.json", "{}", &o);
+	fx->lake->meta.ops->object_set_state(fx->lake->meta.state, "landing", "in/x.json",
+					     SL_STATE_DELETING, NULL);
+	path_of(fx, "landing/in/x.json", p, sizeof(p));
+	unlink(p);
+	assert_int_equal(events(fx, "raw"), 2);
 	run_fsck(fx, true, false, &r);
-	assert_int_equal(r.found[SL_FSCK_DELETING], 2);
-	assert_int_equal(r.repaired[SL_FSCK_DELETING], 2);
+	assert_int_equal(r.found[SL_FSCK_DELETING], 3);
+	assert_int_equal(r.repaired[SL_FSCK_DELETING], 3);
 	path_of(fx, "raw/gone/soon.json", p, sizeof(p));
 	assert_int_equal(access(p, F_OK), -1); /* never resurrected */
 	assert_int_equal(fx->lake->meta.ops->object_get(fx->lake->meta.state, "raw",
 							 "gone/soon.json", &o, NULL), SL_ENOENT);
-	run_fsck(fx, false, false, &r);
+	/* the crawler hears of both raw removals once, when their rows go; not of landing's */
+	assert_int_equal(events(fx, "raw"), 4);
+	assert_int_equal(events(fx, "landing"), 1);
+	run_fsck(fx, true, false, &r);
 	assert_int_equal(total(&r), 0);
+	assert_int_equal(events(fx, "raw"), 4);
 }
 
 static void test_replaced_file_reindexed(void **state)

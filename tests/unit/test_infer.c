@@ -135,6 +135,60 @@ static void test_conflict_reported(void **state)
 	sl_infer_free(inf);
 }
 
+/* The crawler asks for string where `convert --infer` keeps json: only the conflict's
+ * type changes; a value never seen and a value nested too deep stay json. */
+static void test_conflict_kind(void **state)
+{
+	const char *const l[] = {
+		"{\"v\":1,\"n\":null,\"d\":{\"x\":{\"y\":1}},\"l\":[1,\"a\",[2]]}",
+		"{\"v\":\"two\",\"n\":null,\"d\":{\"x\":{\"y\":2}},\"l\":[]}",
+	};
+	struct sl_infer_opts o;
+	struct sl_err err = {0};
+	char *got;
+
+	(void)state;
+	sl_infer_opts_default(&o);
+	assert_int_equal(o.conflict_kind, SL_T_JSON);
+	o.max_depth = 2;
+	got = infer_lines(l, N(l), &o, NULL, &err);
+	assert_non_null(got);
+	assert_string_equal(got, "struct<v:json not null,n:json,d:struct<x:json not null> not null,"
+				 "l:list<json not null> not null> not null");
+	free(got);
+
+	o.conflict_kind = SL_T_STRING;
+	got = infer_lines(l, N(l), &o, NULL, &err);
+	assert_non_null(got);
+	assert_string_equal(got, "struct<v:string not null,n:json,d:struct<x:json not null> not "
+				 "null,l:list<string not null> not null> not null");
+	free(got);
+}
+
+/* omit_unknown (the crawler): members that never held a value (only null, only empty
+ * arrays, at any depth) are left out rather than typed json, which would absorb every
+ * type a later object brings. */
+static void test_omit_unknown(void **state)
+{
+	const char *const l[] = {
+		"{\"id\":1,\"n\":null,\"e\":[],\"ee\":[[]],\"s\":{\"m\":null,\"k\":true}}",
+		"{\"id\":2,\"n\":null,\"e\":[],\"l\":[1]}",
+	};
+	struct sl_infer_opts o;
+	struct sl_err err = {0};
+	char *got;
+
+	(void)state;
+	sl_infer_opts_default(&o);
+	assert_false(o.omit_unknown);
+	o.omit_unknown = true;
+	got = infer_lines(l, N(l), &o, NULL, &err);
+	assert_non_null(got);
+	assert_string_equal(got, "struct<id:int64 not null,s:struct<k:boolean not null>,"
+				 "l:list<int64 not null>> not null");
+	free(got);
+}
+
 static void test_map_disguised_as_struct(void **state)
 {
 	struct sl_infer_opts o;
@@ -195,6 +249,8 @@ int main(void)
 		cmocka_unit_test(test_widening_and_nulls),
 		cmocka_unit_test(test_nested),
 		cmocka_unit_test(test_conflict_reported),
+		cmocka_unit_test(test_conflict_kind),
+		cmocka_unit_test(test_omit_unknown),
 		cmocka_unit_test(test_map_disguised_as_struct),
 		cmocka_unit_test(test_refusals_and_caps),
 	};

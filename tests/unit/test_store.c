@@ -1,6 +1,7 @@
 /*
  * test_store.c - keys, the object store and the local backend: atomic durable puts with
- * exactly one event, streaming, overwrites with new sequence numbers, removal, keys that
+ * exactly one event, streaming, overwrites with new sequence numbers, removal (with its
+ * object-removed event in the crawled zones), keys that
  * try to escape their zone, and a disk that fills up in the middle of a put.
  */
 #include <stdarg.h>
@@ -224,6 +225,90 @@ static void test_remove(void **state)
 	assert_int_equal(sl_store_put_mem(&fx->lake->store, "curated", "t/p=1/f.parquet", "PAR1", 4,
 					  NULL, &o2, &err), 0);
 	assert_true(o2.seq > o.seq);
+}
+
+struct bodies {
+	char *b[8];
+	int n;
+};
+
+static int on_body(void *ctx, const struct sl_message *m)
+{
+	struct bodies *bs = ctx;
+	if (bs->n < 8)
+		bs->b[bs->n++] = strdup(m->body);
+	return 0;
+}
+
+static void peek(struct sl_lake *lake, const char *queue, struct bodies *bs)
+{
+	memset(bs, 0, sizeof(*bs));
+	assert_int_equal(lake->meta.ops->queue_peek(lake->meta.state, queue, 100, on_body, bs,
+						    NULL), 0);
+}
+
+static void bodies_free(struct bodies *bs)
+{
+	for (int i = 0; i < bs->n; i++)
+		free(bs->b[i]);
+}
+
+/* Removing a raw or curated object sends exactly one object-removed event on its zone's
+ * queue (the crawler's); a landing or deadletter removal sends none, and an overwrite is
+ * not a removal. */
+static void test_remove_events(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_object o, o2;
+	struct sl_err err = {0};
+	struct bodies bs;
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, "raw", "t/dt=1/a \"q\".json", "{}", 2,
+					  NULL, &o, &err), 0);
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, "raw", "t/dt=1/a \"q\".json", "[]", 2,
+					  NULL, &o2, &err), 0); /* overwrite */
+	assert_int_equal(count_events(fx->lake, "raw"), 2);
+	assert_int_equal(sl_store_remove(&fx->lake->store, "raw", "t/dt=1/a \"q\".json", &err), 0);
+	peek(fx->lake, "raw", &bs);
+	assert_int_equal(bs.n, 3);
+	assert_non_null(strstr(bs.b[0], "ObjectCreated:Put"));
+	assert_non_null(strstr(bs.b[1], "ObjectCreated:Put"));
+	assert_non_null(strstr(bs.b[2], "\"event\":\"ObjectRemoved:Delete\""));
+	assert_non_null(strstr(bs.b[2], "\"zone\":\"raw\""));
+	assert_non_null(strstr(bs.b[2], "\"key\":\"t/dt=1/a \\\"q\\\".json\""));
+	char seq[40];
+	snprintf(seq, sizeof(seq), "\"seq\":%lld,", (long long)o2.seq); /* the removed row's */
+	assert_non_null(strstr(bs.b[2], seq));
+	assert_non_null(strstr(bs.b[2], "\"time\":\""));
+	bodies_free(&bs);
+	/* removing what is gone sends nothing */
+	assert_int_equal(sl_store_remove(&fx->lake->store, "raw", "t/dt=1/a \"q\".json", &err),
+			 SL_ENOENT);
+	assert_int_equal(count_events(fx->lake, "raw"), 3);
+
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, "curated", "c/f.parquet", "PAR1", 4,
+					  NULL, &o, &err), 0);
+	assert_int_equal(sl_store_remove(&fx->lake->store, "curated", "c/f.parquet", &err), 0);
+	assert_int_equal(count_events(fx->lake, "curated"), 2);
+
+	/* landing and deadletter: the put's event only */
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, "landing", "l/a.json", "{}", 2, NULL,
+					  &o, &err), 0);
+	assert_int_equal(sl_store_remove(&fx->lake->store, "landing", "l/a.json", &err), 0);
+	assert_int_equal(sl_store_put_mem(&fx->lake->store, "deadletter", "d/a.json", "{}", 2,
+					  NULL, &o, &err), 0);
+	assert_int_equal(sl_store_remove(&fx->lake->store, "deadletter", "d/a.json", &err), 0);
+	peek(fx->lake, "landing", &bs);
+	assert_int_equal(bs.n, 1);
+	assert_null(strstr(bs.b[0], "ObjectRemoved"));
+	bodies_free(&bs);
+	assert_int_equal(count_events(fx->lake, "deadletter"), 1);
+	/* nothing strayed into the crawled zones' queues either */
+	assert_int_equal(count_events(fx->lake, "raw"), 3);
+	assert_int_equal(count_events(fx->lake, "curated"), 2);
+	assert_null(sl_store_removal_queue("landing"));
+	assert_null(sl_store_removal_queue("deadletter"));
+	assert_string_equal(sl_store_removal_queue("raw"), "raw");
+	assert_string_equal(sl_store_removal_queue("curated"), "curated");
 }
 
 static void test_keys_cannot_escape(void **state)
@@ -526,6 +611,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_put_get_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_streaming_large_put, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_cannot_escape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_prefix_conflicts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disk_full_mid_put, setup, teardown),
