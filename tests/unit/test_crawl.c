@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <zlib.h>
 #include <zstd.h>
@@ -1338,6 +1339,68 @@ static void test_stage_parquet(void **state)
 	sl_type_free(t);
 }
 
+/* Another crawler commits the same new table between this batch's plan and its commit:
+ * the commit is refused (SL_ESTALE), the batch plans again over the table as it is now,
+ * without reading its objects again, and commits once. */
+static struct {
+	const struct sl_meta_ops *real;
+	struct sl_meta_ops ops;
+	int calls;
+	char file[4200]; /* the object's file, taken away at the race: not read again */
+} race;
+
+static int racing_commit(void *state, const struct sl_cat_commit *c, int64_t now_ms,
+			 struct sl_err *err)
+{
+	if (race.calls++ == 0) {
+		assert_int_equal(unlink(race.file), 0);
+		/* the other crawler: table r, version 1, with a column of its own */
+		struct sl_cat_table t;
+		memset(&t, 0, sizeof(t));
+		snprintf(t.db, sizeof(t.db), "raw");
+		snprintf(t.name, sizeof(t.name), "r");
+		snprintf(t.zone, sizeof(t.zone), "raw");
+		snprintf(t.prefix, sizeof(t.prefix), "r/");
+		snprintf(t.format, sizeof(t.format), "json");
+		t.schema = (char *)"struct<other:boolean> not null";
+		snprintf(t.schema_policy, sizeof(t.schema_policy), "update");
+		snprintf(t.deletion_policy, sizeof(t.deletion_policy), "delete");
+		t.version = 1;
+		struct sl_cat_table_change tc = {.table = &t, .expected_version = 0,
+						 .new_version = true, .change = "{}"};
+		struct sl_cat_commit other = {.tables = &tc, .n_tables = 1};
+		int rc = race.real->catalog_commit(state, &other, now_ms, err);
+		if (rc)
+			return rc;
+	}
+	return race.real->catalog_commit(state, c, now_ms, err);
+}
+
+static void test_stage_stale_replans(void **state)
+{
+	struct cfx *fx = *state;
+	raw_put(fx, "r/a.ndjson", "{\"x\":1}\n");
+	race.real = fx->m->ops;
+	race.ops = *fx->m->ops;
+	race.ops.catalog_commit = racing_commit;
+	race.calls = 0;
+	snprintf(race.file, sizeof(race.file), "%s/raw/r/a.ndjson", fx->dir);
+	fx->m->ops = &race.ops;
+	struct sl_crawl_result r = crawl(fx);
+	fx->m->ops = race.real;
+	assert_int_equal(race.calls, 2);
+	assert_int_equal(r.commits, 1);
+	assert_int_equal(r.objects, 1); /* from the first reading: the file is gone now */
+	assert_int_equal(r.rejected, 0);
+	assert_schema(fx, "r", "struct<other:boolean,x:int64>");
+	assert_int_equal(table_version(fx, "r"), 2);
+	struct sl_cat_counters c;
+	counters(fx, &c);
+	assert_int_equal(c.commits, 2); /* the other crawler's and ours */
+	assert_int_equal(c.objects, 1);
+	queue_empty(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1365,6 +1428,8 @@ int main(void)
 						stage_teardown),
 		cmocka_unit_test_setup_teardown(test_stage_full, stage_setup, stage_teardown),
 		cmocka_unit_test_setup_teardown(test_stage_parquet, stage_setup, stage_teardown),
+		cmocka_unit_test_setup_teardown(test_stage_stale_replans, stage_setup,
+						stage_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
