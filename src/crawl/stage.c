@@ -812,7 +812,9 @@ static int merge_group(struct sl_crawl_stage *st, struct plan *p, struct group *
 		       struct item *items, size_t n, bool full, struct sl_err *err)
 {
 	const char *policy = g->fam->schema_change;
-	bool log = !full && strcmp(policy, SL_CAT_SCHEMA_LOG) == 0;
+	/* log keeps an existing table's schema, add_columns its types; a new table's
+	 * version 1 is what its first batch's objects say, under any policy */
+	bool log = !full && strcmp(policy, SL_CAT_SCHEMA_LOG) == 0 && g->exists;
 	struct sl_merge_opts mo;
 	struct sl_type *t0 = NULL, *acc = NULL;
 	struct change_lists l;
@@ -828,7 +830,7 @@ static int merge_group(struct sl_crawl_stage *st, struct plan *p, struct group *
 	mo.conflict_kind = SL_T_STRING;
 	if (st->cfg->crawl.max_struct_fields > 0)
 		mo.max_struct_fields = (size_t)st->cfg->crawl.max_struct_fields;
-	mo.add_only = !full && strcmp(policy, SL_CAT_SCHEMA_ADD_COLUMNS) == 0;
+	mo.add_only = !full && g->exists && strcmp(policy, SL_CAT_SCHEMA_ADD_COLUMNS) == 0;
 
 	if (g->exists && g->old.schema) {
 		struct sl_err perr = {0};
@@ -970,7 +972,7 @@ static int merge_group(struct sl_crawl_stage *st, struct plan *p, struct group *
 
 	/* the table's new row */
 	/* log keeps the schema; a registered schema wins whatever the policy */
-	const struct sl_type *schema = log && g->exists && !g->reg && t0 ? t0 : acc;
+	const struct sl_type *schema = log && !g->reg && t0 ? t0 : acc;
 	if (!(g->schema_text = type_text(schema, err))) {
 		rc = err->code;
 		goto done;
