@@ -9,7 +9,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
 .PHONY: all build deps demo test unit e2e crash asan-build fuzz-build fuzz bench bench-json \
-	bench-validate bench-latency bench-parquet clean
+	bench-validate bench-latency bench-parquet bench-crawl clean
 
 all: build
 
@@ -81,6 +81,11 @@ bench-validate: build
 # pinned DuckDB Node API when missing).
 bench-parquet: build
 	@bash bench/run_parquet.sh $(BUILD)
+
+# The crawler: a burst of 10,000 small objects (time, catalog transactions) and one 1 GiB
+# NDJSON object (MB/s), beside DuckDB's DESCRIBE read_json on the same file.
+bench-crawl: build
+	@bash bench/run_crawl.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

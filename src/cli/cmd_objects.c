@@ -1,9 +1,11 @@
 /* cmd_objects.c - init, put, ls, cat, rm: the object-store commands. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -57,6 +59,109 @@ static int object_json(struct sl_buf *b, const struct sl_object *o)
 
 /* ---- put ---------------------------------------------------------------------------- */
 
+/* Puts one file (or standard input) under key; prints its line. Returns 0 or 1 (failed). */
+static int put_one(struct sl_cli *cli, struct sl_lake *lake, const char *zone, const char *file,
+		   const char *key, const char *ctype, bool json, struct sl_buf *out)
+{
+	struct sl_err err = {0};
+	struct sl_object obj;
+	int fd = strcmp(file, "-") == 0 ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		sl_err_errno(&err, errno, "%s", file);
+		sl_cli_fail(cli, &err);
+		return 1;
+	}
+	int rc = sl_store_put_fd(&lake->store, zone, key, fd, ctype, &obj, &err);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (rc) {
+		sl_err_prefix(&err, "put %s", file);
+		sl_cli_fail(cli, &err);
+		return 1;
+	}
+	if (json)
+		object_json(out, &obj), sl_buf_puts(out, "\n");
+	else
+		sl_buf_printf(out, "put %s/%s seq=%lld size=%lld %s\n", obj.zone, obj.key,
+			      (long long)obj.seq, (long long)obj.size, obj.checksum);
+	/* One line per object as soon as it is durable, so a caller knows exactly which
+	 * puts of a batch succeeded even if this process dies. */
+	sl_cli_flush(cli, out);
+	fflush(cli->out);
+	return 0;
+}
+
+/* --recursive: the regular files below a directory, as paths relative to it, sorted (so
+ * that keys, and their landing order, do not depend on the file system's order).
+ * Symbolic links are not followed. */
+static struct {
+	char **v;
+	size_t n, cap;
+	size_t root_len;
+	bool nomem;
+} walk;
+
+static int walk_add(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (type != FTW_F)
+		return 0;
+	if (walk.n == walk.cap) {
+		size_t cap = walk.cap ? 2 * walk.cap : 256;
+		char **v = realloc(walk.v, cap * sizeof(*v));
+		if (!v) {
+			walk.nomem = true;
+			return 1;
+		}
+		walk.v = v;
+		walk.cap = cap;
+	}
+	if (!(walk.v[walk.n] = strdup(path))) {
+		walk.nomem = true;
+		return 1;
+	}
+	walk.n++;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int put_tree(struct sl_cli *cli, struct sl_lake *lake, const char *zone, const char *dir,
+		    const char *prefix, const char *ctype, bool json, struct sl_buf *out)
+{
+	struct sl_err err = {0};
+	int failed = 0;
+
+	memset(&walk, 0, sizeof(walk));
+	walk.root_len = strlen(dir);
+	while (walk.root_len > 1 && dir[walk.root_len - 1] == '/')
+		walk.root_len--;
+	if (nftw(dir, walk_add, 32, FTW_PHYS) != 0) {
+		if (walk.nomem)
+			sl_err_set(&err, SL_ENOMEM, "put %s: out of memory listing its files", dir);
+		else
+			sl_err_errno(&err, errno, "put %s", dir);
+		sl_cli_fail(cli, &err);
+		failed = 1;
+	} else {
+		qsort(walk.v, walk.n, sizeof(*walk.v), cmp_str);
+		for (size_t i = 0; i < walk.n; i++) {
+			char key[SL_KEY_MAX + 2];
+			snprintf(key, sizeof(key), "%s%s", prefix, walk.v[i] + walk.root_len + 1);
+			failed += put_one(cli, lake, zone, walk.v[i], key, ctype, json, out);
+		}
+	}
+	for (size_t i = 0; i < walk.n; i++)
+		free(walk.v[i]);
+	free(walk.v);
+	memset(&walk, 0, sizeof(walk));
+	return failed;
+}
+
 static int run_put(struct sl_cli *cli, int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -65,19 +170,21 @@ static int run_put(struct sl_cli *cli, int argc, char **argv)
 		{"key", required_argument, NULL, 'k'},
 		{"prefix", required_argument, NULL, 'p'},
 		{"content-type", required_argument, NULL, 't'},
+		{"recursive", no_argument, NULL, 'r'},
 		{"json", no_argument, NULL, 'j'},
 		{0},
 	};
 	const char *zone = "landing", *key = NULL, *prefix = "", *ctype = NULL;
-	bool json = false;
+	bool json = false, recursive = false;
 	int c;
-	while ((c = sl_cli_getopt(cli, argc, argv, "z:k:p:t:", lo)) != -1) {
+	while ((c = sl_cli_getopt(cli, argc, argv, "z:k:p:t:r", lo)) != -1) {
 		switch (c) {
 		case 'h': return SL_EXIT_OK;
 		case 'z': zone = optarg; break;
 		case 'k': key = optarg; break;
 		case 'p': prefix = optarg; break;
 		case 't': ctype = optarg; break;
+		case 'r': recursive = true; break;
 		case 'j': json = true; break;
 		default: return SL_EXIT_USAGE;
 		}
@@ -85,7 +192,7 @@ static int run_put(struct sl_cli *cli, int argc, char **argv)
 	int nfiles = argc - optind;
 	if (nfiles == 0)
 		return sl_cli_usage_error(cli, "no file given (use '-' for standard input)");
-	if (key && nfiles > 1)
+	if (key && (nfiles > 1 || recursive))
 		return sl_cli_usage_error(cli, "--key names one object; with several files use "
 					       "--prefix");
 	if (sl_zone_from_name(zone) < 0)
@@ -104,14 +211,12 @@ static int run_put(struct sl_cli *cli, int argc, char **argv)
 	int failed = 0;
 	for (int i = optind; i < argc; i++) {
 		const char *file = argv[i];
-		struct sl_err err = {0};
-		struct sl_object obj;
-		char keybuf[SL_KEY_MAX + 2], *tmp = NULL;
-		int fd = strcmp(file, "-") == 0 ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			sl_err_errno(&err, errno, "%s", file);
-			failed++;
-			sl_cli_fail(cli, &err);
+		struct stat sb;
+		char keybuf[SL_KEY_MAX + 2], *tmp;
+
+		if (recursive && strcmp(file, "-") != 0 && stat(file, &sb) == 0 &&
+		    S_ISDIR(sb.st_mode)) {
+			failed += put_tree(cli, lake, zone, file, prefix, ctype, json, &out);
 			continue;
 		}
 		if (!key) {
@@ -119,24 +224,7 @@ static int run_put(struct sl_cli *cli, int argc, char **argv)
 			snprintf(keybuf, sizeof(keybuf), "%s%s", prefix, tmp ? basename(tmp) : file);
 			free(tmp);
 		}
-		rc = sl_store_put_fd(&lake->store, zone, key ? key : keybuf, fd, ctype, &obj, &err);
-		if (fd != STDIN_FILENO)
-			close(fd);
-		if (rc) {
-			sl_err_prefix(&err, "put %s", file);
-			sl_cli_fail(cli, &err);
-			failed++;
-			continue;
-		}
-		if (json)
-			object_json(&out, &obj), sl_buf_puts(&out, "\n");
-		else
-			sl_buf_printf(&out, "put %s/%s seq=%lld size=%lld %s\n", obj.zone, obj.key,
-				      (long long)obj.seq, (long long)obj.size, obj.checksum);
-		/* One line per object as soon as it is durable, so a caller knows exactly
-		 * which puts of a batch succeeded even if this process dies. */
-		sl_cli_flush(cli, &out);
-		fflush(cli->out);
+		failed += put_one(cli, lake, zone, file, key ? key : keybuf, ctype, json, &out);
 	}
 	sl_buf_release(&out);
 	sl_lake_close(lake);
@@ -146,10 +234,14 @@ static int run_put(struct sl_cli *cli, int argc, char **argv)
 const struct sl_cmd sl_cmd_put = {
 	"put", "store files as objects in a zone",
 	"usage: sluice put FILE... [--zone ZONE] [--key KEY | --prefix PREFIX]\n"
-	"                  [--content-type TYPE] [--json]\n"
+	"                  [--recursive] [--content-type TYPE] [--json]\n"
 	"\n"
 	"Stores each FILE ('-' = standard input, needs --key) as an object in ZONE\n"
 	"(default: landing). The key is --key, else PREFIX + the file's base name.\n"
+	"With --recursive, a FILE that is a directory puts every regular file below it\n"
+	"(symbolic links are not followed), in name order, under PREFIX + its path\n"
+	"relative to the directory: `put -r days --zone raw --prefix clicks/` puts\n"
+	"days/dt=2026-11-25/a.ndjson as raw/clicks/dt=2026-11-25/a.ndjson.\n"
 	"A put is atomic and durable, and sends one object-created event on the zone's\n"
 	"queue. Prints one line per object as it is committed:\n"
 	"  put ZONE/KEY seq=N size=BYTES sha256:HEX\n"

@@ -183,6 +183,24 @@ class TestPut(LakeTest):
             self.ok("put", f1, "--zone", z, "--key", "k")
             self.assertEqual([e["zone"] for e in self.events(z)], [z])
 
+    def test_put_recursive_keeps_relative_paths_in_name_order(self):
+        self.write("tree/dt=2026-11-02/b.ndjson", b'{"a":2}\n')
+        self.write("tree/dt=2026-11-01/h=03/a.ndjson", b'{"a":1}\n')
+        self.write("tree/top.json", b"{}")
+        os.symlink("/etc/hostname", os.path.join(self.tmp, "tree", "link.json"))
+        p = self.ok("put", "-r", os.path.join(self.tmp, "tree") + "/", "--zone", "raw",
+                    "--prefix", "clicks/")
+        keys = ["clicks/dt=2026-11-01/h=03/a.ndjson", "clicks/dt=2026-11-02/b.ndjson",
+                "clicks/top.json"]
+        self.assertEqual([o["key"] for o in self.ls_json("raw")], keys)
+        # landed in name order (the events, so the landing sequence, follow it) and a
+        # symbolic link is not followed
+        self.assertEqual([e["key"] for e in self.events("raw")], keys)
+        self.assertEqual(len(p.stdout.splitlines()), 3)
+        # without -r a directory is an error, as is --key with -r
+        self.refused(EXIT_FAIL, "put", os.path.join(self.tmp, "tree"), "--zone", "raw")
+        self.refused(EXIT_USAGE, "put", "-r", os.path.join(self.tmp, "tree"), "--key", "k")
+
     def test_put_json_output_equals_ls(self):
         files = [self.write("j/f%d" % i, os.urandom(i * 100)) for i in range(3)]
         p = self.ok("put", "--json", "--prefix", "j/", "--content-type", "text/x-test", *files)
