@@ -59,6 +59,7 @@ e2e: build
 crash: build
 	@python3 tests/crash/crash_put.py $(BUILD)/sluice
 	@python3 tests/crash/crash_validate.py $(BUILD)/sluice
+	@python3 tests/crash/crash_crawl.py $(BUILD)/sluice
 
 bench: build
 	@bash bench/run.sh $(BUILD)

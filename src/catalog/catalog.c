@@ -11,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void sl_cat_table_release(struct sl_cat_table *t)
 {
@@ -148,7 +149,9 @@ int sl_cat_part_values(const char *partition_keys, const char *part, char *buf, 
 			return sl_err_set(err, SL_EINVAL,
 					  "partition values: '%s' has an empty, '.' or '..' level",
 					  part);
-		if (strncmp(level, key, klen) == 0 && level[klen] == '=') {
+		/* the crawler lower-cases a k=v folder's k for the column and keeps the folder
+		 * as spelled (the location): DT=2026 is dt's value 2026 */
+		if (strncasecmp(level, key, klen) == 0 && level[klen] == '=') {
 			values[n++] = level + klen + 1; /* k=v */
 		} else if (unnamed_key(key, klen)) {
 			values[n++] = level;

@@ -213,7 +213,9 @@ int sl_cat_table_name(const char *const *folders, size_t n, char *out, size_t ca
 		      struct sl_err *err);
 
 /* Splits a partition path "dt=2026-01-05/partition_1=x" by the table's keys into values
- * (pointers into buf). Returns the number of values, or SL_EINVAL. */
+ * (pointers into buf); a k=v level's k matches its key without regard to ASCII case
+ * ("DT=2026" is dt's 2026: the path keeps the key's spelling). Returns the number of
+ * values, or SL_EINVAL. */
 int sl_cat_part_values(const char *partition_keys, const char *part, char *buf, size_t cap,
 		       const char **values, size_t max_values, struct sl_err *err);
 

@@ -77,7 +77,8 @@ int sl_crawl_layout(const struct sl_config *cfg, const char *zone, const char *k
 		    struct sl_crawl_layout *out, struct sl_err *err);
 
 /* Writes for people how the rule applies to zone/key (`sluice crawl --explain`), also
- * when it does not (why not). */
+ * when it does not (why not). Returns 0 when the key is placed, SL_EINVAL when it is not
+ * (out then says why), SL_ENOMEM. */
 int sl_crawl_explain(const struct sl_config *cfg, const char *zone, const char *key,
 		     struct sl_buf *out);
 

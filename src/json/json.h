@@ -145,6 +145,14 @@ int sl_json_reader_open(int fd, const char *name, enum sl_json_framing framing,
  * reading may go on with the next record). */
 int sl_json_reader_next(struct sl_json_reader *r, struct sl_json_doc *doc,
 			struct sl_json_error *e);
+/* Counts the records left, to the end of the stream, adding them to *records, without
+ * handing them out: NDJSON lines that hold a byte other than whitespace are counted
+ * without being parsed (so a bad line counts as a record; this is a newline scan, as
+ * fast as the bytes can be decoded); other framings read each record as
+ * sl_json_reader_next does and stop at the first error, returned with e filled (records
+ * before it counted). 0 at the end of the stream. */
+int sl_json_reader_count_rest(struct sl_json_reader *r, int64_t *records,
+			      struct sl_json_error *e);
 /* Bytes consumed so far (decompressed and compressed). */
 void sl_json_reader_bytes(const struct sl_json_reader *r, int64_t *decoded, int64_t *raw);
 struct sl_json_parser *sl_json_reader_parser(struct sl_json_reader *r);

@@ -1470,6 +1470,35 @@ static bool op_may(enum sl_pq_op op, enum stat_order o, const struct key *c, con
 	}
 }
 
+/* The order a leaf's statistics can be compared in: ORD_NONE when they cannot be used
+ * (the type has no certain order, or the file's column_orders say another one). */
+static enum stat_order stat_order_of(const struct sl_pq_reader *r, size_t li)
+{
+	const struct sl_pq_node *leaf = r->schema->leaves[li];
+	if (r->meta.n_column_orders == r->schema->n_leaves && !r->meta.column_orders_typed[li])
+		return ORD_NONE;
+	return leaf_order(leaf, r->leaf_types[li]);
+}
+
+/* A chunk's min and max as stored: min_value/max_value, else the legacy fields where their
+ * order is certain (see above); p NULL where there is none. */
+static void stat_bounds(const struct sl_pq_reader *r, size_t li, enum stat_order o,
+			const struct sl_pq_stats *st, struct sl_pq_bytes *smin,
+			struct sl_pq_bytes *smax)
+{
+	const struct sl_pq_node *leaf = r->schema->leaves[li];
+	const struct sl_type *t = r->leaf_types[li];
+	*smin = st->min_value;
+	*smax = st->max_value;
+	bool legacy_ok = (o == ORD_SIGNED && t->kind != SL_T_DECIMAL) ||
+			 (o == ORD_FLOAT && leaf->phys != SL_PQ_FIXED_LEN_BYTE_ARRAY) ||
+			 o == ORD_BOOL;
+	if (!smin->p && !smax->p && legacy_ok) {
+		*smin = st->min;
+		*smax = st->max;
+	}
+}
+
 static int pred_may(struct sl_pq_reader *r, size_t rg, const struct sl_pq_pred *pr, bool *may,
 		    struct sl_err *err)
 {
@@ -1499,19 +1528,11 @@ static int pred_may(struct sl_pq_reader *r, size_t rg, const struct sl_pq_pred *
 	if (pr->op == SL_PQ_NOT_NULL)
 		return 0;
 	const struct sl_type *t = r->leaf_types[li];
-	enum stat_order o = leaf_order(leaf, t);
+	enum stat_order o = stat_order_of(r, li);
 	if (o == ORD_NONE)
 		return 0;
-	if (r->meta.n_column_orders == r->schema->n_leaves && !r->meta.column_orders_typed[li])
-		return 0;
-	struct sl_pq_bytes smin = st->min_value, smax = st->max_value;
-	bool legacy_ok = (o == ORD_SIGNED && t->kind != SL_T_DECIMAL) ||
-			 (o == ORD_FLOAT && leaf->phys != SL_PQ_FIXED_LEN_BYTE_ARRAY) ||
-			 o == ORD_BOOL;
-	if (!smin.p && !smax.p && legacy_ok) {
-		smin = st->min;
-		smax = st->max;
-	}
+	struct sl_pq_bytes smin, smax;
+	stat_bounds(r, li, o, st, &smin, &smax);
 	struct key kmin, kmax, kc;
 	bool hmin = stat_key(leaf, o, smin, &kmin), hmax = stat_key(leaf, o, smax, &kmax);
 	if (o == ORD_FLOAT && ((smin.p && !hmin) || (smax.p && !hmax)))
@@ -1566,5 +1587,105 @@ int sl_pq_row_group_may_match(struct sl_pq_reader *r, size_t row_group,
 		if (rc)
 			return rc;
 	}
+	return 0;
+}
+
+/* ---- file-level statistics (the catalog's data file rows) ------------------------------ */
+
+/* Longest min or max kept (bytes as stored): longer ones say little and would make the
+ * catalog row as large as a hostile footer wants. */
+#define STAT_VALUE_MAX 1024
+
+static int leaf_stats(struct sl_pq_reader *r, size_t li, bool first, struct sl_buf *out)
+{
+	const struct sl_pq_node *leaf = r->schema->leaves[li];
+	enum stat_order o = stat_order_of(r, li);
+	bool have_nulls = true, have_mm = o != ORD_NONE, any = false;
+	int64_t nulls = 0;
+	struct key lo = {0}, hi = {0};
+	struct sl_pq_bytes blo = {0}, bhi = {0};
+	int rc = 0;
+
+	for (size_t g = 0; g < r->meta.n_row_groups; g++) {
+		const struct sl_pq_row_group *rg = &r->meta.row_groups[g];
+		const struct sl_pq_column_chunk *cc = &rg->columns[li];
+		if (rg->num_rows == 0)
+			continue;
+		if (!cc->has_meta || cc->encrypted || !cc->meta.stats.present) {
+			have_nulls = have_mm = false;
+			break;
+		}
+		const struct sl_pq_stats *st = &cc->meta.stats;
+		if (st->null_count < 0 || nulls > INT64_MAX - st->null_count)
+			have_nulls = false;
+		else
+			nulls += st->null_count;
+		if (!have_mm)
+			continue;
+		/* a flat chunk of nulls only has no bounds to give */
+		if (leaf->max_rep == 0 && st->null_count >= 0 &&
+		    st->null_count == cc->meta.num_values)
+			continue;
+		struct sl_pq_bytes smin, smax;
+		struct key kmin, kmax;
+		stat_bounds(r, li, o, st, &smin, &smax);
+		if (smin.len > STAT_VALUE_MAX || smax.len > STAT_VALUE_MAX ||
+		    !stat_key(leaf, o, smin, &kmin) || !stat_key(leaf, o, smax, &kmax)) {
+			have_mm = false;
+			continue;
+		}
+		if (!any || cmp_key(o, &kmin, &lo) < 0) {
+			lo = kmin;
+			blo = smin;
+		}
+		if (!any || cmp_key(o, &kmax, &hi) > 0) {
+			hi = kmax;
+			bhi = smax;
+		}
+		any = true;
+	}
+	struct sl_buf path;
+	sl_buf_init(&path, 1 << 20);
+	rc |= sl_pq_node_path(leaf, &path);
+	rc |= sl_buf_puts(out, first ? "" : ",");
+	rc |= sl_buf_json_str(out, path.data ? path.data : "", path.len);
+	sl_buf_release(&path);
+	rc |= sl_buf_puts(out, ":{");
+	bool sep = false;
+	if (have_mm && any) {
+		size_t mark = out->len;
+		int vrc = sl_buf_puts(out, "\"min\":");
+		if (vrc == 0)
+			vrc = sl_pq_stat_json(leaf, blo, out);
+		if (vrc == 0)
+			vrc = sl_buf_puts(out, ",\"max\":");
+		if (vrc == 0)
+			vrc = sl_pq_stat_json(leaf, bhi, out);
+		if (vrc == SL_ENOMEM || vrc == SL_ELIMIT)
+			return vrc;
+		if (vrc) { /* a value that does not fit its type: no bounds */
+			out->len = mark;
+			out->data[mark] = '\0';
+		} else {
+			sep = true;
+		}
+	}
+	if (have_nulls)
+		rc |= sl_buf_printf(out, "%s\"nulls\":%" PRId64, sep ? "," : "", nulls);
+	rc |= sl_buf_puts(out, "}");
+	return rc ? SL_ELIMIT : 0;
+}
+
+int sl_pq_reader_stats_json(struct sl_pq_reader *r, struct sl_buf *out, struct sl_err *err)
+{
+	int rc = sl_buf_puts(out, "{");
+	for (size_t li = 0; rc == 0 && li < r->schema->n_leaves; li++)
+		rc = leaf_stats(r, li, li == 0, out);
+	if (rc == 0)
+		rc = sl_buf_puts(out, "}");
+	if (rc)
+		return sl_err_set(err, rc == SL_ELIMIT ? SL_ELIMIT : SL_ENOMEM,
+				  "%s: the column statistics do not fit in %zu bytes", r->name,
+				  out->max);
 	return 0;
 }

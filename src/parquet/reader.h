@@ -96,6 +96,14 @@ int sl_pq_row_group_may_match(struct sl_pq_reader *r, size_t row_group,
 			      const struct sl_pq_pred *preds, size_t n_preds, bool *may,
 			      struct sl_err *err);
 
+/* The file's statistics per leaf column, as the catalog keeps them: a JSON object
+ * {"a.b": {"min": v, "max": v, "nulls": N}, ...} keyed by the leaf's dotted path
+ * (sl_pq_node_path, list and map plumbing included), values in the leaf's JSON form.
+ * nulls is the sum over the row groups, left out when one does not give it; min and max
+ * are the extremes across row groups in the column's order (the one row-group selection
+ * trusts), left out when a row group lacks a usable bound or one is over 1 KiB. */
+int sl_pq_reader_stats_json(struct sl_pq_reader *r, struct sl_buf *out, struct sl_err *err);
+
 /* ---- rows as JSON --------------------------------------------------------------------
  * columns: top-level field names or dotted paths to select (NULL = all); nested fields
  * of a selected struct come along. Row groups that preds rule out are skipped. Each row

@@ -1272,6 +1272,11 @@ static void test_part_values(void **state)
 	assert_string_equal(v[0], "\xe2\x82\xac=1"); /* unicode and '=' in a value, kept */
 
 	/* hostile or inconsistent paths */
+	/* a k=v folder spelled in upper case: its column is the lower-cased k */
+	assert_int_equal(sl_cat_part_values("dt,region", "DT=2026/Region=EU", buf, sizeof(buf), v,
+					    32, &err), 2);
+	assert_string_equal(v[0], "2026");
+	assert_string_equal(v[1], "EU");
 	assert_int_equal(sl_cat_part_values("dt", "", buf, sizeof(buf), v, 32, &err), SL_EINVAL);
 	assert_int_equal(sl_cat_part_values("", "dt=1", buf, sizeof(buf), v, 32, &err), SL_EINVAL);
 	assert_int_equal(sl_cat_part_values("dt", "date=1", buf, sizeof(buf), v, 32, &err),

@@ -1466,6 +1466,80 @@ static void test_open_and_close(void **state)
 	fclose(f);
 }
 
+/* Counting the rest without parsing (the crawler past its sample) gives the records that
+ * reading them would: blank and CRLF lines skipped, bad lines counted, whatever was read
+ * before, plain or compressed; arrays are read as records. */
+static int64_t count_after(const void *data, size_t len, enum sl_json_framing fr, int64_t first,
+			   const struct sl_json_limits *lim, int *rc_out)
+{
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	fflush(f);
+	lseek(fileno(f), 0, SEEK_SET);
+	struct sl_json_reader *r = NULL;
+	struct sl_err err = {0};
+	assert_int_equal(sl_json_reader_open(fileno(f), "t", fr, lim, &r, &err), 0);
+	int64_t n = 0;
+	struct sl_json_doc doc;
+	struct sl_json_error e;
+	for (int64_t i = 0; i < first; i++) {
+		int got = sl_json_reader_next(r, &doc, &e);
+		assert_true(got == 1 || (got < 0 && !e.fatal));
+		n++;
+	}
+	*rc_out = sl_json_reader_count_rest(r, &n, &e);
+	sl_json_reader_close(r);
+	fclose(f);
+	return n;
+}
+
+static void test_count_rest(void **state)
+{
+	(void)state;
+	size_t len, gz_len, zs_len;
+	char *s = sample_ndjson(&len);
+	int rc;
+	/* what reading gives */
+	struct evs all = {0};
+	read_mem(s, len, SL_JSON_FRAME_NDJSON, NULL, &all);
+	int64_t want = (int64_t)all.n;
+	evs_free(&all);
+	assert_true(want > 29000);
+	assert_int_equal(count_after(s, len, SL_JSON_FRAME_NDJSON, 0, NULL, &rc), want);
+	assert_int_equal(rc, 0);
+	assert_int_equal(count_after(s, len, SL_JSON_FRAME_AUTO, 0, NULL, &rc), want);
+	assert_int_equal(count_after(s, len, SL_JSON_FRAME_NDJSON, 1234, NULL, &rc), want);
+	unsigned char *gz = gzip_mem(s, len, &gz_len);
+	unsigned char *zs = zstd_mem(s, len, 1, &zs_len);
+	assert_int_equal(count_after(gz, gz_len, SL_JSON_FRAME_NDJSON, 10, NULL, &rc), want);
+	assert_int_equal(count_after(zs, zs_len, SL_JSON_FRAME_NDJSON, 0, NULL, &rc), want);
+	assert_int_equal(rc, 0);
+	/* a truncated gzip stream is an error, not a count */
+	count_after(gz, gz_len / 2, SL_JSON_FRAME_NDJSON, 0, NULL, &rc);
+	assert_int_equal(rc, SL_ECORRUPT);
+	free(gz);
+	free(zs);
+	free(s);
+	/* the rest of an over-long line that reading was dropping is not a new record */
+	struct sl_json_limits lim;
+	sl_json_limits_default(&lim);
+	lim.max_record = 64;
+	char buf[4096];
+	int n = snprintf(buf, sizeof(buf), "{\"a\":1}\n{\"s\":\"");
+	memset(buf + n, 'x', 3000);
+	n += 3000;
+	n += snprintf(buf + n, sizeof(buf) - (size_t)n, "\"}\n \n{\"a\":2}");
+	assert_int_equal(count_after(buf, (size_t)n, SL_JSON_FRAME_NDJSON, 2, &lim, &rc), 3);
+	/* arrays: records read, an error stops the count */
+	const char arr[] = "[{\"a\":1},{\"a\":2},\n{\"a\":3}]";
+	assert_int_equal(count_after(arr, strlen(arr), SL_JSON_FRAME_AUTO, 1, NULL, &rc), 3);
+	assert_int_equal(rc, 0);
+	const char bad[] = "[{\"a\":1},{\"a\":},{\"a\":3}]";
+	count_after(bad, strlen(bad), SL_JSON_FRAME_ARRAY, 0, NULL, &rc);
+	assert_int_equal(rc, SL_ECORRUPT);
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -1487,6 +1561,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_document_framing),
 		cmocka_unit_test(test_auto_framing),
 		cmocka_unit_test(test_auto_ndjson_columns_as_ndjson),
+		cmocka_unit_test(test_count_rest),
 		cmocka_unit_test(test_gzip_same_records_as_plain),
 		cmocka_unit_test(test_gzip_truncated_or_corrupt_is_fatal),
 		cmocka_unit_test(test_zstd_same_records_as_plain),
