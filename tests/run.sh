@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: unit tests (cmocka), end-to-end tests, the Parquet interop test with
-# DuckDB (installed by tests/interop/setup.sh) and the SIGKILL crash tests on the normal
-# build, then the unit and end-to-end tests again under ASan + UBSan.
+# Runs every test: unit tests (cmocka), end-to-end tests, the Parquet and catalog DDL
+# interop tests with DuckDB (installed by tests/interop/setup.sh) and the SIGKILL crash
+# tests on the normal build, then the unit and end-to-end tests again under ASan + UBSan.
 # usage: tests/run.sh BUILD_DIR ASAN_BUILD_DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,10 @@ step "Parquet interop with DuckDB ($build)"
 node_path=$(bash tests/interop/setup.sh "$build")
 NODE_PATH="$node_path" SLUICE="$build/sluice" python3 -m unittest -v \
 	tests/interop/test_parquet_interop.py
+
+step "Catalog DDL run in DuckDB ($build)"
+NODE_PATH="$node_path" SLUICE="$build/sluice" python3 -m unittest -v \
+	tests/interop/test_catalog_interop.py
 
 step "crash test: SIGKILL during bursts of puts ($build)"
 python3 tests/crash/crash_put.py "$build/sluice"

@@ -220,12 +220,16 @@ int sl_cat_part_values(const char *partition_keys, const char *part, char *buf, 
 		       const char **values, size_t max_values, struct sl_err *err);
 
 /* ---- DDL for other engines (ddl.c) ---------------------------------------------------
- * A statement with which `dialect` ("athena", "trino", "spark", "duckdb") reads the
- * table's files where they are: location is the URI of the zone's root ("s3://bucket/raw"
- * or a local path). Column names that the dialect cannot hold (or that collide in a
- * case-insensitive engine) are SL_EINVAL with a message naming them. */
+ * A script with which `dialect` ("athena", "trino", "spark", "duckdb") reads the table's
+ * files where they are (docs/catalog.md, "DDL for other engines"), appended to out:
+ * location is the URI of the zone's root ("s3://bucket/raw" or a local path; athena
+ * needs s3://). schema is t->schema parsed (NULL: parsed here). parts are the table's
+ * partitions (catalog_partition_list), registered one statement each where the engine
+ * needs it; deprecated ones are left out. Names that the dialect cannot hold (control
+ * characters, two names equal ignoring case in one struct or beside a partition key,
+ * ...) are SL_EINVAL with a message naming them; out may then hold a part. */
 int sl_cat_ddl(const struct sl_cat_table *t, const struct sl_type *schema,
-	       const char *dialect, const char *location, struct sl_buf *out,
-	       struct sl_err *err);
+	       const struct sl_cat_partition *parts, size_t n_parts, const char *dialect,
+	       const char *location, struct sl_buf *out, struct sl_err *err);
 
 #endif

@@ -62,9 +62,21 @@ int sl_cli_parse_count(struct sl_cli *cli, const char *opt, const char *text, lo
 int sl_cli_validate_counters(struct sl_lake *lake, struct sl_buf *b, bool json,
 			     struct sl_err *err);
 
+/* Finds a catalog table: "db.name", or "name" looked up in raw, then curated (in both:
+ * ambiguous, an error naming both). Prints the problem and returns an exit code; on 0
+ * *out is filled (sl_cat_table_release). */
+struct sl_cat_table;
+int sl_cli_find_table(struct sl_cli *cli, struct sl_lake *lake, const char *arg,
+		      struct sl_cat_table *out);
+
+/* The catalog's part of `sluice status` (cmd_catalog.c): tables per database, the
+ * crawler's counters, the crawl queues' backlog, the latest drift entries. */
+int sl_cli_catalog_status(struct sl_lake *lake, struct sl_buf *b, bool json,
+			  struct sl_err *err);
+
 extern const struct sl_cmd sl_cmd_init, sl_cmd_put, sl_cmd_ls, sl_cmd_cat, sl_cmd_rm,
 	sl_cmd_queue, sl_cmd_status, sl_cmd_fsck, sl_cmd_config, sl_cmd_json, sl_cmd_schema,
-	sl_cmd_validate, sl_cmd_deadletter, sl_cmd_convert, sl_cmd_parquet, sl_cmd_help,
-	sl_cmd_version;
+	sl_cmd_validate, sl_cmd_deadletter, sl_cmd_convert, sl_cmd_parquet, sl_cmd_catalog,
+	sl_cmd_crawl, sl_cmd_help, sl_cmd_version;
 
 #endif

@@ -107,6 +107,12 @@ static int run_status(struct sl_cli *cli, int argc, char **argv)
 	if ((rc = sl_cli_validate_counters(lake, &out, json, &err)) != 0)
 		goto done;
 	if (json)
+		sl_buf_puts(&out, ",\"catalog\":");
+	else
+		sl_buf_puts(&out, "\ncatalog\n");
+	if ((rc = sl_cli_catalog_status(lake, &out, json, &err)) != 0)
+		goto done;
+	if (json)
 		sl_buf_printf(&out, ",\"last_seq\":%lld,\"flagged_objects\":%lld}\n",
 			      (long long)last_seq, (long long)flagged);
 	else
@@ -121,12 +127,13 @@ done:
 }
 
 const struct sl_cmd sl_cmd_status = {
-	"status", "show the lake: zones, queues, flagged objects",
+	"status", "show the lake: zones, queues, validator, catalog",
 	"usage: sluice status [--json]\n"
 	"\n"
 	"Shows the lake's place and versions, objects and bytes per zone (with objects\n"
-	"flagged missing or corrupt by fsck), the depth of every queue, and the\n"
-	"validator's counters per subject.\n",
+	"flagged missing or corrupt by fsck), the depth of every queue, the validator's\n"
+	"counters per subject, and the catalog: tables per database, the crawler's\n"
+	"counters, the crawl queues' backlog and the latest drift entries.\n",
 	run_status,
 };
 
