@@ -228,6 +228,15 @@ static uint64_t name_hash(const char *s, size_t len)
 	return h;
 }
 
+static void index_put(uint32_t *ix, size_t cap, const struct member *members, size_t i)
+{
+	size_t s = name_hash(members[i].name, members[i].len) & (cap - 1);
+
+	while (ix[s])
+		s = (s + 1) & (cap - 1);
+	ix[s] = (uint32_t)i + 1;
+}
+
 static int index_rebuild(struct inode *n)
 {
 	size_t cap = n->index_cap ? n->index_cap * 2 : 64;
@@ -235,13 +244,8 @@ static int index_rebuild(struct inode *n)
 
 	if (!ix)
 		return SL_ENOMEM;
-	for (size_t i = 0; i < n->n_members; i++) {
-		size_t s = name_hash(n->members[i].name, n->members[i].len) & (cap - 1);
-
-		while (ix[s])
-			s = (s + 1) & (cap - 1);
-		ix[s] = (uint32_t)i + 1;
-	}
+	for (size_t i = 0; i < n->n_members; i++)
+		index_put(ix, cap, n->members, i);
 	free(n->index);
 	n->index = ix;
 	n->index_cap = cap;
@@ -318,9 +322,13 @@ static struct member *member_add(struct sl_infer *inf, struct inode *n, const ch
 		return NULL;
 	}
 	n->n_members++;
-	if ((n->index && n->n_members * 2 > n->index_cap) || (!n->index && n->n_members > 16))
+	if ((n->index && n->n_members * 2 > n->index_cap) || (!n->index && n->n_members > 16)) {
 		if (index_rebuild(n) < 0)
 			goto nomem_added;
+	} else if (n->index) {
+		/* every member must be in the index, not only those a rebuild saw */
+		index_put(n->index, n->index_cap, n->members, n->n_members - 1);
+	}
 	return m;
 nomem_added:
 	n->n_members--;

@@ -189,6 +189,35 @@ static void test_omit_unknown(void **state)
 	free(got);
 }
 
+/* Regression: past 16 members an object family gets a hash index, and members added
+ * after it was built (until it doubles) were not put in it, so a later record's member
+ * of that name was added again: "duplicate field name" on the game telemetry. */
+static void test_members_added_after_the_index_are_found(void **state)
+{
+	char rec[3][512];
+	const char *l[3];
+	size_t at = 0;
+	char *got;
+	struct sl_err err = {0};
+
+	(void)state;
+	/* 17 members make the index; then 3 more one record later; then one of those */
+	at = (size_t)snprintf(rec[0], sizeof(rec[0]), "{");
+	for (int i = 0; i < 17; i++)
+		at += (size_t)snprintf(rec[0] + at, sizeof(rec[0]) - at, "%s\"m%d\":%d",
+				       i ? "," : "", i, i);
+	snprintf(rec[0] + at, sizeof(rec[0]) - at, "}");
+	snprintf(rec[1], sizeof(rec[1]), "{\"late1\":1,\"late2\":2,\"reason\":\"x\"}");
+	snprintf(rec[2], sizeof(rec[2]), "{\"reason\":\"y\",\"m3\":3}");
+	for (int i = 0; i < 3; i++)
+		l[i] = rec[i];
+	got = infer_lines(l, 3, NULL, NULL, &err);
+	assert_non_null(got);
+	assert_non_null(strstr(got, "reason:string"));
+	assert_null(strstr(strstr(got, "reason:") + 1, "reason:"));
+	free(got);
+}
+
 static void test_map_disguised_as_struct(void **state)
 {
 	struct sl_infer_opts o;
@@ -251,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_conflict_reported),
 		cmocka_unit_test(test_conflict_kind),
 		cmocka_unit_test(test_omit_unknown),
+		cmocka_unit_test(test_members_added_after_the_index_are_found),
 		cmocka_unit_test(test_map_disguised_as_struct),
 		cmocka_unit_test(test_refusals_and_caps),
 	};
