@@ -47,7 +47,7 @@ crawl() {
 	python3 - "$work/crawl.json" "$(secs "$t0" "$t1")" <<'PY'
 import json, sys
 last = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
-t = last.get("totals", last)
+t = last.get("totals") or last.get("result") or last
 print(sys.argv[2], t["commits"], t["objects"])
 PY
 }
@@ -71,7 +71,7 @@ for i in range(n):
                                 "ok": r % 2 == 0}) + "\n")
 PY
 echo
-echo "### A burst of $burst small objects (5 records each, one table, 240 partitions)"
+echo "### A burst of $burst small objects (5 records each, one table, $(find "$src" -mindepth 2 -maxdepth 2 -type d | wc -l) partitions)"
 echo
 echo "| batching | crawl seconds | objects/s | catalog transactions |"
 echo "| --- | ---: | ---: | ---: |"
