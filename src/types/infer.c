@@ -57,7 +57,9 @@ struct sl_infer {
 	struct inode root;
 	int64_t records;
 	size_t n_paths;
-	struct sl_buf path; /* JSON pointer of the value being walked */
+	struct sl_buf path; /* a conflict's JSON pointer, made when one is noted */
+	const struct sl_json_doc *doc; /* the record being walked */
+	size_t at;                     /* its token being typed */
 	struct sl_infer_conflict *conflicts;
 	char **conflict_paths;
 	size_t n_conflicts, cap_conflicts;
@@ -172,6 +174,8 @@ static uint32_t lowest_kind(uint32_t k)
 	return k & -k;
 }
 
+static int path_to(struct sl_infer *inf, size_t target);
+
 static int note_conflict(struct sl_infer *inf, struct inode *n, uint32_t before,
 			 uint32_t added, struct sl_err *err)
 {
@@ -192,6 +196,8 @@ static int note_conflict(struct sl_infer *inf, struct inode *n, uint32_t before,
 		inf->cap_conflicts = cap;
 	}
 	c = &inf->conflicts[inf->n_conflicts];
+	if (path_to(inf, inf->at) < 0)
+		return sl_err_set(err, SL_ELIMIT, "type inference: path too long");
 	inf->conflict_paths[inf->n_conflicts] = strndup(inf->path.len ? inf->path.data : "",
 							 inf->path.len);
 	if (!inf->conflict_paths[inf->n_conflicts])
@@ -400,19 +406,80 @@ static int make_map(struct sl_infer *inf, struct inode *n, struct sl_err *err)
 
 /* ---- walking a record --------------------------------------------------------------- */
 
+/* Runs for every member of every record, so the common segment (no '~' or '/') is one
+ * copy. */
 static int path_push(struct sl_buf *p, const char *seg, size_t len)
 {
-	int rc = sl_buf_append(p, "/", 1);
+	char *o;
 
-	for (size_t i = 0; rc == 0 && i < len; i++) {
-		if (seg[i] == '~')
-			rc = sl_buf_append(p, "~0", 2);
-		else if (seg[i] == '/')
-			rc = sl_buf_append(p, "~1", 2);
-		else
-			rc = sl_buf_append(p, &seg[i], 1);
+	if (sl_buf_reserve(p, 2 * len + 1) < 0)
+		return SL_ELIMIT;
+	o = p->data + p->len;
+	*o++ = '/';
+	if (!memchr(seg, '~', len) && !memchr(seg, '/', len)) {
+		memcpy(o, seg, len);
+		o += len;
+	} else {
+		for (size_t i = 0; i < len; i++) {
+			if (seg[i] == '~' || seg[i] == '/') {
+				*o++ = '~';
+				*o++ = seg[i] == '~' ? '0' : '1';
+			} else {
+				*o++ = seg[i];
+			}
+		}
 	}
-	return rc;
+	p->len = (size_t)(o - p->data);
+	return 0;
+}
+
+/* The JSON pointer of token `target` of the record being walked, into inf->path: made
+ * only when a conflict is noted (rare: once per path), by descending the record's tape
+ * and the inference tree side by side, so that walking costs nothing per member. Map
+ * values and list elements are "*". */
+static int path_to(struct sl_infer *inf, size_t target)
+{
+	const struct sl_json_tok *tok = inf->doc->tok;
+	const struct inode *n = &inf->root;
+	size_t i = 0;
+
+	inf->path.len = 0;
+	while (i != target && n) {
+		const struct sl_json_tok *t = &tok[i];
+		bool object = t->type == SL_JSON_OBJECT;
+		size_t j = i + 1;
+
+		if (!object && t->type != SL_JSON_ARRAY)
+			break;
+		while (j < t->v.end) {
+			size_t v = object ? j + 1 : j; /* the value's token */
+			size_t last = (tok[v].type == SL_JSON_OBJECT || tok[v].type == SL_JSON_ARRAY)
+					      ? tok[v].v.end
+					      : v;
+
+			if (target >= v && target <= last) {
+				const struct member *m = NULL;
+				int rc;
+
+				if (!object || n->as_map) {
+					rc = path_push(&inf->path, "*", 1);
+					n = object ? n->map_value : n->elem;
+				} else {
+					m = member_find((struct inode *)n, tok[j].v.s, tok[j].len, 0);
+					rc = path_push(&inf->path, tok[j].v.s, tok[j].len);
+					n = m ? m->node : NULL;
+				}
+				if (rc < 0)
+					return rc;
+				i = v;
+				break;
+			}
+			j = last + 1;
+		}
+		if (j >= t->v.end)
+			break; /* not inside: cannot happen on a well-formed tape */
+	}
+	return 0;
 }
 
 static uint32_t string_kind(const struct sl_infer *inf, const char *s, size_t len)
@@ -435,7 +502,6 @@ static int walk_object(struct sl_infer *inf, struct inode *n, const struct sl_js
 {
 	const struct sl_json_tok *t = &doc->tok[*i];
 	size_t end = t->v.end, k = 0;
-	size_t mark = inf->path.len;
 
 	n->n_objects++;
 	(*i)++;
@@ -468,11 +534,7 @@ static int walk_object(struct sl_infer *inf, struct inode *n, const struct sl_js
 			child = m->node;
 		}
 have_child:
-		if (path_push(&inf->path, n->as_map ? "*" : key->v.s,
-			      n->as_map ? 1 : key->len) < 0)
-			return sl_err_set(err, SL_ELIMIT, "type inference: path too long");
 		rc = walk(inf, child, doc, i, depth + 1, err);
-		inf->path.len = mark;
 		if (rc < 0)
 			return rc;
 	}
@@ -484,9 +546,9 @@ static int walk(struct sl_infer *inf, struct inode *n, const struct sl_json_doc 
 		size_t *i, uint32_t depth, struct sl_err *err)
 {
 	const struct sl_json_tok *t = &doc->tok[*i];
-	size_t mark;
 	int rc;
 
+	inf->at = *i;
 	if ((t->type == SL_JSON_OBJECT || t->type == SL_JSON_ARRAY) &&
 	    depth >= inf->opts.max_depth) {
 		*i = t->v.end + 1;
@@ -522,15 +584,11 @@ static int walk(struct sl_infer *inf, struct inode *n, const struct sl_json_doc 
 		(*i)++;
 		if (*i < t->v.end && !n->elem && !(n->elem = new_path(inf, err)))
 			return err ? err->code : SL_ENOMEM;
-		mark = inf->path.len;
-		if (path_push(&inf->path, "*", 1) < 0)
-			return sl_err_set(err, SL_ELIMIT, "type inference: path too long");
 		while (*i < t->v.end) {
 			rc = walk(inf, n->elem, doc, i, depth + 1, err);
 			if (rc < 0)
 				return rc;
 		}
-		inf->path.len = mark;
 		(*i)++; /* END */
 		return 0;
 	default:
@@ -545,7 +603,7 @@ int sl_infer_add(struct sl_infer *inf, const struct sl_json_doc *doc, struct sl_
 
 	if (doc->n_tok == 0)
 		return 0;
-	inf->path.len = 0;
+	inf->doc = doc;
 	rc = walk(inf, &inf->root, doc, &i, 0, err);
 	inf->records++;
 	return rc;

@@ -218,6 +218,37 @@ static void test_members_added_after_the_index_are_found(void **state)
 	free(got);
 }
 
+/* A conflict's path is made from the record's tape when it is noted: nested members,
+ * list elements (a later element of the same array), map values and escaped names. */
+static void test_conflict_paths(void **state)
+{
+	const char *const l[] = {
+		"{\"id\":1,\"a\":{\"b/c\":[{\"x\":1},{\"x\":2}]},\"m\":{\"k0\":1,\"k1\":1}}",
+		"{\"id\":2,\"a\":{\"b/c\":[{\"x\":3},{\"y\":0,\"x\":\"four\"}]}}",
+		"{\"id\":3,\"m\":{\"k2\":1,\"k3\":1,\"k4\":true},\"t~\":[[1],[[2]]]}",
+	};
+	struct sl_infer_opts o;
+	struct sl_err err = {0};
+	struct sl_infer *inf;
+	const struct sl_infer_conflict *c;
+	size_t n;
+	char *got;
+
+	(void)state;
+	sl_infer_opts_default(&o);
+	o.max_struct_fields = 4; /* m is a map by record 3 */
+	got = infer_lines(l, N(l), &o, &inf, &err);
+	assert_non_null(got);
+	c = sl_infer_conflicts(inf, &n);
+	assert_int_equal(n, 3);
+	assert_string_equal(c[0].path, "/a/b~1c/*/x");
+	assert_int_equal(c[0].record, 1);
+	assert_string_equal(c[1].path, "/m/*");
+	assert_string_equal(c[2].path, "/t~0/*/*");
+	free(got);
+	sl_infer_free(inf);
+}
+
 static void test_map_disguised_as_struct(void **state)
 {
 	struct sl_infer_opts o;
@@ -281,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_conflict_kind),
 		cmocka_unit_test(test_omit_unknown),
 		cmocka_unit_test(test_members_added_after_the_index_are_found),
+		cmocka_unit_test(test_conflict_paths),
 		cmocka_unit_test(test_map_disguised_as_struct),
 		cmocka_unit_test(test_refusals_and_caps),
 	};
