@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `make demo`: a scratch lake, a generated sample of realistic files landed in it, then
 # what a user would look at: the zones, the objects, the queues; schemas registered, the
-# validator run, raw and the dead letters with their reasons, a schema fix and a replay,
-# the counters and an fsck. Later stages extend this script until it runs the whole
-# pipeline.
+# validator run, raw and the dead letters with their reasons, a schema fix and a replay;
+# the crawler's tables, partitions, versions and DDL; the counters and an fsck. Later
+# stages extend this script until it runs the whole pipeline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -118,6 +118,43 @@ say "sluice validate --drain"
 "$sluice" validate --drain | tail -n 3
 say "sluice deadletter ls --subject orders   (what is left: records that are not JSON)"
 "$sluice" deadletter ls --subject orders | head -n 4
+
+# ---- the crawler: raw objects -> catalog tables ------------------------------------------
+say "sluice crawl --drain   (raw objects -> tables, partitions and types in the catalog)"
+"$sluice" crawl --drain
+say "sluice catalog ls"
+"$sluice" catalog ls
+say "sluice catalog show raw.clicks   (types from the registered schema: validated data needs no guessing)"
+"$sluice" catalog show raw.clicks
+say "sluice catalog partitions raw.orders"
+"$sluice" catalog partitions raw.orders
+say "sluice crawl --explain raw/orders/dt=2026-11-24/orders-0001.ndjson   (the table rule)"
+first_order=$("$sluice" ls raw/orders/ --json | python3 -c \
+	'import json,sys; print(sorted(o["key"] for o in json.load(sys.stdin))[0])')
+"$sluice" crawl --explain "raw/$first_order"
+
+# A family without a schema: its types are inferred, and they evolve. The sensors' files
+# go straight into raw here (a trusted producer); the second day brings a double where an
+# int was and a new column, which makes version 2 of the table, with drift entries.
+sensors="$PWD/$build/demo-sensors"
+rm -rf "$sensors"
+mkdir -p "$sensors/dt=2026-11-23" "$sensors/dt=2026-11-24"
+for i in 1 2 3; do
+	printf '{"sensor":"s%d","ts":"2026-11-23T10:0%d:00Z","reading":%d,"ok":true}\n' "$i" "$i" "$((i * 10))"
+done > "$sensors/dt=2026-11-23/part-1.ndjson"
+for i in 1 2 3; do
+	printf '{"sensor":"s%d","ts":"2026-11-24T10:0%d:00Z","reading":%d.5,"ok":true,"battery":0.9}\n' "$i" "$i" "$((i * 10))"
+done > "$sensors/dt=2026-11-24/part-1.ndjson"
+say "sluice put -r demo-sensors --zone raw --prefix sensors/; sluice crawl --drain"
+"$sluice" put -r "$sensors/dt=2026-11-23" --zone raw --prefix sensors/dt=2026-11-23/ > /dev/null
+"$sluice" crawl --drain > /dev/null
+"$sluice" put -r "$sensors/dt=2026-11-24" --zone raw --prefix sensors/dt=2026-11-24/ > /dev/null
+"$sluice" crawl --drain
+say "sluice catalog history raw.sensors   (reading: int64 -> double, battery added)"
+"$sluice" catalog history raw.sensors
+say "sluice catalog ddl raw.sensors --dialect duckdb   (DuckDB reads the files in place)"
+"$sluice" catalog ddl raw.sensors --dialect duckdb
+
 say "sluice status"
 "$sluice" status
 say "sluice fsck"

@@ -260,11 +260,20 @@ static int index_rebuild(struct inode *n)
 
 /* Small objects are searched linearly (records usually repeat their member order, so
  * the hint makes that one comparison); a hash index appears past 16 members. */
+/* Member names are short: a loop the compiler inlines beats a call to memcmp. */
+static inline bool same_name(const char *a, const char *b, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 static struct member *member_find(struct inode *n, const char *name, size_t len,
 				  size_t hint)
 {
 	if (hint < n->n_members && n->members[hint].len == len &&
-	    memcmp(n->members[hint].name, name, len) == 0)
+	    same_name(n->members[hint].name, name, len))
 		return &n->members[hint];
 	if (!n->index) {
 		for (size_t i = 0; i < n->n_members; i++)
@@ -571,7 +580,10 @@ static int walk(struct sl_infer *inf, struct inode *n, const struct sl_json_doc 
 		return add_kind(inf, n, K_DOUBLE, err);
 	case SL_JSON_STRING:
 		(*i)++;
-		return add_kind(inf, n, string_kind(inf, t->v.s, t->len), err);
+		/* once a plain string was seen here, every string keeps the column a string:
+		 * the format checks would change nothing */
+		return add_kind(inf, n, (n->kinds & K_STR) ? K_STR : string_kind(inf, t->v.s, t->len),
+				err);
 	case SL_JSON_OBJECT:
 		rc = add_kind(inf, n, K_OBJECT, err);
 		if (rc < 0)
