@@ -886,6 +886,11 @@ static int merge_group(struct sl_crawl_stage *st, struct plan *p, struct group *
 			}
 			if (!it->scan.type)
 				continue; /* counted only */
+			/* a JSON object without records says nothing about columns: merging
+			 * its empty struct would make every column nullable (a Parquet
+			 * file's footer types its columns even without rows) */
+			if (it->scan.sampled == 0 && strcmp(it->lay->format, "json") == 0)
+				continue;
 			if (!acc) {
 				if (!(acc = sl_type_clone(it->scan.type))) {
 					rc = sl_err_set(err, SL_ENOMEM, "out of memory");
