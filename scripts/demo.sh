@@ -128,9 +128,9 @@ say "sluice catalog show raw.clicks   (types from the registered schema: validat
 "$sluice" catalog show raw.clicks
 say "sluice catalog partitions raw.orders"
 "$sluice" catalog partitions raw.orders
-say "sluice crawl --explain raw/orders/dt=2026-11-24/orders-0001.ndjson   (the table rule)"
 first_order=$("$sluice" ls raw/orders/ --json | python3 -c \
 	'import json,sys; print(sorted(o["key"] for o in json.load(sys.stdin))[0])')
+say "sluice crawl --explain raw/$first_order   (the table rule)"
 "$sluice" crawl --explain "raw/$first_order"
 
 # A family without a schema: its types are inferred, and they evolve. The sensors' files
