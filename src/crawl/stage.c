@@ -40,13 +40,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "json/json.h"
 #include "queue/queue.h"
 #include "schema/registry.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/crashpoint.h"
 #include "validate/validate.h"
 
 #define EVENT_MAX (64 << 10)   /* our events are far smaller */
@@ -56,37 +56,10 @@
 
 static const char *const crawl_queues[] = {"raw", "curated"};
 
-/* ---- a test hook: crashing at chosen points ------------------------------------------
- *
- * SLUICE_TEST_CRASH="POINT:PERCENT" makes the process kill itself (SIGKILL) at POINT with
- * that chance (as in the validator), so that a crash test reaches each step for sure:
+/* Crash-test points (util/crashpoint.h, SLUICE_TEST_CRASH):
  *   scanned   the batch's objects are read and its plan made, before the commit
  *   commit    right after the commit
- * Unset, it costs one branch per point. */
-static struct {
-	bool read;
-	char point[16];
-	int percent;
-} crash_hook;
-
-static void crash_point(const char *point)
-{
-	if (!crash_hook.read) {
-		const char *v = getenv("SLUICE_TEST_CRASH");
-		const char *colon = v ? strchr(v, ':') : NULL;
-		crash_hook.read = true;
-		if (colon && (size_t)(colon - v) < sizeof(crash_hook.point)) {
-			memcpy(crash_hook.point, v, (size_t)(colon - v));
-			crash_hook.percent = atoi(colon + 1);
-		}
-	}
-	if (crash_hook.percent > 0 && strcmp(point, crash_hook.point) == 0) {
-		unsigned r = 0;
-		if (getrandom(&r, sizeof(r), 0) == (ssize_t)sizeof(r) &&
-		    r % 100 < (unsigned)crash_hook.percent)
-			raise(SIGKILL);
-	}
-}
+ */
 
 /* ---- the stage ------------------------------------------------------------------------ */
 
@@ -1248,13 +1221,13 @@ int sl_crawl_batch(struct sl_crawl_stage *st, const char *queue, const struct sl
 			.records = p.records,
 			.bytes = p.bytes,
 		};
-		crash_point("scanned");
+		sl_crash_point("scanned");
 		rc = m->ops->catalog_commit(m->state, &c, sl_now_ms(), err);
 		if (rc == SL_ESTALE && attempt < COMMIT_ATTEMPTS)
 			continue;
 		if (rc)
 			goto done;
-		crash_point("commit");
+		sl_crash_point("commit");
 		break;
 	}
 	/* what the batch did */

@@ -30,7 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "json/codec.h"
@@ -39,6 +38,7 @@
 #include "schema/registry.h"
 #include "schema/schema.h"
 #include "util/clock.h"
+#include "util/crashpoint.h"
 #include "util/glob.h"
 
 const char *const sl_voutcome_names[SL_VOUT_COUNT] = {
@@ -50,39 +50,12 @@ const char *const sl_voutcome_names[SL_VOUT_COUNT] = {
 
 #define CACHE_MAX 32            /* compiled schema versions kept */
 
-/* ---- a test hook: crashing at chosen points ------------------------------------------
- *
- * SLUICE_TEST_CRASH="POINT:PERCENT" makes the process kill itself (SIGKILL) at POINT with
- * that chance, so that the crash test (tests/crash/crash_validate.py) reaches every step
- * of a message for sure, not only when a random kill happens to land there. POINT:
+/* Crash-test points (util/crashpoint.h, SLUICE_TEST_CRASH):
  *   output    after the first output of an object is committed, before the others
  *   outputs   after all outputs, before the commit transaction
  *   commit    after the commit, before the landing file is removed
- * Unset (production), it costs one branch per point. */
-static struct {
-	bool read;
-	char point[16];
-	int percent;
-} crash_hook;
+ */
 
-static void crash_point(const char *point)
-{
-	if (!crash_hook.read) {
-		const char *v = getenv("SLUICE_TEST_CRASH");
-		const char *colon = v ? strchr(v, ':') : NULL;
-		crash_hook.read = true;
-		if (colon && (size_t)(colon - v) < sizeof(crash_hook.point)) {
-			memcpy(crash_hook.point, v, (size_t)(colon - v));
-			crash_hook.percent = atoi(colon + 1);
-		}
-	}
-	if (crash_hook.percent > 0 && strcmp(point, crash_hook.point) == 0) {
-		unsigned r = 0;
-		if (getrandom(&r, sizeof(r), 0) == (ssize_t)sizeof(r) &&
-		    r % 100 < (unsigned)crash_hook.percent)
-			raise(SIGKILL);
-	}
-}
 #define EVENT_MAX (64 << 10)    /* an object-created event is far smaller */
 #define HEARTBEAT_RECORDS 1024  /* look at the clock every this many records */
 /* The descriptions of bad records in one report stop at this size, whatever
@@ -730,7 +703,7 @@ static int pass2(struct sl_validate_stage *st, int fd, const struct sl_object *l
 	/* raw first: the records that passed are visible as soon as possible */
 	if ((rc = out_commit(&raw, raw_obj, err)) != 0)
 		goto fail;
-	crash_point("output");
+	sl_crash_point("output");
 	if ((rc = out_commit(&dl, dl_obj, err)) != 0)
 		goto fail;
 	return 0;
@@ -866,7 +839,7 @@ static int finish(struct sl_validate_stage *st, const struct sl_validate_commit 
 		return rc;
 	rc = m->ops->validate_commit(m->state, c, sl_now_ms(), first, err);
 	if (rc == 0)
-		crash_point("commit");
+		sl_crash_point("commit");
 	if (rc == 0 &&
 	    m->ops->object_get(m->state, SL_VALIDATE_QUEUE, c->landing_key, &row, NULL) == 0 &&
 	    row.seq == c->landing_seq && strcmp(row.state, SL_STATE_DELETING) == 0) {
@@ -1127,7 +1100,7 @@ int sl_validate_handle(struct sl_validate_stage *st, const struct sl_message *ms
 		.queue = SL_VALIDATE_QUEUE,
 		.receipt = msg->receipt,
 	};
-	crash_point("outputs");
+	sl_crash_point("outputs");
 	rc = finish(st, &c, &res->counted, err);
 done:
 	if (fd >= 0)
