@@ -83,6 +83,42 @@ struct sl_crawl_conf {
 	size_t n_families;
 };
 
+/* etl.defaults and etl.jobs.NAME: one ETL job (issue 7; docs/etl.md). */
+#define SL_CONFIG_MAX_JOBS 32
+#define SL_CONFIG_SQL_MAX 4096
+struct sl_job_conf {
+	char name[SL_CONFIG_SUBJECT_MAX];   /* the job ("" = defaults) */
+	char source[SL_CONFIG_SUBJECT_MAX]; /* the raw table (a family) it reads; required */
+	char target[SL_CONFIG_SUBJECT_MAX]; /* the curated table it writes; default: source */
+	char layout[8];            /* flat (registered at commit) | nested (announced to the
+				    * crawler); default flat */
+	char codec[8];             /* zstd | snappy | gzip | none; default zstd */
+	int64_t level;             /* codec level, 0 = its default */
+	int64_t target_file_size;  /* bytes a Parquet file grows to before the next one
+				    * starts (per partition); default 128 MiB, 1 MiB..4 GiB */
+	char schedule[128];        /* cron (etl/cron.h), "" = on demand only */
+	char on_error[12];         /* records the transform refuses: fail (the run fails,
+				    * nothing is committed) | deadletter (default) */
+	char partition_by[256];    /* output partition columns, comma-separated; "" = the
+				    * source's partitions. A name may be derived: dt (the date
+				    * of the record's `ts`, see docs/etl.md) */
+	char sql[SL_CONFIG_SQL_MAX]; /* a SQL transform (SELECT ... FROM source), "" = the
+				      * default transform (all columns cast to the catalog
+				      * schema) */
+};
+
+struct sl_etl_conf {
+	struct sl_job_conf defaults;
+	struct sl_job_conf jobs[SL_CONFIG_MAX_JOBS];
+	size_t n_jobs;
+	/* Families that get the default job (named like the family) when no job reads
+	 * them: etl.default_jobs: [clicks, orders], or ["*"] for every raw table. */
+	char default_jobs[SL_CONFIG_MAX_FAMILIES][SL_CONFIG_SUBJECT_MAX];
+	size_t n_default_jobs;
+	int64_t lease_ms;          /* a run's lease on its job, renewed while it runs;
+				    * default 60 s, 5 s .. 1 h */
+};
+
 struct sl_config {
 	int64_t version; /* file format version: 1 */
 
@@ -109,6 +145,9 @@ struct sl_config {
 
 	/* crawl: the crawler stage (batching, sampling, table depth and policies). */
 	struct sl_crawl_conf crawl;
+
+	/* etl: jobs, their defaults and the families that get the default job. */
+	struct sl_etl_conf etl;
 };
 
 /* Callback for every problem found while checking: line and column are 1-based (0 when
@@ -147,6 +186,11 @@ const struct sl_subject_conf *sl_config_subject(const struct sl_config *cfg, con
 /* The settings of family `name`: crawl.families.NAME resolved over crawl.defaults, else
  * the defaults. Borrowed from cfg. */
 const struct sl_family_conf *sl_config_family(const struct sl_config *cfg, const char *name);
+
+/* The job `name`: etl.jobs.NAME resolved over etl.defaults, else the default job of a
+ * family listed in etl.default_jobs (source = target = name), else NULL. out is filled. */
+const struct sl_job_conf *sl_config_job(const struct sl_config *cfg, const char *name,
+					struct sl_job_conf *out);
 
 /* Queue names the configuration accepts overrides for (NULL-terminated). */
 extern const char *const sl_config_queue_names[];

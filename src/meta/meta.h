@@ -165,6 +165,9 @@ struct sl_cat_file;
 struct sl_cat_drift;
 struct sl_cat_commit;
 struct sl_cat_counters;
+struct sl_etl_run;
+struct sl_etl_bookmark;
+struct sl_etl_commit;
 
 typedef int sl_object_fn(void *ctx, const struct sl_object *obj);
 typedef int sl_message_fn(void *ctx, const struct sl_message *msg);
@@ -177,6 +180,11 @@ typedef int sl_cat_version_fn(void *ctx, const struct sl_cat_version *v);
 typedef int sl_cat_partition_fn(void *ctx, const struct sl_cat_partition *p);
 typedef int sl_cat_file_fn(void *ctx, const struct sl_cat_file *f);
 typedef int sl_cat_drift_fn(void *ctx, const struct sl_cat_drift *d);
+typedef int sl_etl_pending_fn(void *ctx, const struct sl_object *obj,
+			      const struct sl_cat_file *file);
+typedef int sl_etl_run_fn(void *ctx, const struct sl_etl_run *run);
+typedef int sl_etl_key_fn(void *ctx, const char *job, int64_t run_id, const char *zone,
+			  const char *key);
 
 struct sl_meta_ops {
 	const char *name;
@@ -331,6 +339,50 @@ struct sl_meta_ops {
 				  int64_t after_id, int64_t limit, sl_cat_drift_fn *fn, void *ctx,
 				  struct sl_err *err);
 	int (*catalog_counters)(void *state, struct sl_cat_counters *out, struct sl_err *err);
+
+	/* ETL (migration 5; etl/etl.h gives the commit protocol and the promises). */
+	/* Takes job's lease for holder until now + ttl_ms, or renews it; SL_EBUSY (the
+	 * message names the holder and when it expires) when another holder has it. */
+	int (*etl_lease)(void *state, const char *job, const char *holder, int64_t ttl_ms,
+			 int64_t now_ms, struct sl_err *err);
+	void (*etl_lease_release)(void *state, const char *job, const char *holder);
+	/* Numbers and records a new run ('running', from the job's bookmark); out gets it. */
+	int (*etl_run_begin)(void *state, const char *job, const char *holder, int64_t now_ms,
+			     struct sl_etl_run *out, struct sl_err *err);
+	/* Records the keys (in zone) that run run_id will publish, before it publishes them. */
+	int (*etl_stage)(void *state, const char *job, int64_t run_id, const char *holder,
+			 const char *zone, const char *const *keys, size_t n, struct sl_err *err);
+	int (*etl_commit)(void *state, const struct sl_etl_commit *c, int64_t now_ms,
+			  struct sl_err *err);
+	/* Marks a running run failed with its error (its staged keys stay for recovery). */
+	int (*etl_run_fail)(void *state, const char *job, int64_t run_id, const char *error,
+			    int64_t now_ms, struct sl_err *err);
+	/* Staged keys of runs that will never commit (failed, or running with an expired
+	 * lease: those are marked failed first), of job (NULL: every job). */
+	int (*etl_staged_list)(void *state, const char *job, int64_t now_ms, sl_etl_key_fn *fn,
+			       void *ctx, struct sl_err *err);
+	/* Forgets a staged key once its file is gone (and no index row names it). */
+	int (*etl_staged_forget)(void *state, const char *job, int64_t run_id, const char *zone,
+				 const char *key, struct sl_err *err);
+	/* Present objects of zone under prefix with seq > after_seq, in seq order, at most
+	 * limit (0: all), each with its catalog row (or NULL). */
+	int (*etl_pending)(void *state, const char *zone, const char *prefix, int64_t after_seq,
+			   int64_t limit, sl_etl_pending_fn *fn, void *ctx, struct sl_err *err);
+	/* SL_ENOENT when the job never ran. */
+	int (*etl_bookmark_get)(void *state, const char *job, struct sl_etl_bookmark *out,
+				struct sl_err *err);
+	int (*etl_run_get)(void *state, const char *job, int64_t run_id, struct sl_etl_run *out,
+			   struct sl_err *err);
+	/* A job's runs, newest first, at most limit (0: all); job NULL: every job's. */
+	int (*etl_run_list)(void *state, const char *job, int64_t limit, sl_etl_run_fn *fn,
+			    void *ctx, struct sl_err *err);
+	/* Under holder's lease, in one transaction: the runs after to_run become 'rewound',
+	 * their data files 'retired' in the catalog and their index rows 'deleting' (fn gets
+	 * each, to remove the file after the commit), and the bookmark goes back to where
+	 * to_run ended (to_run 0: the beginning). SL_ENOENT when to_run is not a committed
+	 * run of the job. */
+	int (*etl_rewind)(void *state, const char *job, int64_t to_run, const char *holder,
+			  int64_t now_ms, sl_etl_key_fn *fn, void *ctx, struct sl_err *err);
 };
 
 struct sl_meta {
