@@ -108,8 +108,15 @@ static int take_lease(struct sl_meta *m, const char *job, const char *holder, in
 {
 	struct sl_err e = {0};
 	int rc = m->ops->etl_lease(m->state, job, holder, ttl_ms, sl_now_ms(), &e);
-	if (rc == SL_EBUSY)
-		return sl_err_set(err, SL_EBUSY, "job %s is running (%s)", job, e.msg);
+	if (rc == SL_EBUSY) {
+		/* "job X is leased by H until T" -> "job X is running (leased by H until T)" */
+		char lead[SL_JOB_MAX + 16];
+		const char *why = e.msg;
+		snprintf(lead, sizeof(lead), "job %s is ", job);
+		if (strncmp(why, lead, strlen(lead)) == 0)
+			why += strlen(lead);
+		return sl_err_set(err, SL_EBUSY, "job %s is running (%s)", job, why);
+	}
 	if (rc)
 		return sl_err_set(err, rc, "job %s: lease: %s", job, e.msg);
 	return 0;
@@ -1148,6 +1155,7 @@ static int commit(struct run *r, struct sl_err *err)
 			goto done;
 		}
 		f->published = true;
+		renew(r);
 		if ((rc = file_stats(r, f, err)) != 0)
 			goto done;
 		bytes += f->size;
