@@ -63,7 +63,7 @@ struct sl_etl_result {
 	int64_t files, bytes;        /* Parquet files and bytes committed */
 	int64_t skipped;             /* objects the crawler rejected (not part of the
 				      * table): passed, with the bookmark */
-	char skip_reason[512];       /* the first one's key and reason, "" when none */
+	char skip_reason[SL_KEY_MAX + 516]; /* the first one's "KEY: reason", "" when none */
 	int64_t stale;               /* objects overwritten or removed since listed */
 	bool waiting;                /* stopped before an object not catalogued yet */
 	char waiting_key[SL_KEY_MAX + 1];
