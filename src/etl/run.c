@@ -655,7 +655,7 @@ static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 static bool dt_of(const char *s, size_t n, char *out, size_t cap)
 {
 	static const uint8_t mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (n < 20 || n > 64)
+	if (n < 20 || n > 128)
 		return false;
 	int y1 = dig2(s), y2 = dig2(s + 2), mo = dig2(s + 5), d = dig2(s + 8);
 	if (y1 < 0 || y2 < 0 || mo < 1 || mo > 12 || d < 1 || s[4] != '-' || s[7] != '-')
