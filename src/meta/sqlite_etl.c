@@ -231,12 +231,16 @@ static int check_name(const char *what, const char *v, size_t cap, struct sl_err
 	return 0;
 }
 
-static int check_job(const char *job, const char *holder, struct sl_err *err)
+static int check_job(const char *job, struct sl_err *err)
 {
-	int rc = check_name("job name", job, SL_JOB_MAX, err);
-	if (rc == 0 && holder)
-		rc = check_name("lease holder", holder, SL_HOLDER_MAX, err);
-	return rc;
+	return check_name("job name", job, SL_JOB_MAX, err);
+}
+
+/* A job and the lease holder acting on it. */
+static int check_holder(const char *job, const char *holder, struct sl_err *err)
+{
+	int rc = check_job(job, err);
+	return rc ? rc : check_name("lease holder", holder, SL_HOLDER_MAX, err);
 }
 
 static int check_key(const char *zone, const char *key, struct sl_err *err)
@@ -362,7 +366,7 @@ int sl_sq_etl_lease(void *state, const char *job, const char *holder, int64_t tt
 {
 	struct sq *s = state;
 	sqlite3_stmt *p;
-	int rc = check_job(job, holder, err);
+	int rc = check_holder(job, holder, err);
 	if (rc)
 		return rc;
 	if (ttl_ms <= 0 || now_ms < 0 || ttl_ms > INT64_MAX - now_ms)
@@ -408,7 +412,7 @@ void sl_sq_etl_lease_release(void *state, const char *job, const char *holder)
 {
 	struct sq *s = state;
 	sqlite3_stmt *p;
-	if (check_job(job, holder, NULL) != 0 || !(p = est(s, E_LEASE_DELETE, NULL)))
+	if (check_holder(job, holder, NULL) != 0 || !(p = est(s, E_LEASE_DELETE, NULL)))
 		return;
 	bind_text(p, 1, job);
 	bind_text(p, 2, holder);
@@ -424,7 +428,7 @@ int sl_sq_etl_run_begin(void *state, const char *job, const char *holder, int64_
 	struct sl_etl_bookmark bm;
 	sqlite3_stmt *p;
 	char why[96];
-	int rc = check_job(job, holder, err);
+	int rc = check_holder(job, holder, err);
 	if (rc)
 		return rc;
 	if ((rc = begin(s, err)) != 0)
@@ -493,7 +497,7 @@ int sl_sq_etl_run_fail(void *state, const char *job, int64_t run_id, const char 
 	struct sq *s = state;
 	struct sl_etl_run r;
 	sqlite3_stmt *p;
-	int rc = check_job(job, NULL, err);
+	int rc = check_job(job, err);
 	if (rc)
 		return rc;
 	if ((rc = begin(s, err)) != 0)
@@ -526,14 +530,14 @@ fail:
 int sl_sq_etl_bookmark_get(void *state, const char *job, struct sl_etl_bookmark *out,
 			       struct sl_err *err)
 {
-	int rc = check_job(job, NULL, err);
+	int rc = check_job(job, err);
 	return rc ? rc : bookmark_get(state, job, out, err);
 }
 
 int sl_sq_etl_run_get(void *state, const char *job, int64_t run_id, struct sl_etl_run *out,
 			  struct sl_err *err)
 {
-	int rc = check_job(job, NULL, err);
+	int rc = check_job(job, err);
 	return rc ? rc : run_get(state, job, run_id, out, err);
 }
 
@@ -545,7 +549,7 @@ int sl_sq_etl_run_list(void *state, const char *job, int64_t limit, sl_etl_run_f
 	char after_job[SL_JOB_MAX] = "";
 	int64_t after_id = INT64_MAX, left = limit > 0 ? limit : INT64_MAX;
 	struct sl_etl_run *page;
-	int rc = job ? check_job(job, NULL, err) : 0;
+	int rc = job ? check_job(job, err) : 0;
 	if (rc)
 		return rc;
 	if (!(page = malloc(PAGE * sizeof(*page))))
@@ -634,7 +638,7 @@ int sl_sq_etl_stage(void *state, const char *job, int64_t run_id, const char *ho
 {
 	struct sq *s = state;
 	struct sl_etl_run r;
-	int rc = check_job(job, holder, err);
+	int rc = check_holder(job, holder, err);
 	if (rc)
 		return rc;
 	if (n && !keys)
@@ -681,7 +685,7 @@ int sl_sq_etl_staged_list(void *state, const char *job, int64_t now_ms, sl_etl_k
 	enum { PAGE = 128 };
 	struct staged_key *page = NULL, after = {.run_id = 0};
 	sqlite3_stmt *p;
-	int rc = job ? check_job(job, NULL, err) : 0;
+	int rc = job ? check_job(job, err) : 0;
 	if (rc)
 		return rc;
 	/* first, in one transaction: running runs that can no longer commit are failed, and
@@ -740,7 +744,7 @@ int sl_sq_etl_staged_forget(void *state, const char *job, int64_t run_id, const 
 	struct sq *s = state;
 	struct sl_etl_run r;
 	sqlite3_stmt *p;
-	int rc = check_job(job, NULL, err);
+	int rc = check_job(job, err);
 	if (rc || (rc = check_key(zone, key, err)) != 0)
 		return rc;
 	if ((rc = begin(s, err)) != 0)
@@ -802,7 +806,7 @@ int sl_sq_etl_staged_find(void *state, const char *zone, const char *key, int64_
 static int check_commit(const struct sl_etl_commit *c, struct sl_err *err)
 {
 	int rc;
-	if ((rc = check_job(c->job, c->holder ? c->holder : "", err)) != 0)
+	if ((rc = check_holder(c->job, c->holder, err)) != 0)
 		return rc;
 	if (c->run_id < 1 || c->to_seq < 0)
 		return sl_err_set(err, SL_EINVAL, "etl commit: run %" PRId64 ", bookmark %" PRId64,
@@ -1045,8 +1049,7 @@ int sl_sq_etl_pending(void *state, const char *zone, const char *prefix, int64_t
 			struct pending *e = &page[n++];
 			sl_sq_object_read(p, 0, &e->obj);
 			e->has_file = sqlite3_column_type(p, 10) != SQLITE_NULL;
-			if (e->has_file)
-				rc = sl_sq_cat_file_read(p, 10, &e->file, err);
+			rc = e->has_file ? sl_sq_cat_file_read(p, 10, &e->file, err) : 0;
 		}
 		if (rc == SQLITE_DONE)
 			rc = 0;
@@ -1151,7 +1154,7 @@ int sl_sq_etl_rewind(void *state, const char *job, int64_t to_run, const char *h
 	sqlite3_stmt *p;
 	int64_t seq = 0, n_drift = 0;
 	char why[96];
-	int rc = check_job(job, holder, err);
+	int rc = check_holder(job, holder, err);
 	if (rc)
 		return rc;
 	if (to_run < 0)
