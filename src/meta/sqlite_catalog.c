@@ -19,6 +19,10 @@
  * deprecated when its table's deletion policy is "deprecate"; either change adds a drift
  * entry (partition_deleted, partition_deprecated) naming a key that emptied it. A
  * deprecated partition that gets active files again is active again.
+ *
+ * The pieces of a commit (sl_sq_cat_start, _apply_table, _put_file, _retire_file,
+ * _finish, _count; sqlite_int.h) are also used by sqlite_etl.c, whose job commits and
+ * rewinds change the catalog inside their own transactions by exactly these rules.
  */
 #include <inttypes.h>
 #include <stdlib.h>

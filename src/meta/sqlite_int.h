@@ -176,7 +176,7 @@ int sl_sq_cat_finish(struct sq *s, const struct sl_cat_drift *drift, size_t n, i
 /* Adds to the crawler's counters (last_ms := now_ms). */
 int sl_sq_cat_count(struct sq *s, const struct sl_cat_counters *add, int64_t now_ms,
 		    struct sl_err *err);
-/* A catalog file row in columns col..col+13 (SQ_CAT_FILE_COLS's order). */
+/* A catalog file row in columns col..col+13, in the order SQ_CAT_FILE_COLS names them. */
 #define SQ_CAT_FILE_COLS(t) \
 	t "zone," t "key," t "seq," t "db," t "tbl," t "part," t "format," t "records," \
 	t "bytes," t "schema_version," t "state," t "reason," t "stats," t "crawled_ms"
