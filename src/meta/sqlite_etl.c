@@ -129,7 +129,8 @@ static const char *const etl_sql[E_COUNT] = {
 	[E_STAGED_LIST] = "SELECT s.job,s.run_id,s.zone,s.key FROM etl_staged s "
 			  "JOIN etl_runs r ON r.job=s.job AND r.id=s.run_id "
 			  "WHERE s.state='staged' AND r.state<>'running' AND "
-			  "(?1 IS NULL OR s.job=?1) AND (s.job,s.run_id,s.zone,s.key)>(?2,?3,?4,?5) "
+			  "(?1 IS NULL OR s.job=?1) AND "
+			  "(s.job,s.run_id,s.zone,s.key)>(?2,?3,?4,?5) "
 			  "ORDER BY s.job,s.run_id,s.zone,s.key LIMIT 128",
 	[E_STAGED_FORGET] = "DELETE FROM etl_staged WHERE job=?1 AND run_id=?2 AND zone=?3 AND "
 			    "key=?4 AND state='staged'",
@@ -354,15 +355,15 @@ static int running(struct sq *s, const char *job, int64_t id, const char *holder
 		return sl_err_set(err, SL_ESTALE, "run %s/%" PRId64 " is %s, not running", job, id,
 				  run->state);
 	if (strcmp(run->holder, holder) != 0)
-		return sl_err_set(err, SL_ESTALE, "run %s/%" PRId64 " belongs to %s, not to %s", job,
-				  id, run->holder, holder);
+		return sl_err_set(err, SL_ESTALE, "run %s/%" PRId64 " belongs to %s, not to %s",
+				  job, id, run->holder, holder);
 	return 0;
 }
 
 /* ---- leases -------------------------------------------------------------------------- */
 
 int sl_sq_etl_lease(void *state, const char *job, const char *holder, int64_t ttl_ms,
-			int64_t now_ms, struct sl_err *err)
+		    int64_t now_ms, struct sl_err *err)
 {
 	struct sq *s = state;
 	sqlite3_stmt *p;
@@ -370,8 +371,8 @@ int sl_sq_etl_lease(void *state, const char *job, const char *holder, int64_t tt
 	if (rc)
 		return rc;
 	if (ttl_ms <= 0 || now_ms < 0 || ttl_ms > INT64_MAX - now_ms)
-		return sl_err_set(err, SL_EINVAL, "etl: lease of job %s: bad duration %" PRId64 " ms",
-				  job, ttl_ms);
+		return sl_err_set(err, SL_EINVAL,
+				  "etl: lease of job %s: bad duration %" PRId64 " ms", job, ttl_ms);
 	if ((rc = begin(s, err)) != 0)
 		return rc;
 	if (!(p = est(s, E_LEASE_GET, err))) {
@@ -422,7 +423,7 @@ void sl_sq_etl_lease_release(void *state, const char *job, const char *holder)
 /* ---- runs ---------------------------------------------------------------------------- */
 
 int sl_sq_etl_run_begin(void *state, const char *job, const char *holder, int64_t now_ms,
-			    struct sl_etl_run *out, struct sl_err *err)
+			struct sl_etl_run *out, struct sl_err *err)
 {
 	struct sq *s = state;
 	struct sl_etl_bookmark bm;
@@ -492,7 +493,7 @@ fail:
 }
 
 int sl_sq_etl_run_fail(void *state, const char *job, int64_t run_id, const char *error,
-			   int64_t now_ms, struct sl_err *err)
+		       int64_t now_ms, struct sl_err *err)
 {
 	struct sq *s = state;
 	struct sl_etl_run r;
@@ -505,8 +506,8 @@ int sl_sq_etl_run_fail(void *state, const char *job, int64_t run_id, const char 
 	if ((rc = run_get(s, job, run_id, &r, err)) != 0)
 		goto fail;
 	if (strcmp(r.state, SL_RUN_RUNNING) != 0) {
-		rc = sl_err_set(err, SL_ESTALE, "run %s/%" PRId64 " is %s, not running", job, run_id,
-				r.state);
+		rc = sl_err_set(err, SL_ESTALE, "run %s/%" PRId64 " is %s, not running", job,
+				run_id, r.state);
 		goto fail;
 	}
 	if (!(p = est(s, E_RUN_FAIL, err))) {
@@ -528,21 +529,21 @@ fail:
 }
 
 int sl_sq_etl_bookmark_get(void *state, const char *job, struct sl_etl_bookmark *out,
-			       struct sl_err *err)
+			   struct sl_err *err)
 {
 	int rc = check_job(job, err);
 	return rc ? rc : bookmark_get(state, job, out, err);
 }
 
 int sl_sq_etl_run_get(void *state, const char *job, int64_t run_id, struct sl_etl_run *out,
-			  struct sl_err *err)
+		      struct sl_err *err)
 {
 	int rc = check_job(job, err);
 	return rc ? rc : run_get(state, job, run_id, out, err);
 }
 
 int sl_sq_etl_run_list(void *state, const char *job, int64_t limit, sl_etl_run_fn *fn,
-			   void *ctx, struct sl_err *err)
+		       void *ctx, struct sl_err *err)
 {
 	struct sq *s = state;
 	enum { PAGE = 64 };
@@ -679,7 +680,7 @@ static void read_key(sqlite3_stmt *p, struct staged_key *k)
 }
 
 int sl_sq_etl_staged_list(void *state, const char *job, int64_t now_ms, sl_etl_key_fn *fn,
-			      void *ctx, struct sl_err *err)
+			  void *ctx, struct sl_err *err)
 {
 	struct sq *s = state;
 	enum { PAGE = 128 };
@@ -739,7 +740,7 @@ fail:
 }
 
 int sl_sq_etl_staged_forget(void *state, const char *job, int64_t run_id, const char *zone,
-				const char *key, struct sl_err *err)
+			    const char *key, struct sl_err *err)
 {
 	struct sq *s = state;
 	struct sl_etl_run r;
@@ -776,7 +777,7 @@ fail:
 }
 
 int sl_sq_etl_staged_find(void *state, const char *zone, const char *key, int64_t now_ms,
-			      struct sl_etl_run *out, bool *live, struct sl_err *err)
+			  struct sl_etl_run *out, bool *live, struct sl_err *err)
 {
 	struct sq *s = state;
 	sqlite3_stmt *p;
@@ -914,7 +915,7 @@ static int apply_output(struct sq *s, const struct sl_etl_commit *c,
 }
 
 int sl_sq_etl_commit(void *state, const struct sl_etl_commit *c, int64_t now_ms,
-			 struct sl_err *err)
+		     struct sl_err *err)
 {
 	struct sq *s = state;
 	struct sl_etl_bookmark bm;
@@ -1011,7 +1012,7 @@ struct pending {
 };
 
 int sl_sq_etl_pending(void *state, const char *zone, const char *prefix, int64_t after_seq,
-			  int64_t limit, sl_etl_pending_fn *fn, void *ctx, struct sl_err *err)
+		      int64_t limit, sl_etl_pending_fn *fn, void *ctx, struct sl_err *err)
 {
 	struct sq *s = state;
 	enum { PAGE = 128 };
@@ -1146,7 +1147,7 @@ static int list_removals(struct sq *s, const char *job, int64_t to_run, sl_etl_k
 }
 
 int sl_sq_etl_rewind(void *state, const char *job, int64_t to_run, const char *holder,
-			 int64_t now_ms, sl_etl_key_fn *fn, void *ctx, struct sl_err *err)
+		     int64_t now_ms, sl_etl_key_fn *fn, void *ctx, struct sl_err *err)
 {
 	struct sq *s = state;
 	struct sl_etl_bookmark bm;
@@ -1183,7 +1184,8 @@ int sl_sq_etl_rewind(void *state, const char *job, int64_t to_run, const char *h
 			goto fail;
 		seq = r.to_seq;
 	}
-	if ((rc = sl_sq_cat_start(s, err)) != 0 || (rc = retire_outputs(s, job, to_run, err)) != 0 ||
+	if ((rc = sl_sq_cat_start(s, err)) != 0 ||
+	    (rc = retire_outputs(s, job, to_run, err)) != 0 ||
 	    (rc = sl_sq_cat_finish(s, NULL, 0, now_ms, &n_drift, err)) != 0)
 		goto fail;
 	if (n_drift) {

@@ -354,9 +354,9 @@ static int64_t staged_file(struct fx *fx, const char *job, const char *key, int6
 	char p[4096], rel[2048];
 	assert_int_equal(m->ops->etl_lease(m->state, job, "fsck-test", ttl_ms, now, &err), 0);
 	assert_int_equal(m->ops->etl_run_begin(m->state, job, "fsck-test", now, &run, &err), 0);
-	assert_int_equal(
-		m->ops->etl_stage(m->state, job, run.id, "fsck-test", "curated", keys, 1, now, &err),
-		0);
+	assert_int_equal(m->ops->etl_stage(m->state, job, run.id, "fsck-test", "curated", keys,
+					   1, now, &err),
+			 0);
 	path_of(fx, "curated/t", p, sizeof(p));
 	mkdir(p, 0755);
 	snprintf(rel, sizeof(rel), "curated/%s", key);
