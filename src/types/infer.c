@@ -198,8 +198,13 @@ static int note_conflict(struct sl_infer *inf, struct inode *n, uint32_t before,
 	c = &inf->conflicts[inf->n_conflicts];
 	if (path_to(inf, inf->at) < 0)
 		return sl_err_set(err, SL_ELIMIT, "type inference: path too long");
-	inf->conflict_paths[inf->n_conflicts] = strndup(inf->path.len ? inf->path.data : "",
-							 inf->path.len);
+	/* path.data is not NUL-terminated (path_push copies segments in place) */
+	inf->conflict_paths[inf->n_conflicts] = malloc(inf->path.len + 1);
+	if (inf->conflict_paths[inf->n_conflicts]) {
+		if (inf->path.len)
+			memcpy(inf->conflict_paths[inf->n_conflicts], inf->path.data, inf->path.len);
+		inf->conflict_paths[inf->n_conflicts][inf->path.len] = '\0';
+	}
 	if (!inf->conflict_paths[inf->n_conflicts])
 		return sl_err_set(err, SL_ENOMEM, "type inference: out of memory");
 	c->path = inf->conflict_paths[inf->n_conflicts];
