@@ -198,6 +198,8 @@ const struct sl_cmd sl_cmd_fsck = {
 	"  deleting   rm interrupted                              repair: finished\n"
 	"  corrupt    content differs from checksum (--verify)    repair: flagged 'corrupt'\n"
 	"  odd        symlink, device or badly named entry        reported only\n"
+	"  staged     file of an ETL run that did not commit      repair: removed (not while\n"
+	"                                                         the run may still commit)\n"
 	"--verify re-reads and re-hashes every object.\n"
 	"Exit 0 when nothing is left to repair, 3 when problems remain.\n",
 	run_fsck,

@@ -11,7 +11,8 @@
  *   1. A file that loads yields a fully defined struct sl_config: every key not given holds
  *      its default, and every queue override in cfg->queues is already resolved (keys the
  *      override did not give are copied from queues.defaults, wherever in the file those
- *      defaults were written).
+ *      defaults were written); so are subjects, families and ETL jobs over their
+ *      sections' defaults.
  *   2. A file that does not load leaves the caller's struct at the defaults.
  *   3. Hostile input (deep nesting, huge files, aliases, bytes that are not UTF-8, numbers
  *      that overflow) is refused with a message, never a crash or a wrapped value.
@@ -19,6 +20,8 @@
  *      of the offending key or value.
  */
 #include "config/config.h"
+#include "config/config_int.h"
+#include "etl/cron.h"
 #include "meta/meta.h" /* SL_BATCH_MAX */
 #include "util/fs.h"
 #include "util/glob.h"
@@ -356,6 +359,8 @@ enum sl_cfg_type {
 	SL_T_ROUTES,   /* a sequence of route mappings: cfg->validate.routes */
 	SL_T_SUBJECTS, /* a mapping of subject name -> settings: cfg->validate.subjects */
 	SL_T_FAMILIES, /* a mapping of family name -> settings: cfg->crawl.families */
+	SL_T_JOBS,     /* a mapping of job name -> settings: cfg->etl.jobs */
+	SL_T_NAMELIST, /* a sequence of family names, or ["*"]: cfg->etl.default_jobs */
 };
 
 struct sl_cfg_key {
@@ -367,10 +372,11 @@ struct sl_cfg_key {
 	int64_t min, max;
 	const char *const *choices;   /* SL_T_ENUM */
 	const struct sl_cfg_key *keys; /* SL_T_SECTION, SL_T_OVERRIDE, SL_T_ROUTES, SL_T_SUBJECTS,
-					* SL_T_FAMILIES */
-	/* SL_T_TEXT: NULL if text is acceptable, else why not (*at: byte offset in it) */
-	const char *(*check)(const char *text, size_t *at);
-	bool required; /* keys of a route: must be given */
+					* SL_T_FAMILIES, SL_T_JOBS */
+	/* SL_T_TEXT: NULL if text is acceptable, else why not (*at: byte offset in it, or
+	 * SIZE_MAX when the reason says where itself); buf (cap bytes) may hold the reason */
+	const char *(*check)(const char *text, size_t *at, char *buf, size_t cap);
+	bool required; /* keys of a route or a job: must be given */
 };
 
 #define SL_FIELD_SIZE(type, member) sizeof(((type *)0)->member)
@@ -427,36 +433,48 @@ static const struct sl_cfg_key sl_queues_keys[] = {
 static const char *const sl_policies[] = {"split", "quarantine", NULL};
 static const char *const sl_formats[] = {"auto", "ndjson", "array", "document", NULL};
 
-static const char *sl_glob_why(const char *text, size_t *at)
+static const char *sl_glob_why(const char *text, size_t *at, char *buf, size_t cap)
 {
 	const char *why = NULL;
+	(void)buf;
+	(void)cap;
 	return sl_glob_check(text, at, &why) == 0 ? NULL : why;
 }
 
 /* The registry's rule for subject names (registry.h, sl_subject_check); a table family
- * (crawl.families) is named by the same rule, since a key's first folder names both. */
-static const char *sl_name_why(const char *text, size_t *at, bool family)
+ * (crawl.families) is named by the same rule, since a key's first folder names both, and
+ * so is an ETL job, whose default job takes its family's name. */
+enum sl_name_kind { SL_NAME_SUBJECT, SL_NAME_FAMILY, SL_NAME_JOB };
+
+static const char *sl_name_why(const char *text, size_t *at, enum sl_name_kind kind)
 {
+	static const char *const too_long[] = {"a subject name has 1 to 128 characters",
+					       "a family name has 1 to 128 characters",
+					       "a job name has 1 to 128 characters"};
+	static const char *const bad_char[] = {
+		"a subject name holds only letters, digits, '.', '_' and '-'",
+		"a family name holds only letters, digits, '.', '_' and '-'",
+		"a job name holds only letters, digits, '.', '_' and '-'"};
 	size_t n = strlen(text);
 	*at = 0;
 	if (n == 0 || n > SL_CONFIG_SUBJECT_MAX - 1)
-		return family ? "a family name has 1 to 128 characters"
-			      : "a subject name has 1 to 128 characters";
+		return too_long[kind];
 	for (size_t i = 0; i < n; i++) {
 		char c = text[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '.' || c == '_' || c == '-')) {
 			*at = i;
-			return family ? "a family name holds only letters, digits, '.', '_' and '-'"
-				      : "a subject name holds only letters, digits, '.', '_' and '-'";
+			return bad_char[kind];
 		}
 	}
 	return NULL;
 }
 
-static const char *sl_subject_why(const char *text, size_t *at)
+static const char *sl_subject_why(const char *text, size_t *at, char *buf, size_t cap)
 {
-	return sl_name_why(text, at, false);
+	(void)buf;
+	(void)cap;
+	return sl_name_why(text, at, SL_NAME_SUBJECT);
 }
 
 static const struct sl_cfg_key sl_vdefault_keys[] = {
@@ -561,6 +579,159 @@ static const struct sl_cfg_key sl_crawl_keys[] = {
 	{0},
 };
 
+/* ---- etl ---- */
+
+static const char *const sl_codecs[] = {"zstd", "snappy", "gzip", "none", NULL};
+static const char *const sl_layouts[] = {"flat", "nested", NULL};
+static const char *const sl_on_errors[] = {"fail", "deadletter", NULL};
+
+/* The moment from which a schedule is asked whether it ever fires: any fixed time does,
+ * since every schedule that fires at all fires within eight years of any time; a fixed
+ * one keeps the check deterministic. 2000-01-01T00:00Z. */
+#define SL_CRON_PROBE_MS INT64_C(946684800000)
+
+static const char *sl_schedule_why(const char *text, size_t *at, char *buf, size_t cap)
+{
+	struct sl_cron c;
+	struct sl_err err = {0};
+	int64_t next;
+
+	*at = SIZE_MAX; /* the cron message gives its column */
+	if (text[0] == '\0')
+		return NULL; /* on demand only */
+	if (sl_cron_parse(text, &c, &err) != 0) {
+		snprintf(buf, cap, "%s", err.msg);
+		return buf;
+	}
+	if (sl_cron_next(&c, SL_CRON_PROBE_MS, &next) == SL_ENOENT)
+		return "it never fires: no day has its day-of-month in its months";
+	return NULL;
+}
+
+static const char *sl_family_why(const char *text, size_t *at, char *buf, size_t cap)
+{
+	(void)buf;
+	(void)cap;
+	return sl_name_why(text, at, SL_NAME_FAMILY);
+}
+
+/* The characters of a name the catalog takes as is (catalog.h: table names; SQL
+ * identifiers that need no quoting): [a-z_][a-z0-9_]*. Returns the length of the name
+ * at s (up to a ',' or the end) and sets *bad to the offset of its first wrong byte
+ * (SIZE_MAX: none). */
+static size_t sl_ident_len(const char *s, size_t *bad)
+{
+	size_t i = 0;
+	*bad = SIZE_MAX;
+	for (; s[i] && s[i] != ','; i++) {
+		char c = s[i];
+		bool ok = (c >= 'a' && c <= 'z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
+		if (!ok && *bad == SIZE_MAX)
+			*bad = i;
+	}
+	return i;
+}
+
+static const char *sl_table_why(const char *text, size_t *at, char *buf, size_t cap)
+{
+	size_t bad;
+	(void)buf;
+	(void)cap;
+	*at = 0;
+	size_t n = sl_ident_len(text, &bad);
+	if (n == 0 && text[0] == '\0')
+		return "a table name has 1 to 128 characters";
+	if (bad != SIZE_MAX || text[n] != '\0') {
+		*at = bad != SIZE_MAX ? bad : n;
+		return "a table name holds only a-z, 0-9 and '_', and does not start with a digit";
+	}
+	return NULL;
+}
+
+/* partition_by: "" or column names separated by commas, each once. */
+static const char *sl_columns_why(const char *text, size_t *at, char *buf, size_t cap)
+{
+	size_t pos = 0, bad;
+	*at = 0;
+	if (text[0] == '\0')
+		return NULL; /* the source's partitions */
+	for (;;) {
+		size_t n = sl_ident_len(text + pos, &bad);
+		*at = pos;
+		if (n == 0)
+			return "an empty column name";
+		if (bad != SIZE_MAX) {
+			*at = pos + bad;
+			return "a column name holds only a-z, 0-9 and '_', and does not start with "
+			       "a digit";
+		}
+		/* the same name earlier in the list */
+		for (size_t p = 0; p < pos;) {
+			size_t m = strcspn(text + p, ",");
+			if (m == n && memcmp(text + p, text + pos, n) == 0) {
+				snprintf(buf, cap, "column '%.*s' is named twice", (int)n, text + pos);
+				return buf;
+			}
+			p += m + 1;
+		}
+		pos += n;
+		if (text[pos] == '\0')
+			return NULL;
+		pos++; /* the ',' */
+	}
+}
+
+/* What a job takes from etl.defaults: every key but source, target and sql. One macro,
+ * so that the defaults and the jobs cannot drift apart; offsets from struct sl_job_conf. */
+#define SL_JOB_SETTINGS                                                                      \
+	{.name = "codec", .type = SL_T_ENUM, .offset = offsetof(struct sl_job_conf, codec),   \
+	 .cap = SL_FIELD_SIZE(struct sl_job_conf, codec), .choices = sl_codecs},               \
+	{.name = "level", .type = SL_T_INT, .offset = offsetof(struct sl_job_conf, level),    \
+	 .min = 0, .max = 22},                                                                \
+	{.name = "target_file_size", .type = SL_T_SIZE,                                       \
+	 .offset = offsetof(struct sl_job_conf, target_file_size), .min = INT64_C(1) << 20,   \
+	 .max = INT64_C(4) << 30},                                                            \
+	{.name = "layout", .type = SL_T_ENUM, .offset = offsetof(struct sl_job_conf, layout), \
+	 .cap = SL_FIELD_SIZE(struct sl_job_conf, layout), .choices = sl_layouts},             \
+	{.name = "on_error", .type = SL_T_ENUM,                                               \
+	 .offset = offsetof(struct sl_job_conf, on_error),                                    \
+	 .cap = SL_FIELD_SIZE(struct sl_job_conf, on_error), .choices = sl_on_errors},         \
+	{.name = "schedule", .type = SL_T_TEXT,                                               \
+	 .offset = offsetof(struct sl_job_conf, schedule),                                    \
+	 .cap = SL_FIELD_SIZE(struct sl_job_conf, schedule), .check = sl_schedule_why},        \
+	{.name = "partition_by", .type = SL_T_TEXT,                                           \
+	 .offset = offsetof(struct sl_job_conf, partition_by),                                \
+	 .cap = SL_FIELD_SIZE(struct sl_job_conf, partition_by), .check = sl_columns_why}
+
+static const struct sl_cfg_key sl_jdefault_keys[] = {
+	SL_JOB_SETTINGS,
+	{0},
+};
+
+static const struct sl_cfg_key sl_job_keys[] = {
+	{.name = "source", .type = SL_T_TEXT, .offset = offsetof(struct sl_job_conf, source),
+	 .cap = SL_FIELD_SIZE(struct sl_job_conf, source), .check = sl_family_why,
+	 .required = true},
+	{.name = "target", .type = SL_T_TEXT, .offset = offsetof(struct sl_job_conf, target),
+	 .cap = SL_FIELD_SIZE(struct sl_job_conf, target), .check = sl_table_why},
+	SL_JOB_SETTINGS,
+	{.name = "sql", .type = SL_T_TEXT, .offset = offsetof(struct sl_job_conf, sql),
+	 .cap = SL_FIELD_SIZE(struct sl_job_conf, sql)},
+	{0},
+};
+
+/* Offsets from struct sl_etl_conf. The lease outlives a stalled run by at most an hour;
+ * five seconds leaves a run time to renew it. */
+static const struct sl_cfg_key sl_etl_keys[] = {
+	{.name = "lease", .type = SL_T_DURATION, .offset = offsetof(struct sl_etl_conf, lease_ms),
+	 .min = 5 * SL_MS_PER_S, .max = SL_MS_PER_H},
+	{.name = "default_jobs", .type = SL_T_NAMELIST},
+	{.name = "defaults", .type = SL_T_SECTION, .offset = offsetof(struct sl_etl_conf, defaults),
+	 .keys = sl_jdefault_keys},
+	{.name = "jobs", .type = SL_T_JOBS, .keys = sl_job_keys},
+	{0},
+};
+
 /* store and metadata are flat fields of struct sl_config, hence offset 0. */
 static const struct sl_cfg_key sl_top_keys[] = {
 	{.name = "version", .type = SL_T_VERSION, .offset = offsetof(struct sl_config, version)},
@@ -571,6 +742,8 @@ static const struct sl_cfg_key sl_top_keys[] = {
 	 .keys = sl_validate_keys},
 	{.name = "crawl", .type = SL_T_SECTION, .offset = offsetof(struct sl_config, crawl),
 	 .keys = sl_crawl_keys},
+	{.name = "etl", .type = SL_T_SECTION, .offset = offsetof(struct sl_config, etl),
+	 .keys = sl_etl_keys},
 	{0},
 };
 
@@ -865,13 +1038,14 @@ static void sl_check_override(struct sl_cfg_run *run, const struct sl_cfg_key *k
 		sl_check_map(run, val, path, k->keys, (char *)q);
 }
 
-/* A route's or a subject's keys that must be given. */
+/* A route's or a job's keys that must be given; a problem is placed at `at` (the route's
+ * mapping, the job's name). */
 static void sl_check_required(struct sl_cfg_run *run, const struct sl_cfg_key *keys,
-			      const struct sl_ynode *map, const char *path, const char *base)
+			      const struct sl_ynode *at, const char *path, const char *base)
 {
 	for (const struct sl_cfg_key *k = keys; !sl_key_end(k); k++)
 		if (k->required && base[k->offset] == '\0')
-			sl_problem(run, map->line, map->col, "%s: '%s' is required", path, k->name);
+			sl_problem(run, at->line, at->col, "%s: '%s' is required", path, k->name);
 }
 
 static void sl_check_routes(struct sl_cfg_run *run, const struct sl_cfg_key *k,
@@ -907,14 +1081,15 @@ static void sl_check_routes(struct sl_cfg_run *run, const struct sl_cfg_key *k,
 	}
 }
 
-/* validate.subjects and crawl.families: a mapping of names to settings, kept in an array
- * of entries that each start with their name. */
+/* validate.subjects, crawl.families and etl.jobs: a mapping of names to settings, kept in
+ * an array of entries that each start with their name. */
 _Static_assert(offsetof(struct sl_subject_conf, name) == 0, "a subject starts with its name");
 _Static_assert(offsetof(struct sl_family_conf, name) == 0, "a family starts with its name");
+_Static_assert(offsetof(struct sl_job_conf, name) == 0, "a job starts with its name");
 
 struct sl_named {
-	bool family;  /* else subjects */
-	const char *what;
+	enum sl_name_kind kind;
+	const char *what, *plural;
 	char *slots;  /* the array */
 	size_t size;  /* of one entry */
 	size_t *n, max;
@@ -923,12 +1098,30 @@ struct sl_named {
 static struct sl_named sl_named_of(struct sl_config *cfg, enum sl_cfg_type type)
 {
 	if (type == SL_T_FAMILIES)
-		return (struct sl_named){true, "family", (char *)cfg->crawl.families,
+		return (struct sl_named){SL_NAME_FAMILY, "family", "families",
+					 (char *)cfg->crawl.families,
 					 sizeof(cfg->crawl.families[0]), &cfg->crawl.n_families,
 					 SL_CONFIG_MAX_FAMILIES};
-	return (struct sl_named){false, "subject", (char *)cfg->validate.subjects,
+	if (type == SL_T_JOBS)
+		return (struct sl_named){SL_NAME_JOB, "job", "jobs", (char *)cfg->etl.jobs,
+					 sizeof(cfg->etl.jobs[0]), &cfg->etl.n_jobs,
+					 SL_CONFIG_MAX_JOBS};
+	return (struct sl_named){SL_NAME_SUBJECT, "subject", "subjects",
+				 (char *)cfg->validate.subjects,
 				 sizeof(cfg->validate.subjects[0]), &cfg->validate.n_subjects,
 				 SL_CONFIG_MAX_SUBJECTS};
+}
+
+/* The built-in settings of a job, which etl.defaults starts from. */
+static void sl_job_defaults(struct sl_job_conf *j)
+{
+	memset(j, 0, sizeof(*j));
+	snprintf(j->codec, sizeof(j->codec), "zstd");
+	j->level = 0;
+	j->target_file_size = INT64_C(128) << 20;
+	snprintf(j->layout, sizeof(j->layout), "flat");
+	snprintf(j->on_error, sizeof(j->on_error), "deadletter");
+	snprintf(j->schedule, sizeof(j->schedule), "0 2 * * *"); /* daily at 02:00 UTC */
 }
 
 static void sl_check_named(struct sl_cfg_run *run, const struct sl_cfg_key *k,
@@ -952,7 +1145,7 @@ static void sl_check_named(struct sl_cfg_run *run, const struct sl_cfg_key *k,
 				   nm.what, sl_describe(key, got, sizeof(got)));
 			continue;
 		}
-		if ((why = sl_name_why(key->text, &at, nm.family)) != NULL) {
+		if ((why = sl_name_why(key->text, &at, nm.kind)) != NULL) {
 			sl_problem(run, key->line, key->col, "%s: %s: %s", path,
 				   sl_quote(key->text, key->len, got, sizeof(got)), why);
 			continue;
@@ -967,25 +1160,82 @@ static void sl_check_named(struct sl_cfg_run *run, const struct sl_cfg_key *k,
 		}
 		if (*nm.n == nm.max) {
 			sl_problem(run, key->line, key->col, "%s: more than %zu %s", path, nm.max,
-				   nm.family ? "families" : "subjects");
+				   nm.plural);
 			return;
 		}
 		char *entry = nm.slots + (*nm.n)++ * nm.size;
 		memset(entry, 0, nm.size);
-		snprintf(entry, SL_CONFIG_SUBJECT_MAX, "%s", key->text);
 		/* Keys not given stay "unset" (a family: depth 0 and ""), and sl_config_resolve
-		 * takes them from the defaults once the whole file is read. */
-		if (!nm.family)
+		 * takes them from the defaults once the whole file is read. A job's keys are
+		 * told apart by the tree instead (sl_resolve_etl), since "" is a value there;
+		 * the built-in settings only fill what a refused value leaves behind. */
+		if (nm.kind == SL_NAME_SUBJECT)
 			((struct sl_subject_conf *)(void *)entry)->pass_through = -1;
+		else if (nm.kind == SL_NAME_JOB)
+			sl_job_defaults((struct sl_job_conf *)(void *)entry);
+		snprintf(entry, SL_CONFIG_SUBJECT_MAX, "%s", key->text);
 		snprintf(spath, sizeof(spath), "%s.%s", path, key->text);
-		if (sl_ynode_is_null(sval))
-			continue;
-		if (sval->kind != SL_Y_MAP) {
+		if (!sl_ynode_is_null(sval) && sval->kind != SL_Y_MAP) {
 			sl_problem(run, sval->line, sval->col, "%s: expected a mapping, got %s", spath,
 				   sl_describe(sval, got, sizeof(got)));
 			continue;
 		}
-		sl_check_map(run, sval, spath, k->keys, entry);
+		if (!sl_ynode_is_null(sval))
+			sl_check_map(run, sval, spath, k->keys, entry);
+		sl_check_required(run, k->keys, key, spath, entry);
+	}
+}
+
+/* etl.default_jobs: family names, each once, or "*" alone for every family. */
+static void sl_check_default_jobs(struct sl_cfg_run *run, const struct sl_ynode *val,
+				  const char *path)
+{
+	struct sl_etl_conf *ec = &run->cfg->etl;
+	char ipath[256], got[SL_QUOTE_MAX + 16];
+
+	if (val->kind != SL_Y_SEQ) {
+		sl_problem(run, val->line, val->col,
+			   "%s: expected a sequence of family names, or ['*'] for every family, "
+			   "got %s", path, sl_describe(val, got, sizeof(got)));
+		return;
+	}
+	for (size_t i = 0; i < val->n_kids && !sl_stopped(run); i++) {
+		const struct sl_ynode *item = val->kids[i];
+		size_t at;
+		const char *why;
+		snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
+		if (item->kind != SL_Y_SCALAR) {
+			sl_problem(run, item->line, item->col, "%s: expected a family name, got %s",
+				   ipath, sl_describe(item, got, sizeof(got)));
+			continue;
+		}
+		if (strcmp(item->text, "*") == 0) {
+			if (val->n_kids != 1) {
+				sl_problem(run, item->line, item->col, "%s: '*' means every family "
+					   "and stands alone in the list", ipath);
+				continue;
+			}
+		} else if ((why = sl_name_why(item->text, &at, SL_NAME_FAMILY)) != NULL) {
+			sl_problem(run, item->line, item->col, "%s: %s: %s", ipath,
+				   sl_quote(item->text, item->len, got, sizeof(got)), why);
+			continue;
+		}
+		bool dup = false;
+		for (size_t j = 0; j < ec->n_default_jobs && !dup; j++)
+			dup = strcmp(ec->default_jobs[j], item->text) == 0;
+		if (dup) {
+			sl_problem(run, item->line, item->col, "duplicate family %s in %s",
+				   sl_quote(item->text, item->len, got, sizeof(got)), path);
+			continue;
+		}
+		if (ec->n_default_jobs == SL_CONFIG_MAX_FAMILIES) {
+			sl_problem(run, item->line, item->col, "%s: more than %d families", path,
+				   SL_CONFIG_MAX_FAMILIES);
+			return;
+		}
+		char *slot = ec->default_jobs[ec->n_default_jobs++];
+		memset(slot, 0, SL_CONFIG_SUBJECT_MAX);
+		snprintf(slot, SL_CONFIG_SUBJECT_MAX, "%s", item->text);
 	}
 }
 
@@ -1073,9 +1323,14 @@ static void sl_check_value(struct sl_cfg_run *run, const struct sl_cfg_key *k,
 				   k->cap - 1);
 			break;
 		}
-		if (k->check && (why = k->check(val->text, &at)) != NULL) {
-			sl_problem(run, val->line, val->col, "%s: %s: %s (at byte %zu)", path,
-				   sl_describe(val, got, sizeof(got)), why, at);
+		char whybuf[SL_ERR_MSG_MAX];
+		if (k->check && (why = k->check(val->text, &at, whybuf, sizeof(whybuf))) != NULL) {
+			if (at == SIZE_MAX)
+				sl_problem(run, val->line, val->col, "%s: %s: %s", path,
+					   sl_describe(val, got, sizeof(got)), why);
+			else
+				sl_problem(run, val->line, val->col, "%s: %s: %s (at byte %zu)", path,
+					   sl_describe(val, got, sizeof(got)), why, at);
 			break;
 		}
 		memset(base + k->offset, 0, k->cap);
@@ -1087,7 +1342,11 @@ static void sl_check_value(struct sl_cfg_run *run, const struct sl_cfg_key *k,
 		break;
 	case SL_T_SUBJECTS:
 	case SL_T_FAMILIES:
+	case SL_T_JOBS:
 		sl_check_named(run, k, val, path);
+		break;
+	case SL_T_NAMELIST:
+		sl_check_default_jobs(run, val, path);
 		break;
 	}
 }
@@ -1203,6 +1462,163 @@ static void sl_config_resolve(struct sl_config *cfg)
 	}
 }
 
+/* ---- etl: what needs the whole file ------------------------------------------------- */
+
+/* The key node named `name` in map (NULL when map is not a mapping or lacks it), and the
+ * value after it. Duplicate keys were refused, so the first is the one that counted. */
+static const struct sl_ynode *sl_map_key(const struct sl_ynode *map, const char *name)
+{
+	if (!map || map->kind != SL_Y_MAP)
+		return NULL;
+	for (size_t i = 0; i + 1 < map->n_kids; i += 2)
+		if (map->kids[i]->kind == SL_Y_SCALAR && strcmp(map->kids[i]->text, name) == 0)
+			return map->kids[i];
+	return NULL;
+}
+
+static const struct sl_ynode *sl_map_value(const struct sl_ynode *map, const char *name)
+{
+	const struct sl_ynode *key = sl_map_key(map, name);
+	for (size_t i = 0; key && i + 1 < map->n_kids; i += 2)
+		if (map->kids[i] == key)
+			return map->kids[i + 1];
+	return NULL;
+}
+
+static size_t sl_key_size(const struct sl_cfg_key *k)
+{
+	return k->type == SL_T_ENUM || k->type == SL_T_TEXT ? k->cap : sizeof(int64_t);
+}
+
+/* The place to blame for a job's (or the defaults') codec and level: the level if the
+ * mapping gives it, else the codec, else `fallback` (the job's name). */
+static const struct sl_ynode *sl_level_place(const struct sl_ynode *map,
+					     const struct sl_ynode *fallback)
+{
+	const struct sl_ynode *v = sl_map_value(map, "level");
+	if (sl_ynode_is_null(v))
+		v = sl_map_value(map, "codec");
+	return sl_ynode_is_null(v) ? fallback : v;
+}
+
+/* A level means something else to each codec (parquet/codec.h). */
+static void sl_check_level(struct sl_cfg_run *run, const struct sl_job_conf *j,
+			   const struct sl_ynode *at, const char *path)
+{
+	int64_t max = strcmp(j->codec, "zstd") == 0 ? 22 : strcmp(j->codec, "gzip") == 0 ? 9 : 0;
+	if (!at || j->level <= max)
+		return;
+	if (max == 0)
+		sl_problem(run, at->line, at->col, "%s: codec %s has no levels, but level is %" PRId64
+			   " (0 is the only value)", path, j->codec, j->level);
+	else
+		sl_problem(run, at->line, at->col, "%s: codec %s takes level 0 .. %" PRId64
+			   ", got %" PRId64, path, j->codec, max, j->level);
+}
+
+/* Jobs are resolved over etl.defaults once the whole file is read, wherever the defaults
+ * are written: a key a job does not give (absent, or given with nothing after it) takes
+ * the defaults' value, and a job without a target writes the table named after its
+ * source (config_int.h: Web-Logs -> web_logs). Then the rules that span
+ * jobs: one job per target table, a level its codec has, and default jobs that neither
+ * share a name nor a table with a declared job. */
+static void sl_resolve_etl(struct sl_cfg_run *run, const struct sl_ynode *root)
+{
+	struct sl_etl_conf *ec = &run->cfg->etl;
+	const struct sl_ynode *etl = sl_map_value(root, "etl");
+	const struct sl_ynode *jobs = sl_map_value(etl, "jobs");
+	char path[256], other[SL_ERR_MSG_MAX];
+
+	for (size_t i = 0; i < ec->n_jobs; i++) {
+		struct sl_job_conf *j = &ec->jobs[i];
+		const struct sl_ynode *jval = sl_map_value(jobs, j->name);
+		for (const struct sl_cfg_key *k = sl_jdefault_keys; !sl_key_end(k); k++)
+			if (sl_ynode_is_null(sl_map_value(jval, k->name)))
+				memcpy((char *)j + k->offset, (const char *)&ec->defaults + k->offset,
+				       sl_key_size(k));
+		if (j->target[0] == '\0' && j->source[0] != '\0') {
+			const char *src = j->source;
+			if (sl_config_table_name(src, j->target, sizeof(j->target)) != 0) {
+				const struct sl_ynode *at = sl_map_key(jobs, j->name);
+				sl_problem(run, at ? at->line : 0, at ? at->col : 0,
+					   "etl.jobs.%s: the table named after source '%s' would be "
+					   "longer than %zu bytes; give a target",
+					   j->name, j->source, sizeof(j->target) - 1);
+				memset(j->target, 0, sizeof(j->target));
+			}
+		}
+	}
+
+	sl_check_level(run, &ec->defaults,
+		       sl_level_place(sl_map_value(etl, "defaults"), sl_map_key(etl, "defaults")),
+		       "etl.defaults");
+	for (size_t i = 0; i < ec->n_jobs && !sl_stopped(run); i++) {
+		const struct sl_job_conf *j = &ec->jobs[i];
+		const struct sl_ynode *jkey = sl_map_key(jobs, j->name);
+		const struct sl_ynode *jval = sl_map_value(jobs, j->name);
+		snprintf(path, sizeof(path), "etl.jobs.%s", j->name);
+		sl_check_level(run, j, sl_level_place(jval, jkey), path);
+		for (size_t p = 0; p < i && j->target[0]; p++) {
+			if (strcmp(ec->jobs[p].target, j->target) != 0)
+				continue;
+			const struct sl_ynode *at = sl_map_value(jval, "target");
+			const struct sl_ynode *pkey = sl_map_key(jobs, ec->jobs[p].name);
+			if (sl_ynode_is_null(at))
+				at = jkey;
+			if (at)
+				sl_problem(run, at->line, at->col,
+					   "%s: writes table '%s', as etl.jobs.%s (line %d) does: a "
+					   "table has one job",
+					   path, j->target, ec->jobs[p].name, pkey ? pkey->line : 0);
+			break;
+		}
+	}
+
+	/* A family named in default_jobs gets its default job unless a job reads it
+	 * (sl_config_job); a job that shares its name or its table without reading it would
+	 * hide it, so that the family would silently get no job at all. */
+	const struct sl_ynode *dj = sl_map_value(etl, "default_jobs");
+	for (size_t d = 0; d < ec->n_default_jobs && !sl_stopped(run); d++) {
+		const char *fam = ec->default_jobs[d];
+		char table[SL_CONFIG_SUBJECT_MAX];
+		const struct sl_ynode *at = NULL;
+		if (strcmp(fam, "*") == 0)
+			continue;
+		for (size_t i = 0; dj && dj->kind == SL_Y_SEQ && i < dj->n_kids && !at; i++)
+			if (dj->kids[i]->kind == SL_Y_SCALAR && strcmp(dj->kids[i]->text, fam) == 0)
+				at = dj->kids[i];
+		if (!at)
+			continue;
+		snprintf(path, sizeof(path), "etl.default_jobs[%zu]", d);
+		if (sl_config_table_name(fam, table, sizeof(table)) != 0) {
+			sl_problem(run, at->line, at->col, "%s: the table named after family '%s' "
+				   "would be longer than %zu bytes", path, fam, sizeof(table) - 1);
+			continue;
+		}
+		bool read = false;
+		for (size_t i = 0; i < ec->n_jobs && !read; i++)
+			read = strcmp(ec->jobs[i].source, fam) == 0;
+		if (read)
+			continue; /* a job reads it: no default job, and nothing hidden */
+		for (size_t i = 0; i < ec->n_jobs; i++) {
+			const struct sl_job_conf *j = &ec->jobs[i];
+			other[0] = '\0';
+			if (strcmp(j->name, fam) == 0)
+				snprintf(other, sizeof(other), "the default job of '%s' is named '%s', "
+					 "as etl.jobs.%s, which reads '%s'", fam, fam, j->name,
+					 j->source);
+			else if (strcmp(j->target, table) == 0)
+				snprintf(other, sizeof(other), "the default job of '%s' writes table "
+					 "'%s', as etl.jobs.%s does", fam, table, j->name);
+			if (other[0]) {
+				sl_problem(run, at->line, at->col, "%s: %s; rename one, or give '%s' "
+					   "a job", path, other, fam);
+				break;
+			}
+		}
+	}
+}
+
 /* ---- reading the file -------------------------------------------------------------- */
 
 /* Load and check in one: the first problem lands in err; returns the number of problems
@@ -1261,6 +1677,8 @@ static int sl_config_run(const char *path, struct sl_config *out, bool stop_firs
 	if (rc == 0) {
 		sl_check_root(&run, root);
 		sl_config_resolve(&cfg);
+		if (!run.newer)
+			sl_resolve_etl(&run, root);
 	}
 done:
 	sl_ynode_free(root);
@@ -1305,6 +1723,9 @@ void sl_config_defaults(struct sl_config *cfg)
 	cc->defaults.depth = 1;
 	snprintf(cc->defaults.schema_change, sizeof(cc->defaults.schema_change), "update");
 	snprintf(cc->defaults.deletion, sizeof(cc->defaults.deletion), "delete");
+	struct sl_etl_conf *ec = &cfg->etl;
+	ec->lease_ms = 60 * SL_MS_PER_S;
+	sl_job_defaults(&ec->defaults);
 }
 
 int sl_config_load(const char *path, struct sl_config *cfg, struct sl_err *err)
@@ -1322,17 +1743,62 @@ int sl_config_check(const char *path, struct sl_config *cfg, sl_config_report_fn
 	return sl_config_run(path, cfg, false, report, ctx, err);
 }
 
-/* A text as a single-quoted YAML scalar: glob characters such as '*' would otherwise be
- * read as YAML syntax. */
+/* The length of a character YAML reads as a line break or drops (NEL, LINE and
+ * PARAGRAPH SEPARATOR, BOM) at s in UTF-8, else 0. In a quoted scalar a line break is
+ * folded into a space, so such a text must be written with escapes to read back. */
+static size_t sl_yaml_break_len(const unsigned char *s)
+{
+	if (s[0] == 0xC2 && s[1] == 0x85)
+		return 2;
+	if (s[0] == 0xE2 && s[1] == 0x80 && (s[2] == 0xA8 || s[2] == 0xA9))
+		return 3;
+	if (s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF)
+		return 3;
+	return 0;
+}
+
+/* A text as a quoted YAML scalar, so that glob characters such as '*' are not read as
+ * YAML syntax: single-quoted, or double-quoted with escapes when it holds control
+ * characters or line breaks (a multi-line SQL transform), which single quotes would fold. */
 static void sl_show_text(FILE *out, const char *text)
 {
-	fputc('\'', out);
-	for (const char *c = text; *c; c++) {
-		if (*c == '\'')
-			fputc('\'', out);
-		fputc(*c, out);
+	const unsigned char *t = (const unsigned char *)text;
+	bool plain = true;
+	for (size_t i = 0; t[i] && plain; i++)
+		plain = t[i] >= 0x20 && t[i] != 0x7f && sl_yaml_break_len(t + i) == 0;
+	if (plain) {
+		fputc('\'', out);
+		for (const char *c = text; *c; c++) {
+			if (*c == '\'')
+				fputc('\'', out);
+			fputc(*c, out);
+		}
+		fputc('\'', out);
+		return;
 	}
-	fputc('\'', out);
+	fputc('"', out);
+	for (size_t i = 0; t[i]; i++) {
+		size_t n = sl_yaml_break_len(t + i);
+		if (n) {
+			/* \N, \L, \P and \uFEFF: the characters themselves */
+			const char *esc = t[i] == 0xC2 ? "\\N" : t[i] == 0xEF ? "\\uFEFF"
+							: t[i + 2] == 0xA8 ? "\\L" : "\\P";
+			fputs(esc, out);
+			i += n - 1;
+		} else if (t[i] == '\n') {
+			fputs("\\n", out);
+		} else if (t[i] == '\t') {
+			fputs("\\t", out);
+		} else if (t[i] == '"' || t[i] == '\\') {
+			fputc('\\', out);
+			fputc(t[i], out);
+		} else if (t[i] < 0x20 || t[i] == 0x7f) {
+			fprintf(out, "\\x%02X", t[i]);
+		} else {
+			fputc(t[i], out);
+		}
+	}
+	fputc('"', out);
 }
 
 static void sl_show_map(const struct sl_config *cfg, const struct sl_cfg_key *keys,
@@ -1400,8 +1866,18 @@ static void sl_show_map(const struct sl_config *cfg, const struct sl_cfg_key *ke
 				fprintf(out, "\n%*sformat: %s\n", indent + 4, "", r->format);
 			}
 			break;
+		case SL_T_NAMELIST:
+			fprintf(out, "%*s%s: [", indent, "", k->name);
+			for (size_t i = 0; i < cfg->etl.n_default_jobs; i++) {
+				if (i > 0)
+					fputs(", ", out);
+				sl_show_text(out, cfg->etl.default_jobs[i]);
+			}
+			fputs("]\n", out);
+			break;
 		case SL_T_SUBJECTS:
-		case SL_T_FAMILIES: {
+		case SL_T_FAMILIES:
+		case SL_T_JOBS: {
 			struct sl_named nm = sl_named_of((struct sl_config *)cfg, k->type);
 			fprintf(out, "%*s%s:%s\n", indent, "", k->name, *nm.n ? "" : " {}");
 			for (size_t i = 0; i < *nm.n; i++) {
@@ -1440,6 +1916,44 @@ const struct sl_subject_conf *sl_config_subject(const struct sl_config *cfg, con
 		if (strcmp(cfg->validate.subjects[i].name, name) == 0)
 			return &cfg->validate.subjects[i];
 	return &cfg->validate.defaults;
+}
+
+const struct sl_job_conf *sl_config_job(const struct sl_config *cfg, const char *name,
+					struct sl_job_conf *out)
+{
+	const struct sl_etl_conf *ec = &cfg->etl;
+	char table[SL_CONFIG_SUBJECT_MAX];
+	size_t at;
+	bool listed = false;
+
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < ec->n_jobs; i++) {
+		if (strcmp(ec->jobs[i].name, name) == 0) {
+			*out = ec->jobs[i];
+			return out;
+		}
+	}
+	for (size_t i = 0; i < ec->n_default_jobs && !listed; i++)
+		listed = strcmp(ec->default_jobs[i], "*") == 0 || strcmp(ec->default_jobs[i], name) == 0;
+	/* The name comes from the caller (a command line, a table in the catalog): it must
+	 * be a family name before it names a job. */
+	if (!listed || sl_name_why(name, &at, SL_NAME_FAMILY) != NULL ||
+	    sl_config_table_name(name, table, sizeof(table)) != 0)
+		return NULL;
+	/* A family that a job reads has that job instead; one whose table a job writes
+	 * has none (a table has one job; with explicit names the load refused this). */
+	for (size_t i = 0; i < ec->n_jobs; i++)
+		if (strcmp(ec->jobs[i].source, name) == 0 || strcmp(ec->jobs[i].target, table) == 0)
+			return NULL;
+	*out = ec->defaults;
+	memset(out->name, 0, sizeof(out->name));
+	memset(out->source, 0, sizeof(out->source));
+	memset(out->target, 0, sizeof(out->target));
+	snprintf(out->name, sizeof(out->name), "%s", name);
+	snprintf(out->source, sizeof(out->source), "%s", name);
+	snprintf(out->target, sizeof(out->target), "%s", table);
+	return out;
 }
 
 void sl_config_queue(const struct sl_config *cfg, const char *name, struct sl_queue_conf *out)
@@ -1592,5 +2106,50 @@ const char *sl_config_default_text(void)
 	       "  # Settings per family: depth, schema_change, deletion. For example:\n"
 	       "  # families:\n"
 	       "  #   clicks: {depth: 2, schema_change: add_columns}\n"
-	       "  families: {}\n";
+	       "  families: {}\n"
+	       "\n"
+	       "# ETL jobs (sluice etl): each reads the raw objects of one table family that\n"
+	       "# arrived since its last run (its bookmark), transforms their records and\n"
+	       "# writes them as Parquet files of a curated table, committed atomically.\n"
+	       "etl:\n"
+	       "  # A run holds a lease on its job, so that two runs of one job never\n"
+	       "  # overlap; a run renews it while it works, and a lease whose run died\n"
+	       "  # lapses after this long (a duration, 5s .. 1h).\n"
+	       "  lease: 1m\n"
+	       "  # Families that get the default job, named after the family (all columns,\n"
+	       "  # cast to the catalog's schema), unless a job below reads them. Uncomment\n"
+	       "  # the line below to give every family one:\n"
+	       "  # default_jobs: ['*']\n"
+	       "  default_jobs: []\n"
+	       "  # What every job gets unless it says otherwise.\n"
+	       "  defaults:\n"
+	       "    # Parquet compression: zstd, snappy, gzip or none, and its level (0: the\n"
+	       "    # codec's default; zstd 1 .. 22, gzip 1 .. 9).\n"
+	       "    codec: zstd\n"
+	       "    level: 0\n"
+	       "    # A Parquet file grows to about this size before the next one starts,\n"
+	       "    # per partition (1MiB .. 4GiB).\n"
+	       "    target_file_size: 128MiB\n"
+	       "    # flat: the table and its files are registered at commit. nested: the\n"
+	       "    # files are announced to the crawler, which registers them.\n"
+	       "    layout: flat\n"
+	       "    # Records the transform refuses: deadletter (with the reason) or fail\n"
+	       "    # (the run fails and commits nothing).\n"
+	       "    on_error: deadletter\n"
+	       "    # When the job runs by itself, in cron syntax, UTC (minute hour\n"
+	       "    # day-of-month month day-of-week, or @daily ...); '' runs it only on\n"
+	       "    # demand.\n"
+	       "    schedule: '0 2 * * *'\n"
+	       "    # Output partition columns, comma-separated (e.g. 'dt,country'); '' keeps\n"
+	       "    # the source's partitions.\n"
+	       "    partition_by: ''\n"
+	       "  # The jobs, by name: source (the family read; required), target (the\n"
+	       "  # curated table written; default: the source's table), sql (a SELECT ...\n"
+	       "  # FROM source; default: all columns), and any key of defaults. For example:\n"
+	       "  # jobs:\n"
+	       "  #   orders_daily:\n"
+	       "  #     source: orders\n"
+	       "  #     partition_by: dt\n"
+	       "  #     sql: SELECT id, amount, ts FROM source WHERE amount > 0\n"
+	       "  jobs: {}\n";
 }

@@ -89,14 +89,17 @@ struct sl_crawl_conf {
 struct sl_job_conf {
 	char name[SL_CONFIG_SUBJECT_MAX];   /* the job ("" = defaults) */
 	char source[SL_CONFIG_SUBJECT_MAX]; /* the raw table (a family) it reads; required */
-	char target[SL_CONFIG_SUBJECT_MAX]; /* the curated table it writes; default: source */
+	char target[SL_CONFIG_SUBJECT_MAX]; /* the curated table it writes ([a-z_][a-z0-9_]*);
+					     * default: the source's table name, as the crawler
+					     * names it (Web-Logs -> web_logs) */
 	char layout[8];            /* flat (registered at commit) | nested (announced to the
 				    * crawler); default flat */
 	char codec[8];             /* zstd | snappy | gzip | none; default zstd */
 	int64_t level;             /* codec level, 0 = its default */
 	int64_t target_file_size;  /* bytes a Parquet file grows to before the next one
 				    * starts (per partition); default 128 MiB, 1 MiB..4 GiB */
-	char schedule[128];        /* cron (etl/cron.h), "" = on demand only */
+	char schedule[128];        /* cron (etl/cron.h), "" = on demand only; default
+				    * "0 2 * * *" (daily at 02:00 UTC) */
 	char on_error[12];         /* records the transform refuses: fail (the run fails,
 				    * nothing is committed) | deadletter (default) */
 	char partition_by[256];    /* output partition columns, comma-separated; "" = the

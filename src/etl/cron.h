@@ -26,13 +26,15 @@ struct sl_cron {
 	uint32_t mdays;    /* bit d (1-31) */
 	uint16_t months;   /* bit m (1-12) */
 	uint8_t wdays;     /* bit w (0-6, Sunday 0) */
-	bool mday_star, wday_star; /* the field was `*` (for the either-day rule) */
+	bool mday_star, wday_star; /* the field holds a `*` (`*`, `*\/2`): it does not
+				    * restrict, for the either-day rule (as Vixie cron) */
 };
 
 int sl_cron_parse(const char *text, struct sl_cron *out, struct sl_err *err);
 
 /* The first time strictly after after_ms (Unix ms, UTC) that the schedule fires, in ms
- * (a whole minute). SL_ENOENT when it never fires within the next 8 years. */
+ * (a whole minute). SL_ENOENT when it never fires within the next 8 years; SL_EINVAL
+ * when after_ms is outside the years 1 .. 9999. */
 int sl_cron_next(const struct sl_cron *c, int64_t after_ms, int64_t *next_ms);
 
 /* Whether a job last run (started) at last_ms (0: never) is due at now_ms: the schedule

@@ -429,6 +429,8 @@ struct run {
 	bool have_src;
 	struct sl_type *row;         /* the source schema: every file's row type */
 	struct sl_buf row_text;
+	char source[SL_CAT_NAME_MAX]; /* the source family's raw table (Web-Logs ->
+				       * web_logs, as the crawler names it) */
 	char prefix[SL_KEY_MAX + 1]; /* target + "/" */
 	bool by_dt, nested, fail_on_error;
 	int64_t file_size;
@@ -1129,7 +1131,7 @@ static int commit(struct run *r, struct sl_err *err)
 	if (n) {
 		renew(r);
 		if ((rc = m->ops->etl_stage(m->state, r->name, r->run.id, r->holder, "curated",
-					    keys, n, err)) != 0)
+					    keys, n, sl_now_ms(), err)) != 0)
 			goto done;
 	}
 	/* the dead letter, durable and indexed before the commit: a refused record is
@@ -1266,9 +1268,12 @@ static int job_check(struct run *r, struct sl_err *err)
 	if (j->sql[0])
 		return sl_err_set(err, SL_EINVAL, "job %s: SQL transforms are not supported yet",
 				  r->name);
-	if (!table_name_ok(j->source))
-		return sl_err_set(err, SL_ECONFIG, "job %s: source '%s' is not a table name",
-				  r->name, j->source);
+	const char *family[1] = {j->source};
+	struct sl_err nerr = {0};
+	if (!j->source[0] ||
+	    sl_cat_table_name(family, 1, r->source, sizeof(r->source), &nerr) != 0)
+		return sl_err_set(err, SL_ECONFIG, "job %s: source '%s' names no table: %s",
+				  r->name, j->source, nerr.msg);
 	if (!table_name_ok(j->target))
 		return sl_err_set(err, SL_ECONFIG, "job %s: target '%s' is not a table name",
 				  r->name, j->target);
@@ -1355,11 +1360,11 @@ static int run_body(struct run *r, const struct sl_etl_run_opts *o, struct sl_er
 	r->wo.n_kv = 2;
 
 	/* the source table and its row type */
-	rc = m->ops->catalog_table_get(m->state, "raw", r->job.source, &r->src, err);
+	rc = m->ops->catalog_table_get(m->state, "raw", r->source, &r->src, err);
 	if (rc == SL_ENOENT)
 		return sl_err_set(err, SL_ENOENT,
 				  "job %s: no raw table %s (has the crawler seen its objects?)",
-				  r->name, r->job.source);
+				  r->name, r->source);
 	if (rc)
 		return rc;
 	r->have_src = true;

@@ -13,6 +13,9 @@
  *               interrupted put or rm
  *   odd         an entry in a zone that is not an object     reported only, never touched
  *               (symbolic link, device, invalid name)
+ *   staged      a file an ETL run published and did not       repair: removed (and its
+ *               commit (never adopted: etl.h promise 4)       staged row forgotten),
+ *                                                             unless the run is still going
  */
 #ifndef SL_FSCK_H
 #define SL_FSCK_H
@@ -31,6 +34,7 @@ enum sl_fsck_kind {
 	SL_FSCK_CORRUPT,
 	SL_FSCK_ODD,
 	SL_FSCK_EMPTY,
+	SL_FSCK_STAGED,
 	SL_FSCK_KINDS
 };
 

@@ -349,9 +349,12 @@ struct sl_meta_ops {
 	/* Numbers and records a new run ('running', from the job's bookmark); out gets it. */
 	int (*etl_run_begin)(void *state, const char *job, const char *holder, int64_t now_ms,
 			     struct sl_etl_run *out, struct sl_err *err);
-	/* Records the keys (in zone) that run run_id will publish, before it publishes them. */
+	/* Records the keys (in zone) that run run_id will publish, before it publishes them
+	 * (the lease is checked at now_ms). SL_EEXIST for a key that is an object already or
+	 * that another run staged and did not commit. */
 	int (*etl_stage)(void *state, const char *job, int64_t run_id, const char *holder,
-			 const char *zone, const char *const *keys, size_t n, struct sl_err *err);
+			 const char *zone, const char *const *keys, size_t n, int64_t now_ms,
+			 struct sl_err *err);
 	int (*etl_commit)(void *state, const struct sl_etl_commit *c, int64_t now_ms,
 			  struct sl_err *err);
 	/* Marks a running run failed with its error (its staged keys stay for recovery). */
@@ -364,6 +367,11 @@ struct sl_meta_ops {
 	/* Forgets a staged key once its file is gone (and no index row names it). */
 	int (*etl_staged_forget)(void *state, const char *job, int64_t run_id, const char *zone,
 				 const char *key, struct sl_err *err);
+	/* The run that staged zone/key and did not commit it (fsck: such a file is never
+	 * adopted); *live says whether the run may still commit it (running, and its holder
+	 * has the lease at now_ms). SL_ENOENT when no such run. Reads only. */
+	int (*etl_staged_find)(void *state, const char *zone, const char *key, int64_t now_ms,
+			       struct sl_etl_run *out, bool *live, struct sl_err *err);
 	/* Present objects of zone under prefix with seq > after_seq, in seq order, at most
 	 * limit (0: all), each with its catalog row (or NULL). */
 	int (*etl_pending)(void *state, const char *zone, const char *prefix, int64_t after_seq,

@@ -152,6 +152,43 @@ const struct sl_migration sl_migrations[] = {
 	 "  records INTEGER NOT NULL, bytes INTEGER NOT NULL, drift INTEGER NOT NULL,\n"
 	 "  last_ms INTEGER NOT NULL);\n"
 	 "INSERT INTO cat_counters VALUES(1, 0, 0, 0, 0, 0, 0, 0);\n"},
+	/* ETL jobs (etl/etl.h, docs/etl.md). A job's bookmark row holds its landing-sequence
+	 * bookmark and its run counter, so that run numbers are given under the write lock
+	 * without gaps. A staged row is written before its file is published ('staged') and
+	 * becomes 'done' (with the index row's seq) in the transaction that commits it, so
+	 * the done rows of a run are the files it committed, which a rewind retires. */
+	{5, "etl",
+	 "CREATE TABLE etl_leases(\n"
+	 "  job TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_ms INTEGER NOT NULL);\n"
+	 "CREATE TABLE etl_bookmarks(\n"
+	 "  job TEXT PRIMARY KEY,\n"
+	 "  seq INTEGER NOT NULL CHECK(seq >= 0),\n"
+	 "  last_run INTEGER NOT NULL CHECK(last_run >= 0),\n"
+	 "  last_committed INTEGER NOT NULL CHECK(last_committed >= 0),\n"
+	 "  updated_ms INTEGER NOT NULL);\n"
+	 "CREATE TABLE etl_runs(\n"
+	 "  job TEXT NOT NULL, id INTEGER NOT NULL CHECK(id >= 1),\n"
+	 "  state TEXT NOT NULL CHECK(state IN ('running','committed','failed','rewound')),\n"
+	 "  holder TEXT NOT NULL,\n"
+	 "  from_seq INTEGER NOT NULL, to_seq INTEGER NOT NULL,\n"
+	 "  objects INTEGER NOT NULL DEFAULT 0, rows_in INTEGER NOT NULL DEFAULT 0,\n"
+	 "  rows_out INTEGER NOT NULL DEFAULT 0, rows_rejected INTEGER NOT NULL DEFAULT 0,\n"
+	 "  files INTEGER NOT NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0,\n"
+	 "  started_ms INTEGER NOT NULL, ended_ms INTEGER NOT NULL DEFAULT 0,\n"
+	 "  error TEXT NOT NULL DEFAULT '',\n"
+	 "  PRIMARY KEY(job, id));\n"
+	 /* the running runs whose lease may have run out */
+	 "CREATE INDEX etl_runs_state ON etl_runs(state, job, id);\n"
+	 "CREATE TABLE etl_staged(\n"
+	 "  job TEXT NOT NULL, run_id INTEGER NOT NULL,\n"
+	 "  zone TEXT NOT NULL, key TEXT NOT NULL,\n"
+	 "  state TEXT NOT NULL CHECK(state IN ('staged','done')),\n"
+	 "  seq INTEGER NOT NULL DEFAULT 0,\n"
+	 "  PRIMARY KEY(job, run_id, zone, key),\n"
+	 "  FOREIGN KEY(job, run_id) REFERENCES etl_runs(job, id)) WITHOUT ROWID;\n"
+	 /* who staged a key (etl_stage's check, fsck); the keys left to recover */
+	 "CREATE INDEX etl_staged_key ON etl_staged(zone, key, state);\n"
+	 "CREATE INDEX etl_staged_state ON etl_staged(state, job, run_id);\n"},
 };
 
 const int sl_migrations_count = (int)(sizeof(sl_migrations) / sizeof(sl_migrations[0]));

@@ -279,6 +279,7 @@ static void sq_close(void *state)
 	if (!s)
 		return;
 	sl_sq_cat_stmts_free(s);
+	sl_sq_etl_stmts_free(s);
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
 	for (int i = 0; i < SQ_TX_COUNT; i++)
@@ -353,20 +354,24 @@ static int sq_schema_version(void *state, int64_t *version, struct sl_err *err)
 
 /* ---- objects ------------------------------------------------------------------------- */
 
-static void read_object(sqlite3_stmt *p, struct sl_object *o)
+void sl_sq_object_read(sqlite3_stmt *p, int c, struct sl_object *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->seq = sqlite3_column_int64(p, 0);
-	snprintf(o->zone, sizeof(o->zone), "%s", (const char *)sqlite3_column_text(p, 1));
-	snprintf(o->key, sizeof(o->key), "%s", (const char *)sqlite3_column_text(p, 2));
-	o->size = o->fp.size = sqlite3_column_int64(p, 3);
-	snprintf(o->checksum, sizeof(o->checksum), "%s", (const char *)sqlite3_column_text(p, 4));
-	snprintf(o->content_type, sizeof(o->content_type), "%s",
-		 (const char *)sqlite3_column_text(p, 5));
-	o->created_ms = sqlite3_column_int64(p, 6);
-	o->fp.inode = sqlite3_column_int64(p, 7);
-	o->fp.mtime_ns = sqlite3_column_int64(p, 8);
-	snprintf(o->state, sizeof(o->state), "%s", (const char *)sqlite3_column_text(p, 9));
+	o->seq = sqlite3_column_int64(p, c + 0);
+	col_copy(p, c + 1, o->zone, sizeof(o->zone));
+	col_copy(p, c + 2, o->key, sizeof(o->key));
+	o->size = o->fp.size = sqlite3_column_int64(p, c + 3);
+	col_copy(p, c + 4, o->checksum, sizeof(o->checksum));
+	col_copy(p, c + 5, o->content_type, sizeof(o->content_type));
+	o->created_ms = sqlite3_column_int64(p, c + 6);
+	o->fp.inode = sqlite3_column_int64(p, c + 7);
+	o->fp.mtime_ns = sqlite3_column_int64(p, c + 8);
+	col_copy(p, c + 9, o->state, sizeof(o->state));
+}
+
+static void read_object(sqlite3_stmt *p, struct sl_object *o)
+{
+	sl_sq_object_read(p, 0, o);
 }
 
 static int send_locked(struct sq *s, const char *queue, const char *body, int64_t delay_ms,
@@ -381,35 +386,26 @@ static void lazy_sync(struct sq *s, bool on)
 }
 
 /* Wakes the processes waiting in wait_send (best effort: they poll anyway). */
-static void ring(struct sq *s)
+void sl_sq_ring(struct sq *s)
 {
 	int fd = open(s->bell, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd >= 0)
 		close(fd);
 }
 
-static int sq_object_commit(void *state, struct sl_object *obj, const char *queue,
-			    struct sl_err *err)
+int sl_sq_object_put(struct sq *s, struct sl_object *obj, const char *queue, struct sl_buf *ev,
+		     struct sl_err *err)
 {
-	struct sq *s = state;
-	struct sl_buf ev;
-	sqlite3_stmt *p;
+	sqlite3_stmt *p = st(s, S_OBJ_DELETE, err);
 	int rc;
-	sl_buf_init(&ev, SL_MESSAGE_MAX);
-	if ((rc = begin(s, err)) != 0)
-		return rc;
-	if (!(p = st(s, S_OBJ_DELETE, err))) {
-		rc = SL_EMETA;
-		goto fail;
-	}
+	if (!p)
+		return SL_EMETA;
 	bind_text(p, 1, obj->zone);
 	bind_text(p, 2, obj->key);
 	if ((rc = run(s, p, err, "replace object")) != 0)
-		goto fail;
-	if (!(p = st(s, S_OBJ_INSERT, err))) {
-		rc = SL_EMETA;
-		goto fail;
-	}
+		return rc;
+	if (!(p = st(s, S_OBJ_INSERT, err)))
+		return SL_EMETA;
 	bind_text(p, 1, obj->zone);
 	bind_text(p, 2, obj->key);
 	sqlite3_bind_int64(p, 3, obj->size);
@@ -419,22 +415,33 @@ static int sq_object_commit(void *state, struct sl_object *obj, const char *queu
 	sqlite3_bind_int64(p, 7, obj->fp.inode);
 	sqlite3_bind_int64(p, 8, obj->fp.mtime_ns);
 	if ((rc = run(s, p, err, "insert object")) != 0)
-		goto fail;
+		return rc;
 	obj->seq = sqlite3_last_insert_rowid(s->db);
 	snprintf(obj->state, sizeof(obj->state), "%s", SL_STATE_PRESENT);
-	if (queue) {
-		if ((rc = sl_event_object_created(obj, &ev)) != 0) {
-			rc = sl_err_set(err, rc, "%s/%s: event too large", obj->zone, obj->key);
-			goto fail;
-		}
-		if ((rc = send_locked(s, queue, ev.data, 0, obj->created_ms, NULL, err)) != 0)
-			goto fail;
-	}
+	if (!queue)
+		return 0;
+	sl_buf_reset(ev);
+	if ((rc = sl_event_object_created(obj, ev)) != 0)
+		return sl_err_set(err, rc, "%s/%s: event too large", obj->zone, obj->key);
+	return send_locked(s, queue, ev->data, 0, obj->created_ms, NULL, err);
+}
+
+static int sq_object_commit(void *state, struct sl_object *obj, const char *queue,
+			    struct sl_err *err)
+{
+	struct sq *s = state;
+	struct sl_buf ev;
+	int rc;
+	sl_buf_init(&ev, SL_MESSAGE_MAX);
+	if ((rc = begin(s, err)) != 0)
+		return rc;
+	if ((rc = sl_sq_object_put(s, obj, queue, &ev, err)) != 0)
+		goto fail;
 	if ((rc = commit(s, err)) != 0)
 		goto fail;
 	sl_buf_release(&ev);
 	if (queue)
-		ring(s);
+		sl_sq_ring(s);
 	return 0;
 fail:
 	rollback(s);
@@ -581,7 +588,7 @@ static int sq_object_delete(void *state, const char *zone, const char *key, cons
 	lazy_sync(s, false);
 	sl_buf_release(&ev);
 	if (gone && queue)
-		ring(s);
+		sl_sq_ring(s);
 	return 0;
 fail:
 	rollback(s);
@@ -769,7 +776,7 @@ static int sq_queue_send(void *state, const char *queue, const char *const *bodi
 			goto fail;
 	if ((rc = commit(s, err)) != 0)
 		goto fail;
-	ring(s);
+	sl_sq_ring(s);
 	return 0;
 fail:
 	rollback(s);
@@ -1871,4 +1878,18 @@ const struct sl_meta_ops sl_meta_sqlite = {
 	.catalog_file_list = sl_sq_catalog_file_list,
 	.catalog_drift_list = sl_sq_catalog_drift_list,
 	.catalog_counters = sl_sq_catalog_counters,
+	.etl_lease = sl_sq_etl_lease,
+	.etl_lease_release = sl_sq_etl_lease_release,
+	.etl_run_begin = sl_sq_etl_run_begin,
+	.etl_stage = sl_sq_etl_stage,
+	.etl_commit = sl_sq_etl_commit,
+	.etl_run_fail = sl_sq_etl_run_fail,
+	.etl_staged_list = sl_sq_etl_staged_list,
+	.etl_staged_forget = sl_sq_etl_staged_forget,
+	.etl_staged_find = sl_sq_etl_staged_find,
+	.etl_pending = sl_sq_etl_pending,
+	.etl_bookmark_get = sl_sq_etl_bookmark_get,
+	.etl_run_get = sl_sq_etl_run_get,
+	.etl_run_list = sl_sq_etl_run_list,
+	.etl_rewind = sl_sq_etl_rewind,
 };

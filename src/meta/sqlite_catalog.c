@@ -19,6 +19,10 @@
  * deprecated when its table's deletion policy is "deprecate"; either change adds a drift
  * entry (partition_deleted, partition_deprecated) naming a key that emptied it. A
  * deprecated partition that gets active files again is active again.
+ *
+ * The pieces of a commit (sl_sq_cat_start, _apply_table, _put_file, _retire_file,
+ * _finish, _count; sqlite_int.h) are also used by sqlite_etl.c, whose job commits and
+ * rewinds change the catalog inside their own transactions by exactly these rules.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -40,6 +44,7 @@ enum cat_stmt {
 	C_FILE_SEQ,
 	C_FILE_PUT,
 	C_FILE_REMOVE,
+	C_FILE_RETIRE,
 	C_TOUCH,
 	C_TOUCH_CLEAR,
 	C_TOUCHED,
@@ -115,6 +120,8 @@ static const char *const cat_sql[C_COUNT] = {
 		       "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
 	[C_FILE_REMOVE] = "DELETE FROM cat_files WHERE zone=?1 AND key=?2 AND seq<=?3 "
 			  "RETURNING db,tbl,part",
+	[C_FILE_RETIRE] = "UPDATE cat_files SET state='retired' WHERE zone=?1 AND key=?2 AND "
+			  "seq=?3 AND state<>'retired' RETURNING db,tbl,part",
 	[C_TOUCH] = "INSERT INTO temp.cat_touched(db,tbl,part,example) VALUES(?1,?2,?3,?4) "
 		    "ON CONFLICT(db,tbl,part) DO NOTHING",
 	[C_TOUCH_CLEAR] = "DELETE FROM temp.cat_touched",
@@ -330,27 +337,32 @@ static void read_part(sqlite3_stmt *p, struct sl_cat_partition *o)
 	o->updated_ms = sqlite3_column_int64(p, 9);
 }
 
-static int read_file(sqlite3_stmt *p, struct sl_cat_file *f, struct sl_err *err)
+int sl_sq_cat_file_read(sqlite3_stmt *p, int c, struct sl_cat_file *f, struct sl_err *err)
 {
 	bool oom = false;
 	memset(f, 0, sizeof(*f));
-	col_copy(p, 0, f->zone, sizeof(f->zone));
-	col_copy(p, 1, f->key, sizeof(f->key));
-	f->seq = sqlite3_column_int64(p, 2);
-	col_copy(p, 3, f->db, sizeof(f->db));
-	col_copy(p, 4, f->table, sizeof(f->table));
-	col_copy(p, 5, f->part, sizeof(f->part));
-	col_copy(p, 6, f->format, sizeof(f->format));
-	f->records = sqlite3_column_int64(p, 7);
-	f->bytes = sqlite3_column_int64(p, 8);
-	f->schema_version = sqlite3_column_int64(p, 9);
-	col_copy(p, 10, f->state, sizeof(f->state));
-	col_copy(p, 11, f->reason, sizeof(f->reason));
-	f->stats = col_dup(p, 12, &oom);
-	f->crawled_ms = sqlite3_column_int64(p, 13);
+	col_copy(p, c + 0, f->zone, sizeof(f->zone));
+	col_copy(p, c + 1, f->key, sizeof(f->key));
+	f->seq = sqlite3_column_int64(p, c + 2);
+	col_copy(p, c + 3, f->db, sizeof(f->db));
+	col_copy(p, c + 4, f->table, sizeof(f->table));
+	col_copy(p, c + 5, f->part, sizeof(f->part));
+	col_copy(p, c + 6, f->format, sizeof(f->format));
+	f->records = sqlite3_column_int64(p, c + 7);
+	f->bytes = sqlite3_column_int64(p, c + 8);
+	f->schema_version = sqlite3_column_int64(p, c + 9);
+	col_copy(p, c + 10, f->state, sizeof(f->state));
+	col_copy(p, c + 11, f->reason, sizeof(f->reason));
+	f->stats = col_dup(p, c + 12, &oom);
+	f->crawled_ms = sqlite3_column_int64(p, c + 13);
 	if (oom)
 		return sl_err_set(err, SL_ENOMEM, "out of memory");
 	return 0;
+}
+
+static int read_file(sqlite3_stmt *p, struct sl_cat_file *f, struct sl_err *err)
+{
+	return sl_sq_cat_file_read(p, 0, f, err);
 }
 
 static void read_drift(sqlite3_stmt *p, struct sl_cat_drift *d)
@@ -387,7 +399,7 @@ static bool one_of(const char *v, const char *a, const char *b, const char *c)
 	return strcmp(v, a) == 0 || strcmp(v, b) == 0 || (c && strcmp(v, c) == 0);
 }
 
-static int check_table(const struct sl_cat_table_change *tc, size_t i, struct sl_err *err)
+int sl_sq_cat_check_table(const struct sl_cat_table_change *tc, size_t i, struct sl_err *err)
 {
 	const struct sl_cat_table *t = tc->table;
 	if (!t)
@@ -421,7 +433,7 @@ static int check_table(const struct sl_cat_table_change *tc, size_t i, struct sl
 	return 0;
 }
 
-static int check_file(const struct sl_cat_file *f, size_t i, struct sl_err *err)
+int sl_sq_cat_check_file(const struct sl_cat_file *f, size_t i, struct sl_err *err)
 {
 	if (!TERMINATED(f->zone) || !TERMINATED(f->key) || !TERMINATED(f->db) ||
 	    !TERMINATED(f->table) || !TERMINATED(f->part) || !TERMINATED(f->format) ||
@@ -437,6 +449,16 @@ static int check_file(const struct sl_cat_file *f, size_t i, struct sl_err *err)
 	return 0;
 }
 
+int sl_sq_cat_check_drift(const struct sl_cat_drift *d, size_t i, struct sl_err *err)
+{
+	if (!TERMINATED(d->db) || !TERMINATED(d->table) || !TERMINATED(d->kind) ||
+	    !TERMINATED(d->path) || !TERMINATED(d->detail) || !TERMINATED(d->example) ||
+	    !d->kind[0])
+		return sl_err_set(err, SL_EINVAL,
+				  "catalog commit: drift %zu: no kind or a field is unterminated", i);
+	return 0;
+}
+
 static int check_commit(const struct sl_cat_commit *c, struct sl_err *err)
 {
 	int rc;
@@ -445,25 +467,18 @@ static int check_commit(const struct sl_cat_commit *c, struct sl_err *err)
 	    (c->n_receipts && (!c->receipts || !c->queue)))
 		return sl_err_set(err, SL_EINVAL, "catalog commit: a count without its array");
 	for (size_t i = 0; i < c->n_tables; i++)
-		if ((rc = check_table(&c->tables[i], i, err)) != 0)
+		if ((rc = sl_sq_cat_check_table(&c->tables[i], i, err)) != 0)
 			return rc;
 	for (size_t i = 0; i < c->n_files; i++)
-		if ((rc = check_file(&c->files[i], i, err)) != 0)
+		if ((rc = sl_sq_cat_check_file(&c->files[i], i, err)) != 0)
 			return rc;
 	for (size_t i = 0; i < c->n_removed; i++)
 		if (!TERMINATED(c->removed[i].zone) || !TERMINATED(c->removed[i].key))
 			return sl_err_set(err, SL_EINVAL,
 					  "catalog commit: removal %zu: unterminated key", i);
-	for (size_t i = 0; i < c->n_drift; i++) {
-		const struct sl_cat_drift *d = &c->drift[i];
-		if (!TERMINATED(d->db) || !TERMINATED(d->table) || !TERMINATED(d->kind) ||
-		    !TERMINATED(d->path) || !TERMINATED(d->detail) || !TERMINATED(d->example) ||
-		    !d->kind[0])
-			return sl_err_set(err, SL_EINVAL,
-					  "catalog commit: drift %zu: no kind or a field is "
-					  "unterminated",
-					  i);
-	}
+	for (size_t i = 0; i < c->n_drift; i++)
+		if ((rc = sl_sq_cat_check_drift(&c->drift[i], i, err)) != 0)
+			return rc;
 	for (size_t i = 0; i < c->n_receipts; i++)
 		if (!c->receipts[i])
 			return sl_err_set(err, SL_EINVAL, "catalog commit: receipt %zu is NULL", i);
@@ -507,8 +522,8 @@ static int clear_table(struct sq *s, const char *db, const char *name, bool vers
 	return 0;
 }
 
-static int apply_table(struct sq *s, const struct sl_cat_table_change *tc, int64_t now_ms,
-		       struct sl_err *err)
+int sl_sq_cat_apply_table(struct sq *s, const struct sl_cat_table_change *tc, int64_t now_ms,
+			  struct sl_err *err)
 {
 	const struct sl_cat_table *t = tc->table;
 	sqlite3_stmt *p = cst(s, C_DB_EXISTS, err);
@@ -591,8 +606,8 @@ static int touch(struct sq *s, const char *db, const char *tbl, const char *part
 	return run(s, p, err, "note partition");
 }
 
-static int put_file(struct sq *s, const struct sl_cat_file *f, int64_t now_ms,
-		    struct sl_err *err)
+int sl_sq_cat_put_file(struct sq *s, const struct sl_cat_file *f, int64_t now_ms,
+		       struct sl_err *err)
 {
 	sqlite3_stmt *p = cst(s, C_FILE_SEQ, err);
 	bool found = false;
@@ -792,54 +807,110 @@ static int recount_touched(struct sq *s, int64_t now_ms, int64_t *n_drift, struc
 	return rc;
 }
 
+/* ---- the pieces of a commit (shared with sqlite_etl.c's etl_commit and etl_rewind) --- */
+
+int sl_sq_cat_ready(struct sq *s, struct sl_err *err)
+{
+	return cat_ready(s, true, err);
+}
+
+int sl_sq_cat_start(struct sq *s, struct sl_err *err)
+{
+	sqlite3_stmt *p = cst(s, C_TOUCH_CLEAR, err);
+	return p ? run(s, p, err, "clear touched partitions") : SL_EMETA;
+}
+
+int sl_sq_cat_retire_file(struct sq *s, const char *zone, const char *key, int64_t seq,
+			  bool *retired, struct sl_err *err)
+{
+	sqlite3_stmt *p = cst(s, C_FILE_RETIRE, err);
+	bool found = false;
+	int rc;
+	*retired = false;
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, zone);
+	bind_text(p, 2, key);
+	sqlite3_bind_int64(p, 3, seq);
+	if ((rc = step_one(s, p, &found, err, "retire file")) != 0)
+		return rc;
+	if (!found) {
+		sqlite3_reset(p); /* not catalogued (yet), another version, or retired already */
+		return 0;
+	}
+	char db[SL_CAT_DB_MAX], tbl[SL_CAT_NAME_MAX], part[SL_CAT_PART_MAX];
+	col_copy(p, 0, db, sizeof(db));
+	col_copy(p, 1, tbl, sizeof(tbl));
+	col_copy(p, 2, part, sizeof(part));
+	rc = sqlite3_step(p); /* finish the RETURNING statement */
+	sqlite3_reset(p);
+	if (rc != SQLITE_DONE)
+		return db_error(s, err, "retire file");
+	*retired = true;
+	return touch(s, db, tbl, part, key, err);
+}
+
+int sl_sq_cat_finish(struct sq *s, const struct sl_cat_drift *drift, size_t n, int64_t now_ms,
+		     int64_t *n_drift, struct sl_err *err)
+{
+	int rc;
+	*n_drift = 0;
+	if ((rc = recount_touched(s, now_ms, n_drift, err)) != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = add_drift(s, &drift[i], now_ms, err)) != 0)
+			return rc;
+	*n_drift += (int64_t)n;
+	return 0;
+}
+
+int sl_sq_cat_count(struct sq *s, const struct sl_cat_counters *add, int64_t now_ms,
+		    struct sl_err *err)
+{
+	sqlite3_stmt *p = cst(s, C_COUNTERS_ADD, err);
+	if (!p)
+		return SL_EMETA;
+	sqlite3_bind_int64(p, 1, add->commits);
+	sqlite3_bind_int64(p, 2, add->messages);
+	sqlite3_bind_int64(p, 3, add->objects);
+	sqlite3_bind_int64(p, 4, add->records);
+	sqlite3_bind_int64(p, 5, add->bytes);
+	sqlite3_bind_int64(p, 6, add->drift);
+	sqlite3_bind_int64(p, 7, now_ms);
+	return run(s, p, err, "count");
+}
+
 int sl_sq_catalog_commit(void *state, const struct sl_cat_commit *c, int64_t now_ms,
 			 struct sl_err *err)
 {
 	struct sq *s = state;
-	sqlite3_stmt *p;
 	int64_t n_drift = 0;
 	int rc;
 	if (!c)
 		return sl_err_set(err, SL_EINVAL, "catalog commit: nothing given");
 	if ((rc = check_commit(c, err)) != 0)
 		return rc;
-	if ((rc = cat_ready(s, true, err)) != 0)
+	if ((rc = sl_sq_cat_ready(s, err)) != 0)
 		return rc;
 	if ((rc = begin(s, err)) != 0)
 		return rc;
-	if (!(p = cst(s, C_TOUCH_CLEAR, err))) {
-		rc = SL_EMETA;
-		goto fail;
-	}
-	if ((rc = run(s, p, err, "clear touched partitions")) != 0)
+	if ((rc = sl_sq_cat_start(s, err)) != 0)
 		goto fail;
 	for (size_t i = 0; i < c->n_tables; i++)
-		if ((rc = apply_table(s, &c->tables[i], now_ms, err)) != 0)
+		if ((rc = sl_sq_cat_apply_table(s, &c->tables[i], now_ms, err)) != 0)
 			goto fail;
 	for (size_t i = 0; i < c->n_files; i++)
-		if ((rc = put_file(s, &c->files[i], now_ms, err)) != 0)
+		if ((rc = sl_sq_cat_put_file(s, &c->files[i], now_ms, err)) != 0)
 			goto fail;
 	for (size_t i = 0; i < c->n_removed; i++)
 		if ((rc = remove_file(s, &c->removed[i], err)) != 0)
 			goto fail;
-	if ((rc = recount_touched(s, now_ms, &n_drift, err)) != 0)
+	if ((rc = sl_sq_cat_finish(s, c->drift, c->n_drift, now_ms, &n_drift, err)) != 0)
 		goto fail;
-	for (size_t i = 0; i < c->n_drift; i++)
-		if ((rc = add_drift(s, &c->drift[i], now_ms, err)) != 0)
-			goto fail;
-	n_drift += (int64_t)c->n_drift;
-	if (!(p = cst(s, C_COUNTERS_ADD, err))) {
-		rc = SL_EMETA;
-		goto fail;
-	}
-	sqlite3_bind_int64(p, 1, 1);
-	sqlite3_bind_int64(p, 2, c->messages);
-	sqlite3_bind_int64(p, 3, c->objects);
-	sqlite3_bind_int64(p, 4, c->records);
-	sqlite3_bind_int64(p, 5, c->bytes);
-	sqlite3_bind_int64(p, 6, n_drift);
-	sqlite3_bind_int64(p, 7, now_ms);
-	if ((rc = run(s, p, err, "count")) != 0)
+	struct sl_cat_counters add = {.commits = 1, .messages = c->messages,
+				      .objects = c->objects, .records = c->records,
+				      .bytes = c->bytes, .drift = n_drift};
+	if ((rc = sl_sq_cat_count(s, &add, now_ms, err)) != 0)
 		goto fail;
 	for (size_t i = 0; i < c->n_receipts; i++) {
 		struct sl_err one = {0};
@@ -977,19 +1048,9 @@ int sl_sq_catalog_table_drop(void *state, const char *db, const char *name, int6
 	snprintf(d.detail, sizeof(d.detail), "dropped at version %" PRId64, version);
 	if ((rc = add_drift(s, &d, now_ms, err)) != 0)
 		goto fail;
-	if (!(p = cst(s, C_COUNTERS_ADD, err))) {
-		rc = SL_EMETA;
-		goto fail;
-	}
 	/* only the drift count: a drop is not one of the crawler's commits */
-	sqlite3_bind_int64(p, 1, 0);
-	sqlite3_bind_int64(p, 2, 0);
-	sqlite3_bind_int64(p, 3, 0);
-	sqlite3_bind_int64(p, 4, 0);
-	sqlite3_bind_int64(p, 5, 0);
-	sqlite3_bind_int64(p, 6, 1);
-	sqlite3_bind_int64(p, 7, now_ms);
-	if ((rc = run(s, p, err, "count")) != 0)
+	struct sl_cat_counters add = {.drift = 1};
+	if ((rc = sl_sq_cat_count(s, &add, now_ms, err)) != 0)
 		goto fail;
 	if ((rc = commit(s, err)) != 0)
 		goto fail;

@@ -2,6 +2,8 @@
 #include "util/fs.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <time.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,7 +136,9 @@ int sl_open_dir_beneath(int base_fd, const char *rel, bool create, bool durable,
 {
 	/* Removing an object prunes the folders it leaves empty (sl_prune_empty_dirs), so a
 	 * folder a put is creating its way through can vanish under it: walk again. Each
-	 * retry means another process made progress, so a few suffice. */
+	 * retry means another process made progress; but on a loaded machine the same few
+	 * racers can keep beating one walker, so after a few quick retries it backs off
+	 * (yield, then sleeps growing to 1 ms) to let the pruners finish. */
 	for (int attempt = 0;; attempt++) {
 		int rc = open_dir_walk(base_fd, rel, create, durable, out, err);
 		if (rc != SL_ESTALE)
@@ -142,6 +146,13 @@ int sl_open_dir_beneath(int base_fd, const char *rel, bool create, bool durable,
 		if (attempt == SL_PRUNE_RETRIES)
 			return sl_err_set(err, SL_EIO, "%s: folders keep vanishing while being made",
 					  rel);
+		if (attempt >= 4) {
+			struct timespec ts = {0, attempt < 8 ? 0 : 1000L * (attempt < 1000 ? attempt : 1000)};
+			if (ts.tv_nsec)
+				nanosleep(&ts, NULL);
+			else
+				sched_yield();
+		}
 	}
 }
 

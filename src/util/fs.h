@@ -36,7 +36,7 @@ int sl_atomic_write_at(int dirfd, const char *name, const void *data, size_t len
  * With create and durable, each newly made directory's parent is fsynced. Returns the
  * new directory fd in *out. A folder removed by a concurrent sl_prune_empty_dirs while
  * it is walked is made again (up to SL_PRUNE_RETRIES times). */
-#define SL_PRUNE_RETRIES 16
+#define SL_PRUNE_RETRIES 1000
 int sl_open_dir_beneath(int base_fd, const char *rel, bool create, bool durable, int *out,
 			struct sl_err *err);
 

@@ -102,6 +102,21 @@ static void test_defaults_values(void **state)
 	assert_string_equal(cfg.crawl.defaults.name, "");
 	assert_int_equal(cfg.crawl.n_families, 0);
 	assert_ptr_equal(sl_config_family(&cfg, "clicks"), &cfg.crawl.defaults);
+	const struct sl_etl_conf *ec = &cfg.etl;
+	assert_int_equal(ec->lease_ms, 60000);
+	assert_int_equal(ec->n_jobs, 0);
+	assert_int_equal(ec->n_default_jobs, 0);
+	assert_string_equal(ec->defaults.name, "");
+	assert_string_equal(ec->defaults.codec, "zstd");
+	assert_int_equal(ec->defaults.level, 0);
+	assert_int_equal(ec->defaults.target_file_size, 128 << 20);
+	assert_string_equal(ec->defaults.layout, "flat");
+	assert_string_equal(ec->defaults.on_error, "deadletter");
+	assert_string_equal(ec->defaults.schedule, "0 2 * * *");
+	assert_string_equal(ec->defaults.partition_by, "");
+	assert_string_equal(ec->defaults.sql, "");
+	struct sl_job_conf job;
+	assert_null(sl_config_job(&cfg, "clicks", &job)); /* no job, no default jobs */
 }
 
 static void test_empty_and_null_mean_defaults(void **state)
@@ -152,8 +167,8 @@ static void test_default_text_sets_every_key(void **state)
 	}
 	/* version, 4 sections, queues.defaults, 9 keys; validate: defaults (3 keys), routes,
 	 * subjects, report (2 keys), limits (3 keys); crawl: 4 keys, defaults (3 keys),
-	 * families */
-	assert_int_equal(n_lines, 38);
+	 * families; etl: lease, default_jobs, defaults (7 keys), jobs */
+	assert_int_equal(n_lines, 50);
 	free(shown);
 }
 
@@ -649,7 +664,7 @@ static const struct bad_case bad_cases[] = {
 	{"non-scalar key", "? [store]\n: 1\n", SL_ECONFIG, "1:3", {"key must be a plain name"}},
 	{"unknown top key", "version: 1\nstores: {}\n", SL_ECONFIG, "2:1",
 	 {"unknown key 'stores' at the top level (known: version, store, metadata, queues, "
-	  "validate, crawl)"}},
+	  "validate, crawl, etl)"}},
 	{"unknown queue", "queues:\n  defaults: {}\n  landin:\n    retention: 1d\n", SL_ECONFIG,
 	 "3:3",
 	 {"unknown key 'landin' in queues (known: defaults, landing, raw, deadletter, curated)"}},
@@ -765,6 +780,130 @@ static const struct bad_case bad_cases[] = {
 	 {"unknown key 'name' in crawl.defaults"}},
 	{"crawl not a mapping", "crawl: yes\n", SL_ECONFIG, "1:8",
 	 {"crawl: expected a mapping, got 'yes'"}},
+	/* etl */
+	{"etl not a mapping", "etl: [a]\n", SL_ECONFIG, "1:6",
+	 {"etl: expected a mapping, got a sequence"}},
+	{"etl unknown key", "etl:\n  job: {}\n", SL_ECONFIG, "2:3",
+	 {"unknown key 'job' in etl (known: lease, default_jobs, defaults, jobs)"}},
+	{"etl lease too short", "etl:\n  lease: 4s\n", SL_ECONFIG, "2:10",
+	 {"etl.lease: '4s' is out of range (allowed 5s .. 1h)"}},
+	{"etl lease too long", "etl:\n  lease: 61m\n", SL_ECONFIG, "2:10",
+	 {"etl.lease", "out of range"}},
+	{"etl default_jobs a scalar", "etl:\n  default_jobs: clicks\n", SL_ECONFIG, "2:17",
+	 {"etl.default_jobs: expected a sequence of family names, or ['*'] for every family, "
+	  "got 'clicks'"}},
+	{"etl default_jobs bad name", "etl:\n  default_jobs: [a, 'b/c']\n", SL_ECONFIG, "2:21",
+	 {"etl.default_jobs[1]: 'b/c'", "a family name holds only letters, digits"}},
+	{"etl default_jobs star not alone", "etl:\n  default_jobs: [a, '*']\n", SL_ECONFIG,
+	 "2:21", {"etl.default_jobs[1]: '*' means every family and stands alone"}},
+	{"etl default_jobs duplicate", "etl:\n  default_jobs:\n    - a\n    - b\n    - a\n",
+	 SL_ECONFIG, "5:7", {"duplicate family 'a' in etl.default_jobs"}},
+	{"etl default_jobs mapping item", "etl:\n  default_jobs: [{a: 1}]\n", SL_ECONFIG,
+	 "2:18", {"etl.default_jobs[0]: expected a family name, got a mapping"}},
+	{"etl codec", "etl:\n  defaults:\n    codec: lz4\n", SL_ECONFIG, "3:12",
+	 {"etl.defaults.codec: expected zstd, snappy, gzip or none, got 'lz4'"}},
+	{"etl level too high", "etl:\n  defaults:\n    level: 23\n", SL_ECONFIG, "3:12",
+	 {"etl.defaults.level: '23' is out of range (allowed 0 .. 22)"}},
+	{"etl level negative", "etl:\n  jobs:\n    a: {source: a, level: -1}\n", SL_ECONFIG,
+	 "3:27", {"etl.jobs.a.level: '-1' is out of range"}},
+	{"etl gzip level", "etl:\n  defaults: {codec: gzip, level: 10}\n", SL_ECONFIG, "2:34",
+	 {"etl.defaults: codec gzip takes level 0 .. 9, got 10"}},
+	{"etl gzip level from the defaults",
+	 "etl:\n  defaults: {level: 15}\n  jobs:\n    a: {source: a, codec: gzip}\n", SL_ECONFIG,
+	 "4:27", {"etl.jobs.a: codec gzip takes level 0 .. 9, got 15"}},
+	{"etl snappy level",
+	 "etl:\n  jobs:\n    a:\n      source: a\n      codec: snappy\n      level: 1\n",
+	 SL_ECONFIG, "6:14", {"etl.jobs.a: codec snappy has no levels, but level is 1"}},
+	{"etl none level from the defaults",
+	 "etl:\n  jobs:\n    a:\n      source: a\n      codec: none\n  defaults: {level: 3}\n",
+	 SL_ECONFIG, "5:14", {"etl.jobs.a: codec none has no levels"}},
+	{"etl file size too small", "etl:\n  defaults:\n    target_file_size: 1000KiB\n",
+	 SL_ECONFIG, "3:23",
+	 {"etl.defaults.target_file_size: '1000KiB' is out of range (allowed 1MiB .. 4GiB)"}},
+	{"etl file size too large", "etl:\n  jobs:\n    a: {source: a, target_file_size: 5GiB}\n",
+	 SL_ECONFIG, "3:38", {"etl.jobs.a.target_file_size", "out of range"}},
+	{"etl layout", "etl:\n  defaults: {layout: tree}\n", SL_ECONFIG, "2:22",
+	 {"etl.defaults.layout: expected flat or nested, got 'tree'"}},
+	{"etl on_error", "etl:\n  jobs:\n    a: {source: a, on_error: skip}\n", SL_ECONFIG,
+	 "3:30", {"etl.jobs.a.on_error: expected fail or deadletter, got 'skip'"}},
+	{"etl schedule out of range", "etl:\n  defaults:\n    schedule: '0 24 * * *'\n",
+	 SL_ECONFIG, "3:15",
+	 {"etl.defaults.schedule: '0 24 * * *': hour (column 3): 24 is out of range (0-23)"}},
+	{"etl schedule missing a field", "etl:\n  jobs:\n    a:\n      source: a\n"
+	 "      schedule: 0 2 * *\n", SL_ECONFIG, "5:17",
+	 {"etl.jobs.a.schedule: '0 2 * *': day-of-week (column 8): missing"}},
+	{"etl schedule never fires", "etl:\n  defaults:\n    schedule: 0 0 30 feb *\n",
+	 SL_ECONFIG, "3:15", {"etl.defaults.schedule: '0 0 30 feb *': it never fires"}},
+	{"etl schedule a sequence", "etl:\n  defaults:\n    schedule: [0, 2]\n", SL_ECONFIG,
+	 "3:15", {"etl.defaults.schedule: expected a text, got a sequence"}},
+	{"etl schedule too long",
+	 "etl:\n  defaults:\n    schedule: '0                                                 "
+	 "                                                                               2 * * *'\n",
+	 SL_ECONFIG, "3:15", {"etl.defaults.schedule: longer than 127 bytes"}},
+	{"etl partition column with a capital", "etl:\n  defaults: {partition_by: 'dt,Country'}\n",
+	 SL_ECONFIG, "2:28",
+	 {"etl.defaults.partition_by: 'dt,Country': a column name holds only a-z, 0-9 and '_'",
+	  "(at byte 3)"}},
+	{"etl partition column starting with a digit",
+	 "etl:\n  defaults: {partition_by: 1dt}\n", SL_ECONFIG, "2:28",
+	 {"does not start with a digit", "(at byte 0)"}},
+	{"etl partition column empty", "etl:\n  defaults: {partition_by: 'dt,,hour'}\n",
+	 SL_ECONFIG, "2:28", {"an empty column name", "(at byte 3)"}},
+	{"etl partition column trailing comma", "etl:\n  defaults: {partition_by: 'dt,'}\n",
+	 SL_ECONFIG, "2:28", {"an empty column name", "(at byte 3)"}},
+	{"etl partition column with a space", "etl:\n  defaults: {partition_by: 'dt, hour'}\n",
+	 SL_ECONFIG, "2:28", {"a column name holds only", "(at byte 3)"}},
+	{"etl partition column twice", "etl:\n  defaults: {partition_by: 'dt,hour,dt'}\n",
+	 SL_ECONFIG, "2:28", {"column 'dt' is named twice (at byte 8)"}},
+	{"etl defaults source", "etl:\n  defaults: {source: a}\n", SL_ECONFIG, "2:14",
+	 {"unknown key 'source' in etl.defaults (known: codec, level, target_file_size, layout, "
+	  "on_error, schedule, partition_by)"}},
+	{"etl defaults sql", "etl:\n  defaults:\n    sql: SELECT 1\n", SL_ECONFIG, "3:5",
+	 {"unknown key 'sql' in etl.defaults"}},
+	{"etl job without source", "etl:\n  jobs:\n    a:\n      target: x\n", SL_ECONFIG,
+	 "3:5", {"etl.jobs.a: 'source' is required"}},
+	{"etl job with nothing", "etl:\n  jobs:\n    b: {source: b}\n    a:\n", SL_ECONFIG,
+	 "4:5", {"etl.jobs.a: 'source' is required"}},
+	{"etl job with an empty source", "etl:\n  jobs:\n    a: {source: ''}\n", SL_ECONFIG,
+	 "3:17", {"etl.jobs.a.source: '': a family name has 1 to 128 characters"}},
+	{"etl job bad name", "etl:\n  jobs:\n    'a b': {source: a}\n", SL_ECONFIG, "3:5",
+	 {"etl.jobs: 'a b': a job name holds only letters, digits"}},
+	{"etl job duplicate", "etl:\n  jobs:\n    a: {source: a}\n    a: {source: b}\n",
+	 SL_ECONFIG, "4:5", {"duplicate job 'a' in etl.jobs"}},
+	{"etl job not a mapping", "etl:\n  jobs:\n    a: orders\n", SL_ECONFIG, "3:8",
+	 {"etl.jobs.a: expected a mapping, got 'orders'"}},
+	{"etl jobs a sequence", "etl:\n  jobs: [a]\n", SL_ECONFIG, "2:9",
+	 {"etl.jobs: expected a mapping of job names to settings, got a sequence"}},
+	{"etl job unknown key", "etl:\n  jobs:\n    a: {source: a, schedual: '@daily'}\n",
+	 SL_ECONFIG, "3:20",
+	 {"unknown key 'schedual' in etl.jobs.a (known: source, target, codec, level, "
+	  "target_file_size, layout, on_error, schedule, partition_by, sql)"}},
+	{"etl job source a path", "etl:\n  jobs:\n    a: {source: 'orders/2026'}\n",
+	 SL_ECONFIG, "3:17", {"etl.jobs.a.source: 'orders/2026': a family name", "(at byte 6)"}},
+	{"etl job target with capitals", "etl:\n  jobs:\n    a: {source: a, target: Orders}\n",
+	 SL_ECONFIG, "3:28",
+	 {"etl.jobs.a.target: 'Orders': a table name holds only a-z, 0-9 and '_'", "(at byte 0)"}},
+	{"etl job target with a dash", "etl:\n  jobs:\n    a: {source: a, target: web-logs}\n",
+	 SL_ECONFIG, "3:28", {"a table name holds only", "(at byte 3)"}},
+	{"etl job target empty", "etl:\n  jobs:\n    a: {source: a, target: ''}\n",
+	 SL_ECONFIG, "3:28", {"a table name has 1 to 128 characters"}},
+	{"etl two jobs, one target",
+	 "etl:\n  jobs:\n    a: {source: orders}\n    b: {source: x, target: orders}\n",
+	 SL_ECONFIG, "4:28",
+	 {"etl.jobs.b: writes table 'orders', as etl.jobs.a (line 3) does: a table has one job"}},
+	{"etl two jobs, one default target",
+	 "etl:\n  jobs:\n    a: {source: x, target: web_logs}\n    b:\n      source: Web-Logs\n",
+	 SL_ECONFIG, "4:5", {"etl.jobs.b: writes table 'web_logs', as etl.jobs.a (line 3)"}},
+	{"etl default job hidden by a job's name",
+	 "etl:\n  default_jobs: [clicks, orders]\n  jobs:\n    orders: {source: shop}\n",
+	 SL_ECONFIG, "2:26",
+	 {"etl.default_jobs[1]: the default job of 'orders' is named 'orders', as "
+	  "etl.jobs.orders, which reads 'shop'; rename one, or give 'orders' a job"}},
+	{"etl default job hidden by a job's table",
+	 "etl:\n  jobs:\n    x: {source: shop, target: orders}\n  default_jobs: [Orders]\n",
+	 SL_ECONFIG, "4:18",
+	 {"etl.default_jobs[0]: the default job of 'Orders' writes table 'orders', as "
+	  "etl.jobs.x does"}},
 	{"long unknown key is cut short",
 	 "store:\n  aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: 1\n",
 	 SL_ECONFIG, "2:3", {"unknown key 'aaaaaaaa", "aaa...' in store"}},
@@ -956,6 +1095,274 @@ static void test_missing_file(void **state)
 	free(path);
 }
 
+/* ---- etl ---------------------------------------------------------------------------- */
+
+/* The etl section: jobs resolved over etl.defaults wherever the defaults are written (a
+ * key given with nothing after it inherits too, and '' is a value of its own), targets
+ * named after their sources, and a show/load round trip. */
+static void test_etl_section(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_config cfg, again;
+	load_ok(fx,
+		"etl:\n"
+		"  lease: 90s\n"
+		"  default_jobs: [clicks, Web-Logs]\n"
+		"  jobs:\n"
+		"    orders_daily:\n"
+		"      source: orders\n"
+		"      sql: |\n"
+		"        SELECT id, amount,\n"
+		"          date(ts) AS dt\n"
+		"        FROM source WHERE amount > 0\n"
+		"      partition_by: dt\n"
+		"      level: ~\n"
+		"    events.v2:\n"
+		"      source: Events.V2\n"
+		"      schedule: ''\n"
+		"      codec: gzip\n"
+		"      level: 9\n"
+		"      layout: nested\n"
+		"    refunds: {source: orders, target: refunds_2026, on_error: fail}\n"
+		"  defaults:\n"
+		"    codec: snappy\n"
+		"    target_file_size: 64MiB\n"
+		"    schedule: '*/30 * * * mon-fri'\n"
+		"    partition_by: 'dt,country'\n"
+		"    on_error: deadletter\n",
+		&cfg);
+	const struct sl_etl_conf *ec = &cfg.etl;
+	assert_int_equal(ec->lease_ms, 90000);
+	assert_int_equal(ec->n_default_jobs, 2);
+	assert_string_equal(ec->default_jobs[0], "clicks");
+	assert_string_equal(ec->default_jobs[1], "Web-Logs");
+	assert_string_equal(ec->defaults.codec, "snappy");
+	assert_int_equal(ec->defaults.target_file_size, 64 << 20);
+	assert_string_equal(ec->defaults.layout, "flat"); /* built in */
+	assert_int_equal(ec->n_jobs, 3);
+
+	const struct sl_job_conf *j = &ec->jobs[0];
+	assert_string_equal(j->name, "orders_daily");
+	assert_string_equal(j->source, "orders");
+	assert_string_equal(j->target, "orders");            /* the source's table */
+	assert_string_equal(j->sql, "SELECT id, amount,\n  date(ts) AS dt\nFROM source WHERE "
+				    "amount > 0\n");
+	assert_string_equal(j->partition_by, "dt");           /* its own */
+	assert_string_equal(j->codec, "snappy");              /* from defaults, written later */
+	assert_int_equal(j->level, 0);                        /* given as ~: inherited */
+	assert_int_equal(j->target_file_size, 64 << 20);
+	assert_string_equal(j->layout, "flat");
+	assert_string_equal(j->on_error, "deadletter");
+	assert_string_equal(j->schedule, "*/30 * * * mon-fri");
+
+	j = &ec->jobs[1];
+	assert_string_equal(j->name, "events.v2");
+	assert_string_equal(j->source, "Events.V2");
+	assert_string_equal(j->target, "events_v2");          /* the catalog's table name */
+	assert_string_equal(j->schedule, "");                 /* on demand only, not inherited */
+	assert_string_equal(j->codec, "gzip");
+	assert_int_equal(j->level, 9);
+	assert_string_equal(j->layout, "nested");
+	assert_string_equal(j->partition_by, "dt,country");
+	assert_string_equal(j->sql, "");
+
+	j = &ec->jobs[2];
+	assert_string_equal(j->target, "refunds_2026");
+	assert_string_equal(j->source, "orders"); /* two jobs may read one family */
+	assert_string_equal(j->on_error, "fail");
+
+	/* lookups: a job by name (a copy), a default job, nothing */
+	struct sl_job_conf out;
+	memset(&out, 0x5a, sizeof(out));
+	assert_ptr_equal(sl_config_job(&cfg, "events.v2", &out), &out);
+	assert_memory_equal(&out, &ec->jobs[1], sizeof(out));
+	assert_ptr_equal(sl_config_job(&cfg, "Web-Logs", &out), &out);
+	assert_string_equal(out.name, "Web-Logs");
+	assert_string_equal(out.source, "Web-Logs");
+	assert_string_equal(out.target, "web_logs");
+	assert_string_equal(out.codec, "snappy");
+	assert_string_equal(out.schedule, "*/30 * * * mon-fri");
+	assert_string_equal(out.sql, "");
+	assert_non_null(sl_config_job(&cfg, "clicks", &out));
+	assert_null(sl_config_job(&cfg, "orders", &out)); /* not listed */
+	assert_null(sl_config_job(&cfg, "Clicks", &out)); /* names match exactly */
+	assert_null(sl_config_job(&cfg, NULL, &out));
+
+	char *text = show_text(&cfg);
+	assert_non_null(strstr(text, "\netl:\n  lease: 90s\n  default_jobs: ['clicks', 'Web-Logs']\n"
+				     "  defaults:\n    codec: snappy\n    level: 0\n"
+				     "    target_file_size: 64MiB\n    layout: flat\n"
+				     "    on_error: deadletter\n    schedule: '*/30 * * * mon-fri'\n"
+				     "    partition_by: 'dt,country'\n  jobs:\n    orders_daily:\n"
+				     "      source: 'orders'\n      target: 'orders'\n"));
+	assert_non_null(strstr(text, "      sql: \"SELECT id, amount,\\n  date(ts) AS dt\\nFROM "
+				     "source WHERE amount > 0\\n\"\n"));
+	assert_non_null(strstr(text, "\n    events.v2:\n      source: 'Events.V2'\n"
+				     "      target: 'events_v2'\n      codec: gzip\n      level: 9\n"));
+	assert_non_null(strstr(text, "      schedule: ''\n"));
+	load_ok(fx, text, &again);
+	assert_memory_equal(&cfg, &again, sizeof(cfg));
+	free(text);
+
+	/* the defaults show as such */
+	sl_config_defaults(&cfg);
+	text = show_text(&cfg);
+	assert_non_null(strstr(text, "\netl:\n  lease: 1m\n  default_jobs: []\n  defaults:\n"
+				     "    codec: zstd\n    level: 0\n    target_file_size: 128MiB\n"
+				     "    layout: flat\n    on_error: deadletter\n"
+				     "    schedule: '0 2 * * *'\n    partition_by: ''\n  jobs: {}\n"));
+	free(text);
+}
+
+/* default_jobs: ['*'] gives every family its default job, except a family that a job
+ * reads (it has that job) or whose table a job writes (a table has one job). */
+static void test_etl_default_jobs_star(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_config cfg, again;
+	struct sl_job_conf out;
+	load_ok(fx,
+		"etl:\n"
+		"  default_jobs: ['*']\n"
+		"  defaults: {layout: nested}\n"
+		"  jobs:\n"
+		"    orders_daily: {source: orders}\n"
+		"    mix: {source: shop, target: clicks}\n",
+		&cfg);
+	assert_int_equal(cfg.etl.n_default_jobs, 1);
+	assert_string_equal(cfg.etl.default_jobs[0], "*");
+	const struct sl_job_conf *j = sl_config_job(&cfg, "telemetry", &out);
+	assert_ptr_equal(j, &out);
+	assert_string_equal(out.name, "telemetry");
+	assert_string_equal(out.source, "telemetry");
+	assert_string_equal(out.target, "telemetry");
+	assert_string_equal(out.layout, "nested");
+	assert_non_null(sl_config_job(&cfg, "2026-batch", &out));
+	assert_string_equal(out.target, "_2026_batch");
+	assert_null(sl_config_job(&cfg, "orders", &out));      /* orders_daily reads it */
+	assert_null(sl_config_job(&cfg, "Clicks", &out));      /* mix writes table clicks */
+	assert_null(sl_config_job(&cfg, "a/b", &out));         /* not a family name */
+	assert_null(sl_config_job(&cfg, "", &out));
+	assert_string_equal(sl_config_job(&cfg, "orders_daily", &out)->source, "orders");
+
+	char *text = show_text(&cfg);
+	assert_non_null(strstr(text, "\n  default_jobs: ['*']\n"));
+	load_ok(fx, text, &again);
+	assert_memory_equal(&cfg, &again, sizeof(cfg));
+	free(text);
+
+	/* an explicit family that a job reads is fine: it simply has that job */
+	load_ok(fx, "etl:\n  default_jobs: [orders]\n  jobs:\n    orders: {source: orders}\n"
+		    "    daily: {source: orders, target: daily}\n", &cfg);
+	assert_string_equal(sl_config_job(&cfg, "orders", &out)->target, "orders");
+}
+
+/* Texts that single quotes would fold or that hold control characters are shown with
+ * escapes and read back the same. */
+static void test_etl_show_round_trip_odd_sql(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_config cfg, again;
+	load_ok(fx,
+		"etl:\n"
+		"  jobs:\n"
+		"    a:\n"
+		"      source: a\n"
+		"      sql: \"SELECT 'it''s', \\\"q\\\" \\\\ x\\n\\tFROM source\\r\\x01\\x7f\\u00e9"
+		"\\N\\L\\P\\uFEFF  \\n\\n end \"\n"
+		"    b:\n"
+		"      source: b\n"
+		"      sql: >-\n"
+		"        SELECT *\n"
+		"        FROM source\n",
+		&cfg);
+	assert_string_equal(cfg.etl.jobs[0].sql, "SELECT 'it''s', \"q\" \\ x\n\tFROM source\r\x01\x7f"
+						 "\xc3\xa9\xc2\x85\xe2\x80\xa8\xe2\x80\xa9"
+						 "\xef\xbb\xbf  \n\n end ");
+	assert_string_equal(cfg.etl.jobs[1].sql, "SELECT * FROM source");
+	char *text = show_text(&cfg);
+	assert_non_null(strstr(text, "      sql: 'SELECT * FROM source'\n"));
+	load_ok(fx, text, &again);
+	assert_memory_equal(&cfg, &again, sizeof(cfg));
+	free(text);
+}
+
+static void test_etl_too_many_jobs(void **state)
+{
+	struct fx *fx = *state;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	fputs("etl:\n  jobs:\n", f);
+	for (int i = 0; i < SL_CONFIG_MAX_JOBS; i++)
+		fprintf(f, "    j%d: {source: f%d}\n", i, i);
+	fclose(f);
+	struct sl_config cfg;
+	load_ok(fx, text, &cfg); /* 32 are fine */
+	assert_int_equal(cfg.etl.n_jobs, 32);
+	assert_string_equal(cfg.etl.jobs[31].target, "f31");
+	free(text);
+
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	fputs("etl:\n  jobs:\n", f);
+	for (int i = 0; i <= SL_CONFIG_MAX_JOBS; i++)
+		fprintf(f, "    j%d: {source: f%d}\n", i, i);
+	fclose(f);
+	static const char *const words[] = {"etl.jobs: more than 32 jobs"};
+	expect_failure(fx, "33 jobs", text, len, SL_ECONFIG, "35:5", words, 1);
+	free(text);
+}
+
+/* Long values: an SQL transform of 4095 bytes is taken, one of 4096 refused; a target
+ * defaulted from a source whose table name would be too long is refused at the job. */
+static void test_etl_long_values(void **state)
+{
+	struct fx *fx = *state;
+	char sql[SL_CONFIG_SQL_MAX + 1];
+	char *text = NULL;
+	struct sl_config cfg;
+
+	memset(sql, 'x', sizeof(sql));
+	memcpy(sql, "SELECT ", 7);
+	sql[SL_CONFIG_SQL_MAX - 1] = '\0';
+	assert_true(asprintf(&text, "etl:\n  jobs:\n    a:\n      source: a\n      sql: %s\n",
+			     sql) > 0);
+	load_ok(fx, text, &cfg);
+	assert_int_equal(strlen(cfg.etl.jobs[0].sql), SL_CONFIG_SQL_MAX - 1);
+	free(text);
+	sql[SL_CONFIG_SQL_MAX - 1] = 'x';
+	sql[SL_CONFIG_SQL_MAX] = '\0';
+	assert_true(asprintf(&text, "etl:\n  jobs:\n    a:\n      source: a\n      sql: %s\n",
+			     sql) > 0);
+	static const char *const long_sql[] = {"etl.jobs.a.sql: longer than 4095 bytes"};
+	expect_failure(fx, "long sql", text, strlen(text), SL_ECONFIG, "5:12", long_sql, 1);
+	free(text);
+
+	/* 128 characters starting with a digit: the table name takes a leading '_' */
+	char fam[129];
+	memset(fam, 'a', 128);
+	fam[0] = '1';
+	fam[128] = '\0';
+	assert_true(asprintf(&text, "etl:\n  jobs:\n    a: {source: %s}\n", fam) > 0);
+	static const char *const long_target[] = {
+		"etl.jobs.a: the table named after source '1aaa", "longer than 128 bytes; give a "
+		"target"};
+	expect_failure(fx, "long default target", text, strlen(text), SL_ECONFIG, "3:5",
+		       long_target, 2);
+	free(text);
+	assert_true(asprintf(&text, "etl:\n  jobs:\n    a: {source: %s, target: x}\n", fam) > 0);
+	load_ok(fx, text, &cfg);
+	free(text);
+	assert_true(asprintf(&text, "etl:\n  default_jobs: [b, %s]\n", fam) > 0);
+	static const char *const long_default[] = {
+		"etl.default_jobs[1]: the table named after family '1aaa", "longer than 128"};
+	expect_failure(fx, "long default job table", text, strlen(text), SL_ECONFIG, "2:21",
+		       long_default, 2);
+	free(text);
+}
+
 /* ---- check mode ---------------------------------------------------------------------- */
 
 struct seen {
@@ -1055,6 +1462,33 @@ static void test_check_newer_version_stops(void **state)
 	assert_non_null(strstr(seen.msg[0], "newer sluice"));
 }
 
+/* Check mode reports every etl problem, the rules that span jobs included. */
+static void test_etl_check_reports_every_problem(void **state)
+{
+	struct fx *fx = *state;
+	struct seen seen = {0};
+	write_text(fx, "etl:\n"
+		       "  lease: 1s\n"                            /* 2:10 */
+		       "  jobs:\n"
+		       "    a: {source: orders, codec: snappy}\n"
+		       "    b: {target: x}\n"                     /* 5:5 no source */
+		       "    c: {source: orders}\n"                /* 6:5 target orders again */
+		       "  defaults:\n"
+		       "    level: 3\n"                           /* 4:32 snappy, level 3 */
+		       "    schedule: '@often'\n");               /* 9:15 */
+	int n = sl_config_check(fx->path, NULL, record, &seen, NULL);
+	assert_int_equal(n, 5);
+	static const int want[5][2] = {{2, 10}, {5, 5}, {9, 15}, {4, 32}, {6, 5}};
+	for (int i = 0; i < 5; i++) {
+		if (seen.line[i] != want[i][0] || seen.col[i] != want[i][1])
+			fail_msg("problem %d at %d:%d, want %d:%d (%s)", i, seen.line[i],
+				 seen.col[i], want[i][0], want[i][1], seen.msg[i]);
+	}
+	assert_non_null(strstr(seen.msg[2], "unknown shortcut '@often'"));
+	assert_non_null(strstr(seen.msg[3], "codec snappy has no levels"));
+	assert_non_null(strstr(seen.msg[4], "as etl.jobs.a (line 4)"));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
 
 int main(void)
@@ -1076,6 +1510,12 @@ int main(void)
 		T(test_validate_too_many_routes),
 		T(test_crawl_section),
 		T(test_crawl_too_many_families),
+		T(test_etl_section),
+		T(test_etl_default_jobs_star),
+		T(test_etl_show_round_trip_odd_sql),
+		T(test_etl_too_many_jobs),
+		T(test_etl_long_values),
+		T(test_etl_check_reports_every_problem),
 		T(test_bad_inputs),
 		T(test_unknown_key_message_exact),
 		T(test_wrong_type_message_exact),

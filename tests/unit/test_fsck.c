@@ -1,6 +1,7 @@
 /*
  * test_fsck.c - each state a crash (or a person) can leave a lake in, found by fsck and
- * repaired by fsck --repair, after which a second fsck finds nothing.
+ * repaired by fsck --repair, after which a second fsck finds nothing -- except a file an
+ * ETL run published and did not commit, which is never adopted (etl.h, promise 4).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "etl/etl.h"
 #include "fsck/fsck.h"
 #include "helpers.h"
 #include "queue/queue.h"
@@ -310,6 +312,131 @@ static void test_empty_folders_pruned(void **state)
 	assert_int_equal(total(&r), 0);
 }
 
+/* Findings of one kind, with their details. */
+struct seen {
+	enum sl_fsck_kind kind;
+	int n;
+	char detail[256];
+	bool repaired;
+};
+
+static void on_finding(void *ctx, enum sl_fsck_kind kind, const char *zone, const char *key,
+		       const char *detail, bool repaired)
+{
+	struct seen *s = ctx;
+	(void)zone, (void)key;
+	if (kind != s->kind)
+		return;
+	s->n++;
+	snprintf(s->detail, sizeof(s->detail), "%s", detail);
+	s->repaired = repaired;
+}
+
+static void run_fsck_seen(struct fx *fx, bool repair, struct sl_fsck_result *res,
+			  struct seen *seen)
+{
+	struct sl_fsck_opts o = {.repair = repair};
+	struct sl_err err = {0};
+	memset(seen, 0, sizeof(*seen));
+	seen->kind = SL_FSCK_STAGED;
+	if (sl_fsck(fx->lake, &o, on_finding, seen, res, &err) != 0)
+		fail_msg("fsck: %s", err.msg);
+}
+
+/* A run staged curated/KEY at `now` under a lease of ttl_ms and published the file. */
+static int64_t staged_file(struct fx *fx, const char *job, const char *key, int64_t now,
+			   int64_t ttl_ms)
+{
+	struct sl_meta *m = &fx->lake->meta;
+	struct sl_etl_run run;
+	struct sl_err err = {0};
+	const char *keys[] = {key};
+	char p[4096], rel[2048];
+	assert_int_equal(m->ops->etl_lease(m->state, job, "fsck-test", ttl_ms, now, &err), 0);
+	assert_int_equal(m->ops->etl_run_begin(m->state, job, "fsck-test", now, &run, &err), 0);
+	assert_int_equal(m->ops->etl_stage(m->state, job, run.id, "fsck-test", "curated", keys,
+					   1, now, &err),
+			 0);
+	path_of(fx, "curated/t", p, sizeof(p));
+	mkdir(p, 0755);
+	snprintf(rel, sizeof(rel), "curated/%s", key);
+	path_of(fx, rel, p, sizeof(p));
+	th_write_file(p, "PAR1....PAR1", 12);
+	return run.id;
+}
+
+/* Promise 4 of etl.h: an uncommitted run's output is reported, never indexed; removed by
+ * --repair once the run can no longer commit it. */
+static void test_staged_output_never_adopted(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_meta *m = &fx->lake->meta;
+	struct sl_fsck_result r;
+	struct seen seen;
+	struct sl_object o;
+	struct sl_err err = {0};
+	char p[4096];
+	int64_t id = staged_file(fx, "orders", "t/part-1.parquet", sl_now_ms(), 600000);
+	path_of(fx, "curated/t/part-1.parquet", p, sizeof(p));
+
+	run_fsck_seen(fx, false, &r, &seen);
+	assert_int_equal(r.found[SL_FSCK_STAGED], 1);
+	assert_int_equal(r.found[SL_FSCK_UNINDEXED], 0);
+	assert_non_null(strstr(seen.detail, "staged output of uncommitted run orders/1"));
+	/* its run may still commit it: --repair leaves it alone, and does not adopt it */
+	run_fsck_seen(fx, true, &r, &seen);
+	assert_int_equal(r.found[SL_FSCK_STAGED], 1);
+	assert_int_equal(r.repaired[SL_FSCK_STAGED], 0);
+	assert_non_null(strstr(seen.detail, "still running"));
+	assert_int_equal(access(p, F_OK), 0);
+	assert_int_equal(m->ops->object_get(m->state, "curated", "t/part-1.parquet", &o, NULL),
+			 SL_ENOENT);
+	assert_int_equal(events(fx, "curated"), 0);
+
+	/* the run failed: now it is removed, and its staged row forgotten */
+	assert_int_equal(m->ops->etl_run_fail(m->state, "orders", id, "boom", sl_now_ms(), &err),
+			 0);
+	run_fsck_seen(fx, true, &r, &seen);
+	assert_int_equal(r.repaired[SL_FSCK_STAGED], 1);
+	assert_true(seen.repaired);
+	assert_int_equal(access(p, F_OK), -1);
+	assert_int_equal(m->ops->object_get(m->state, "curated", "t/part-1.parquet", &o, NULL),
+			 SL_ENOENT);
+	struct sl_etl_run run;
+	bool live;
+	assert_int_equal(m->ops->etl_staged_find(m->state, "curated", "t/part-1.parquet",
+						 sl_now_ms(), &run, &live, NULL),
+			 SL_ENOENT);
+	run_fsck(fx, true, false, &r);
+	assert_int_equal(total(&r), 0);
+	assert_int_equal(events(fx, "curated"), 0);
+}
+
+/* A run whose lease ran out can never commit: --repair removes its output at once. */
+static void test_staged_output_of_expired_run_removed(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_meta *m = &fx->lake->meta;
+	struct sl_fsck_result r;
+	struct seen seen;
+	struct sl_etl_run run;
+	struct sl_err err = {0};
+	char p[4096];
+	int64_t id = staged_file(fx, "clicks", "t/part-9.parquet", sl_now_ms() - 3600000, 1000);
+	path_of(fx, "curated/t/part-9.parquet", p, sizeof(p));
+	run_fsck_seen(fx, false, &r, &seen);
+	assert_int_equal(r.found[SL_FSCK_STAGED], 1);
+	assert_null(strstr(seen.detail, "still running"));
+	assert_int_equal(access(p, F_OK), 0);
+	run_fsck_seen(fx, true, &r, &seen);
+	assert_int_equal(r.repaired[SL_FSCK_STAGED], 1);
+	assert_int_equal(access(p, F_OK), -1);
+	assert_int_equal(m->ops->etl_run_get(m->state, "clicks", id, &run, &err), 0);
+	assert_string_equal(run.state, SL_RUN_FAILED);
+	run_fsck(fx, false, false, &r);
+	assert_int_equal(total(&r), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -324,6 +451,8 @@ int main(void)
 		T(test_verify_finds_silent_corruption),
 		T(test_edit_in_place_flagged_not_adopted),
 		T(test_empty_folders_pruned),
+		T(test_staged_output_never_adopted),
+		T(test_staged_output_of_expired_run_removed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
