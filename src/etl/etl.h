@@ -83,7 +83,9 @@ struct sl_etl_bookmark {
 };
 
 /* One file a run commits: its index row (zone, key, size, checksum, content type,
- * fingerprint of the published file) and, for a flat job, its catalog row. */
+ * fingerprint of the published file) and, for a flat job, its catalog row. The commit
+ * gives the index row its seq; obj.seq and file->seq are ignored (the catalog row gets
+ * the index row's seq). */
 struct sl_etl_output {
 	struct sl_object obj;
 	const struct sl_cat_file *file; /* NULL for a nested job (the crawler catalogues it) */

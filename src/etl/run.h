@@ -1,0 +1,97 @@
+/*
+ * run.h - the ETL run engine: one run of a job (etl.h's commit protocol, steps 1-7) with
+ * the default transform, rewind and reset, and the recovery of runs that did not commit.
+ *
+ * The default transform reads every record of each pending source object with the JSON
+ * engine (gzip/zstd, NDJSON/array, framed as the validator routes the key; Parquet
+ * objects through the Parquet reader) and writes it, cast to the source table's catalog
+ * schema, with one Parquet writer per output partition:
+ *   - partition_by "": the object's own partition (its catalog `part`, the same folder
+ *     names below the target's prefix);
+ *   - partition_by "dt": dt=YYYY-MM-DD, the UTC date of the record's top-level `ts`
+ *     (RFC 3339 with an offset); a record without a usable ts is refused.
+ * A file rolls over once it has target_file_size bytes; its key is
+ * TARGET/PART/part-rRUN-NNN.parquet in the curated zone. Records the writer refuses go,
+ * with on_error deadletter, to one dead-letter object per run (deadletter zone,
+ * etl/JOB/run-N.ndjson, one line {"object","line","error","record"} each) put before the
+ * run's commit; with on_error fail the run fails and commits nothing.
+ *
+ * Promises (tests/unit/test_etl_run.c):
+ *   1. A run's output is committed whole (files, catalog rows, bookmark, run record) or
+ *      not at all; a failed or killed run's files are removed by the next run of the job
+ *      (or sl_etl_recover) before it reads anything, and never indexed.
+ *   2. Every record of an object the run read is in exactly one committed file or in
+ *      the run's dead letter; the bookmark only moves past objects read or skipped for
+ *      good (rejected by the crawler, another table's), never past one the crawler has
+ *      not catalogued yet.
+ *   3. A run with nothing new commits an empty run that keeps the bookmark, at a cost
+ *      proportional to the pending objects.
+ *   4. Memory is bounded by the open writers (at most SL_ETL_MAX_OPEN_FILES, each by
+ *      one row group) and the JSON engine's record limits, whatever the input.
+ *   5. Dead letters of runs that did not commit, or were rewound, are removed with
+ *      their files, so re-running never dead-letters a record twice.
+ *
+ * Crash-test points (util/crashpoint.h): written (files written, before stage),
+ * published (after publishing, before commit), committed (after commit, before the
+ * published files are finished).
+ */
+#ifndef SL_ETL_RUN_H
+#define SL_ETL_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "etl/etl.h"
+#include "lake/lake.h"
+#include "util/err.h"
+
+/* Output files open at once in a run (one per partition); the least recently used one
+ * is finished when another partition needs a file. */
+#define SL_ETL_MAX_OPEN_FILES 8
+
+struct sl_etl_run_opts {
+	int64_t max_objects;   /* source objects read at most (0: all pending) */
+	const char *holder;    /* the lease holder (NULL: "host:pid:random") */
+};
+
+struct sl_etl_result {
+	int64_t run_id;              /* 0 when no run was begun */
+	bool committed;
+	int64_t from_seq, to_seq;    /* the bookmark before and after */
+	int64_t objects;             /* source objects read */
+	int64_t rows_in, rows_out, rows_rejected;
+	int64_t files, bytes;        /* Parquet files and bytes committed */
+	int64_t skipped;             /* objects the crawler rejected (not part of the
+				      * table): passed, with the bookmark */
+	char skip_reason[SL_KEY_MAX + 516]; /* the first one's "KEY: reason", "" when none */
+	int64_t stale;               /* objects overwritten or removed since listed */
+	bool waiting;                /* stopped before an object not catalogued yet */
+	char waiting_key[SL_KEY_MAX + 1];
+	int64_t recovered;           /* staged files of earlier runs removed first */
+	char deadletter[SL_KEY_MAX + 1]; /* the run's dead-letter key in the deadletter
+					  * zone, "" when none */
+	int64_t duration_ms;
+};
+
+/* One run of job (sluice.yaml etl.jobs.NAME, or a default job). 0: the run committed
+ * (res says what it did, possibly nothing new). SL_EBUSY: another holder runs the job
+ * ("job X is running (...)"). Other errors: the run failed (recorded 'failed' with the
+ * error when it had begun), nothing of it is visible. res may be NULL. */
+int sl_etl_run_job(struct sl_lake *lake, const char *job, const struct sl_etl_run_opts *opts,
+		   struct sl_etl_result *res, struct sl_err *err);
+
+/* Rewinds job to after its committed run to_run (0: reset to the beginning): under the
+ * job's lease, etl_rewind retires the later runs' files and moves the bookmark back,
+ * then the files and the later runs' dead letters are removed. *removed (may be NULL)
+ * gets the number of data files removed. SL_ENOENT when to_run is not a committed run. */
+int sl_etl_rewind(struct sl_lake *lake, const char *job, int64_t to_run, int64_t *removed,
+		  struct sl_err *err);
+/* = sl_etl_rewind(lake, job, 0, ...). */
+int sl_etl_reset(struct sl_lake *lake, const char *job, int64_t *removed, struct sl_err *err);
+
+/* Recovery of every job: removes the staged files of runs that will never commit and
+ * the dead letters of failed and rewound runs (fsck). *removed (may be NULL) gets the
+ * number of files removed. */
+int sl_etl_recover(struct sl_lake *lake, int64_t *removed, struct sl_err *err);
+
+#endif
