@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "catalog/catalog.h"
+#include "etl/internal.h"
 #include "json/json.h"
 #include "parquet/reader.h"
 #include "parquet/writer.h"
@@ -49,7 +50,7 @@
 #define RENEW_MAX_MS 5000                 /* the lease is renewed at least this often */
 #define DL_LINE_MAX ((size_t)256 << 20)    /* one dead-letter line (a record and more) */
 
-static const char content_parquet[] = "application/vnd.apache.parquet";
+static const char content_parquet[] = SL_ETL_CONTENT_PARQUET;
 
 /* ---- small helpers --------------------------------------------------------------------- */
 
@@ -300,6 +301,31 @@ done:
 	if (rc)
 		sl_err_prefix(err, "recovery of %s", job ? job : "the ETL jobs");
 	return rc;
+}
+
+int sl_etl_recover_job(struct sl_lake *lake, const char *job, int64_t *files,
+		       struct sl_err *err)
+{
+	int64_t n = 0, dead = 0;
+	int rc = recover(lake, job, &n, &dead, err);
+	if (files)
+		*files = n;
+	return rc;
+}
+
+int sl_etl_meta_check(const struct sl_meta *m, struct sl_err *err)
+{
+	return meta_has_etl(m) ? 0 : no_etl(m, err);
+}
+
+void sl_etl_holder_make(char out[SL_HOLDER_MAX])
+{
+	holder_make(out);
+}
+
+int64_t sl_etl_lease_ttl(const struct sl_lake *lake)
+{
+	return lease_ttl(lake);
 }
 
 int sl_etl_recover(struct sl_lake *lake, int64_t *removed, struct sl_err *err)
@@ -994,33 +1020,34 @@ static int read_pending(struct run *r, const struct sl_etl_run_opts *o, struct s
 
 /* ---- the commit --------------------------------------------------------------------- */
 
-/* The file's statistics, read back from its footer through the backend. */
-static int file_stats(struct run *r, struct outfile *f, struct sl_err *err)
+int sl_etl_file_stats(struct sl_store *s, const char *zone, const char *key, int64_t rows,
+		      char **stats, struct sl_err *err)
 {
 	struct sl_pq_read_opts po;
 	struct sl_pq_reader *pr = NULL;
 	struct sl_fingerprint fp;
 	struct sl_buf b;
-	char name[SL_KEY_MAX + 16];
+	char name[SL_ZONE_MAX + SL_KEY_MAX + 2];
 	int fd = -1, rc;
 
-	if (!r->s->ops->get_fd)
+	*stats = NULL;
+	if (!s->ops->get_fd)
 		return 0; /* a backend without files: no statistics */
 	sl_buf_init(&b, SL_BUF_DEFAULT_MAX);
-	snprintf(name, sizeof(name), "curated/%s", f->key);
-	if ((rc = r->s->ops->get_fd(r->s->state, "curated", f->key, &fd, &fp, err)) != 0)
+	snprintf(name, sizeof(name), "%s/%s", zone, key);
+	if ((rc = s->ops->get_fd(s->state, zone, key, &fd, &fp, err)) != 0)
 		goto done;
 	sl_pq_read_opts_default(&po);
 	if ((rc = sl_pq_reader_open(fd, name, &po, &pr, err)) != 0)
 		goto done;
-	if (sl_pq_reader_rows(pr) != f->rows) {
+	if (sl_pq_reader_rows(pr) != rows) {
 		rc = sl_err_set(err, SL_ECORRUPT, "%s: %" PRId64 " rows written, %" PRId64
-				" read back", name, f->rows, sl_pq_reader_rows(pr));
+				" read back", name, rows, sl_pq_reader_rows(pr));
 		goto done;
 	}
 	if ((rc = sl_pq_reader_stats_json(pr, &b, err)) != 0)
 		goto done;
-	f->stats = b.data; /* taken */
+	*stats = b.data; /* taken */
 	b.data = NULL;
 done:
 	sl_pq_reader_close(pr);
@@ -1028,6 +1055,12 @@ done:
 		close(fd);
 	sl_buf_release(&b);
 	return rc;
+}
+
+/* The file's statistics, read back from its footer through the backend. */
+static int file_stats(struct run *r, struct outfile *f, struct sl_err *err)
+{
+	return sl_etl_file_stats(r->s, "curated", f->key, f->rows, &f->stats, err);
 }
 
 /* The target table's change for a flat job: created (version 1), a new version when the
