@@ -132,7 +132,7 @@ static bool table_name_ok(const char *s)
 
 /* "compact:curated.NAME"; a name too long for a job name is cut and followed by a hash
  * of the whole name, so that two tables never share a lease. */
-static int job_name(const char *table, char out[SL_JOB_MAX], struct sl_err *err)
+int sl_etl_compact_job(const char *table, char out[SL_JOB_MAX], struct sl_err *err)
 {
 	size_t fixed = sizeof(JOB_PREFIX) - 1;
 	if (fixed + strlen(table) < SL_JOB_MAX) {
@@ -846,7 +846,7 @@ int sl_etl_compact(struct sl_lake *lake, const char *table, const char *partitio
 	c->o = opts;
 	c->res = res;
 	c->partition = partition;
-	if ((rc = table_arg(c, table, err)) != 0 || (rc = job_name(c->table, c->job, err)) != 0)
+	if ((rc = table_arg(c, table, err)) != 0 || (rc = sl_etl_compact_job(c->table, c->job, err)) != 0)
 		goto done;
 	snprintf(res->job, sizeof(res->job), "%s", c->job);
 	if ((rc = settings(c, opts, err)) != 0)

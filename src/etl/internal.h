@@ -1,5 +1,6 @@
 /* internal.h - what the files of the ETL module share (not for other modules): the run
- * engine's lease and recovery steps (run.c), which a compaction (compact.c) follows too. */
+ * engine's lease and recovery steps (run.c), which a compaction (compact.c) follows too,
+ * and the compaction's pseudo job, which a rewind looks at. */
 #ifndef SL_ETL_INTERNAL_H
 #define SL_ETL_INTERNAL_H
 
@@ -30,5 +31,9 @@ int sl_etl_recover_job(struct sl_lake *lake, const char *job, int64_t *files,
  * (SL_ECORRUPT otherwise). *stats is NULL when the backend has no files to read. */
 int sl_etl_file_stats(struct sl_store *s, const char *zone, const char *key, int64_t rows,
 		      char **stats, struct sl_err *err);
+
+/* compact.c: the pseudo job that compacts curated table `table`, "compact:curated.NAME"
+ * (a name too long for a job name is cut and followed by a hash of it). */
+int sl_etl_compact_job(const char *table, char out[SL_JOB_MAX], struct sl_err *err);
 
 #endif

@@ -341,13 +341,90 @@ int sl_etl_recover(struct sl_lake *lake, int64_t *removed, struct sl_err *err)
 
 /* ---- rewind --------------------------------------------------------------------------- */
 
+/* The newest committed run of a compaction, and the runs of a job after to_run. */
+struct compacted {
+	int64_t to_run;
+	bool have_c;
+	struct sl_etl_run c;      /* the newest committed compaction run */
+	int64_t merged_max;       /* the newest run after to_run it may have merged, 0: none */
+};
+
+static int last_compaction(void *ctx, const struct sl_etl_run *run)
+{
+	struct compacted *k = ctx;
+	if (strcmp(run->state, SL_RUN_COMMITTED) != 0)
+		return 0;
+	k->c = *run;
+	k->have_c = true;
+	return 1; /* newest first: this is it */
+}
+
+static int later_run(void *ctx, const struct sl_etl_run *run)
+{
+	struct compacted *k = ctx;
+	if (run->id <= k->to_run)
+		return 1; /* newest first: the rest is not undone */
+	/* a run that committed before the compaction began may have had its files merged
+	 * (a compaction lists the files before it begins); the newest such run is all that
+	 * matters, since older compactions began earlier */
+	if (strcmp(run->state, SL_RUN_COMMITTED) == 0 && run->ended_ms <= k->c.started_ms) {
+		k->merged_max = run->id;
+		return 1;
+	}
+	return 0;
+}
+
+/* A rewind retires the files of the runs after to_run, but rows of theirs that a
+ * compaction of the job's target merged are in the compaction's files, which a rewind
+ * cannot take apart (compact.h): such a rewind is refused rather than leave those rows
+ * twice after a re-run. The compaction's lease is taken and held through the rewind
+ * (*cjob, for the caller to release), so that none commits meanwhile. A job that is not
+ * in sluice.yaml any more has no known target: nothing to check. */
+static int rewind_check_compacted(struct sl_lake *lake, const char *job, int64_t to_run,
+				  const char *holder, char cjob[SL_JOB_MAX], struct sl_err *err)
+{
+	struct sl_meta *m = &lake->meta;
+	struct sl_job_conf jc;
+	struct compacted k = {.to_run = to_run};
+	struct sl_err e = {0};
+	int rc;
+	cjob[0] = '\0';
+	if (!sl_config_job(&lake->cfg, job, &jc) || !jc.target[0] ||
+	    sl_etl_compact_job(jc.target, cjob, NULL) != 0) {
+		cjob[0] = '\0';
+		return 0;
+	}
+	rc = m->ops->etl_lease(m->state, cjob, holder, lease_ttl(lake), sl_now_ms(), &e);
+	if (rc) {
+		cjob[0] = '\0';
+		return sl_err_set(err, rc, "job %s: %s: a compaction of curated.%s is running "
+				  "(%s); rewind after it", job, rc == SL_EBUSY ? "busy" : "lease",
+				  jc.target, e.msg);
+	}
+	if ((rc = m->ops->etl_run_list(m->state, cjob, 0, last_compaction, &k, err)) < 0)
+		return rc;
+	if (!k.have_c)
+		return 0;
+	if ((rc = m->ops->etl_run_list(m->state, job, 0, later_run, &k, err)) < 0)
+		return rc;
+	if (!k.merged_max)
+		return 0;
+	char when[40];
+	sl_fmt_time(k.c.started_ms, when, sizeof(when));
+	return sl_err_set(err, SL_EINVAL,
+			  "job %s: curated.%s was compacted at %s (%s run %" PRId64 ") after run %"
+			  PRId64 " committed: rows of runs after %" PRId64 " may be in merged files, "
+			  "which a rewind cannot undo; rewind to run %" PRId64 " or later",
+			  job, jc.target, when, cjob, k.c.id, k.merged_max, to_run, k.merged_max);
+}
+
 int sl_etl_rewind(struct sl_lake *lake, const char *job, int64_t to_run, int64_t *removed,
 		  struct sl_err *err)
 {
 	struct sl_meta *m = &lake->meta;
 	struct sl_store *s = &lake->store;
 	struct keylist kl = {0};
-	char holder[SL_HOLDER_MAX];
+	char holder[SL_HOLDER_MAX], cjob[SL_JOB_MAX] = "";
 	int64_t files = 0, dead = 0;
 	int rc;
 
@@ -362,6 +439,8 @@ int sl_etl_rewind(struct sl_lake *lake, const char *job, int64_t to_run, int64_t
 	holder_make(holder);
 	if ((rc = take_lease(m, job, holder, lease_ttl(lake), err)) != 0)
 		return rc;
+	if ((rc = rewind_check_compacted(lake, job, to_run, holder, cjob, err)) != 0)
+		goto done;
 	rc = m->ops->etl_rewind(m->state, job, to_run, holder, sl_now_ms(), keylist_add, &kl,
 				err);
 	if (kl.rc)
@@ -382,6 +461,8 @@ int sl_etl_rewind(struct sl_lake *lake, const char *job, int64_t to_run, int64_t
 	}
 	rc = sweep_deadletters(lake, job, &dead, err);
 done:
+	if (cjob[0])
+		m->ops->etl_lease_release(m->state, cjob, holder);
 	m->ops->etl_lease_release(m->state, job, holder);
 	keylist_release(&kl);
 	if (removed)

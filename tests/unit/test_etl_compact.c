@@ -9,7 +9,9 @@
  *   size; one partition only; the unpartitioned table;
  *   concurrency: the job committing a new file between the compaction's read and its
  *   commit (the file stays active, the compaction commits), a reset of the job in
- *   between (the compaction is stale and commits nothing);
+ *   between (sl_etl_reset waits for the compaction; one straight through the metadata
+ *   store makes the compaction stale, and it commits nothing); a rewind after a
+ *   compaction (refused to before the merged runs, exact after them);
  *   refusals: a row the table's current row type cannot hold, a file whose rows disagree
  *   with its catalog row, a raw table, unknown tables and partitions, sizes, the lease;
  *   a real crash (SIGKILL at "compact_published", in a child that re-executes this
@@ -642,14 +644,34 @@ static void test_concurrent_job_run(void **state)
 	rows_free(t);
 }
 
-static void concurrent_reset(void *ctx)
+static int collect_key(void *ctx, const char *job, int64_t run_id, const char *zone,
+		       const char *key)
 {
 	struct fx *fx = ctx;
 	struct sl_err err = {0};
+	(void)job;
+	(void)run_id;
+	assert_int_equal(sl_store_key_lock(&fx->lake->store, zone, key, &err), 0);
+	assert_int_equal(sl_store_remove_finish(&fx->lake->store, zone, key, &err), 0);
+	sl_store_key_unlock(&fx->lake->store, zone, key);
+	return 0;
+}
+
+static void concurrent_reset(void *ctx)
+{
+	struct fx *fx = ctx;
+	struct sl_meta *m = fx->m;
+	struct sl_err err = {0};
 	int64_t removed = 0;
-	if (sl_etl_reset(fx->lake, "daily", &removed, &err) != 0)
-		fail_msg("reset: %s", err.msg);
-	assert_true(removed > 0);
+	/* sl_etl_reset waits for the compaction (it holds the compaction's lease) ... */
+	assert_int_equal(sl_etl_reset(fx->lake, "daily", &removed, &err), SL_EBUSY);
+	assert_non_null(strstr(err.msg, "compaction"));
+	/* ... a reset that does not know of it (straight through the metadata store) */
+	assert_int_equal(m->ops->etl_lease(m->state, "daily", "rw:1:x", 60000, sl_now_ms(), &err),
+			 0);
+	assert_int_equal(m->ops->etl_rewind(m->state, "daily", 0, "rw:1:x", sl_now_ms(),
+					    collect_key, fx, &err), 0);
+	m->ops->etl_lease_release(m->state, "daily", "rw:1:x");
 }
 
 /* A reset of the job between the read and the commit retired the small files: the
@@ -676,6 +698,43 @@ static void test_concurrent_reset_is_stale(void **state)
 	/* re-running the job brings every row back once */
 	run_ok(fx, "daily");
 	struct table_rows *t = table_read(fx, "events_daily");
+	assert_ids(t, fx->next_id - 1);
+	rows_free(t);
+}
+
+/* Rows of runs a compaction merged are in its files: a rewind to before them is refused
+ * (it would leave them twice after a re-run); to a run whose later runs all came after
+ * the compaction, it is exact. */
+static void test_rewind_after_compaction(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_err err = {0};
+	struct sl_etl_compact_result res;
+	int64_t removed = 0;
+	job_add(&fx->lake->cfg, "daily", "events_daily", "dt");
+	small_files(fx, 3, 10);
+	int64_t n3 = fx->next_id - 1;
+	compact_ok(fx, "events_daily", NULL, NULL, &res);
+	assert_int_equal(res.runs, 1);
+	sl_etl_compact_result_release(&res);
+	put_day(fx, "events/r4-d1.ndjson", 10, 1);
+	crawl(fx);
+	run_ok(fx, "daily"); /* run 4, after the compaction */
+
+	assert_int_equal(sl_etl_rewind(fx->lake, "daily", 2, &removed, &err), SL_EINVAL);
+	assert_non_null(strstr(err.msg, "rewind to run 3 or later"));
+	assert_int_equal(sl_etl_reset(fx->lake, "daily", &removed, &err), SL_EINVAL);
+	struct table_rows *t = table_read(fx, "events_daily");
+	assert_ids(t, fx->next_id - 1);
+	rows_free(t);
+
+	assert_int_equal(sl_etl_rewind(fx->lake, "daily", 3, &removed, &err), 0);
+	assert_int_equal(removed, 1);
+	t = table_read(fx, "events_daily");
+	assert_ids(t, n3);
+	rows_free(t);
+	run_ok(fx, "daily");
+	t = table_read(fx, "events_daily");
 	assert_ids(t, fx->next_id - 1);
 	rows_free(t);
 }
@@ -865,6 +924,7 @@ int main(int argc, char **argv)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_job_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_reset_is_stale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rewind_after_compaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rows_must_fit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_published, setup, teardown),
