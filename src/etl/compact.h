@@ -28,6 +28,8 @@
  *   4. Bounded: one run merges at most SL_COMPACT_MAX_FILES files into at most about
  *      SL_COMPACT_MAX_OUTPUTS files (one writer open at a time); what is left is
  *      merged by the next run of the same call, each run committed on its own.
+ * A rewind of the job that writes the table holds the compaction's lease too, and
+ * refuses to undo runs whose files a compaction may have merged (run.h).
  */
 #ifndef SL_ETL_COMPACT_H
 #define SL_ETL_COMPACT_H
