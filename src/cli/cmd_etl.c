@@ -418,6 +418,20 @@ static void bookmark_json(struct sl_buf *b, const struct sl_etl_job_state *st)
 	sl_buf_puts(b, "}");
 }
 
+static void bookmark_text(struct sl_buf *b, const struct sl_etl_job_state *st)
+{
+	char when[40];
+	const struct sl_etl_bookmark *bm = &st->bookmark;
+	if (!st->has_bookmark)
+		sl_buf_puts(b, "the beginning (the job never ran)\n");
+	else if (bm->last_committed == 0)
+		sl_buf_printf(b, "the beginning (reset), updated %s\n",
+			      text_time(bm->updated_ms, when, sizeof(when)));
+	else
+		sl_buf_printf(b, "landing sequence %" PRId64 ", where run %" PRId64 " ended; updated %s\n",
+			      bm->seq, bm->last_committed, text_time(bm->updated_ms, when, sizeof(when)));
+}
+
 /* ls and status: one job as a JSON object. */
 static void state_json(struct sl_buf *b, const char *job, const struct sl_etl_job_state *st)
 {
@@ -597,13 +611,8 @@ static int do_show(struct sl_cli *cli, struct sl_lake *lake, const char *job,
 			sl_buf_printf(&b, "sql               %s\n", c->sql);
 		else
 			sl_buf_puts(&b, "sql               '' (the default transform)\n");
-		if (st.has_bookmark)
-			sl_buf_printf(&b, "bookmark          landing sequence %" PRId64 " (after run %"
-					  PRId64 "; %" PRId64 " runs so far), updated %s\n",
-				      st.bookmark.seq, st.bookmark.last_committed, st.bookmark.last_run,
-				      text_time(st.bookmark.updated_ms, when, sizeof(when)));
-		else
-			sl_buf_puts(&b, "bookmark          none (the job never ran)\n");
+		sl_buf_puts(&b, "bookmark          ");
+		bookmark_text(&b, &st);
 		sl_buf_printf(&b, "pending           %" PRId64 " object%s", st.pending,
 			      st.pending == 1 ? "" : "s");
 		if (st.uncrawled)
@@ -680,7 +689,6 @@ static int bookmark_show(struct sl_cli *cli, struct sl_lake *lake, const char *j
 	struct sl_err err = {0};
 	struct sl_job_conf conf;
 	struct sl_meta *m = &lake->meta;
-	char when[40];
 	int rc;
 	memset(&st, 0, sizeof(st));
 	if (sl_config_job(&lake->cfg, job, &conf)) {
@@ -707,15 +715,8 @@ static int bookmark_show(struct sl_cli *cli, struct sl_lake *lake, const char *j
 			sl_buf_puts(&b, ",\"pending\":null,\"uncrawled\":null");
 		sl_buf_puts(&b, "}\n");
 	} else {
-		if (st.has_bookmark)
-			sl_buf_printf(&b, "%s: landing sequence %" PRId64 " (after run %" PRId64
-					  "; %" PRId64 " runs so far), updated %s\n",
-				      job, st.bookmark.seq, st.bookmark.last_committed,
-				      st.bookmark.last_run,
-				      text_time(st.bookmark.updated_ms, when, sizeof(when)));
-		else
-			sl_buf_printf(&b, "%s: no bookmark (the job never ran): it reads from the "
-					  "beginning\n", job);
+		sl_buf_printf(&b, "%s: bookmark at ", job);
+		bookmark_text(&b, &st);
 		if (st.pending >= 0) {
 			sl_buf_printf(&b, "%s: %" PRId64 " object%s pending", job, st.pending,
 				      st.pending == 1 ? "" : "s");
