@@ -144,8 +144,16 @@ static int known_job(struct sl_cli *cli, struct sl_lake *lake, const char *job, 
 		if (rc != SL_ENOENT)
 			return sl_cli_fail(cli, &err);
 	}
-	fprintf(stderr, "sluice: no ETL job '%.300s' in sluice.yaml (see 'sluice etl ls')\n",
-		job);
+	/* the name is the user's: control bytes are shown escaped, so the error stays one
+	 * line whatever was typed */
+	char shown[300 * 4 + 8];
+	size_t n = 0;
+	const unsigned char *p = (const unsigned char *)job;
+	for (size_t i = 0; p[i] && i < 300; i++)
+		n += (size_t)snprintf(shown + n, sizeof(shown) - n,
+				      p[i] < 0x20 || p[i] == 0x7f ? "\\x%02x" : "%c", p[i]);
+	fprintf(stderr, "sluice: no ETL job '%s'%s in sluice.yaml (see 'sluice etl ls')\n",
+		shown, strlen(job) > 300 ? "..." : "");
 	return SL_EXIT_FAIL;
 }
 
