@@ -436,8 +436,10 @@ static void bookmark_text(struct sl_buf *b, const struct sl_etl_job_state *st)
 		sl_buf_printf(b, "the beginning (reset), updated %s\n",
 			      text_time(bm->updated_ms, when, sizeof(when)));
 	else
-		sl_buf_printf(b, "landing sequence %" PRId64 ", where run %" PRId64 " ended; updated %s\n",
-			      bm->seq, bm->last_committed, text_time(bm->updated_ms, when, sizeof(when)));
+		sl_buf_printf(b, "landing sequence %" PRId64 ", where run %" PRId64
+				 " ended; updated %s\n",
+			      bm->seq, bm->last_committed,
+			      text_time(bm->updated_ms, when, sizeof(when)));
 }
 
 /* ls and status: one job as a JSON object. */
