@@ -61,6 +61,7 @@ crash: build
 	@python3 tests/crash/crash_put.py $(BUILD)/sluice
 	@python3 tests/crash/crash_validate.py $(BUILD)/sluice
 	@python3 tests/crash/crash_crawl.py $(BUILD)/sluice
+	@python3 tests/crash/crash_etl.py $(BUILD)/sluice
 
 bench: build
 	@bash bench/run.sh $(BUILD)
