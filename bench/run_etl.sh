@@ -40,7 +40,8 @@ mbs() { awk -v s="$1" -v t="$2" 'BEGIN {printf "%.0f", s / 1e6 / t}'; }
 lake="$work/lake"
 sl() { "$sluice" --lake "$lake" "$@"; }
 "$sluice" init "$lake" > /dev/null
-cat >> "$lake/sluice.yaml" <<'YAML'
+cat > "$lake/sluice.yaml" <<'YAML'
+version: 1
 etl:
   default_jobs: [telemetry]
 YAML
