@@ -9,7 +9,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
 .PHONY: all build deps demo test unit e2e crash asan-build fuzz-build fuzz bench bench-json \
-	bench-validate bench-latency bench-parquet bench-crawl clean
+	bench-validate bench-latency bench-parquet bench-crawl bench-etl clean
 
 all: build
 
@@ -61,6 +61,7 @@ crash: build
 	@python3 tests/crash/crash_put.py $(BUILD)/sluice
 	@python3 tests/crash/crash_validate.py $(BUILD)/sluice
 	@python3 tests/crash/crash_crawl.py $(BUILD)/sluice
+	@python3 tests/crash/crash_etl.py $(BUILD)/sluice
 
 bench: build
 	@bash bench/run.sh $(BUILD)
@@ -87,6 +88,10 @@ bench-parquet: build
 # NDJSON object (MB/s), beside DuckDB's DESCRIBE read_json on the same file.
 bench-crawl: build
 	@bash bench/run_crawl.sh $(BUILD)
+
+# ETL: the default job's full run over 1 GiB in raw beside DuckDB, then a run after 1% more.
+bench-etl: build
+	@bash bench/run_etl.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -34,6 +34,9 @@ python3 tests/crash/crash_validate.py "$build/sluice"
 step "crash test: SIGKILL of the crawler before and after its commits ($build)"
 python3 tests/crash/crash_crawl.py "$build/sluice"
 
+step "crash test: SIGKILL of ETL runs while writing and committing, and rewinds ($build)"
+python3 tests/crash/crash_etl.py "$build/sluice"
+
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 

@@ -74,9 +74,13 @@ int sl_cli_find_table(struct sl_cli *cli, struct sl_lake *lake, const char *arg,
 int sl_cli_catalog_status(struct sl_lake *lake, struct sl_buf *b, bool json,
 			  struct sl_err *err);
 
+/* The ETL part of `sluice status` (cmd_etl.c): per job the bookmark, the pending
+ * objects and the last run (its error when it failed). */
+int sl_cli_etl_status(struct sl_lake *lake, struct sl_buf *b, bool json, struct sl_err *err);
+
 extern const struct sl_cmd sl_cmd_init, sl_cmd_put, sl_cmd_ls, sl_cmd_cat, sl_cmd_rm,
 	sl_cmd_queue, sl_cmd_status, sl_cmd_fsck, sl_cmd_config, sl_cmd_json, sl_cmd_schema,
 	sl_cmd_validate, sl_cmd_deadletter, sl_cmd_convert, sl_cmd_parquet, sl_cmd_catalog,
-	sl_cmd_crawl, sl_cmd_compact, sl_cmd_help, sl_cmd_version;
+	sl_cmd_crawl, sl_cmd_etl, sl_cmd_compact, sl_cmd_help, sl_cmd_version;
 
 #endif

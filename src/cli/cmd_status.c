@@ -113,6 +113,12 @@ static int run_status(struct sl_cli *cli, int argc, char **argv)
 	if ((rc = sl_cli_catalog_status(lake, &out, json, &err)) != 0)
 		goto done;
 	if (json)
+		sl_buf_puts(&out, ",\"etl\":");
+	else
+		sl_buf_puts(&out, "\netl: jobs, bookmarks, pending objects, last runs\n");
+	if ((rc = sl_cli_etl_status(lake, &out, json, &err)) != 0)
+		goto done;
+	if (json)
 		sl_buf_printf(&out, ",\"last_seq\":%lld,\"flagged_objects\":%lld}\n",
 			      (long long)last_seq, (long long)flagged);
 	else
@@ -127,13 +133,14 @@ done:
 }
 
 const struct sl_cmd sl_cmd_status = {
-	"status", "show the lake: zones, queues, validator, catalog",
+	"status", "show the lake: zones, queues, validator, catalog, ETL jobs",
 	"usage: sluice status [--json]\n"
 	"\n"
 	"Shows the lake's place and versions, objects and bytes per zone (with objects\n"
 	"flagged missing or corrupt by fsck), the depth of every queue, the validator's\n"
-	"counters per subject, and the catalog: tables per database, the crawler's\n"
-	"counters, the crawl queues' backlog and the latest drift entries.\n",
+	"counters per subject, the catalog: tables per database, the crawler's\n"
+	"counters, the crawl queues' backlog and the latest drift entries, and the ETL\n"
+	"jobs: bookmark, pending objects and last run (with its error if it failed).\n",
 	run_status,
 };
 

@@ -164,14 +164,15 @@ static void renew(struct compact *c)
 static int take_lease(struct compact *c, struct sl_err *err)
 {
 	struct sl_err e = {0};
-	int rc = c->m->ops->etl_lease(c->m->state, c->job, c->holder, c->ttl_ms, sl_now_ms(),
-				      &e);
-	if (rc == SL_EBUSY)
-		return sl_err_set(err, SL_EBUSY, "a compaction of curated.%s is running (%s)",
-				  c->table, e.msg);
+	int rc = sl_etl_lease_take(c->m, c->job, c->holder, c->ttl_ms, &e);
+	if (rc == SL_EBUSY) {
+		/* "job J is running (leased by H until T)" -> "a compaction of ... (leased ...)" */
+		const char *why = strstr(e.msg, "running (");
+		return sl_err_set(err, SL_EBUSY, "a compaction of curated.%s is running %s",
+				  c->table, why ? why + strlen("running ") : e.msg);
+	}
 	if (rc)
-		return sl_err_set(err, rc, "compaction of curated.%s: lease: %s", c->table,
-				  e.msg);
+		return sl_err_set(err, rc, "compaction of curated.%s: %s", c->table, e.msg);
 	c->leased = true;
 	c->renewed_ms = sl_mono_ms();
 	return 0;

@@ -18,6 +18,10 @@ int sl_etl_meta_check(const struct sl_meta *m, struct sl_err *err);
 /* A lease holder's name, "host:pid:random", unique enough that two processes never
  * share one. */
 void sl_etl_holder_make(char out[SL_HOLDER_MAX]);
+/* Takes job's lease for holder (a gone process of this host loses its lease at once);
+ * SL_EBUSY "job JOB is running (leased by H until T)" when another holder has it. */
+int sl_etl_lease_take(struct sl_meta *m, const char *job, const char *holder, int64_t ttl_ms,
+		      struct sl_err *err);
 /* The lease's time to live (etl.lease in sluice.yaml, else 60 s). */
 int64_t sl_etl_lease_ttl(const struct sl_lake *lake);
 /* The recovery a run of job makes before it begins: the staged files of the job's runs

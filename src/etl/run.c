@@ -23,7 +23,9 @@
  */
 #include "etl/run.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,11 +106,41 @@ static bool job_name_ok(const char *s)
 	return true;
 }
 
+/* Whether holder ("host:pid:random") is a process of this host that is gone: then its
+ * lease can be broken at once instead of waiting for it to run out (a killed run). A pid
+ * that lives may be another process by now; that lease is left to expire. */
+static bool holder_dead(const char *holder)
+{
+	char host[33] = "";
+	const char *colon = strchr(holder, ':');
+	char *end;
+	long pid;
+	if (!colon || gethostname(host, sizeof(host) - 1) != 0)
+		return false;
+	host[sizeof(host) - 1] = '\0';
+	if ((size_t)(colon - holder) != strlen(host) || strncmp(holder, host, strlen(host)) != 0)
+		return false;
+	errno = 0;
+	pid = strtol(colon + 1, &end, 10);
+	if (errno || pid <= 0 || *end != ':' || pid == (long)getpid())
+		return false;
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
 static int take_lease(struct sl_meta *m, const char *job, const char *holder, int64_t ttl_ms,
 		      struct sl_err *err)
 {
 	struct sl_err e = {0};
 	int rc = m->ops->etl_lease(m->state, job, holder, ttl_ms, sl_now_ms(), &e);
+	char other[SL_HOLDER_MAX];
+	int64_t until;
+	if (rc == SL_EBUSY && m->ops->etl_lease_get &&
+	    m->ops->etl_lease_get(m->state, job, other, sizeof(other), &until, NULL) == 0 &&
+	    holder_dead(other)) {
+		/* release only removes the lease while `other` still has it */
+		m->ops->etl_lease_release(m->state, job, other);
+		rc = m->ops->etl_lease(m->state, job, holder, ttl_ms, sl_now_ms(), &e);
+	}
 	if (rc == SL_EBUSY) {
 		/* "job X is leased by H until T" -> "job X is running (leased by H until T)" */
 		char lead[SL_JOB_MAX + 16];
@@ -313,6 +345,12 @@ int sl_etl_recover_job(struct sl_lake *lake, const char *job, int64_t *files,
 	return rc;
 }
 
+int sl_etl_lease_take(struct sl_meta *m, const char *job, const char *holder, int64_t ttl_ms,
+		      struct sl_err *err)
+{
+	return take_lease(m, job, holder, ttl_ms, err);
+}
+
 int sl_etl_meta_check(const struct sl_meta *m, struct sl_err *err)
 {
 	return meta_has_etl(m) ? 0 : no_etl(m, err);
@@ -394,12 +432,12 @@ static int rewind_check_compacted(struct sl_lake *lake, const char *job, int64_t
 		cjob[0] = '\0';
 		return 0;
 	}
-	rc = m->ops->etl_lease(m->state, cjob, holder, lease_ttl(lake), sl_now_ms(), &e);
-	if (rc) {
+	if ((rc = take_lease(m, cjob, holder, lease_ttl(lake), &e)) != 0) {
 		cjob[0] = '\0';
-		return sl_err_set(err, rc, "job %s: %s: a compaction of curated.%s is running "
-				  "(%s); rewind after it", job, rc == SL_EBUSY ? "busy" : "lease",
-				  jc.target, e.msg);
+		if (rc == SL_EBUSY)
+			return sl_err_set(err, rc, "job %s: a compaction of curated.%s is running "
+					  "(%s); rewind after it", job, jc.target, e.msg);
+		return sl_err_set(err, rc, "job %s: %s", job, e.msg);
 	}
 	if ((rc = m->ops->etl_run_list(m->state, cjob, 0, last_compaction, &k, err)) < 0)
 		return rc;

@@ -200,3 +200,14 @@ fail:
 	sl_lake_close(lake);
 	return rc;
 }
+
+int64_t sl_lake_created_ms(const struct sl_lake *lake)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	if (snprintf(path, sizeof(path), "%s/%s/format", lake->root, META_DIR) >=
+		    (int)sizeof(path) ||
+	    stat(path, &st) != 0)
+		return 0;
+	return (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+}

@@ -39,4 +39,9 @@ int sl_lake_init(const char *dir, struct sl_err *err);
 int sl_lake_open(const char *dir, struct sl_lake **out, struct sl_err *err);
 void sl_lake_close(struct sl_lake *lake);
 
+/* When the lake was created: the time of .sluice/format, which init writes last (ms since
+ * the epoch; 0 when it cannot be read). A job that never ran counts its schedule from
+ * here (etl/jobs.h). */
+int64_t sl_lake_created_ms(const struct sl_lake *lake);
+
 #endif

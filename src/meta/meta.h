@@ -346,6 +346,9 @@ struct sl_meta_ops {
 	int (*etl_lease)(void *state, const char *job, const char *holder, int64_t ttl_ms,
 			 int64_t now_ms, struct sl_err *err);
 	void (*etl_lease_release)(void *state, const char *job, const char *holder);
+	/* Who holds job's lease and until when; SL_ENOENT when nobody does. */
+	int (*etl_lease_get)(void *state, const char *job, char *holder, size_t cap,
+			     int64_t *expires_ms, struct sl_err *err);
 	/* Numbers and records a new run ('running', from the job's bookmark); out gets it. */
 	int (*etl_run_begin)(void *state, const char *job, const char *holder, int64_t now_ms,
 			     struct sl_etl_run *out, struct sl_err *err);

@@ -1880,6 +1880,7 @@ const struct sl_meta_ops sl_meta_sqlite = {
 	.catalog_counters = sl_sq_catalog_counters,
 	.etl_lease = sl_sq_etl_lease,
 	.etl_lease_release = sl_sq_etl_lease_release,
+	.etl_lease_get = sl_sq_etl_lease_get,
 	.etl_run_begin = sl_sq_etl_run_begin,
 	.etl_stage = sl_sq_etl_stage,
 	.etl_commit = sl_sq_etl_commit,

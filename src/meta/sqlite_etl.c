@@ -423,6 +423,26 @@ void sl_sq_etl_lease_release(void *state, const char *job, const char *holder)
 	run(s, p, NULL, "release lease"); /* best effort: an unreleased lease expires */
 }
 
+int sl_sq_etl_lease_get(void *state, const char *job, char *holder, size_t cap,
+			int64_t *expires_ms, struct sl_err *err)
+{
+	struct sq *s = state;
+	sqlite3_stmt *p = est(s, E_LEASE_GET, err);
+	bool found = false;
+	int rc;
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, job);
+	if ((rc = step_one(s, p, &found, err, "read lease")) != 0)
+		return rc;
+	if (found) {
+		snprintf(holder, cap, "%s", col_text(p, 0));
+		*expires_ms = sqlite3_column_int64(p, 1);
+	}
+	sqlite3_reset(p);
+	return found ? 0 : sl_err_set(err, SL_ENOENT, "job %s: no lease", job);
+}
+
 /* ---- runs ---------------------------------------------------------------------------- */
 
 int sl_sq_etl_run_begin(void *state, const char *job, const char *holder, int64_t now_ms,

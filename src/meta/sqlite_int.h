@@ -213,6 +213,8 @@ void sl_sq_etl_stmts_free(struct sq *s);
 int sl_sq_etl_lease(void *state, const char *job, const char *holder, int64_t ttl_ms,
 		    int64_t now_ms, struct sl_err *err);
 void sl_sq_etl_lease_release(void *state, const char *job, const char *holder);
+int sl_sq_etl_lease_get(void *state, const char *job, char *holder, size_t cap,
+			int64_t *expires_ms, struct sl_err *err);
 int sl_sq_etl_run_begin(void *state, const char *job, const char *holder, int64_t now_ms,
 			struct sl_etl_run *out, struct sl_err *err);
 int sl_sq_etl_stage(void *state, const char *job, int64_t run_id, const char *holder,

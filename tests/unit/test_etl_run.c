@@ -618,6 +618,35 @@ static void test_lease(void **state)
 	fx->m->ops->etl_lease_release(fx->m->state, "daily", "other:1:feed");
 }
 
+/* A killed run's lease is broken at once when its holder is a process of this host that
+ * is gone (no waiting for it to expire); a live holder's is not. */
+static void test_lease_of_a_dead_process(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_err err = {0};
+	struct sl_etl_result r;
+	char host[33] = "", dead[SL_HOLDER_MAX], live[SL_HOLDER_MAX];
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_int_equal(gethostname(host, sizeof(host) - 1), 0);
+	snprintf(dead, sizeof(dead), "%s:%ld:deadbeef", host, (long)pid);
+	snprintf(live, sizeof(live), "%s:%ld:0badf00d", host, (long)getppid());
+	job_add(&fx->lake->cfg, "daily", "events", "events_daily", "dt");
+	put_day(fx, "events/day1.ndjson", 1, 5, 1);
+	crawl(fx);
+	assert_int_equal(fx->m->ops->etl_lease(fx->m->state, "daily", live, 60000, sl_now_ms(),
+					       &err), 0);
+	assert_int_equal(sl_etl_run_job(fx->lake, "daily", NULL, &r, &err), SL_EBUSY);
+	fx->m->ops->etl_lease_release(fx->m->state, "daily", live);
+	assert_int_equal(fx->m->ops->etl_lease(fx->m->state, "daily", dead, 60000, sl_now_ms(),
+					       &err), 0);
+	struct sl_etl_result ok = run_ok(fx, "daily");
+	assert_int_equal(ok.rows_out, 5);
+}
+
 /* ---- where a run stops and what it passes -------------------------------------------- */
 
 static void test_stops_before_uncrawled(void **state)
@@ -1074,6 +1103,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_rewind_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_on_error_fail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deadletter_content, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lease_of_a_dead_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lease, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stops_before_uncrawled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_passes_rejected, setup, teardown),

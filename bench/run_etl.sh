@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Runs the ETL benchmark (issue 7) and prints markdown tables:
+#   1. a full run of the default job over the ~1 GiB game-telemetry NDJSON already in raw
+#      (raw/telemetry/dt=2026-11-25/, typed by bench/schemas/events.schema.json registered
+#      as subject "telemetry", crawled) to zstd Parquet, one thread, against DuckDB's
+#      `COPY (SELECT * FROM read_json(...)) TO ... (FORMAT parquet, COMPRESSION zstd)` with
+#      `SET threads=1` in the same run;
+#   2. a second run after 1% new data lands (a new object of ~1% of the bytes): its time
+#      against the full run's.
+#
+# usage: bench/run_etl.sh [BUILD_DIR]      (BUILD_DIR defaults to build)
+# Environment: JSON_BYTES, JSON_SEED, JSON_KEEP, JSON_CACHE as in bench/run_json.sh;
+#   RUNS  full runs (each after a reset of the job), the best kept (default 3)
+# Times are wall-clock times of the whole `sluice etl run` command (start-up, lease,
+# reading, writing, fsync and commit included), pinned to CPU 0.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p "${1:-build}"
+build=$(cd "${1:-build}" && pwd)
+bytes=${JSON_BYTES:-1073741824}
+seed=${JSON_SEED:-42}
+runs=${RUNS:-3}
+case "$bytes$seed$runs" in *[!0-9]*) echo "JSON_BYTES, JSON_SEED and RUNS must be numbers" >&2; exit 1 ;; esac
+
+work=$(mktemp -d /tmp/sluice-etl-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+sluice="$build/sluice"
+[ -x "$sluice" ] || { echo "$sluice does not exist: build the project first (make build)" >&2; exit 1; }
+command -v taskset >/dev/null || {
+	sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends util-linux >&2
+}
+node_path=$(bash tests/interop/setup.sh "$build")
+source bench/telemetry_input.sh
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", b - a}'; }
+mbs() { awk -v s="$1" -v t="$2" 'BEGIN {printf "%.0f", s / 1e6 / t}'; }
+
+lake="$work/lake"
+sl() { "$sluice" --lake "$lake" "$@"; }
+"$sluice" init "$lake" > /dev/null
+cat > "$lake/sluice.yaml" <<'YAML'
+version: 1
+etl:
+  default_jobs: [telemetry]
+YAML
+sl schema register telemetry bench/schemas/events.schema.json > /dev/null
+sl put "$file" --zone raw --key telemetry/dt=2026-11-25/events.ndjson > /dev/null
+sl crawl --drain > /dev/null
+cat "$lake/raw/telemetry/dt=2026-11-25/events.ndjson" > /dev/null # into the page cache
+
+etl_run() { # -> "seconds rows_out"
+	local t0 t1
+	t0=$(now)
+	taskset -c 0 "$sluice" --lake "$lake" etl run telemetry --json > "$work/run.json"
+	t1=$(now)
+	python3 - "$work/run.json" "$(secs "$t0" "$t1")" <<'PY'
+import json, sys
+lines = [json.loads(x) for x in open(sys.argv[1]) if x.strip()]
+r = next(x for x in lines if x.get("job") == "telemetry")
+r = r.get("result", r)
+print(sys.argv[2], r["rows_out"], r.get("rows_rejected", 0))
+PY
+}
+
+best_s="" best_rows=0 rejected=0
+for ((i = 0; i < runs; i++)); do
+	[ "$i" -eq 0 ] || sl etl bookmark reset telemetry > /dev/null
+	read -r s rows rej < <(etl_run)
+	if [ -z "$best_s" ] || awk -v a="$s" -v b="$best_s" 'BEGIN {exit !(a < b)}'; then
+		best_s=$s best_rows=$rows rejected=$rej
+	fi
+done
+out_bytes=$(sl catalog show curated.telemetry --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes"])')
+
+duck_s=""
+for ((i = 0; i < runs; i++)); do
+	t=$(env NODE_PATH="$node_path" taskset -c 0 node tests/interop/duck.js --time "SET threads=1" \
+		"COPY (SELECT * FROM read_json('$file')) TO '$work/duck.parquet' (FORMAT parquet, COMPRESSION zstd)" \
+		2>&1 >/dev/null | python3 -c 'import json, sys; print("%.3f" % json.loads(sys.stdin.read().strip().splitlines()[-1])["seconds"])')
+	if [ -z "$duck_s" ] || awk -v a="$t" -v b="$duck_s" 'BEGIN {exit !(a < b)}'; then duck_s=$t; fi
+done
+
+# 1% new data: the first ~1% of the file's lines as a new object of another day
+head -c $((size / 100)) "$file" | head -n -1 > "$work/more.ndjson"
+more_size=$(stat -c %s "$work/more.ndjson")
+sl put "$work/more.ndjson" --zone raw --key telemetry/dt=2026-11-26/more.ndjson > /dev/null
+sl crawl --drain > /dev/null
+read -r inc_s inc_rows _ < <(etl_run)
+
+cpu=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+echo "## ETL (issue 7), $(date -u +%Y-%m-%d), $cpu, $(nproc) cores"
+echo
+echo "| run | tool | seconds | MB/s | rows/s | output MB |"
+echo "| --- | --- | ---: | ---: | ---: | ---: |"
+echo "| full, default job, zstd | sluice etl run | $best_s | $(mbs "$size" "$best_s") | $(awk -v r="$best_rows" -v t="$best_s" 'BEGIN {printf "%.0f", r / t}') | $(awk -v b="$out_bytes" 'BEGIN {printf "%.1f", b / 1e6}') |"
+echo "| full, zstd | DuckDB read_json -> COPY TO parquet, 1 thread | $duck_s | $(mbs "$size" "$duck_s") | | $(awk -v b="$(stat -c %s "$work/duck.parquet")" 'BEGIN {printf "%.1f", b / 1e6}') |"
+echo "| +1% new data ($more_size bytes) | sluice etl run | $inc_s | $(mbs "$more_size" "$inc_s") | $(awk -v r="$inc_rows" -v t="$inc_s" 'BEGIN {printf "%.0f", r / t}') | |"
+echo
+awk -v d="$duck_s" -v s="$best_s" -v i="$inc_s" -v rej="$rejected" 'BEGIN {
+	printf "- full run: %.2fx DuckDB one thread (target 2x: %s); %d records refused\n", d / s, (d / s >= 2 ? "met" : "NOT met"), rej
+	printf "- run after 1%% new data: %.1f%% of the full run'"'"'s time (target at most 2%%: %s)\n", 100 * i / s, (i / s <= 0.02 ? "met" : "NOT met") }'
+echo
+echo "Re-run: make bench-etl (or bash bench/run_etl.sh build)."

@@ -1,0 +1,206 @@
+/*
+ * jobs.c - the ETL jobs of a lake as commands see them (jobs.h): the list of jobs from
+ * sluice.yaml (and the catalog, for etl.default_jobs: ['*']), a job's schedule, bookmark,
+ * newest run and pending source objects. Reads only; nothing here takes a lease.
+ */
+#include "etl/jobs.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/catalog.h"
+#include "etl/cron.h"
+
+/* ---- the list of jobs ----------------------------------------------------------------- */
+
+static bool jobs_has(const struct sl_etl_jobs *j, const char *name)
+{
+	for (size_t i = 0; i < j->n; i++)
+		if (strcmp(j->names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Adds name once; a name that is not a job (sl_config_job says no) is left out. */
+static int jobs_add(struct sl_etl_jobs *j, const struct sl_config *cfg, const char *name,
+		    struct sl_err *err)
+{
+	struct sl_job_conf conf;
+	if (strlen(name) >= SL_JOB_MAX || !sl_config_job(cfg, name, &conf) || jobs_has(j, name))
+		return 0;
+	if (j->n == j->cap) {
+		if (j->cap >= SL_ETL_JOBS_MAX)
+			return sl_err_set(err, SL_ELIMIT, "more than %d ETL jobs", SL_ETL_JOBS_MAX);
+		size_t cap = j->cap ? j->cap * 2 : 16;
+		if (cap > SL_ETL_JOBS_MAX)
+			cap = SL_ETL_JOBS_MAX;
+		void *v = realloc(j->names, cap * sizeof(*j->names));
+		if (!v)
+			return sl_err_set(err, SL_ENOMEM, "out of memory");
+		j->names = v;
+		j->cap = cap;
+	}
+	snprintf(j->names[j->n++], SL_JOB_MAX, "%s", name);
+	return 0;
+}
+
+struct star {
+	struct sl_etl_jobs *j;
+	const struct sl_config *cfg;
+	struct sl_err *err;
+};
+
+/* A raw table's family is its folder's first segment (crawl: the key's first folder). */
+static int star_one(void *ctx, const struct sl_cat_table *t)
+{
+	struct star *s = ctx;
+	char family[SL_JOB_MAX];
+	const char *slash = strchr(t->prefix, '/');
+	size_t n = slash ? (size_t)(slash - t->prefix) : strlen(t->prefix);
+	if (strcmp(t->db, "raw") != 0 || n == 0 || n >= sizeof(family))
+		return 0;
+	memcpy(family, t->prefix, n);
+	family[n] = '\0';
+	return jobs_add(s->j, s->cfg, family, s->err);
+}
+
+int sl_etl_jobs_list(struct sl_lake *lake, struct sl_etl_jobs *out, struct sl_err *err)
+{
+	const struct sl_etl_conf *ec = &lake->cfg.etl;
+	int rc = 0;
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; rc == 0 && i < ec->n_jobs; i++)
+		rc = jobs_add(out, &lake->cfg, ec->jobs[i].name, err);
+	for (size_t i = 0; rc == 0 && i < ec->n_default_jobs; i++) {
+		if (strcmp(ec->default_jobs[i], "*") != 0) {
+			rc = jobs_add(out, &lake->cfg, ec->default_jobs[i], err);
+			continue;
+		}
+		struct star s = {out, &lake->cfg, err};
+		struct sl_meta *m = &lake->meta;
+		rc = m->ops->catalog_table_list(m->state, "raw", star_one, &s, err);
+	}
+	if (rc)
+		sl_etl_jobs_release(out);
+	return rc;
+}
+
+void sl_etl_jobs_release(struct sl_etl_jobs *jobs)
+{
+	if (!jobs)
+		return;
+	free(jobs->names);
+	memset(jobs, 0, sizeof(*jobs));
+}
+
+/* ---- pending objects ------------------------------------------------------------------- */
+
+struct count {
+	int64_t all, uncrawled;
+};
+
+static int count_one(void *ctx, const struct sl_object *obj, const struct sl_cat_file *file)
+{
+	struct count *c = ctx;
+	(void)obj;
+	c->all++;
+	if (!file)
+		c->uncrawled++;
+	return 0;
+}
+
+int sl_etl_pending_count(struct sl_lake *lake, const struct sl_job_conf *conf,
+			 int64_t after_seq, int64_t *pending, int64_t *uncrawled,
+			 struct sl_err *err)
+{
+	struct sl_meta *m = &lake->meta;
+	struct sl_cat_table t = {0};
+	struct count c = {0};
+	char table[SL_CAT_NAME_MAX], zone[SL_ZONE_MAX] = "raw", prefix[SL_KEY_MAX + 1];
+	const char *family[1] = {conf->source};
+	struct sl_err nerr = {0};
+	int rc;
+
+	if (!m->ops->etl_pending)
+		return sl_err_set(err, SL_EINVAL, "metadata backend %s does not keep ETL jobs",
+				  m->ops->name);
+	if (snprintf(prefix, sizeof(prefix), "%s/", conf->source) >= (int)sizeof(prefix))
+		return sl_err_set(err, SL_EINVAL, "job %s: source too long", conf->name);
+	/* the run reads the table's folder (run.c); before the crawler made the table, the
+	 * family's folder is where its objects will be */
+	if (sl_cat_table_name(family, 1, table, sizeof(table), &nerr) == 0) {
+		rc = m->ops->catalog_table_get(m->state, "raw", table, &t, err);
+		if (rc == 0) {
+			snprintf(zone, sizeof(zone), "%s", t.zone);
+			snprintf(prefix, sizeof(prefix), "%s", t.prefix);
+			sl_cat_table_release(&t);
+		} else if (rc != SL_ENOENT) {
+			return rc;
+		}
+	}
+	rc = m->ops->etl_pending(m->state, zone, prefix, after_seq, 0, count_one, &c, err);
+	if (rc < 0)
+		return rc;
+	if (pending)
+		*pending = c.all;
+	if (uncrawled)
+		*uncrawled = c.uncrawled;
+	return 0;
+}
+
+/* ---- one job's state ------------------------------------------------------------------- */
+
+static int newest_run(void *ctx, const struct sl_etl_run *run)
+{
+	struct sl_etl_job_state *st = ctx;
+	st->last = *run;
+	st->has_last = true;
+	return 0;
+}
+
+int sl_etl_job_state(struct sl_lake *lake, const char *job, int64_t now_ms,
+		     bool count_pending, struct sl_etl_job_state *out, struct sl_err *err)
+{
+	struct sl_meta *m = &lake->meta;
+	const struct sl_etl_conf *ec = &lake->cfg.etl;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->pending = out->uncrawled = -1;
+	if (!sl_config_job(&lake->cfg, job, &out->conf))
+		return sl_err_set(err, SL_ENOENT, "no ETL job %s in sluice.yaml", job);
+	out->is_default = true;
+	for (size_t i = 0; i < ec->n_jobs; i++)
+		if (strcmp(ec->jobs[i].name, job) == 0)
+			out->is_default = false;
+	if (!m->ops->etl_bookmark_get || !m->ops->etl_run_list)
+		return sl_err_set(err, SL_EINVAL, "metadata backend %s does not keep ETL jobs",
+				  m->ops->name);
+
+	rc = m->ops->etl_bookmark_get(m->state, job, &out->bookmark, err);
+	if (rc == 0)
+		out->has_bookmark = true;
+	else if (rc != SL_ENOENT)
+		return rc;
+	if ((rc = m->ops->etl_run_list(m->state, job, 1, newest_run, out, err)) != 0)
+		return rc;
+
+	struct sl_cron cron;
+	struct sl_err cerr = {0};
+	/* the configuration checked the schedule when it was loaded */
+	if (out->conf.schedule[0] && sl_cron_parse(out->conf.schedule, &cron, &cerr) == 0) {
+		int64_t next = 0;
+		if (sl_cron_next(&cron, now_ms, &next) == 0) {
+			out->scheduled = true;
+			out->next_ms = next;
+		}
+		int64_t last = out->has_last ? out->last.started_ms : 0;
+		out->due = sl_cron_due(&cron, last, sl_lake_created_ms(lake), now_ms);
+	}
+	if (count_pending)
+		return sl_etl_pending_count(lake, &out->conf,
+					    out->has_bookmark ? out->bookmark.seq : 0,
+					    &out->pending, &out->uncrawled, err);
+	return 0;
+}

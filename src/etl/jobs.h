@@ -1,0 +1,68 @@
+/*
+ * jobs.h - the ETL jobs of a lake as commands and a scheduler see them: which jobs there
+ * are (declared in sluice.yaml, and the default jobs it switches on), when each is due by
+ * its schedule, its bookmark and newest run, and how many source objects wait for it.
+ * Reads only: running a job is run.h's.
+ *
+ * Promises (tests/unit/test_etl_jobs.c):
+ *   1. sl_etl_jobs_list names every job sl_config_job resolves, each once, and no other.
+ *   2. A job is due exactly when sl_cron_due says so for its newest run's start (or the
+ *      lake's creation when it never ran); a job without a schedule is never due.
+ *   3. The pending count costs what arrived since the bookmark, not the table's size.
+ */
+#ifndef SL_ETL_JOBS_H
+#define SL_ETL_JOBS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "etl/etl.h"
+#include "lake/lake.h"
+#include "util/err.h"
+
+/* Job names at most (declared ones, then one default job per raw table). */
+#define SL_ETL_JOBS_MAX 100000
+
+struct sl_etl_jobs {
+	char (*names)[SL_JOB_MAX]; /* owned */
+	size_t n, cap;
+};
+
+/* Every job of the lake: etl.jobs in the file's order, then the default jobs of
+ * etl.default_jobs in the list's order (["*"]: the family of every raw table in the
+ * catalog, in the catalog's order), each name once. A listed family that a declared job
+ * reads (or whose table one writes) has no default job. */
+int sl_etl_jobs_list(struct sl_lake *lake, struct sl_etl_jobs *out, struct sl_err *err);
+void sl_etl_jobs_release(struct sl_etl_jobs *jobs);
+
+/* What is known about one job at a time. */
+struct sl_etl_job_state {
+	struct sl_job_conf conf;      /* resolved settings */
+	bool is_default;              /* a default job (etl.default_jobs), not etl.jobs */
+	bool has_bookmark;            /* false: the job never ran */
+	struct sl_etl_bookmark bookmark;
+	bool has_last;
+	struct sl_etl_run last;       /* the newest run, whatever its state */
+	bool scheduled;               /* a schedule that fires (not "") */
+	bool due;                     /* it fired since the newest run began (or since the
+				       * lake was created), at or before now */
+	int64_t next_ms;              /* its next firing after now (0: none) */
+	int64_t pending;              /* source objects past the bookmark (-1: not counted) */
+	int64_t uncrawled;            /* ... of which the crawler has not catalogued yet */
+};
+
+/* The state of job at now_ms; the pending objects are counted when count_pending.
+ * SL_ENOENT when sluice.yaml has no such job ("no ETL job X in sluice.yaml"). */
+int sl_etl_job_state(struct sl_lake *lake, const char *job, int64_t now_ms,
+		     bool count_pending, struct sl_etl_job_state *out, struct sl_err *err);
+
+/* The source objects of conf's source table past after_seq: *pending all of them,
+ * *uncrawled those without a catalog row for their version (either may be NULL). The
+ * table's zone and folder come from the catalog (raw.T, T the family's table name), or
+ * are raw and SOURCE/ before the crawler made the table. */
+int sl_etl_pending_count(struct sl_lake *lake, const struct sl_job_conf *conf,
+			 int64_t after_seq, int64_t *pending, int64_t *uncrawled,
+			 struct sl_err *err);
+
+#endif

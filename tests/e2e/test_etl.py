@@ -1,0 +1,612 @@
+"""End-to-end tests of `sluice etl` over a scratch lake.
+
+Records are put into raw (`put --zone raw`) over several days and crawled, then jobs run
+through the binary and every answer is checked in its JSON form (and the text forms where
+users read them): the curated table's files and record counts from `catalog files`, and
+each record's id read back from the Parquet files with `sluice parquet cat`, exactly
+once; a late file for an earlier day written into that day's partition; a run with
+nothing new; rewind and reset, then re-runs (no duplicates, no loss); on_error fail (exit
+2, nothing committed, the other jobs still run) and deadletter; --due with schedules;
+--max-objects; a run waiting for the crawler; a busy job (another machine's run holds
+the lease, set in the metadata store) while the other jobs run; a killed run's files
+removed by the next run; `etl ls`, `show`, `history`, `bookmark`;
+every usage error; the ETL part of `sluice status`.
+"""
+import calendar
+import json
+import os
+import sqlite3
+import time
+import unittest
+
+from lakeutil import EXIT_FAIL, EXIT_USAGE, LakeTest, base_env
+
+
+def ndjson(*records):
+    return b"".join(json.dumps(r).encode() + b"\n" for r in records)
+
+
+def day_records(first, last, day, hour=10):
+    """Records with ids first..last on 2026-01-DAY."""
+    return [{"id": i, "ts": "2026-01-%02dT%02d:%02d:00Z" % (day, hour, i % 60), "v": "r%d" % i}
+            for i in range(first, last + 1)]
+
+
+class EtlTest(LakeTest):
+    # ---- helpers ------------------------------------------------------------------------
+
+    def set_config(self, text):
+        """Replaces sluice.yaml (every key not given keeps its default)."""
+        with open(os.path.join(self.lake, "sluice.yaml"), "w") as f:
+            f.write("version: 1\n" + text)
+        self.ok("config", "check")
+
+    def put_raw(self, key, records):
+        return self.put_bytes(key, ndjson(*records), "--zone", "raw")
+
+    def crawl(self):
+        self.ok("crawl", "--drain", "--json")
+
+    def js(self, *args):
+        return json.loads(self.ok(*args).stdout)
+
+    def run_json(self, *args, code=0):
+        """`etl run ARGS --json` with the exit code expected; returns {job: result}."""
+        p = self.sl("etl", "run", "--json", *args)
+        self.assertEqual(p.returncode, code, p.stderr)
+        doc = json.loads(p.stdout)
+        jobs = {j["job"]: j for j in doc["jobs"]}
+        self.assertEqual(len(jobs), len(doc["jobs"]))
+        states = [j["state"] for j in doc["jobs"]]
+        self.assertEqual(doc["committed"], states.count("committed"))
+        self.assertEqual(doc["failed"], states.count("failed") + states.count("busy"))
+        self.assertEqual(doc["not_due"], states.count("not_due"))
+        return jobs
+
+    def run_one(self, job):
+        r = self.run_json(job)[job]
+        self.assertEqual(r["state"], "committed", r)
+        self.assertIsNone(r["error"])
+        return r
+
+    def files(self, table, *extra):
+        return self.js("catalog", "files", "curated." + table, "--json", *extra)
+
+    def ids(self, table):
+        """Every record id in the active files of curated.TABLE, read from the Parquet
+        files, sorted (a duplicate shows twice)."""
+        out = []
+        for f in self.files(table):
+            if f["state"] != "active":
+                continue
+            path = os.path.join(self.lake, "curated", f["key"])
+            rows = [json.loads(x) for x in self.ok("parquet", "cat", path, lake=False)
+                    .stdout.decode().splitlines()]
+            self.assertEqual(len(rows), f["records"], f["key"])
+            out += [r["id"] for r in rows]
+        return sorted(out)
+
+    def records(self, table):
+        return sum(f["records"] for f in self.files(table) if f["state"] == "active")
+
+    def bookmark(self, job):
+        return self.js("etl", "bookmark", "show", job, "--json")
+
+    def curated_keys(self, prefix):
+        top = os.path.join(self.lake, "curated", prefix)
+        out = []
+        for dirpath, _, names in os.walk(top):
+            out += [os.path.relpath(os.path.join(dirpath, n), os.path.join(self.lake,
+                                                                            "curated"))
+                    for n in names]
+        return sorted(out)
+
+    CLICKS = ("etl:\n"
+              "  jobs:\n"
+              "    clicks_daily:\n"
+              "      source: clicks\n"
+              "      target: clicks_c\n"
+              "      partition_by: dt\n"
+              "      schedule: ''\n")
+
+    # ---- days, a late file, nothing new, rewind, reset ----------------------------------
+
+    def test_incremental_late_rewind_reset(self):
+        self.set_config(self.CLICKS)
+        self.put_raw("clicks/day1-a.ndjson", day_records(1, 10, 1))
+        self.put_raw("clicks/day1-b.ndjson", day_records(11, 20, 1, hour=23))
+        self.put_raw("clicks/day2-a.ndjson", day_records(21, 35, 2))
+        self.crawl()
+
+        # before any run: the whole table is pending
+        bm = self.bookmark("clicks_daily")
+        self.assertEqual(bm["bookmark"]["seq"], 0)
+        self.assertEqual(bm["bookmark"]["last_run"], 0)
+        self.assertEqual((bm["pending"], bm["uncrawled"]), (3, 0))
+
+        r1 = self.run_one("clicks_daily")
+        self.assertEqual(r1["run"], 1)
+        self.assertEqual((r1["objects"], r1["rows_in"], r1["rows_out"], r1["rows_rejected"]),
+                         (3, 35, 35, 0))
+        self.assertEqual(r1["files"], 2)  # one per day
+        self.assertGreater(r1["bytes"], 0)
+        self.assertEqual(r1["from_seq"], 0)
+        self.assertGreater(r1["to_seq"], 0)
+        self.assertFalse(r1["waiting"])
+        self.assertIsNone(r1["deadletter"])
+        files = self.files("clicks_c")
+        self.assertEqual(sorted(f["part"] for f in files), ["dt=2026-01-01", "dt=2026-01-02"])
+        self.assertEqual(sum(f["records"] for f in files), 35)
+        self.assertEqual(sum(f["bytes"] for f in files), r1["bytes"])
+        self.assertEqual(self.ids("clicks_c"), list(range(1, 36)))
+        self.assertEqual(self.bookmark("clicks_daily")["bookmark"]["seq"], r1["to_seq"])
+
+        # day 3: only the new object is read
+        self.put_raw("clicks/day3.ndjson", day_records(36, 40, 3))
+        self.crawl()
+        r2 = self.run_one("clicks_daily")
+        self.assertEqual((r2["run"], r2["objects"], r2["rows_out"], r2["files"]), (2, 1, 5, 1))
+        self.assertEqual(r2["from_seq"], r1["to_seq"])
+
+        # a late file for day 1: read by the next run, written into day 1's partition
+        late = self.put_raw("clicks/day1-late.ndjson", day_records(41, 44, 1, hour=5))
+        self.crawl()
+        self.assertEqual(self.bookmark("clicks_daily")["pending"], 1)
+        r3 = self.run_one("clicks_daily")
+        self.assertEqual((r3["objects"], r3["rows_out"], r3["files"]), (1, 4, 1))
+        self.assertEqual(r3["to_seq"], late["seq"])
+        day1 = self.files("clicks_c", "--partition", "dt=2026-01-01")
+        self.assertEqual(sorted(f["key"].split("/")[-1] for f in day1),
+                         ["part-r1-000.parquet", "part-r3-000.parquet"])
+        self.assertEqual(sum(f["records"] for f in day1), 24)
+        self.assertEqual(self.ids("clicks_c"), list(range(1, 45)))
+
+        # nothing new: an empty run that keeps the bookmark; twice the same
+        for run_id in (4, 5):
+            r = self.run_one("clicks_daily")
+            self.assertEqual((r["run"], r["objects"], r["rows_in"], r["files"], r["bytes"]),
+                             (run_id, 0, 0, 0, 0))
+            self.assertEqual(r["from_seq"], r["to_seq"])
+            self.assertEqual(r["to_seq"], late["seq"])
+        text = self.ok("etl", "run", "clicks_daily").stdout.decode()
+        self.assertRegex(text, r"^clicks_daily: run 6 committed in [0-9.]+s: nothing new; "
+                               r"bookmark %d\n$" % late["seq"])
+        self.assertEqual(self.ids("clicks_c"), list(range(1, 45)))
+
+        # history: newest first, every count
+        hist = self.js("etl", "history", "clicks_daily", "--json")
+        self.assertEqual([h["run"] for h in hist], [6, 5, 4, 3, 2, 1])
+        self.assertEqual({h["state"] for h in hist}, {"committed"})
+        self.assertEqual([h["objects"] for h in hist], [0, 0, 0, 1, 1, 3])
+        self.assertEqual([h["rows_out"] for h in hist], [0, 0, 0, 4, 5, 35])
+        self.assertEqual(hist[5]["files"], 2)
+        self.assertEqual((hist[5]["from_seq"], hist[5]["to_seq"]), (0, r1["to_seq"]))
+        self.assertIsNone(hist[0]["error"])
+        self.assertTrue(hist[0]["started"].endswith("Z"))
+        self.assertGreaterEqual(hist[0]["duration_ms"], 0)
+        self.assertEqual(self.js("etl", "history", "clicks_daily", "--json", "--limit", "2"),
+                         hist[:2])
+        text = self.ok("etl", "history", "clicks_daily").stdout.decode()
+        self.assertIn("RUN  STATE", text)
+        self.assertRegex(text, r"\n +1  committed .* +3 +35 +35 +0 +2 .* 0 -> %d\n"
+                         % r1["to_seq"])
+
+        # rewind to run 1: the files of runs 2 and 3 are retired and removed
+        before = self.curated_keys("clicks_c")
+        self.assertEqual(len(before), 4)
+        p = self.js("etl", "bookmark", "rewind", "clicks_daily", "--to-run", "1", "--json")
+        self.assertEqual(p, {"job": "clicks_daily", "to_run": 1, "seq": r1["to_seq"],
+                             "removed": 2})
+        self.assertEqual(self.records("clicks_c"), 35)
+        self.assertEqual(self.ids("clicks_c"), list(range(1, 36)))
+        self.assertEqual(len(self.curated_keys("clicks_c")), 2)
+        bm = self.bookmark("clicks_daily")
+        self.assertEqual(bm["bookmark"]["seq"], r1["to_seq"])
+        self.assertEqual(bm["bookmark"]["last_committed"], 1)
+        self.assertEqual(bm["pending"], 2)
+        hist = self.js("etl", "history", "clicks_daily", "--json")
+        self.assertEqual([h["state"] for h in hist],
+                         ["rewound"] * 5 + ["committed"])
+        # the re-run reads both objects again: same records, once
+        r7 = self.run_one("clicks_daily")
+        self.assertEqual((r7["run"], r7["objects"], r7["rows_out"]), (7, 2, 9))
+        self.assertEqual(self.ids("clicks_c"), list(range(1, 45)))
+
+        # reset (text form): everything goes, then all of it comes back once
+        text = self.ok("etl", "bookmark", "reset", "clicks_daily").stdout.decode()
+        self.assertEqual(text, "clicks_daily: reset: the bookmark is at the beginning; "
+                               "4 files of its runs retired and removed\n")
+        self.assertEqual(self.ids("clicks_c"), [])
+        self.assertEqual(self.curated_keys("clicks_c"), [])
+        bm = self.bookmark("clicks_daily")
+        self.assertEqual((bm["bookmark"]["seq"], bm["pending"]), (0, 5))
+        r8 = self.run_one("clicks_daily")
+        self.assertEqual((r8["run"], r8["objects"], r8["rows_out"]), (8, 5, 44))
+        self.assertEqual(self.ids("clicks_c"), list(range(1, 45)))
+        # a second reset of a reset job changes nothing but its files
+        self.ok("etl", "bookmark", "reset", "clicks_daily")
+        self.ok("etl", "bookmark", "reset", "clicks_daily")
+        self.assertEqual(self.bookmark("clicks_daily")["bookmark"]["seq"], 0)
+        self.run_one("clicks_daily")
+        self.assertEqual(self.ids("clicks_c"), list(range(1, 45)))
+        self.assertFsckClean()
+
+    def test_text_output_of_run_show_ls(self):
+        self.set_config(self.CLICKS + "  default_jobs: [orders]\n")
+        self.put_raw("clicks/a.ndjson", day_records(1, 3, 1) + day_records(4, 5, 2))
+        self.put_raw("orders/dt=2026-01-01/o.ndjson", [{"id": 1, "ts": "2026-01-01T00:00:00Z"}])
+        self.crawl()
+        p = self.ok("etl", "run")
+        lines = p.stdout.decode().splitlines()
+        self.assertRegex(lines[0], r"^clicks_daily: run 1 committed in [0-9.]+s: 1 object, 5 "
+                                   r"rows in, 5 out, 0 rejected; 2 files, [0-9.]+ (B|KiB); "
+                                   r"bookmark 0 -> 1$")
+        self.assertRegex(lines[1], r"^orders: run 1 committed .*: 1 object, 1 rows in, 1 out")
+        self.assertEqual(lines[2], "jobs: 2 committed, 0 failed, 0 not due, 0 not run")
+        self.assertEqual(p.stderr, "")
+
+        ls = self.js("etl", "ls", "--json")
+        self.assertEqual([j["job"] for j in ls], ["clicks_daily", "orders"])
+        c, o = ls
+        self.assertEqual((c["default"], c["source"], c["target"], c["layout"], c["schedule"]),
+                         (False, "clicks", "clicks_c", "flat", ""))
+        self.assertIsNone(c["next"])
+        self.assertFalse(c["due"])
+        self.assertEqual(c["bookmark"]["seq"], 1)
+        self.assertEqual((c["last_run"]["run"], c["last_run"]["state"]), (1, "committed"))
+        self.assertEqual((o["default"], o["source"], o["target"], o["schedule"]),
+                         (True, "orders", "orders", "0 2 * * *"))
+        self.assertTrue(o["next"].endswith("T02:00:00.000Z"), o["next"])
+        text = self.ok("etl", "ls").stdout.decode().splitlines()
+        self.assertRegex(text[0], r"^JOB +KIND +SOURCE +TARGET +LAYOUT +SCHEDULE +NEXT "
+                                  r"+BOOKMARK +LAST RUN$")
+        self.assertRegex(text[1], r"^clicks_daily +job +clicks +clicks_c +flat +'' +on demand "
+                                  r"+1 +1 committed at ")
+        self.assertRegex(text[2], r"^orders +default +orders +orders +flat +0 2 \* \* \* ")
+
+        s = self.js("etl", "show", "orders", "--json")
+        self.assertEqual(s["job"], "orders")
+        self.assertTrue(s["default"])
+        self.assertEqual(s["settings"], {
+            "source": "orders", "target": "orders", "layout": "flat", "codec": "zstd",
+            "level": 0, "target_file_size": 128 << 20, "schedule": "0 2 * * *",
+            "on_error": "deadletter", "partition_by": "", "sql": ""})
+        self.assertEqual((s["pending"], s["uncrawled"]), (0, 0))
+        self.assertEqual([r["run"] for r in s["runs"]], [1])
+        self.assertEqual(s["bookmark"]["last_committed"], 1)
+        for _ in range(6):
+            self.ok("etl", "run", "orders")
+        s = self.js("etl", "show", "orders", "--json")
+        self.assertEqual([r["run"] for r in s["runs"]], [7, 6, 5, 4, 3])  # the last 5
+        text = self.ok("etl", "show", "clicks_daily").stdout.decode()
+        self.assertIn("job               clicks_daily\n", text)
+        self.assertIn("source            raw.clicks (the family clicks)\n", text)
+        self.assertIn("target            curated.clicks_c\n", text)
+        self.assertIn("schedule          '' (on demand only)\n", text)
+        self.assertIn("partition_by      dt\n", text)
+        self.assertIn("bookmark          landing sequence 1, where run 1 ended;", text)
+        self.assertIn("pending           0 objects\n", text)
+        self.assertIn("the last 1 run\n", text)
+        text = self.ok("etl", "bookmark", "show", "clicks_daily").stdout.decode()
+        self.assertRegex(text, r"^clicks_daily: bookmark at landing sequence 1, where run 1 "
+                               r"ended; updated .*Z\nclicks_daily: 0 objects pending\n$")
+        self.assertEqual(self.ok("etl", "history", "orders", "--limit", "1").stdout.decode()
+                         .count("committed"), 1)
+
+    def test_no_jobs(self):
+        self.assertEqual(self.js("etl", "ls", "--json"), [])
+        self.assertIn("no ETL jobs", self.ok("etl", "ls").stdout.decode())
+        doc = json.loads(self.ok("etl", "run", "--json").stdout)
+        self.assertEqual(doc["jobs"], [])
+        self.assertIn("no ETL jobs", self.ok("etl", "run").stdout.decode())
+        self.assertIn("(no jobs", self.ok("status").stdout.decode())
+        self.assertEqual(self.js("status", "--json")["etl"], [])
+
+    # ---- failures ------------------------------------------------------------------------
+
+    def test_on_error_fail_and_deadletter(self):
+        self.set_config("etl:\n"
+                        "  jobs:\n"
+                        "    strict:\n"
+                        "      source: orders\n"
+                        "      partition_by: dt\n"
+                        "      on_error: fail\n"
+                        "    loose:\n"
+                        "      source: events\n"
+                        "      partition_by: dt\n"
+                        "    clicks:\n"
+                        "      source: clicks\n")
+        self.put_raw("orders/a.ndjson", day_records(1, 3, 1))
+        self.put_raw("orders/b.ndjson", day_records(4, 5, 1) + [{"id": 6, "v": "no ts"}])
+        self.put_raw("events/a.ndjson", [{"id": 1, "ts": "2026-01-01T00:00:00Z"},
+                                         {"id": 2, "v": "no ts"},
+                                         {"id": 3, "ts": "2026-01-02T00:00:00Z"}])
+        self.put_raw("clicks/a.ndjson", day_records(1, 4, 1))
+        self.crawl()
+
+        p = self.sl("etl", "run", "--json")
+        self.assertEqual(p.returncode, EXIT_FAIL, p.stderr)
+        self.assertOneLine(p.stderr, "job strict", "orders/b.ndjson:3", "on_error: fail")
+        jobs = {j["job"]: j for j in json.loads(p.stdout)["jobs"]}
+        s = jobs["strict"]
+        self.assertEqual(s["state"], "failed")
+        self.assertEqual(s["run"], 1)
+        self.assertIn("on_error: fail", s["error"])
+        self.assertEqual((s["from_seq"], s["to_seq"], s["files"]), (0, 0, 0))
+        # the others still ran
+        self.assertEqual(jobs["clicks"]["state"], "committed")
+        self.assertEqual(jobs["clicks"]["rows_out"], 4)
+        lo = jobs["loose"]
+        self.assertEqual(lo["state"], "committed")
+        self.assertEqual((lo["rows_in"], lo["rows_out"], lo["rows_rejected"]), (3, 2, 1))
+        self.assertEqual(lo["deadletter"], "etl/loose/run-1.ndjson")
+        dead = [json.loads(x) for x in self.cat("deadletter/etl/loose/run-1.ndjson")
+                .decode().splitlines()]
+        self.assertEqual(len(dead), 1)
+        self.assertEqual((dead[0]["object"], dead[0]["line"]), ("events/a.ndjson", 2))
+        self.assertEqual(dead[0]["record"], {"id": 2, "v": "no ts"})
+        self.assertIn("ts", dead[0]["error"])
+
+        # nothing of strict was committed: no table, no files, the bookmark stays
+        p = self.sl("catalog", "show", "curated.orders")
+        self.assertEqual(p.returncode, EXIT_FAIL)
+        self.assertEqual(self.curated_keys("orders"), [])
+        bm = self.bookmark("strict")
+        self.assertEqual((bm["bookmark"]["seq"], bm["bookmark"]["last_committed"]), (0, 0))
+        self.assertEqual(bm["pending"], 2)
+        hist = self.js("etl", "history", "strict", "--json")
+        self.assertEqual([(h["run"], h["state"]) for h in hist], [(1, "failed")])
+        self.assertIn("orders/b.ndjson:3", hist[0]["error"])
+        text = self.ok("etl", "history", "strict").stdout.decode()
+        self.assertIn("       error: ", text)
+
+        # text: the failure on stdout, the reason on stderr; again every time
+        p = self.sl("etl", "run", "strict")
+        self.assertEqual(p.returncode, EXIT_FAIL)
+        self.assertRegex(p.stdout.decode(), r"^strict: run 2 failed after [0-9.]+s; nothing of "
+                                            r"it was committed \(the bookmark stays at 0\)\n$")
+        self.assertOneLine(p.stderr, "sluice: job strict: ", "on_error: fail")
+
+        # status shows the failed last run with its error
+        st = self.ok("status").stdout.decode()
+        self.assertRegex(st, r"\n  strict +bookmark 0, 2 pending, last run 2 failed at ")
+        self.assertRegex(st, r"\n +error: .*orders/b\.ndjson:3")
+        sj = {j["job"]: j for j in self.js("status", "--json")["etl"]}
+        self.assertEqual(sj["strict"]["last_run"]["state"], "failed")
+        self.assertIn("on_error: fail", sj["strict"]["last_run"]["error"])
+        self.assertEqual(sj["loose"]["pending"], 0)
+        self.assertEqual(sj["clicks"]["bookmark"]["seq"], jobs["clicks"]["to_seq"])
+
+        # the data fixed (the bad object replaced): the job runs
+        self.put_raw("orders/b.ndjson", day_records(4, 6, 1))
+        self.crawl()
+        r = self.run_one("strict")
+        self.assertEqual((r["run"], r["objects"], r["rows_out"]), (3, 2, 6))
+        self.assertEqual(self.ids("orders"), [1, 2, 3, 4, 5, 6])
+
+    def test_unknown_source_fails_alone(self):
+        self.set_config("etl:\n  default_jobs: [clicks, nothing_here]\n")
+        self.put_raw("clicks/a.ndjson", day_records(1, 2, 1))
+        self.crawl()
+        p = self.sl("etl", "run", "--json")
+        self.assertEqual(p.returncode, EXIT_FAIL)
+        self.assertOneLine(p.stderr, "nothing_here", "no raw table")
+        jobs = {j["job"]: j for j in json.loads(p.stdout)["jobs"]}
+        self.assertEqual(jobs["clicks"]["state"], "committed")
+        self.assertEqual(jobs["nothing_here"]["state"], "failed")
+
+    def lease(self, job, holder, expires_in_s):
+        """Sets job's lease row in the metadata store (a run of another machine)."""
+        db = sqlite3.connect(os.path.join(self.lake, ".sluice", "meta.db"), timeout=10)
+        with db:
+            db.execute("INSERT OR REPLACE INTO etl_leases(job, holder, expires_ms) "
+                       "VALUES (?, ?, ?)", (job, holder, int((time.time() + expires_in_s)
+                                                             * 1000)))
+        db.close()
+
+    def test_killed_run_recovered(self):
+        self.set_config("etl:\n  default_jobs: [clicks]\n")
+        self.put_raw("clicks/a.ndjson", day_records(1, 5, 1))
+        self.crawl()
+        # a run killed after publishing its files, before its commit
+        p = self.sl("etl", "run", "clicks", env=base_env(SLUICE_TEST_CRASH="published:100"))
+        self.assertEqual(p.returncode, -9, p.stderr)
+        self.assertEqual(len(self.curated_keys("clicks")), 1)  # published, not committed
+        self.assertEqual(self.sl("catalog", "show", "curated.clicks").returncode, EXIT_FAIL)
+        self.assertEqual(self.bookmark("clicks")["bookmark"]["seq"], 0)
+        # the next run (its holder gone, the lease is broken at once) removes what the
+        # killed one left, then writes every record once
+        r = self.run_one("clicks")
+        self.assertEqual((r["run"], r["recovered"], r["rows_out"]), (2, 1, 5))
+        self.assertEqual(self.ids("clicks"), [1, 2, 3, 4, 5])
+        self.assertEqual(len(self.curated_keys("clicks")), 1)
+        hist = self.js("etl", "history", "clicks", "--json")
+        self.assertEqual([h["state"] for h in hist], ["committed", "failed"])
+        self.assertFsckClean()
+
+    def test_busy_job(self):
+        self.set_config("etl:\n  default_jobs: [clicks, orders]\n")
+        self.put_raw("clicks/a.ndjson", day_records(1, 5, 1))
+        self.put_raw("orders/a.ndjson", day_records(1, 2, 1))
+        self.crawl()
+        # a run of another machine holds clicks' lease
+        self.lease("clicks", "elsewhere:4242:0000beef", 600)
+        p = self.sl("etl", "run", "--json")
+        self.assertEqual(p.returncode, EXIT_FAIL)
+        self.assertOneLine(p.stderr, "job clicks is running", "elsewhere:4242:0000beef")
+        jobs = {j["job"]: j for j in json.loads(p.stdout)["jobs"]}
+        self.assertEqual(jobs["clicks"]["state"], "busy")
+        self.assertIsNone(jobs["clicks"]["run"])
+        self.assertIn("is running", jobs["clicks"]["error"])
+        self.assertEqual(jobs["orders"]["state"], "committed")  # the other job still ran
+        p = self.sl("etl", "run", "clicks")
+        self.assertEqual(p.returncode, EXIT_FAIL)
+        self.assertEqual(p.stdout.decode(),
+                         "clicks: busy: another run of the job holds its lease\n")
+        self.assertOneLine(p.stderr, "sluice: job clicks is running")
+        # no run was begun, nothing moved; a rewind waits for the lease too
+        self.assertEqual(self.js("etl", "history", "clicks", "--json"), [])
+        self.refused(EXIT_FAIL, "etl", "bookmark", "reset", "clicks")
+        self.assertEqual(self.sl("catalog", "show", "curated.clicks").returncode, EXIT_FAIL)
+        # once the lease ran out, the job runs
+        self.lease("clicks", "elsewhere:4242:0000beef", -1)
+        r = self.run_one("clicks")
+        self.assertEqual((r["run"], r["rows_out"]), (1, 5))
+        self.assertEqual(self.ids("clicks"), [1, 2, 3, 4, 5])
+
+    # ---- options --------------------------------------------------------------------------
+
+    def test_due_with_schedules(self):
+        self.set_config("etl:\n"
+                        "  jobs:\n"
+                        "    hourly: {source: clicks, schedule: '@hourly'}\n"
+                        "    yearly: {source: orders, schedule: '0 0 1 1 *'}\n"
+                        "    manual: {source: events, schedule: ''}\n")
+        for fam in ("clicks", "orders", "events"):
+            self.put_raw(fam + "/a.ndjson", day_records(1, 2, 1))
+        self.crawl()
+        # the lake was made three hours ago: the hourly schedule fired since
+        created = time.time() - 3 * 3600
+        os.utime(os.path.join(self.lake, ".sluice", "format"), (created, created))
+        now = time.time()
+        jan1 = calendar.timegm((time.gmtime(now).tm_year, 1, 1, 0, 0, 0))
+        yearly_due = created < jan1 <= now
+
+        jobs = self.run_json("--due")
+        self.assertEqual(jobs["hourly"]["state"], "committed")
+        self.assertEqual(jobs["hourly"]["rows_out"], 2)
+        self.assertEqual(jobs["yearly"]["state"], "committed" if yearly_due else "not_due")
+        self.assertEqual(jobs["manual"]["state"], "not_due")
+        self.assertIsNone(jobs["manual"]["next"])
+        if not yearly_due:
+            self.assertEqual(jobs["yearly"]["next"], time.strftime(
+                "%Y-01-01T00:00:00.000Z", time.gmtime(jan1 + 366 * 86400)))
+
+        # ran this hour: not due again until the next full hour
+        started = self.js("etl", "history", "hourly", "--json")[0]["started"]
+        run_hour = started[:13]
+        ls = {j["job"]: j for j in self.js("etl", "ls", "--json")}
+        if time.strftime("%Y-%m-%dT%H", time.gmtime()) == run_hour:
+            self.assertFalse(ls["hourly"]["due"])
+            again = self.run_json("--due", "hourly")
+            self.assertEqual(again["hourly"]["state"], "not_due")
+            self.assertTrue(again["hourly"]["next"].endswith(":00:00.000Z"))
+            text = self.ok("etl", "run", "--due", "hourly").stdout.decode()
+            self.assertRegex(text, r"^hourly: not due \(next .*:00:00\.000Z\)\n$")
+        self.assertEqual(self.ok("etl", "run", "--due", "manual").stdout.decode(),
+                         "manual: not due (no schedule: on demand only)\n")
+        # named jobs run whatever their schedule without --due
+        self.assertEqual(self.run_one("manual")["rows_out"], 2)
+
+    def test_max_objects_and_waiting(self):
+        self.set_config(self.CLICKS)
+        for d in (1, 2, 3):
+            self.put_raw("clicks/d%d.ndjson" % d, day_records(d * 10, d * 10 + 1, d))
+        self.crawl()
+        r = self.run_json("--max-objects", "2")["clicks_daily"]
+        self.assertEqual((r["objects"], r["rows_out"]), (2, 4))
+        self.assertEqual(self.bookmark("clicks_daily")["pending"], 1)
+        # an object the crawler has not seen: the run stops before it
+        late = self.put_raw("clicks/d4.ndjson", day_records(40, 41, 4))
+        bm = self.bookmark("clicks_daily")
+        self.assertEqual((bm["pending"], bm["uncrawled"]), (2, 1))
+        r = self.run_one("clicks_daily")
+        self.assertEqual(r["objects"], 1)
+        self.assertTrue(r["waiting"])
+        self.assertEqual(r["waiting_key"], "clicks/d4.ndjson")
+        self.crawl()
+        p = self.ok("etl", "run", "clicks_daily")
+        self.assertIn("1 object, 2 rows in", p.stdout.decode())
+        self.assertEqual(self.bookmark("clicks_daily")["bookmark"]["seq"], late["seq"])
+        self.assertEqual(self.ids("clicks_c"), [10, 11, 20, 21, 30, 31, 40, 41])
+        # the text form says it waited
+        self.put_raw("clicks/d5.ndjson", day_records(50, 50, 5))
+        text = self.ok("etl", "run", "clicks_daily").stdout.decode()
+        self.assertIn("  waiting: raw/clicks/d5.ndjson is not catalogued yet", text)
+
+    def test_rewind_errors_and_removed_jobs(self):
+        self.set_config(self.CLICKS)
+        self.put_raw("clicks/a.ndjson", day_records(1, 3, 1))
+        self.crawl()
+        self.run_one("clicks_daily")
+        # not a committed run
+        p = self.refused(EXIT_FAIL, "etl", "bookmark", "rewind", "clicks_daily", "--to-run", "9")
+        self.assertIn("clicks_daily", p.stderr)
+        # --to-run 0 is a reset
+        self.assertEqual(self.js("etl", "bookmark", "rewind", "clicks_daily", "--to-run", "0",
+                                 "--json")["removed"], 1)
+        self.run_one("clicks_daily")
+        # a job taken out of sluice.yaml: its history and bookmark are still there, and
+        # a reset still undoes its outputs; it cannot run or be shown
+        self.set_config("")
+        self.assertEqual(len(self.js("etl", "history", "clicks_daily", "--json")), 2)
+        self.assertEqual(self.bookmark("clicks_daily")["pending"], None)
+        self.refused(EXIT_FAIL, "etl", "show", "clicks_daily")
+        self.refused(EXIT_FAIL, "etl", "run", "clicks_daily")
+        self.assertEqual(self.js("etl", "bookmark", "reset", "clicks_daily", "--json")["removed"],
+                         1)
+        self.assertEqual(self.curated_keys("clicks_c"), [])
+
+    # ---- usage --------------------------------------------------------------------------
+
+    def test_usage_errors(self):
+        self.set_config(self.CLICKS)
+        for args in (("etl",),
+                     ("etl", "bogus"),
+                     ("etl", "--frob", "ls"),
+                     ("etl", "ls", "extra"),
+                     ("etl", "ls", "--due"),
+                     ("etl", "show"),
+                     ("etl", "show", "a", "b"),
+                     ("etl", "show", "clicks_daily", "--limit", "3"),
+                     ("etl", "history"),
+                     ("etl", "history", "clicks_daily", "--limit", "0"),
+                     ("etl", "history", "clicks_daily", "--limit", "x"),
+                     ("etl", "history", "clicks_daily", "--limit", "-1"),
+                     ("etl", "history", "clicks_daily", "--limit"),
+                     ("etl", "run", "--max-objects", "0"),
+                     ("etl", "run", "--max-objects", "ten"),
+                     ("etl", "run", "--max-objects", "99999999999999999999"),
+                     ("etl", "run", "--limit", "3"),
+                     ("etl", "run", "--to-run", "1"),
+                     ("etl", "bookmark"),
+                     ("etl", "bookmark", "frob", "clicks_daily"),
+                     ("etl", "bookmark", "show"),
+                     ("etl", "bookmark", "show", "clicks_daily", "--to-run", "1"),
+                     ("etl", "bookmark", "reset", "clicks_daily", "--to-run", "1"),
+                     ("etl", "bookmark", "rewind", "clicks_daily"),
+                     ("etl", "bookmark", "rewind", "clicks_daily", "--to-run", "-1"),
+                     ("etl", "bookmark", "rewind", "clicks_daily", "--to-run", "x"),
+                     ("etl", "bookmark", "rewind", "--to-run", "1"),
+                     ("etl", "bookmark", "rewind", "a", "b", "--to-run", "1")):
+            p = self.refused(EXIT_USAGE, *args)
+            self.assertTrue(p.stderr.startswith("sluice etl: "), (args, p.stderr))
+            self.assertEqual(p.stdout, b"", args)
+        self.assertIn(b"usage: sluice etl run", self.ok("etl", "--help").stdout)
+        self.assertIn(b"usage: sluice etl run", self.ok("help", "etl").stdout)
+        self.assertIn(b"etl ", self.ok("--help", lake=False).stdout)
+
+        # unknown jobs: exit 2, one line, nothing runs
+        self.put_raw("clicks/a.ndjson", day_records(1, 2, 1))
+        self.crawl()
+        for args in (("etl", "show", "nope"), ("etl", "history", "nope"),
+                     ("etl", "bookmark", "show", "nope"), ("etl", "bookmark", "reset", "nope"),
+                     ("etl", "bookmark", "rewind", "nope", "--to-run", "1"),
+                     ("etl", "run", "clicks_daily", "nope"),
+                     ("etl", "run", "../x"), ("etl", "run", "x" * 5000),
+                     ("etl", "show", "clicks_daily\n")):
+            self.refused(EXIT_FAIL, *args)
+        self.assertEqual(self.bookmark("clicks_daily")["bookmark"]["last_run"], 0)
+        p = self.refused(EXIT_FAIL, "etl", "show", "nope")
+        self.assertOneLine(p.stderr, "no ETL job 'nope'", "sluice etl ls")
+
+        # no lake
+        nolake = os.path.join(self.tmp, "nolake")
+        os.mkdir(nolake)
+        for args in (("etl", "ls"), ("etl", "run"), ("etl", "show", "x")):
+            p = self.refused(EXIT_FAIL, *args, lake=nolake)
+            self.assertIn("not a sluice lake", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

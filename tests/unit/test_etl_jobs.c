@@ -1,0 +1,280 @@
+/*
+ * test_etl_jobs.c - etl/jobs.h on scratch lakes: the list of jobs (declared ones in the
+ * file's order, default ones of etl.default_jobs and of ['*'] from the catalog, a family
+ * a declared job reads left out, each name once); a job's schedule state (never due
+ * without a schedule; due from the lake's creation when it never ran; not due again until
+ * the schedule fires after its newest run; next firing) judged at chosen times; the
+ * pending count (all objects past the bookmark, those not catalogued yet, before the
+ * crawler made the table); the lake's creation time.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "crawl/crawl.h"
+#include "etl/jobs.h"
+#include "etl/run.h"
+#include "helpers.h"
+#include "lake/lake.h"
+#include "store/store.h"
+#include "util/clock.h"
+
+struct fx {
+	char *dir;
+	struct sl_lake *lake;
+	struct sl_crawl_stage *st;
+};
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	struct sl_err err = {0};
+	fx->lake = th_lake_new("etljobs", &fx->dir);
+	assert_int_equal(sl_crawl_stage_open(fx->lake, &fx->st, &err), 0);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+	sl_crawl_stage_close(fx->st);
+	sl_lake_close(fx->lake);
+	th_rmtree_free(fx->dir);
+	free(fx);
+	return 0;
+}
+
+static struct sl_job_conf *job_add(struct sl_config *cfg, const char *name, const char *source,
+				   const char *target, const char *schedule)
+{
+	struct sl_etl_conf *ec = &cfg->etl;
+	struct sl_job_conf *j = &ec->jobs[ec->n_jobs++];
+	*j = ec->defaults;
+	snprintf(j->name, sizeof(j->name), "%s", name);
+	snprintf(j->source, sizeof(j->source), "%s", source);
+	snprintf(j->target, sizeof(j->target), "%s", target);
+	snprintf(j->schedule, sizeof(j->schedule), "%s", schedule);
+	return j;
+}
+
+static void default_job(struct sl_config *cfg, const char *family)
+{
+	struct sl_etl_conf *ec = &cfg->etl;
+	snprintf(ec->default_jobs[ec->n_default_jobs++], SL_CONFIG_SUBJECT_MAX, "%s", family);
+}
+
+static void raw_put(struct fx *fx, const char *key, const char *text)
+{
+	struct sl_object o;
+	struct sl_err err = {0};
+	if (sl_store_put_mem(&fx->lake->store, "raw", key, text, strlen(text), NULL, &o, &err) != 0)
+		fail_msg("put %s: %s", key, err.msg);
+}
+
+static void crawl(struct fx *fx)
+{
+	struct sl_crawl_run_opts o = {.drain = true, .batch_wait_ms = 0};
+	struct sl_crawl_result r;
+	struct sl_err err = {0};
+	if (sl_crawl_run(fx->st, &o, &r, &err) != 0)
+		fail_msg("crawl: %s", err.msg);
+}
+
+static void list_is(struct fx *fx, const char *const *want, size_t n)
+{
+	struct sl_etl_jobs jobs;
+	struct sl_err err = {0};
+	if (sl_etl_jobs_list(fx->lake, &jobs, &err) != 0)
+		fail_msg("list: %s", err.msg);
+	if (jobs.n != n) {
+		for (size_t i = 0; i < jobs.n; i++)
+			print_message("job %s\n", jobs.names[i]);
+		fail_msg("%zu jobs, expected %zu", jobs.n, n);
+	}
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(jobs.names[i], want[i]);
+	sl_etl_jobs_release(&jobs);
+}
+
+static void test_list(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_config *cfg = &fx->lake->cfg;
+
+	list_is(fx, NULL, 0); /* no etl section: no jobs */
+	job_add(cfg, "orders_daily", "orders", "orders_c", "0 2 * * *");
+	job_add(cfg, "a_first", "logs", "logs_c", "");
+	default_job(cfg, "clicks");
+	default_job(cfg, "orders");   /* read by orders_daily: no default job */
+	default_job(cfg, "Web-Logs");
+	static const char *const want[] = {"orders_daily", "a_first", "clicks", "Web-Logs"};
+	list_is(fx, want, 4);
+
+	/* ['*']: the family of every raw table, once, after the declared jobs */
+	cfg->etl.n_default_jobs = 0;
+	default_job(cfg, "*");
+	raw_put(fx, "clicks/dt=2026-01-01/a.ndjson", "{\"id\":1}\n");
+	raw_put(fx, "orders/b.ndjson", "{\"id\":2}\n");
+	raw_put(fx, "Web-Logs/c.ndjson", "{\"id\":3}\n");
+	raw_put(fx, "logs/d.ndjson", "{\"id\":4}\n"); /* read by a_first */
+	crawl(fx);
+	struct sl_etl_jobs jobs;
+	struct sl_err err = {0};
+	assert_int_equal(sl_etl_jobs_list(fx->lake, &jobs, &err), 0);
+	assert_int_equal(jobs.n, 4);
+	assert_string_equal(jobs.names[0], "orders_daily");
+	assert_string_equal(jobs.names[1], "a_first");
+	bool clicks = false, web = false;
+	for (size_t i = 2; i < jobs.n; i++) {
+		clicks = clicks || strcmp(jobs.names[i], "clicks") == 0;
+		web = web || strcmp(jobs.names[i], "Web-Logs") == 0;
+	}
+	assert_true(clicks && web);
+	/* every name is a job sl_config_job resolves */
+	for (size_t i = 0; i < jobs.n; i++) {
+		struct sl_job_conf c;
+		assert_non_null(sl_config_job(cfg, jobs.names[i], &c));
+	}
+	sl_etl_jobs_release(&jobs);
+	sl_etl_jobs_release(NULL);
+}
+
+/* Sets the lake's creation time (the time of .sluice/format). */
+static void set_created(struct fx *fx, int64_t ms)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/.sluice/format", fx->dir);
+	struct timespec ts[2] = {{ms / 1000, (ms % 1000) * 1000000}, {ms / 1000,
+								   (ms % 1000) * 1000000}};
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+	assert_int_equal(sl_lake_created_ms(fx->lake), ms);
+}
+
+static struct sl_etl_job_state state_at(struct fx *fx, const char *job, int64_t now)
+{
+	struct sl_etl_job_state st;
+	struct sl_err err = {0};
+	if (sl_etl_job_state(fx->lake, job, now, false, &st, &err) != 0)
+		fail_msg("state %s: %s", job, err.msg);
+	return st;
+}
+
+#define HOUR ((int64_t)3600 * 1000)
+
+static void test_due(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_config *cfg = &fx->lake->cfg;
+	struct sl_err err = {0};
+	int64_t now = sl_now_ms();
+	assert_true(sl_lake_created_ms(fx->lake) > now - 60000);
+	assert_true(sl_lake_created_ms(fx->lake) <= now);
+
+	job_add(cfg, "hourly", "clicks", "clicks", "0 * * * *");
+	job_add(cfg, "manual", "orders", "orders", "");
+	default_job(cfg, "events");
+	int64_t created = 1767225600000 + 30 * 60000; /* 2026-01-01T00:30:00Z */
+	set_created(fx, created);
+
+	/* never ran: due once the schedule fired after the lake was created */
+	struct sl_etl_job_state st = state_at(fx, "hourly", created + 29 * 60000);
+	assert_false(st.due);
+	assert_true(st.scheduled);
+	assert_false(st.has_last);
+	assert_false(st.has_bookmark);
+	assert_false(st.is_default);
+	assert_int_equal(st.next_ms, created + 30 * 60000);
+	assert_int_equal(st.pending, -1); /* not counted */
+	st = state_at(fx, "hourly", created + 30 * 60000);
+	assert_true(st.due);
+	assert_int_equal(st.next_ms, created + 90 * 60000);
+
+	/* no schedule: never due, no next */
+	st = state_at(fx, "manual", created + 100 * HOUR);
+	assert_false(st.due);
+	assert_false(st.scheduled);
+	assert_int_equal(st.next_ms, 0);
+
+	/* a default job has the defaults' schedule (daily at 02:00) */
+	st = state_at(fx, "events", created);
+	assert_true(st.is_default);
+	assert_string_equal(st.conf.schedule, "0 2 * * *");
+	assert_int_equal(st.next_ms, created + 90 * 60000);
+
+	/* after a run (it fails: no raw table; it is still the newest run) the schedule
+	 * counts from the run's start */
+	assert_int_equal(sl_etl_run_job(fx->lake, "hourly", NULL, NULL, &err), SL_ENOENT);
+	st = state_at(fx, "hourly", sl_now_ms());
+	assert_true(st.has_last);
+	assert_string_equal(st.last.state, SL_RUN_FAILED);
+	int64_t started = st.last.started_ms;
+	int64_t fire = (started / HOUR + 1) * HOUR;
+	assert_false(state_at(fx, "hourly", fire - 1).due);
+	assert_int_equal(state_at(fx, "hourly", fire - 1).next_ms, fire);
+	assert_true(state_at(fx, "hourly", fire).due);
+
+	/* a job that is not there */
+	assert_int_equal(sl_etl_job_state(fx->lake, "nope", now, false, &st, &err), SL_ENOENT);
+	assert_non_null(strstr(err.msg, "no ETL job nope"));
+}
+
+static void test_pending(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_config *cfg = &fx->lake->cfg;
+	struct sl_err err = {0};
+	int64_t pending = -1, uncrawled = -1;
+	struct sl_job_conf *j = job_add(cfg, "c", "clicks", "clicks_c", "");
+
+	/* before the crawler made the table: the family's folder */
+	raw_put(fx, "clicks/dt=2026-01-01/a.ndjson", "{\"id\":1,\"ts\":\"2026-01-01T00:00:00Z\"}\n");
+	raw_put(fx, "clicksx/a.ndjson", "{\"id\":9}\n"); /* another family, same letters */
+	assert_int_equal(sl_etl_pending_count(fx->lake, j, 0, &pending, &uncrawled, &err), 0);
+	assert_int_equal(pending, 1);
+	assert_int_equal(uncrawled, 1);
+
+	crawl(fx);
+	raw_put(fx, "clicks/dt=2026-01-02/b.ndjson", "{\"id\":2,\"ts\":\"2026-01-02T00:00:00Z\"}\n");
+	struct sl_etl_job_state st;
+	assert_int_equal(sl_etl_job_state(fx->lake, "c", sl_now_ms(), true, &st, &err), 0);
+	assert_int_equal(st.pending, 2);
+	assert_int_equal(st.uncrawled, 1);
+
+	/* a run reads the catalogued one and waits before the other */
+	struct sl_etl_result res;
+	assert_int_equal(sl_etl_run_job(fx->lake, "c", NULL, &res, &err), 0);
+	assert_int_equal(res.objects, 1);
+	assert_true(res.waiting);
+	assert_int_equal(sl_etl_job_state(fx->lake, "c", sl_now_ms(), true, &st, &err), 0);
+	assert_true(st.has_bookmark);
+	assert_int_equal(st.bookmark.seq, res.to_seq);
+	assert_int_equal(st.pending, 1);
+	assert_int_equal(st.uncrawled, 1);
+	crawl(fx);
+	assert_int_equal(sl_etl_job_state(fx->lake, "c", sl_now_ms(), true, &st, &err), 0);
+	assert_int_equal(st.uncrawled, 0);
+	assert_int_equal(st.pending, 1);
+	assert_int_equal(sl_etl_run_job(fx->lake, "c", NULL, &res, &err), 0);
+	assert_int_equal(sl_etl_pending_count(fx->lake, j, res.to_seq, &pending, NULL, &err), 0);
+	assert_int_equal(pending, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_due, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pending, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
