@@ -178,6 +178,72 @@ static int take_lease(struct compact *c, struct sl_err *err)
 	return 0;
 }
 
+/* ---- removals left unfinished ----------------------------------------------------------- */
+
+/* Retired files of the table whose removal was committed (index row 'deleting') and not
+ * finished: a compaction or a rewind killed after its commit. */
+struct unfinished {
+	char **keys;
+	int64_t *seqs;
+	size_t n, cap;
+	int rc;
+};
+
+static int unfinished_one(void *ctx, const struct sl_cat_file *f)
+{
+	struct unfinished *u = ctx;
+	if (strcmp(f->state, SL_CAT_FILE_RETIRED) != 0)
+		return 0;
+	if (u->n == SL_COMPACT_MAX_FILES)
+		return 1; /* the rest next time (or fsck) */
+	if (u->n == u->cap) {
+		size_t cap = u->cap ? u->cap * 2 : 16;
+		char **k = realloc(u->keys, cap * sizeof(*k));
+		if (k)
+			u->keys = k;
+		int64_t *q = k ? realloc(u->seqs, cap * sizeof(*q)) : NULL;
+		if (!q)
+			return u->rc = SL_ENOMEM;
+		u->seqs = q;
+		u->cap = cap;
+	}
+	if (!(u->keys[u->n] = strdup(f->key)))
+		return u->rc = SL_ENOMEM;
+	u->seqs[u->n++] = f->seq;
+	return 0;
+}
+
+/* Finishes those removals (as fsck would: the commit that retired the files is durable),
+ * so that a compaction after a kill leaves no retired file behind; *n counts them. */
+static int finish_removals(struct compact *c, int64_t *n, struct sl_err *err)
+{
+	struct unfinished u = {0};
+	int rc = c->m->ops->catalog_file_list(c->m->state, "curated", c->table, NULL, false,
+					      unfinished_one, &u, err);
+	if (u.rc)
+		rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+	else if (rc > 0)
+		rc = 0;
+	for (size_t i = 0; rc == 0 && i < u.n; i++) {
+		struct sl_object row;
+		if ((rc = sl_store_key_lock(c->s, "curated", u.keys[i], err)) != 0)
+			break;
+		/* looked at under the lock: a put of the key in between is left alone */
+		int got = c->m->ops->object_get(c->m->state, "curated", u.keys[i], &row, NULL);
+		if (got == 0 && row.seq == u.seqs[i] && strcmp(row.state, SL_STATE_DELETING) == 0) {
+			rc = sl_store_remove_finish(c->s, "curated", u.keys[i], err);
+			if (rc == 0)
+				(*n)++;
+		}
+		sl_store_key_unlock(c->s, "curated", u.keys[i]);
+	}
+	for (size_t i = 0; i < u.n; i++)
+		free(u.keys[i]);
+	free(u.keys);
+	free(u.seqs);
+	return rc;
+}
+
 /* ---- the plan ------------------------------------------------------------------------- */
 
 static int64_t cost(int64_t bytes, int64_t target)
@@ -877,7 +943,8 @@ int sl_etl_compact(struct sl_lake *lake, const char *table, const char *partitio
 	if ((rc = take_lease(c, err)) != 0)
 		goto done;
 	/* what an earlier compaction that did not commit left: before anything is read */
-	if ((rc = sl_etl_recover_job(lake, c->job, &res->recovered, err)) != 0)
+	if ((rc = sl_etl_recover_job(lake, c->job, &res->recovered, err)) != 0 ||
+	    (rc = finish_removals(c, &res->recovered, err)) != 0)
 		goto done;
 	for (;;) {
 		bool did = false;

@@ -24,7 +24,8 @@
  *      files committed meanwhile by the table's job stay as they are.
  *   3. A compaction that does not commit leaves the old files active; its new files
  *      are removed by the next compaction's recovery (or sl_etl_recover, fsck), never
- *      indexed.
+ *      indexed. One killed after its commit leaves retired files 'deleting': the next
+ *      compaction of the table finishes their removal first (as fsck would).
  *   4. Bounded: one run merges at most SL_COMPACT_MAX_FILES files into at most about
  *      SL_COMPACT_MAX_OUTPUTS files (one writer open at a time); what is left is
  *      merged by the next run of the same call, each run committed on its own.
@@ -79,7 +80,9 @@ struct sl_etl_compact_result {
 	size_t n_parts;
 	int64_t files_in, files_out, rows, bytes_in, bytes_out;
 	int64_t min_file_size, target_file_size; /* as used */
-	int64_t recovered;            /* files of earlier compactions removed first */
+	int64_t recovered;            /* files removed first: those of compactions that did
+				       * not commit, and retired ones whose removal a kill
+				       * after a commit left unfinished */
 	bool removal_pending;         /* a merged file could not be removed after its
 				       * commit (fsck finishes it) */
 	int64_t duration_ms;

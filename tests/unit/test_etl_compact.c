@@ -14,9 +14,10 @@
  *   compaction (refused to before the merged runs, exact after them);
  *   refusals: a row the table's current row type cannot hold, a file whose rows disagree
  *   with its catalog row, a raw table, unknown tables and partitions, sizes, the lease;
- *   a real crash (SIGKILL at "compact_published", in a child that re-executes this
- *   binary): the old files stay active, the next compaction's recovery removes the new
- *   ones and merges again.
+ *   real crashes (SIGKILL in a child that re-executes this binary): at
+ *   "compact_published" the old files stay active, and the next compaction's recovery
+ *   removes the new ones and merges again; at "compact_committed" the merged files are
+ *   the table's, and the next compaction finishes the small files' removal.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -912,6 +913,38 @@ static void test_crash_published(void **state)
 	rows_free(before);
 }
 
+/* Killed after the commit, before the small files were removed: the merged files are the
+ * table's, the small ones retired ('deleting' in the index); the next compaction finishes
+ * their removal first. */
+static void test_crash_committed(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_etl_compact_result res;
+	struct sl_object o;
+	job_add(&fx->lake->cfg, "daily", "events_daily", "dt");
+	small_files(fx, 3, 10);
+	struct table_rows *before = table_read(fx, "events_daily");
+	crash_at(fx, "compact_committed");
+	struct table_rows *now = table_read(fx, "events_daily");
+	assert_int_equal(now->n_files, 3);
+	assert_same_rows(before, now);
+	rows_free(now);
+	assert_int_equal(curated_files(fx), 7 + 2);
+	assert_int_equal(fx->m->ops->object_get(fx->m->state, "curated", before->files[0].key, &o,
+						NULL), 0);
+	assert_string_equal(o.state, SL_STATE_DELETING);
+	compact_ok(fx, "events_daily", NULL, NULL, &res);
+	assert_int_equal(res.recovered, 6);
+	assert_int_equal(res.runs, 0);
+	sl_etl_compact_result_release(&res);
+	assert_int_equal(curated_files(fx), 3);
+	assert_false(indexed(fx, before->files[0].key));
+	now = table_read(fx, "events_daily");
+	assert_same_rows(before, now);
+	rows_free(now);
+	rows_free(before);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "--crash-child") == 0)
@@ -927,6 +960,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_rows_must_fit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_published, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_committed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
