@@ -89,7 +89,8 @@ static int run_compact(struct sl_cli *cli, int argc, char **argv)
 		case 'p': partition = optarg; break;
 		case 'j': json = true; break;
 		case 'm':
-			if (sl_config_parse_size(optarg, &o.min_file_size) != 0 || o.min_file_size < 1)
+			if (sl_config_parse_size(optarg, &o.min_file_size) != 0 ||
+			    o.min_file_size < 1)
 				return sl_cli_usage_error(cli, "--min-size: '%.40s' is not a size "
 							       "(e.g. 32MiB, 1GB, 500000)", optarg);
 			break;

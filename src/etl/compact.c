@@ -671,8 +671,9 @@ static int commit(struct compact *c, struct sl_err *err)
 		keys[i] = c->outs[i]->key;
 	}
 	if (rows_in != rows_out) { /* promise 1, whatever went wrong above */
-		rc = sl_err_set(err, SL_ECORRUPT, "compaction of curated.%s: %" PRId64 " rows read, "
-				"%" PRId64 " written", c->table, rows_in, rows_out);
+		rc = sl_err_set(err, SL_ECORRUPT,
+				"compaction of curated.%s: %" PRId64 " rows read, %" PRId64
+				" written", c->table, rows_in, rows_out);
 		goto done;
 	}
 	if (c->o && c->o->before_stage)
@@ -913,7 +914,8 @@ int sl_etl_compact(struct sl_lake *lake, const char *table, const char *partitio
 	c->o = opts;
 	c->res = res;
 	c->partition = partition;
-	if ((rc = table_arg(c, table, err)) != 0 || (rc = sl_etl_compact_job(c->table, c->job, err)) != 0)
+	if ((rc = table_arg(c, table, err)) != 0 ||
+	    (rc = sl_etl_compact_job(c->table, c->job, err)) != 0)
 		goto done;
 	snprintf(res->job, sizeof(res->job), "%s", c->job);
 	if ((rc = settings(c, opts, err)) != 0)

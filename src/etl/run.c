@@ -450,9 +450,10 @@ static int rewind_check_compacted(struct sl_lake *lake, const char *job, int64_t
 	char when[40];
 	sl_fmt_time(k.c.started_ms, when, sizeof(when));
 	return sl_err_set(err, SL_EINVAL,
-			  "job %s: curated.%s was compacted at %s (%s run %" PRId64 ") after run %"
-			  PRId64 " committed: rows of runs after %" PRId64 " may be in merged files, "
-			  "which a rewind cannot undo; rewind to run %" PRId64 " or later",
+			  "job %s: curated.%s was compacted at %s (%s run %" PRId64
+			  ") after run %" PRId64 " committed: rows of runs after %" PRId64
+			  " may be in merged files, which a rewind cannot undo; rewind to run "
+			  "%" PRId64 " or later",
 			  job, jc.target, when, cjob, k.c.id, k.merged_max, to_run, k.merged_max);
 }
 

@@ -19,9 +19,10 @@
  *      marks its staged row 'done'. fsck asks etl_staged_find before adopting a file.
  * The 'done' rows of a run are the files it committed (with their seq), which is what
  * etl_rewind retires; a commit's own retire list (a compaction's small files) goes through
- * the same step, after checking that each is still the present, active file it was. The catalog's part of a commit or a rewind is made with
- * sqlite_catalog.c's own pieces (sqlite_int.h), so partition counts and drift follow
- * exactly the rules of catalog_commit.
+ * the same step, after checking that each is still the present, active file it was. The
+ * catalog's part of a commit or a rewind is made with sqlite_catalog.c's own pieces
+ * (sqlite_int.h), so partition counts and drift follow exactly the rules of
+ * catalog_commit.
  *
  * Listings read a page of rows, end the statement, then call the callback, so callbacks
  * may write to the store (a recovery forgets the keys it is given).
@@ -875,8 +876,8 @@ static int retire_listed(struct sq *s, const struct sl_object *o, struct sl_err 
 					  "etl commit: %s/%s (seq %" PRId64 ") to retire is gone",
 					  o->zone, o->key, o->seq);
 		return sl_err_set(err, SL_ESTALE,
-				  "etl commit: %s/%s to retire was seq %" PRId64 " and is seq %" PRId64
-				  " (%s) now",
+				  "etl commit: %s/%s to retire was seq %" PRId64
+				  " and is seq %" PRId64 " (%s) now",
 				  o->zone, o->key, o->seq, seq, state);
 	}
 	if (!(p = est(s, E_CAT_STATE, err)))
@@ -892,7 +893,8 @@ static int retire_listed(struct sq *s, const struct sl_object *o, struct sl_err 
 	sqlite3_reset(p);
 	if (strcmp(state, SL_CAT_FILE_ACTIVE) != 0)
 		return sl_err_set(err, SL_ESTALE,
-				  "etl commit: %s/%s (seq %" PRId64 ") to retire is %s in the catalog",
+				  "etl commit: %s/%s (seq %" PRId64
+				  ") to retire is %s in the catalog",
 				  o->zone, o->key, o->seq, found ? state : "not");
 	if ((rc = retire_one(s, o->zone, o->key, o->seq, &marked, &retired, err)) != 0)
 		return rc;

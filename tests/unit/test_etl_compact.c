@@ -105,8 +105,8 @@ static void put_day(struct fx *fx, const char *key, int n, int day)
 		assert_int_equal(sl_buf_printf(&buf,
 					       "{\"id\":%" PRId64 ",\"ts\":\"2026-01-%02dT10:%02d:"
 					       "00Z\",\"v\":\"r%" PRId64 "\",\"x\":%.3f}\n",
-					       fx->next_id, day, (int)(fx->next_id % 60), fx->next_id,
-					       (double)fx->next_id / 7),
+					       fx->next_id, day, (int)(fx->next_id % 60),
+					       fx->next_id, (double)fx->next_id / 7),
 				 0);
 	if (sl_store_put_mem(&fx->lake->store, "raw", key, buf.data, buf.len, NULL, &o, &err) != 0)
 		fail_msg("put %s: %s", key, err.msg);
@@ -285,7 +285,8 @@ static void assert_ids(struct table_rows *t, int64_t n)
 		fail_msg("%zu rows, expected %" PRId64, t->n_rows, n);
 	for (int64_t i = 0; i < n; i++)
 		if (ids[i] != i + 1)
-			fail_msg("row %" PRId64 ": id %" PRId64 " (a duplicate or a gap)", i, ids[i]);
+			fail_msg("row %" PRId64 ": id %" PRId64 " (a duplicate or a gap)", i,
+				 ids[i]);
 	free(ids);
 }
 
