@@ -57,10 +57,9 @@ etl_run() { # -> "seconds rows_out"
 	t1=$(now)
 	python3 - "$work/run.json" "$(secs "$t0" "$t1")" <<'PY'
 import json, sys
-lines = [json.loads(x) for x in open(sys.argv[1]) if x.strip()]
-r = next(x for x in lines if x.get("job") == "telemetry")
-r = r.get("result", r)
-print(sys.argv[2], r["rows_out"], r.get("rows_rejected", 0))
+r = next(x for x in json.load(open(sys.argv[1]))["jobs"] if x["job"] == "telemetry")
+assert r["state"] == "committed", r
+print(sys.argv[2], r["rows_out"], r["rows_rejected"])
 PY
 }
 

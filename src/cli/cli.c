@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/clock.h"
+
 static const struct sl_cmd *const commands[] = {
 	&sl_cmd_init, &sl_cmd_put,  &sl_cmd_ls,     &sl_cmd_cat,    &sl_cmd_rm,   &sl_cmd_queue,
 	&sl_cmd_status, &sl_cmd_fsck, &sl_cmd_config, &sl_cmd_json, &sl_cmd_schema,
@@ -120,6 +122,31 @@ void sl_cli_human_bytes(int64_t n, char *out, size_t cap)
 		snprintf(out, cap, "%lld B", (long long)n);
 	else
 		snprintf(out, cap, "%.1f %s", v, units[u]);
+}
+
+void sl_cli_json_str(struct sl_buf *b, const char *s)
+{
+	sl_buf_json_str(b, s, strlen(s));
+}
+
+void sl_cli_json_time(struct sl_buf *b, int64_t ms)
+{
+	char when[40];
+	if (ms <= 0) {
+		sl_buf_puts(b, "null");
+		return;
+	}
+	sl_fmt_time(ms, when, sizeof(when));
+	sl_buf_printf(b, "\"%s\"", when);
+}
+
+const char *sl_cli_text_time(int64_t ms, char *buf, size_t cap)
+{
+	if (ms <= 0)
+		snprintf(buf, cap, "-");
+	else
+		sl_fmt_time(ms, buf, cap);
+	return buf;
 }
 
 int sl_cli_parse_count(struct sl_cli *cli, const char *opt, const char *text, long long max,

@@ -53,6 +53,11 @@ int sl_cli_open_lake(struct sl_cli *cli, struct sl_lake **lake);
 void sl_cli_flush(struct sl_cli *cli, struct sl_buf *buf);
 /* "1.5 KiB", "12 B" */
 void sl_cli_human_bytes(int64_t n, char *out, size_t cap);
+/* Output helpers of the listing commands: a JSON string; a time as a JSON string (null
+ * when ms <= 0); a time as text ("-" when ms <= 0), written into buf and returned. */
+void sl_cli_json_str(struct sl_buf *b, const char *s);
+void sl_cli_json_time(struct sl_buf *b, int64_t ms);
+const char *sl_cli_text_time(int64_t ms, char *buf, size_t cap);
 /* Parses a non-negative integer option value; usage error on junk. */
 int sl_cli_parse_count(struct sl_cli *cli, const char *opt, const char *text, long long max,
 		       long long *out);

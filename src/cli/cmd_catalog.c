@@ -54,30 +54,6 @@ static void json_doc(struct sl_buf *b, const char *text)
 	sl_json_tree_free(n);
 }
 
-static void json_str(struct sl_buf *b, const char *s)
-{
-	sl_buf_json_str(b, s, strlen(s));
-}
-
-static void json_time(struct sl_buf *b, int64_t ms)
-{
-	char when[40];
-	if (ms <= 0) {
-		sl_buf_puts(b, "null");
-		return;
-	}
-	sl_fmt_time(ms, when, sizeof(when));
-	sl_buf_printf(b, "\"%s\"", when);
-}
-
-static const char *text_time(int64_t ms, char *buf, size_t cap)
-{
-	if (ms <= 0)
-		snprintf(buf, cap, "-");
-	else
-		sl_fmt_time(ms, buf, cap);
-	return buf;
-}
 
 /* The partition keys "dt,hour" as a JSON array. */
 static void json_keys(struct sl_buf *b, const char *keys)
@@ -168,22 +144,22 @@ static int ls_one(void *ctx, const struct sl_cat_table *t)
 	char when[40], bytes[32];
 	if (w->json) {
 		sl_buf_printf(&w->out, "%s\n{\"db\":", w->n ? "," : "");
-		json_str(&w->out, t->db);
+		sl_cli_json_str(&w->out, t->db);
 		sl_buf_puts(&w->out, ",\"name\":");
-		json_str(&w->out, t->name);
+		sl_cli_json_str(&w->out, t->name);
 		sl_buf_printf(&w->out, ",\"version\":%" PRId64 ",\"format\":", t->version);
-		json_str(&w->out, t->format);
+		sl_cli_json_str(&w->out, t->format);
 		sl_buf_puts(&w->out, ",\"zone\":");
-		json_str(&w->out, t->zone);
+		sl_cli_json_str(&w->out, t->zone);
 		sl_buf_puts(&w->out, ",\"prefix\":");
-		json_str(&w->out, t->prefix);
+		sl_cli_json_str(&w->out, t->prefix);
 		sl_buf_puts(&w->out, ",\"partition_keys\":");
 		json_keys(&w->out, t->partition_keys);
 		sl_buf_printf(&w->out,
 			      ",\"partitions\":%" PRId64 ",\"files\":%" PRId64 ",\"records\":%" PRId64
 			      ",\"bytes\":%" PRId64 ",\"updated\":",
 			      t->n_partitions, t->n_files, t->records, t->bytes);
-		json_time(&w->out, t->updated_ms);
+		sl_cli_json_time(&w->out, t->updated_ms);
 		sl_buf_puts(&w->out, "}");
 	} else {
 		char name[SL_CAT_DB_MAX + SL_CAT_NAME_MAX + 1];
@@ -192,7 +168,7 @@ static int ls_one(void *ctx, const struct sl_cat_table *t)
 		sl_buf_printf(&w->out, "%-28s %4" PRId64 "  %-7s %10" PRId64 " %8" PRId64 " %12" PRId64
 				       " %11s  %s\n",
 			      name, t->version, t->format, t->n_partitions, t->n_files, t->records,
-			      bytes, text_time(t->updated_ms, when, sizeof(when)));
+			      bytes, sl_cli_text_time(t->updated_ms, when, sizeof(when)));
 	}
 	w->n++;
 	if (w->out.len > 65536)
@@ -268,7 +244,7 @@ static void name_out(struct sl_buf *b, const char *name)
 	if (plain)
 		sl_buf_puts(b, name);
 	else
-		json_str(b, name);
+		sl_cli_json_str(b, name);
 }
 
 /* One line per column, nested fields indented below their struct (or list or map of
@@ -324,26 +300,26 @@ static int do_show(struct sl_cli *cli, struct sl_lake *lake, const char *arg,
 	sl_buf_init(&b, 0);
 	if (o->json) {
 		sl_buf_puts(&b, "{\"db\":");
-		json_str(&b, t.db);
+		sl_cli_json_str(&b, t.db);
 		sl_buf_puts(&b, ",\"name\":");
-		json_str(&b, t.name);
+		sl_cli_json_str(&b, t.name);
 		sl_buf_printf(&b, ",\"version\":%" PRId64 ",\"latest_version\":%" PRId64 ",\"zone\":",
 			      have_v ? v.version : t.version, t.version);
-		json_str(&b, t.zone);
+		sl_cli_json_str(&b, t.zone);
 		sl_buf_puts(&b, ",\"prefix\":");
-		json_str(&b, t.prefix);
+		sl_cli_json_str(&b, t.prefix);
 		sl_buf_puts(&b, ",\"format\":");
-		json_str(&b, t.format);
+		sl_cli_json_str(&b, t.format);
 		sl_buf_puts(&b, ",\"subject\":");
 		if (t.subject[0])
-			json_str(&b, t.subject);
+			sl_cli_json_str(&b, t.subject);
 		else
 			sl_buf_puts(&b, "null");
 		sl_buf_printf(&b, ",\"subject_version\":%" PRId64 ",\"schema_policy\":",
 			      have_v ? v.subject_version : t.subject_version);
-		json_str(&b, t.schema_policy);
+		sl_cli_json_str(&b, t.schema_policy);
 		sl_buf_puts(&b, ",\"deletion_policy\":");
-		json_str(&b, t.deletion_policy);
+		sl_cli_json_str(&b, t.deletion_policy);
 		sl_buf_puts(&b, ",\"partition_keys\":");
 		json_keys(&b, keys);
 		sl_buf_puts(&b, ",\"properties\":");
@@ -352,22 +328,22 @@ static int do_show(struct sl_cli *cli, struct sl_lake *lake, const char *arg,
 		else
 			sl_buf_puts(&b, "{}");
 		sl_buf_puts(&b, ",\"created\":");
-		json_time(&b, t.created_ms);
+		sl_cli_json_time(&b, t.created_ms);
 		sl_buf_puts(&b, ",\"updated\":");
-		json_time(&b, t.updated_ms);
+		sl_cli_json_time(&b, t.updated_ms);
 		sl_buf_printf(&b,
 			      ",\"partitions\":%" PRId64 ",\"files\":%" PRId64 ",\"records\":%" PRId64
 			      ",\"bytes\":%" PRId64,
 			      t.n_partitions, t.n_files, t.records, t.bytes);
 		if (have_v) {
 			sl_buf_puts(&b, ",\"version_created\":");
-			json_time(&b, v.created_ms);
+			sl_cli_json_time(&b, v.created_ms);
 			sl_buf_puts(&b, ",\"change\":");
 			json_doc(&b, v.change);
 		}
 		sl_buf_puts(&b, ",\"schema_text\":");
 		if (schema_text)
-			json_str(&b, schema_text);
+			sl_cli_json_str(&b, schema_text);
 		else
 			sl_buf_puts(&b, "null");
 		sl_buf_puts(&b, ",\"schema\":");
@@ -382,7 +358,7 @@ static int do_show(struct sl_cli *cli, struct sl_lake *lake, const char *arg,
 		sl_buf_printf(&b, "table        %s.%s\n", t.db, t.name);
 		if (have_v)
 			sl_buf_printf(&b, "version      %" PRId64 " of %" PRId64 ", made %s\n", v.version,
-				      t.version, text_time(v.created_ms, c, sizeof(c)));
+				      t.version, sl_cli_text_time(v.created_ms, c, sizeof(c)));
 		else
 			sl_buf_printf(&b, "version      %" PRId64 "\n", t.version);
 		sl_buf_printf(&b, "location     %s/%s\nformat       %s\n", t.zone, t.prefix, t.format);
@@ -401,8 +377,8 @@ static int do_show(struct sl_cli *cli, struct sl_lake *lake, const char *arg,
 		sl_buf_printf(&b, "holds        %" PRId64 " partitions, %" PRId64 " files, %" PRId64
 				  " records, %s\n", t.n_partitions, t.n_files, t.records, bytes);
 		sl_buf_printf(&b, "created      %s\nupdated      %s\n",
-			      text_time(t.created_ms, c, sizeof(c)),
-			      text_time(t.updated_ms, u, sizeof(u)));
+			      sl_cli_text_time(t.created_ms, c, sizeof(c)),
+			      sl_cli_text_time(t.updated_ms, u, sizeof(u)));
 		if (t.properties && strcmp(t.properties, "{}") != 0)
 			sl_buf_printf(&b, "properties   %s\n", t.properties);
 		if (have_v)
@@ -438,7 +414,7 @@ static int part_one(void *ctx, const struct sl_cat_partition *p)
 		int n = sl_cat_part_values(w->t->partition_keys, p->part, buf, sizeof(buf), vals,
 					   SL_CAT_MAX_PARTITION_KEYS, NULL);
 		sl_buf_printf(&w->out, "%s\n{\"part\":", w->n ? "," : "");
-		json_str(&w->out, p->part);
+		sl_cli_json_str(&w->out, p->part);
 		sl_buf_puts(&w->out, ",\"values\":");
 		if (n < 0) {
 			sl_buf_puts(&w->out, "null");
@@ -451,20 +427,20 @@ static int part_one(void *ctx, const struct sl_cat_partition *p)
 				sl_buf_puts(&w->out, i ? "," : "");
 				sl_buf_json_str(&w->out, k, kl);
 				sl_buf_puts(&w->out, ":");
-				json_str(&w->out, vals[i]);
+				sl_cli_json_str(&w->out, vals[i]);
 				k += kl + (comma ? 1 : 0);
 			}
 			sl_buf_puts(&w->out, "}");
 		}
 		sl_buf_puts(&w->out, ",\"state\":");
-		json_str(&w->out, p->state);
+		sl_cli_json_str(&w->out, p->state);
 		sl_buf_printf(&w->out,
 			      ",\"objects\":%" PRId64 ",\"records\":%" PRId64 ",\"bytes\":%" PRId64
 			      ",\"schema_version\":%" PRId64 ",\"created\":",
 			      p->objects, p->records, p->bytes, p->schema_version);
-		json_time(&w->out, p->created_ms);
+		sl_cli_json_time(&w->out, p->created_ms);
 		sl_buf_puts(&w->out, ",\"updated\":");
-		json_time(&w->out, p->updated_ms);
+		sl_cli_json_time(&w->out, p->updated_ms);
 		sl_buf_puts(&w->out, "}");
 	} else {
 		sl_cli_human_bytes(p->bytes, bytes, sizeof(bytes));
@@ -472,7 +448,7 @@ static int part_one(void *ctx, const struct sl_cat_partition *p)
 				       " %s\n",
 			      p->part[0] ? p->part : "(the table's folder)", p->state, p->objects,
 			      p->records, bytes, p->schema_version,
-			      text_time(p->updated_ms, when, sizeof(when)));
+			      sl_cli_text_time(p->updated_ms, when, sizeof(when)));
 		if (p->schema_version && p->schema_version != w->t->version)
 			w->note = true;
 	}
@@ -522,13 +498,13 @@ static int version_one(void *ctx, const struct sl_cat_version *v)
 	if (w->json) {
 		sl_buf_printf(&w->out, "%s\n{\"version\":%" PRId64 ",\"created\":", w->n ? "," : "",
 			      v->version);
-		json_time(&w->out, v->created_ms);
+		sl_cli_json_time(&w->out, v->created_ms);
 		sl_buf_printf(&w->out, ",\"subject_version\":%" PRId64 ",\"partition_keys\":",
 			      v->subject_version);
 		json_keys(&w->out, v->partition_keys);
 		sl_buf_puts(&w->out, ",\"schema\":");
 		if (v->schema)
-			json_str(&w->out, v->schema);
+			sl_cli_json_str(&w->out, v->schema);
 		else
 			sl_buf_puts(&w->out, "null");
 		sl_buf_puts(&w->out, ",\"change\":");
@@ -536,7 +512,7 @@ static int version_one(void *ctx, const struct sl_cat_version *v)
 		sl_buf_puts(&w->out, "}");
 	} else {
 		sl_buf_printf(&w->out, "v%-4" PRId64 " %s  %s\n", v->version,
-			      text_time(v->created_ms, when, sizeof(when)), v->change ? v->change : "");
+			      sl_cli_text_time(v->created_ms, when, sizeof(when)), v->change ? v->change : "");
 		sl_buf_printf(&w->out, "      schema %s\n", v->schema ? v->schema : "-");
 		if (v->partition_keys[0])
 			sl_buf_printf(&w->out, "      partitioned by %s\n", v->partition_keys);
@@ -553,26 +529,26 @@ static void drift_out(struct sl_buf *b, const struct sl_cat_drift *d, bool json,
 	char when[40];
 	if (json) {
 		sl_buf_printf(b, "{\"id\":%" PRId64 ",\"db\":", d->id);
-		json_str(b, d->db);
+		sl_cli_json_str(b, d->db);
 		sl_buf_puts(b, ",\"table\":");
-		json_str(b, d->table);
+		sl_cli_json_str(b, d->table);
 		sl_buf_printf(b, ",\"version\":%" PRId64 ",\"kind\":", d->version);
-		json_str(b, d->kind);
+		sl_cli_json_str(b, d->kind);
 		sl_buf_puts(b, ",\"path\":");
-		json_str(b, d->path);
+		sl_cli_json_str(b, d->path);
 		sl_buf_puts(b, ",\"detail\":");
-		json_str(b, d->detail);
+		sl_cli_json_str(b, d->detail);
 		sl_buf_puts(b, ",\"example\":");
-		json_str(b, d->example);
+		sl_cli_json_str(b, d->example);
 		sl_buf_puts(b, ",\"created\":");
-		json_time(b, d->created_ms);
+		sl_cli_json_time(b, d->created_ms);
 		sl_buf_puts(b, "}");
 		return;
 	}
 	char ver[32] = "";
 	if (d->version)
 		snprintf(ver, sizeof(ver), " -> v%" PRId64, d->version);
-	sl_buf_printf(b, "  %s ", text_time(d->created_ms, when, sizeof(when)));
+	sl_buf_printf(b, "  %s ", sl_cli_text_time(d->created_ms, when, sizeof(when)));
 	if (with_table)
 		sl_buf_printf(b, "%s.%s ", d->db, d->table);
 	sl_buf_printf(b, "%s%s", d->kind, ver);
@@ -640,22 +616,22 @@ static int file_one(void *ctx, const struct sl_cat_file *f)
 	char when[40], bytes[32];
 	if (w->json) {
 		sl_buf_printf(&w->out, "%s\n{\"zone\":", w->n ? "," : "");
-		json_str(&w->out, f->zone);
+		sl_cli_json_str(&w->out, f->zone);
 		sl_buf_puts(&w->out, ",\"key\":");
-		json_str(&w->out, f->key);
+		sl_cli_json_str(&w->out, f->key);
 		sl_buf_printf(&w->out, ",\"seq\":%" PRId64 ",\"part\":", f->seq);
-		json_str(&w->out, f->part);
+		sl_cli_json_str(&w->out, f->part);
 		sl_buf_puts(&w->out, ",\"format\":");
-		json_str(&w->out, f->format);
+		sl_cli_json_str(&w->out, f->format);
 		sl_buf_printf(&w->out,
 			      ",\"records\":%" PRId64 ",\"bytes\":%" PRId64
 			      ",\"schema_version\":%" PRId64 ",\"state\":",
 			      f->records, f->bytes, f->schema_version);
-		json_str(&w->out, f->state);
+		sl_cli_json_str(&w->out, f->state);
 		sl_buf_puts(&w->out, ",\"reason\":");
-		json_str(&w->out, f->reason);
+		sl_cli_json_str(&w->out, f->reason);
 		sl_buf_puts(&w->out, ",\"crawled\":");
-		json_time(&w->out, f->crawled_ms);
+		sl_cli_json_time(&w->out, f->crawled_ms);
 		if (w->stats) {
 			sl_buf_puts(&w->out, ",\"stats\":");
 			json_doc(&w->out, f->stats);
@@ -665,7 +641,7 @@ static int file_one(void *ctx, const struct sl_cat_file *f)
 		sl_cli_human_bytes(f->bytes, bytes, sizeof(bytes));
 		sl_buf_printf(&w->out, "%-8s %10" PRId64 " %11s  v%-4" PRId64 " %s  %s/%s", f->state,
 			      f->records, bytes, f->schema_version,
-			      text_time(f->crawled_ms, when, sizeof(when)), f->zone, f->key);
+			      sl_cli_text_time(f->crawled_ms, when, sizeof(when)), f->zone, f->key);
 		if (f->reason[0])
 			sl_buf_printf(&w->out, "\n    %s", f->reason);
 		sl_buf_puts(&w->out, "\n");
@@ -954,7 +930,7 @@ int sl_cli_catalog_status(struct sl_lake *lake, struct sl_buf *b, bool json, str
 			      ",\"objects\":%" PRId64 ",\"records\":%" PRId64 ",\"bytes\":%" PRId64
 			      ",\"drift\":%" PRId64 ",\"last\":",
 			      cc.commits, cc.messages, cc.objects, cc.records, cc.bytes, cc.drift);
-		json_time(b, cc.last_ms);
+		sl_cli_json_time(b, cc.last_ms);
 		sl_buf_puts(b, "},\"backlog\":{");
 		for (int i = 0; i < 2; i++)
 			sl_buf_printf(b, "%s\"%s\":{\"visible\":%" PRId64 ",\"in_flight\":%" PRId64
@@ -973,7 +949,7 @@ int sl_cli_catalog_status(struct sl_lake *lake, struct sl_buf *b, bool json, str
 		sl_buf_printf(b, "  crawler       %" PRId64 " commits, %" PRId64 " messages, %" PRId64
 				 " objects, %" PRId64 " records, last %s\n",
 			      cc.commits, cc.messages, cc.objects, cc.records,
-			      text_time(cc.last_ms, when, sizeof(when)));
+			      sl_cli_text_time(cc.last_ms, when, sizeof(when)));
 		sl_buf_printf(b, "  backlog       raw %" PRId64 " (+%" PRId64 " in flight), curated %"
 				 PRId64 " (+%" PRId64 " in flight)\n",
 			      qs[0].visible + qs[0].delayed, qs[0].in_flight,

@@ -39,30 +39,6 @@ struct eopts {
 
 /* ---- printing helpers ------------------------------------------------------------------ */
 
-static void json_str(struct sl_buf *b, const char *s)
-{
-	sl_buf_json_str(b, s, strlen(s));
-}
-
-static void json_time(struct sl_buf *b, int64_t ms)
-{
-	char when[40];
-	if (ms <= 0) {
-		sl_buf_puts(b, "null");
-		return;
-	}
-	sl_fmt_time(ms, when, sizeof(when));
-	sl_buf_printf(b, "\"%s\"", when);
-}
-
-static const char *text_time(int64_t ms, char *buf, size_t cap)
-{
-	if (ms <= 0)
-		snprintf(buf, cap, "-");
-	else
-		sl_fmt_time(ms, buf, cap);
-	return buf;
-}
 
 static int64_t run_duration(const struct sl_etl_run *r)
 {
@@ -72,21 +48,21 @@ static int64_t run_duration(const struct sl_etl_run *r)
 static void run_json(struct sl_buf *b, const struct sl_etl_run *r)
 {
 	sl_buf_printf(b, "{\"run\":%" PRId64 ",\"state\":", r->id);
-	json_str(b, r->state);
+	sl_cli_json_str(b, r->state);
 	sl_buf_printf(b,
 		      ",\"from_seq\":%" PRId64 ",\"to_seq\":%" PRId64 ",\"objects\":%" PRId64
 		      ",\"rows_in\":%" PRId64 ",\"rows_out\":%" PRId64 ",\"rows_rejected\":%" PRId64
 		      ",\"files\":%" PRId64 ",\"bytes\":%" PRId64 ",\"started\":",
 		      r->from_seq, r->to_seq, r->objects, r->rows_in, r->rows_out, r->rows_rejected,
 		      r->files, r->bytes);
-	json_time(b, r->started_ms);
+	sl_cli_json_time(b, r->started_ms);
 	sl_buf_puts(b, ",\"ended\":");
-	json_time(b, r->ended_ms);
+	sl_cli_json_time(b, r->ended_ms);
 	sl_buf_printf(b, ",\"duration_ms\":%" PRId64 ",\"holder\":", run_duration(r));
-	json_str(b, r->holder);
+	sl_cli_json_str(b, r->holder);
 	sl_buf_puts(b, ",\"error\":");
 	if (r->error[0])
-		json_str(b, r->error);
+		sl_cli_json_str(b, r->error);
 	else
 		sl_buf_puts(b, "null");
 	sl_buf_puts(b, "}");
@@ -107,7 +83,7 @@ static void run_text(struct sl_buf *b, const struct sl_etl_run *r)
 	sl_buf_printf(b,
 		      "%5" PRId64 "  %-9s  %-24s %8.2f %8" PRId64 " %10" PRId64 " %10" PRId64
 		      " %9" PRId64 " %6" PRId64 " %11s  %s\n",
-		      r->id, r->state, text_time(r->started_ms, when, sizeof(when)),
+		      r->id, r->state, sl_cli_text_time(r->started_ms, when, sizeof(when)),
 		      (double)run_duration(r) / 1000.0, r->objects, r->rows_in, r->rows_out,
 		      r->rows_rejected, r->files, bytes, mark);
 	if (r->error[0])
@@ -168,9 +144,9 @@ static void result_json(struct sl_buf *b, const char *job, const char *state,
 			const struct sl_etl_result *r, const struct sl_err *err)
 {
 	sl_buf_puts(b, "{\"job\":");
-	json_str(b, job);
+	sl_cli_json_str(b, job);
 	sl_buf_puts(b, ",\"state\":");
-	json_str(b, state);
+	sl_cli_json_str(b, state);
 	if (r->run_id)
 		sl_buf_printf(b, ",\"run\":%" PRId64, r->run_id);
 	else
@@ -183,23 +159,23 @@ static void result_json(struct sl_buf *b, const char *job, const char *state,
 		      r->from_seq, r->to_seq, r->objects, r->rows_in, r->rows_out, r->rows_rejected,
 		      r->files, r->bytes, r->skipped);
 	if (r->skip_reason[0])
-		json_str(b, r->skip_reason);
+		sl_cli_json_str(b, r->skip_reason);
 	else
 		sl_buf_puts(b, "null");
 	sl_buf_printf(b, ",\"stale\":%" PRId64 ",\"waiting\":%s,\"waiting_key\":", r->stale,
 		      r->waiting ? "true" : "false");
 	if (r->waiting)
-		json_str(b, r->waiting_key);
+		sl_cli_json_str(b, r->waiting_key);
 	else
 		sl_buf_puts(b, "null");
 	sl_buf_printf(b, ",\"recovered\":%" PRId64 ",\"deadletter\":", r->recovered);
 	if (r->deadletter[0])
-		json_str(b, r->deadletter);
+		sl_cli_json_str(b, r->deadletter);
 	else
 		sl_buf_puts(b, "null");
 	sl_buf_printf(b, ",\"duration_ms\":%" PRId64 ",\"error\":", r->duration_ms);
 	if (err)
-		json_str(b, err->msg[0] ? err->msg : sl_code_name(err->code));
+		sl_cli_json_str(b, err->msg[0] ? err->msg : sl_code_name(err->code));
 	else
 		sl_buf_puts(b, "null");
 	sl_buf_puts(b, "}");
@@ -254,13 +230,13 @@ static int check_due(struct sl_lake *lake, const char *job, const struct eopts *
 		return 0;
 	if (o->json) {
 		sl_buf_puts(b, "{\"job\":");
-		json_str(b, job);
+		sl_cli_json_str(b, job);
 		sl_buf_puts(b, ",\"state\":\"not_due\",\"next\":");
-		json_time(b, st.next_ms);
+		sl_cli_json_time(b, st.next_ms);
 		sl_buf_puts(b, "}");
 	} else if (st.scheduled) {
 		sl_buf_printf(b, "%s: not due (next %s)\n", job,
-			      text_time(st.next_ms, when, sizeof(when)));
+			      sl_cli_text_time(st.next_ms, when, sizeof(when)));
 	} else {
 		sl_buf_printf(b, "%s: not due (no schedule: on demand only)\n", job);
 	}
@@ -396,22 +372,22 @@ static int do_run(struct sl_cli *cli, struct sl_lake *lake, char **names, int n_
 static void settings_json(struct sl_buf *b, const struct sl_job_conf *c)
 {
 	sl_buf_puts(b, "{\"source\":");
-	json_str(b, c->source);
+	sl_cli_json_str(b, c->source);
 	sl_buf_puts(b, ",\"target\":");
-	json_str(b, c->target);
+	sl_cli_json_str(b, c->target);
 	sl_buf_puts(b, ",\"layout\":");
-	json_str(b, c->layout[0] ? c->layout : "flat");
+	sl_cli_json_str(b, c->layout[0] ? c->layout : "flat");
 	sl_buf_puts(b, ",\"codec\":");
-	json_str(b, c->codec[0] ? c->codec : "zstd");
+	sl_cli_json_str(b, c->codec[0] ? c->codec : "zstd");
 	sl_buf_printf(b, ",\"level\":%" PRId64 ",\"target_file_size\":%" PRId64 ",\"schedule\":",
 		      c->level, c->target_file_size);
-	json_str(b, c->schedule);
+	sl_cli_json_str(b, c->schedule);
 	sl_buf_puts(b, ",\"on_error\":");
-	json_str(b, c->on_error[0] ? c->on_error : "deadletter");
+	sl_cli_json_str(b, c->on_error[0] ? c->on_error : "deadletter");
 	sl_buf_puts(b, ",\"partition_by\":");
-	json_str(b, c->partition_by);
+	sl_cli_json_str(b, c->partition_by);
 	sl_buf_puts(b, ",\"sql\":");
-	json_str(b, c->sql);
+	sl_cli_json_str(b, c->sql);
 	sl_buf_puts(b, "}");
 }
 
@@ -422,7 +398,7 @@ static void bookmark_json(struct sl_buf *b, const struct sl_etl_job_state *st)
 			 ",\"updated\":",
 		      st->has_bookmark ? bm->seq : 0, st->has_bookmark ? bm->last_run : 0,
 		      st->has_bookmark ? bm->last_committed : 0);
-	json_time(b, st->has_bookmark ? bm->updated_ms : 0);
+	sl_cli_json_time(b, st->has_bookmark ? bm->updated_ms : 0);
 	sl_buf_puts(b, "}");
 }
 
@@ -434,12 +410,12 @@ static void bookmark_text(struct sl_buf *b, const struct sl_etl_job_state *st)
 		sl_buf_puts(b, "the beginning (the job never ran)\n");
 	else if (bm->last_committed == 0)
 		sl_buf_printf(b, "the beginning (reset), updated %s\n",
-			      text_time(bm->updated_ms, when, sizeof(when)));
+			      sl_cli_text_time(bm->updated_ms, when, sizeof(when)));
 	else
 		sl_buf_printf(b, "landing sequence %" PRId64 ", where run %" PRId64
 				 " ended; updated %s\n",
 			      bm->seq, bm->last_committed,
-			      text_time(bm->updated_ms, when, sizeof(when)));
+			      sl_cli_text_time(bm->updated_ms, when, sizeof(when)));
 }
 
 /* ls and status: one job as a JSON object. */
@@ -447,17 +423,17 @@ static void state_json(struct sl_buf *b, const char *job, const struct sl_etl_jo
 {
 	const struct sl_job_conf *c = &st->conf;
 	sl_buf_puts(b, "{\"job\":");
-	json_str(b, job);
+	sl_cli_json_str(b, job);
 	sl_buf_printf(b, ",\"default\":%s,\"source\":", st->is_default ? "true" : "false");
-	json_str(b, c->source);
+	sl_cli_json_str(b, c->source);
 	sl_buf_puts(b, ",\"target\":");
-	json_str(b, c->target);
+	sl_cli_json_str(b, c->target);
 	sl_buf_puts(b, ",\"layout\":");
-	json_str(b, c->layout[0] ? c->layout : "flat");
+	sl_cli_json_str(b, c->layout[0] ? c->layout : "flat");
 	sl_buf_puts(b, ",\"schedule\":");
-	json_str(b, c->schedule);
+	sl_cli_json_str(b, c->schedule);
 	sl_buf_printf(b, ",\"due\":%s,\"next\":", st->due ? "true" : "false");
-	json_time(b, st->next_ms);
+	sl_cli_json_time(b, st->next_ms);
 	sl_buf_puts(b, ",\"bookmark\":");
 	bookmark_json(b, st);
 	sl_buf_puts(b, ",\"last_run\":");
@@ -489,7 +465,7 @@ static const char *last_text(const struct sl_etl_job_state *st, char *buf, size_
 		snprintf(buf, cap, "never ran");
 	else
 		snprintf(buf, cap, "%" PRId64 " %s at %s", st->last.id, st->last.state,
-			 text_time(st->last.started_ms, when, sizeof(when)));
+			 sl_cli_text_time(st->last.started_ms, when, sizeof(when)));
 	return buf;
 }
 
@@ -576,11 +552,11 @@ static int do_show(struct sl_cli *cli, struct sl_lake *lake, const char *job,
 	sl_buf_init(&b, 0);
 	if (o->json) {
 		sl_buf_puts(&b, "{\"job\":");
-		json_str(&b, job);
+		sl_cli_json_str(&b, job);
 		sl_buf_printf(&b, ",\"default\":%s,\"settings\":", st.is_default ? "true" : "false");
 		settings_json(&b, c);
 		sl_buf_printf(&b, ",\"due\":%s,\"next\":", st.due ? "true" : "false");
-		json_time(&b, st.next_ms);
+		sl_cli_json_time(&b, st.next_ms);
 		sl_buf_puts(&b, ",\"bookmark\":");
 		bookmark_json(&b, &st);
 		sl_buf_printf(&b, ",\"pending\":%" PRId64 ",\"uncrawled\":%" PRId64 ",\"runs\":[",
@@ -609,7 +585,7 @@ static int do_show(struct sl_cli *cli, struct sl_lake *lake, const char *job,
 		sl_buf_printf(&b, "target_file_size  %s\n", size);
 		if (c->schedule[0])
 			sl_buf_printf(&b, "schedule          %s (UTC; next %s%s)\n", c->schedule,
-				      text_time(st.next_ms, when, sizeof(when)),
+				      sl_cli_text_time(st.next_ms, when, sizeof(when)),
 				      st.due ? ", and due now" : "");
 		else
 			sl_buf_puts(&b, "schedule          '' (on demand only)\n");
@@ -715,7 +691,7 @@ static int bookmark_show(struct sl_cli *cli, struct sl_lake *lake, const char *j
 	sl_buf_init(&b, 0);
 	if (o->json) {
 		sl_buf_puts(&b, "{\"job\":");
-		json_str(&b, job);
+		sl_cli_json_str(&b, job);
 		sl_buf_puts(&b, ",\"bookmark\":");
 		bookmark_json(&b, &st);
 		if (st.pending >= 0)
@@ -759,7 +735,7 @@ static int bookmark_move(struct sl_cli *cli, struct sl_lake *lake, const char *j
 		struct sl_buf b;
 		sl_buf_init(&b, 0);
 		sl_buf_puts(&b, "{\"job\":");
-		json_str(&b, job);
+		sl_cli_json_str(&b, job);
 		sl_buf_printf(&b, ",\"to_run\":%" PRId64 ",\"seq\":%" PRId64 ",\"removed\":%" PRId64
 				  "}\n",
 			      to_run, bm.seq, removed);
