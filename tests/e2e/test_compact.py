@@ -7,7 +7,9 @@ and text), the catalog's files and partitions afterwards, every row read back fr
 merged file with `sluice parquet cat` (the same rows, value for value), the small files
 gone from the zone and the index, the crawler hearing of their removal without changing
 the counts, fsck clean, a second compaction finding nothing; --partition, --min-size and
-the refusals (a raw table, unknown table or partition, bad sizes).
+the refusals (a raw table, unknown table or partition, bad sizes). Then the same over
+the small files of an ETL job's runs (`sluice etl run`), with a rewind of the job past the
+compaction refused (naming the run it may go back to) and one after it exact.
 
 Run: SLUICE=build/sluice python3 -m unittest -v test_compact   (from tests/e2e).
 """
@@ -153,6 +155,56 @@ class CompactTest(LakeTest):
         self.refused(EXIT_USAGE, "compact", "events", "--bogus")
         # nothing was touched
         self.assertEqual(len(self.ls_json("curated")), 4)
+        self.assertFsckClean()
+
+
+class CompactEtlTest(LakeTest):
+    """The small files of a job's runs (`sluice etl run`), merged; a rewind past the
+    compaction refused, one after it exact."""
+
+    def js(self, *args):
+        return json.loads(self.ok(*args).stdout)
+
+    def ids(self):
+        out = []
+        for f in self.js("catalog", "files", "curated.clicks_c", "--json"):
+            if f["state"] == "active":
+                data = self.cat("curated/" + f["key"])
+                path = self.write("f.parquet", data)
+                out += [json.loads(x)["id"] for x in self.ok(
+                    "parquet", "cat", path, lake=False).stdout.decode().splitlines()]
+        return sorted(out)
+
+    def run_day(self, n, first, count):
+        recs = [{"id": i, "ts": "2026-01-01T10:%02d:00Z" % (i % 60), "v": "r%d" % i}
+                for i in range(first, first + count)]
+        self.put_bytes("clicks/r%d.ndjson" % n,
+                       b"".join(json.dumps(r).encode() + b"\n" for r in recs), "--zone", "raw")
+        self.ok("crawl", "--drain")
+        self.ok("etl", "run", "clicks_daily")
+
+    def test_job_files_then_rewind(self):
+        with open(self.lake + "/sluice.yaml", "w") as f:
+            f.write("version: 1\netl:\n  jobs:\n    clicks_daily:\n      source: clicks\n"
+                    "      target: clicks_c\n      partition_by: dt\n      schedule: ''\n")
+        for n in range(3):
+            self.run_day(n + 1, 1 + 10 * n, 10)
+        res = self.js("compact", "clicks_c", "--json")
+        self.assertEqual((res["files_in"], res["files_out"], res["rows"]), (3, 1, 30))
+        self.assertEqual(self.ids(), list(range(1, 31)))
+        self.run_day(4, 31, 10)   # run 4, after the compaction
+        history = self.js("etl", "history", "compact:curated.clicks_c", "--json")
+        self.assertEqual([r["state"] for r in history], ["committed"])
+        # runs 1..3 are merged: a rewind to run 1 would leave runs 2 and 3 twice
+        p = self.refused(EXIT_FAIL, "etl", "bookmark", "rewind", "clicks_daily",
+                         "--to-run", "1")
+        self.assertOneLine(p.stderr, "rewind to run 3 or later")
+        self.refused(EXIT_FAIL, "etl", "bookmark", "reset", "clicks_daily")
+        self.assertEqual(self.ids(), list(range(1, 41)))
+        self.ok("etl", "bookmark", "rewind", "clicks_daily", "--to-run", "3")
+        self.assertEqual(self.ids(), list(range(1, 31)))
+        self.ok("etl", "run", "clicks_daily")
+        self.assertEqual(self.ids(), list(range(1, 41)))
         self.assertFsckClean()
 
 
