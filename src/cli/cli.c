@@ -11,8 +11,8 @@
 static const struct sl_cmd *const commands[] = {
 	&sl_cmd_init, &sl_cmd_put,  &sl_cmd_ls,     &sl_cmd_cat,    &sl_cmd_rm,   &sl_cmd_queue,
 	&sl_cmd_status, &sl_cmd_fsck, &sl_cmd_config, &sl_cmd_json, &sl_cmd_schema,
-	&sl_cmd_validate, &sl_cmd_deadletter, &sl_cmd_crawl, &sl_cmd_catalog, &sl_cmd_etl, &sl_cmd_convert,
-	&sl_cmd_parquet, &sl_cmd_help, &sl_cmd_version, NULL,
+	&sl_cmd_validate, &sl_cmd_deadletter, &sl_cmd_crawl, &sl_cmd_catalog, &sl_cmd_etl,
+	&sl_cmd_compact, &sl_cmd_convert, &sl_cmd_parquet, &sl_cmd_help, &sl_cmd_version, NULL,
 };
 
 static const char main_usage[] =

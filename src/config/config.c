@@ -1956,6 +1956,48 @@ const struct sl_job_conf *sl_config_job(const struct sl_config *cfg, const char 
 	return out;
 }
 
+const struct sl_job_conf *sl_config_job_writing(const struct sl_config *cfg, const char *table,
+						struct sl_job_conf *out)
+{
+	const struct sl_etl_conf *ec = &cfg->etl;
+	char t[SL_CONFIG_SUBJECT_MAX];
+	bool star = false;
+
+	if (!table)
+		return NULL;
+	for (size_t i = 0; i < ec->n_jobs; i++) {
+		if (strcmp(ec->jobs[i].target, table) == 0) {
+			*out = ec->jobs[i];
+			return out;
+		}
+	}
+	for (size_t i = 0; i < ec->n_default_jobs; i++) {
+		const char *fam = ec->default_jobs[i];
+		if (strcmp(fam, "*") == 0)
+			star = true;
+		else if (sl_config_table_name(fam, t, sizeof(t)) == 0 && strcmp(t, table) == 0 &&
+			 sl_config_job(cfg, fam, out))
+			return out;
+	}
+	if (!star || strlen(table) >= sizeof(out->target))
+		return NULL;
+	*out = ec->defaults;
+	memset(out->name, 0, sizeof(out->name));
+	memset(out->source, 0, sizeof(out->source));
+	memset(out->target, 0, sizeof(out->target));
+	snprintf(out->target, sizeof(out->target), "%s", table);
+	return out;
+}
+
+int sl_config_parse_size(const char *text, int64_t *out)
+{
+	int64_t v;
+	if (!text || sl_parse_scaled(text, sl_size_units, &v) != SL_NUM_OK)
+		return SL_EINVAL;
+	*out = v;
+	return 0;
+}
+
 void sl_config_queue(const struct sl_config *cfg, const char *name, struct sl_queue_conf *out)
 {
 	*out = cfg->queue_defaults;

@@ -195,6 +195,17 @@ const struct sl_family_conf *sl_config_family(const struct sl_config *cfg, const
 const struct sl_job_conf *sl_config_job(const struct sl_config *cfg, const char *name,
 					struct sl_job_conf *out);
 
+/* The job that writes curated table `table`: the etl.jobs entry whose target it is, else
+ * the default job of a family in etl.default_jobs whose table it is, else NULL. With
+ * default_jobs ["*"] the family cannot be known here: out is then etl.defaults with the
+ * target set and name and source empty (the settings every default job has). */
+const struct sl_job_conf *sl_config_job_writing(const struct sl_config *cfg, const char *table,
+						struct sl_job_conf *out);
+
+/* A size as sluice.yaml writes one ("64MiB", "1 GB", "512"): 0, or SL_EINVAL when text
+ * is not one or is too large. */
+int sl_config_parse_size(const char *text, int64_t *out);
+
 /* Queue names the configuration accepts overrides for (NULL-terminated). */
 extern const char *const sl_config_queue_names[];
 

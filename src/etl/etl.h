@@ -31,12 +31,18 @@
  * moves the bookmark back to where run N ended (N = 0: reset to the beginning); the
  * files are then removed. Re-running reproduces the data exactly once.
  *
+ * A compaction (compact.h) is a run of the pseudo job "compact:DB.TABLE" that follows
+ * the same steps with the table's small files as its input: its commit registers the
+ * merged files and retires the small ones (sl_etl_commit.retire) in one transaction,
+ * and keeps the pseudo job's bookmark where it is.
+ *
  * Promises of the etl_* callbacks (tests/unit/test_etl_meta.c):
  *   1. At most one holder has a job's unexpired lease; etl_run_begin, etl_stage,
  *      etl_commit and etl_rewind refuse (SL_EBUSY) a holder that does not hold it.
  *   2. Run numbers of a job are 1, 2, 3, ... without gaps.
  *   3. etl_commit is all or nothing, and refuses (SL_ESTALE) a run whose bookmark moved
- *      since it began (a rewind in between) or that is no longer 'running'.
+ *      since it began (a rewind in between), that is no longer 'running', or that
+ *      retires a file which is no longer active at the seq it names.
  *   4. A key is never both a staged output of an uncommitted run and a present object.
  */
 #ifndef SL_ETL_H
@@ -105,6 +111,13 @@ struct sl_etl_commit {
 	const struct sl_etl_run *counts; /* objects, rows_*, files, bytes of the run */
 	const struct sl_cat_drift *drift; /* e.g. the table's schema changed; may be NULL */
 	size_t n_drift;
+	/* Files the commit retires (a compaction: the small files its outputs replace),
+	 * each by zone, key and seq: the catalog row goes 'retired' (its partition
+	 * recounted) and the index row 'deleting'; the caller removes the files after the
+	 * commit (sl_store_remove_finish). SL_ESTALE, and nothing changes, when one is no
+	 * longer the present object with an active catalog row at that seq. */
+	const struct sl_object *retire;
+	size_t n_retire;
 };
 
 /* Callbacks (declared in meta.h): sl_etl_pending_fn gets a source object past the

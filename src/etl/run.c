@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "catalog/catalog.h"
+#include "etl/internal.h"
 #include "json/json.h"
 #include "parquet/reader.h"
 #include "parquet/writer.h"
@@ -51,7 +52,7 @@
 #define RENEW_MAX_MS 5000                 /* the lease is renewed at least this often */
 #define DL_LINE_MAX ((size_t)256 << 20)    /* one dead-letter line (a record and more) */
 
-static const char content_parquet[] = "application/vnd.apache.parquet";
+static const char content_parquet[] = SL_ETL_CONTENT_PARQUET;
 
 /* ---- small helpers --------------------------------------------------------------------- */
 
@@ -334,6 +335,37 @@ done:
 	return rc;
 }
 
+int sl_etl_recover_job(struct sl_lake *lake, const char *job, int64_t *files,
+		       struct sl_err *err)
+{
+	int64_t n = 0, dead = 0;
+	int rc = recover(lake, job, &n, &dead, err);
+	if (files)
+		*files = n;
+	return rc;
+}
+
+int sl_etl_lease_take(struct sl_meta *m, const char *job, const char *holder, int64_t ttl_ms,
+		      struct sl_err *err)
+{
+	return take_lease(m, job, holder, ttl_ms, err);
+}
+
+int sl_etl_meta_check(const struct sl_meta *m, struct sl_err *err)
+{
+	return meta_has_etl(m) ? 0 : no_etl(m, err);
+}
+
+void sl_etl_holder_make(char out[SL_HOLDER_MAX])
+{
+	holder_make(out);
+}
+
+int64_t sl_etl_lease_ttl(const struct sl_lake *lake)
+{
+	return lease_ttl(lake);
+}
+
 int sl_etl_recover(struct sl_lake *lake, int64_t *removed, struct sl_err *err)
 {
 	int64_t files = 0, dead = 0;
@@ -347,13 +379,91 @@ int sl_etl_recover(struct sl_lake *lake, int64_t *removed, struct sl_err *err)
 
 /* ---- rewind --------------------------------------------------------------------------- */
 
+/* The newest committed run of a compaction, and the runs of a job after to_run. */
+struct compacted {
+	int64_t to_run;
+	bool have_c;
+	struct sl_etl_run c;      /* the newest committed compaction run */
+	int64_t merged_max;       /* the newest run after to_run it may have merged, 0: none */
+};
+
+static int last_compaction(void *ctx, const struct sl_etl_run *run)
+{
+	struct compacted *k = ctx;
+	if (strcmp(run->state, SL_RUN_COMMITTED) != 0)
+		return 0;
+	k->c = *run;
+	k->have_c = true;
+	return 1; /* newest first: this is it */
+}
+
+static int later_run(void *ctx, const struct sl_etl_run *run)
+{
+	struct compacted *k = ctx;
+	if (run->id <= k->to_run)
+		return 1; /* newest first: the rest is not undone */
+	/* a run that committed before the compaction began may have had its files merged
+	 * (a compaction lists the files before it begins); the newest such run is all that
+	 * matters, since older compactions began earlier */
+	if (strcmp(run->state, SL_RUN_COMMITTED) == 0 && run->ended_ms <= k->c.started_ms) {
+		k->merged_max = run->id;
+		return 1;
+	}
+	return 0;
+}
+
+/* A rewind retires the files of the runs after to_run, but rows of theirs that a
+ * compaction of the job's target merged are in the compaction's files, which a rewind
+ * cannot take apart (compact.h): such a rewind is refused rather than leave those rows
+ * twice after a re-run. The compaction's lease is taken and held through the rewind
+ * (*cjob, for the caller to release), so that none commits meanwhile. A job that is not
+ * in sluice.yaml any more has no known target: nothing to check. */
+static int rewind_check_compacted(struct sl_lake *lake, const char *job, int64_t to_run,
+				  const char *holder, char cjob[SL_JOB_MAX], struct sl_err *err)
+{
+	struct sl_meta *m = &lake->meta;
+	struct sl_job_conf jc;
+	struct compacted k = {.to_run = to_run};
+	struct sl_err e = {0};
+	int rc;
+	cjob[0] = '\0';
+	if (!sl_config_job(&lake->cfg, job, &jc) || !jc.target[0] ||
+	    sl_etl_compact_job(jc.target, cjob, NULL) != 0) {
+		cjob[0] = '\0';
+		return 0;
+	}
+	if ((rc = take_lease(m, cjob, holder, lease_ttl(lake), &e)) != 0) {
+		cjob[0] = '\0';
+		if (rc == SL_EBUSY)
+			return sl_err_set(err, rc, "job %s: a compaction of curated.%s is running "
+					  "(%s); rewind after it", job, jc.target, e.msg);
+		return sl_err_set(err, rc, "job %s: %s", job, e.msg);
+	}
+	if ((rc = m->ops->etl_run_list(m->state, cjob, 0, last_compaction, &k, err)) < 0)
+		return rc;
+	if (!k.have_c)
+		return 0;
+	if ((rc = m->ops->etl_run_list(m->state, job, 0, later_run, &k, err)) < 0)
+		return rc;
+	if (!k.merged_max)
+		return 0;
+	char when[40];
+	sl_fmt_time(k.c.started_ms, when, sizeof(when));
+	return sl_err_set(err, SL_EINVAL,
+			  "job %s: curated.%s was compacted at %s (%s run %" PRId64
+			  ") after run %" PRId64 " committed: rows of runs after %" PRId64
+			  " may be in merged files, which a rewind cannot undo; rewind to run "
+			  "%" PRId64 " or later",
+			  job, jc.target, when, cjob, k.c.id, k.merged_max, to_run, k.merged_max);
+}
+
 int sl_etl_rewind(struct sl_lake *lake, const char *job, int64_t to_run, int64_t *removed,
 		  struct sl_err *err)
 {
 	struct sl_meta *m = &lake->meta;
 	struct sl_store *s = &lake->store;
 	struct keylist kl = {0};
-	char holder[SL_HOLDER_MAX];
+	char holder[SL_HOLDER_MAX], cjob[SL_JOB_MAX] = "";
 	int64_t files = 0, dead = 0;
 	int rc;
 
@@ -368,6 +478,8 @@ int sl_etl_rewind(struct sl_lake *lake, const char *job, int64_t to_run, int64_t
 	holder_make(holder);
 	if ((rc = take_lease(m, job, holder, lease_ttl(lake), err)) != 0)
 		return rc;
+	if ((rc = rewind_check_compacted(lake, job, to_run, holder, cjob, err)) != 0)
+		goto done;
 	rc = m->ops->etl_rewind(m->state, job, to_run, holder, sl_now_ms(), keylist_add, &kl,
 				err);
 	if (kl.rc)
@@ -388,6 +500,8 @@ int sl_etl_rewind(struct sl_lake *lake, const char *job, int64_t to_run, int64_t
 	}
 	rc = sweep_deadletters(lake, job, &dead, err);
 done:
+	if (cjob[0])
+		m->ops->etl_lease_release(m->state, cjob, holder);
 	m->ops->etl_lease_release(m->state, job, holder);
 	keylist_release(&kl);
 	if (removed)
@@ -1026,33 +1140,34 @@ static int read_pending(struct run *r, const struct sl_etl_run_opts *o, struct s
 
 /* ---- the commit --------------------------------------------------------------------- */
 
-/* The file's statistics, read back from its footer through the backend. */
-static int file_stats(struct run *r, struct outfile *f, struct sl_err *err)
+int sl_etl_file_stats(struct sl_store *s, const char *zone, const char *key, int64_t rows,
+		      char **stats, struct sl_err *err)
 {
 	struct sl_pq_read_opts po;
 	struct sl_pq_reader *pr = NULL;
 	struct sl_fingerprint fp;
 	struct sl_buf b;
-	char name[SL_KEY_MAX + 16];
+	char name[SL_ZONE_MAX + SL_KEY_MAX + 2];
 	int fd = -1, rc;
 
-	if (!r->s->ops->get_fd)
+	*stats = NULL;
+	if (!s->ops->get_fd)
 		return 0; /* a backend without files: no statistics */
 	sl_buf_init(&b, SL_BUF_DEFAULT_MAX);
-	snprintf(name, sizeof(name), "curated/%s", f->key);
-	if ((rc = r->s->ops->get_fd(r->s->state, "curated", f->key, &fd, &fp, err)) != 0)
+	snprintf(name, sizeof(name), "%s/%s", zone, key);
+	if ((rc = s->ops->get_fd(s->state, zone, key, &fd, &fp, err)) != 0)
 		goto done;
 	sl_pq_read_opts_default(&po);
 	if ((rc = sl_pq_reader_open(fd, name, &po, &pr, err)) != 0)
 		goto done;
-	if (sl_pq_reader_rows(pr) != f->rows) {
+	if (sl_pq_reader_rows(pr) != rows) {
 		rc = sl_err_set(err, SL_ECORRUPT, "%s: %" PRId64 " rows written, %" PRId64
-				" read back", name, f->rows, sl_pq_reader_rows(pr));
+				" read back", name, rows, sl_pq_reader_rows(pr));
 		goto done;
 	}
 	if ((rc = sl_pq_reader_stats_json(pr, &b, err)) != 0)
 		goto done;
-	f->stats = b.data; /* taken */
+	*stats = b.data; /* taken */
 	b.data = NULL;
 done:
 	sl_pq_reader_close(pr);
@@ -1060,6 +1175,12 @@ done:
 		close(fd);
 	sl_buf_release(&b);
 	return rc;
+}
+
+/* The file's statistics, read back from its footer through the backend. */
+static int file_stats(struct run *r, struct outfile *f, struct sl_err *err)
+{
+	return sl_etl_file_stats(r->s, "curated", f->key, f->rows, &f->stats, err);
 }
 
 /* The target table's change for a flat job: created (version 1), a new version when the

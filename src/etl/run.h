@@ -83,7 +83,11 @@ int sl_etl_run_job(struct sl_lake *lake, const char *job, const struct sl_etl_ru
 /* Rewinds job to after its committed run to_run (0: reset to the beginning): under the
  * job's lease, etl_rewind retires the later runs' files and moves the bookmark back,
  * then the files and the later runs' dead letters are removed. *removed (may be NULL)
- * gets the number of data files removed. SL_ENOENT when to_run is not a committed run. */
+ * gets the number of data files removed. SL_ENOENT when to_run is not a committed run.
+ * The compaction's lease of the job's target is held too (SL_EBUSY while a compaction
+ * runs), and a rewind past a run that committed before the table's newest compaction
+ * began is refused (SL_EINVAL, naming the run to rewind to at least): its rows may be in
+ * merged files, which a rewind cannot undo (compact.h). */
 int sl_etl_rewind(struct sl_lake *lake, const char *job, int64_t to_run, int64_t *removed,
 		  struct sl_err *err);
 /* = sl_etl_rewind(lake, job, 0, ...). */

@@ -18,9 +18,11 @@
  *      staged row names it, and a staged key becomes an index row only in the commit that
  *      marks its staged row 'done'. fsck asks etl_staged_find before adopting a file.
  * The 'done' rows of a run are the files it committed (with their seq), which is what
- * etl_rewind retires. The catalog's part of a commit or a rewind is made with
- * sqlite_catalog.c's own pieces (sqlite_int.h), so partition counts and drift follow
- * exactly the rules of catalog_commit.
+ * etl_rewind retires; a commit's own retire list (a compaction's small files) goes through
+ * the same step, after checking that each is still the present, active file it was. The
+ * catalog's part of a commit or a rewind is made with sqlite_catalog.c's own pieces
+ * (sqlite_int.h), so partition counts and drift follow exactly the rules of
+ * catalog_commit.
  *
  * Listings read a page of rows, end the statement, then call the callback, so callbacks
  * may write to the store (a recovery forgets the keys it is given).
@@ -53,6 +55,7 @@ enum etl_stmt {
 	E_RUN_LIST_ALL,
 	E_OBJ_ROW,
 	E_OBJ_DELETING,
+	E_CAT_STATE,
 	E_STAGE_OTHER,
 	E_STAGE_INSERT,
 	E_STAGE_STATE,
@@ -111,6 +114,7 @@ static const char *const etl_sql[E_COUNT] = {
 	[E_OBJ_ROW] = "SELECT seq,state,size,checksum FROM objects WHERE zone=?1 AND key=?2",
 	[E_OBJ_DELETING] = "UPDATE objects SET state='deleting' WHERE zone=?1 AND key=?2 AND "
 			   "seq=?3",
+	[E_CAT_STATE] = "SELECT state FROM cat_files WHERE zone=?1 AND key=?2 AND seq=?3",
 	[E_STAGE_OTHER] = "SELECT job,run_id FROM etl_staged WHERE zone=?1 AND key=?2 AND "
 			  "state='staged' AND NOT (job=?3 AND run_id=?4) LIMIT 1",
 	[E_STAGE_INSERT] = "INSERT INTO etl_staged(job,run_id,zone,key,state) "
@@ -822,6 +826,84 @@ int sl_sq_etl_staged_find(void *state, const char *zone, const char *key, int64_
 				  zone, key);
 }
 
+/* ---- retiring files --------------------------------------------------------------------- */
+
+/* The retire step of a rewind and of a commit's retire list: the index row of zone/key at
+ * seq goes 'deleting' and the catalog row of that version 'retired' (its partition is
+ * recounted at sl_sq_cat_finish). *marked and *retired say whether there were such rows
+ * to change. Inside the caller's transaction, after sl_sq_cat_start. */
+static int retire_one(struct sq *s, const char *zone, const char *key, int64_t seq,
+		      bool *marked, bool *retired, struct sl_err *err)
+{
+	sqlite3_stmt *q = est(s, E_OBJ_DELETING, err);
+	int rc;
+	*marked = *retired = false;
+	if (!q)
+		return SL_EMETA;
+	bind_text(q, 1, zone);
+	bind_text(q, 2, key);
+	sqlite3_bind_int64(q, 3, seq);
+	if ((rc = run(s, q, err, "mark object deleting")) != 0)
+		return rc;
+	*marked = sqlite3_changes(s->db) > 0;
+	return sl_sq_cat_retire_file(s, zone, key, seq, retired, err);
+}
+
+/* One file of a commit's retire list: it must still be the present object at its seq,
+ * with an active catalog row (a rewind, a removal, an overwrite or another compaction may
+ * have come first: SL_ESTALE, so that nothing is retired twice or under a newer file). */
+static int retire_listed(struct sq *s, const struct sl_object *o, struct sl_err *err)
+{
+	sqlite3_stmt *p = est(s, E_OBJ_ROW, err);
+	bool found = false, marked, retired;
+	char state[16] = "";
+	int64_t seq = 0;
+	int rc;
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, o->zone);
+	bind_text(p, 2, o->key);
+	if ((rc = step_one(s, p, &found, err, "read object")) != 0)
+		return rc;
+	if (found) {
+		seq = sqlite3_column_int64(p, 0);
+		col_copy(p, 1, state, sizeof(state));
+	}
+	sqlite3_reset(p);
+	if (!found || seq != o->seq || strcmp(state, SL_STATE_PRESENT) != 0) {
+		if (!found)
+			return sl_err_set(err, SL_ESTALE,
+					  "etl commit: %s/%s (seq %" PRId64 ") to retire is gone",
+					  o->zone, o->key, o->seq);
+		return sl_err_set(err, SL_ESTALE,
+				  "etl commit: %s/%s to retire was seq %" PRId64
+				  " and is seq %" PRId64 " (%s) now",
+				  o->zone, o->key, o->seq, seq, state);
+	}
+	if (!(p = est(s, E_CAT_STATE, err)))
+		return SL_EMETA;
+	bind_text(p, 1, o->zone);
+	bind_text(p, 2, o->key);
+	sqlite3_bind_int64(p, 3, o->seq);
+	if ((rc = step_one(s, p, &found, err, "read catalog file")) != 0)
+		return rc;
+	state[0] = '\0';
+	if (found)
+		col_copy(p, 0, state, sizeof(state));
+	sqlite3_reset(p);
+	if (strcmp(state, SL_CAT_FILE_ACTIVE) != 0)
+		return sl_err_set(err, SL_ESTALE,
+				  "etl commit: %s/%s (seq %" PRId64
+				  ") to retire is %s in the catalog",
+				  o->zone, o->key, o->seq, found ? state : "not");
+	if ((rc = retire_one(s, o->zone, o->key, o->seq, &marked, &retired, err)) != 0)
+		return rc;
+	if (!marked || !retired) /* both were read just now, in this transaction */
+		return sl_err_set(err, SL_EMETA, "etl commit: %s/%s: cannot retire it", o->zone,
+				  o->key);
+	return 0;
+}
+
 /* ---- commit -------------------------------------------------------------------------- */
 
 static int check_commit(const struct sl_etl_commit *c, struct sl_err *err)
@@ -832,8 +914,18 @@ static int check_commit(const struct sl_etl_commit *c, struct sl_err *err)
 	if (c->run_id < 1 || c->to_seq < 0)
 		return sl_err_set(err, SL_EINVAL, "etl commit: run %" PRId64 ", bookmark %" PRId64,
 				  c->run_id, c->to_seq);
-	if ((c->n_outputs && !c->outputs) || (c->n_drift && !c->drift))
+	if ((c->n_outputs && !c->outputs) || (c->n_drift && !c->drift) ||
+	    (c->n_retire && !c->retire))
 		return sl_err_set(err, SL_EINVAL, "etl commit: a count without its array");
+	for (size_t i = 0; i < c->n_retire; i++) {
+		const struct sl_object *o = &c->retire[i];
+		if (!TERMINATED(o->zone) || !TERMINATED(o->key) ||
+		    check_key(o->zone, o->key, err) != 0 || o->seq < 1)
+			return sl_err_set(err, SL_EINVAL,
+					  "etl commit: file to retire %zu: zone or key empty or "
+					  "unterminated, or no seq",
+					  i);
+	}
 	if (c->table && (rc = sl_sq_cat_check_table(c->table, 0, err)) != 0)
 		return sl_err_prefix(err, "etl commit");
 	for (size_t i = 0; i < c->n_outputs; i++) {
@@ -978,6 +1070,9 @@ int sl_sq_etl_commit(void *state, const struct sl_etl_commit *c, int64_t now_ms,
 	for (size_t i = 0; i < c->n_outputs; i++)
 		if ((rc = apply_output(s, c, &c->outputs[i], now_ms, &ev, err)) != 0)
 			goto fail;
+	for (size_t i = 0; i < c->n_retire; i++)
+		if ((rc = retire_listed(s, &c->retire[i], err)) != 0)
+			goto fail;
 	if ((rc = sl_sq_cat_finish(s, c->drift, c->n_drift, now_ms, &n_drift, err)) != 0)
 		goto fail;
 	if (n_drift) {
@@ -1108,19 +1203,10 @@ static int retire_outputs(struct sq *s, const char *job, int64_t to_run, struct 
 	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
 		char zone[SL_ZONE_MAX], key[SL_KEY_MAX + 1];
 		int64_t seq = sqlite3_column_int64(p, 2);
-		bool retired;
-		sqlite3_stmt *q = est(s, E_OBJ_DELETING, err);
+		bool marked, retired; /* a nested job's file may have no catalog row yet */
 		col_copy(p, 0, zone, sizeof(zone));
 		col_copy(p, 1, key, sizeof(key));
-		if (!q) {
-			rc = SL_EMETA;
-			break;
-		}
-		bind_text(q, 1, zone);
-		bind_text(q, 2, key);
-		sqlite3_bind_int64(q, 3, seq);
-		if ((rc = run(s, q, err, "mark object deleting")) != 0 ||
-		    (rc = sl_sq_cat_retire_file(s, zone, key, seq, &retired, err)) != 0)
+		if ((rc = retire_one(s, zone, key, seq, &marked, &retired, err)) != 0)
 			break;
 	}
 	if (rc == SQLITE_DONE)

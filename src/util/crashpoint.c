@@ -9,7 +9,7 @@
 
 static struct {
 	bool read;
-	char point[16];
+	char point[32]; /* the longest point name, "compact_published", and more */
 	int percent;
 } hook;
 

@@ -10,7 +10,10 @@ it: with the run engine's test hook SLUICE_TEST_CRASH, which SIGKILLs it after i
 are written (`written`), after they are published and before the commit (`published`)
 or right after the commit (`committed`), and from outside after a random 0.5-12 ms. Between
 waves a rewind to an earlier run (or a reset) undoes committed runs, which are then run
-again. A round has 8 waves. At the end one clean run drains what is left, and the test checks what a user
+again, and after some waves `sluice compact` merges the table's small files while it is
+killed the same way (`compact_published`, `compact_committed`, from outside); a rewind
+past a compaction is refused and goes to the run the refusal names instead. A round has
+8 waves. At the end one clean run drains what is left, and the test checks what a user
 relies on:
 
   1. every landed record is in the curated table exactly once (by its id), in the
@@ -18,7 +21,9 @@ relies on:
   2. the curated zone holds exactly the table's active data files: no file of a killed
      run and no retired file is left, and none is indexed without its catalog row;
   3. the catalog's record counts equal the rows in the files;
-  4. `sluice fsck` finds nothing to repair once the last run is done.
+  4. `sluice fsck` finds nothing to repair once the last run is done, but the temp files
+     of publishes killed between naming and renaming them (the store's, fsck --repair
+     removes them; counted as temps).
 Exit 0 when every round holds, 1 on a violation (the lake is kept).
 """
 import argparse
@@ -26,6 +31,7 @@ import gzip
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -46,6 +52,7 @@ etl:
   default_jobs: [events]
 """
 POINTS = ("written", "published", "committed")
+COMPACT_POINTS = ("compact_published", "compact_committed")
 
 
 class Violation(Exception):
@@ -72,6 +79,9 @@ class Round:
         self.next_id = 0
         self.n_objects = 0
         self.kills = {}
+        self.compactions = 0
+        self.refused = 0       # rewinds refused past a compaction
+        self.temps = 0         # temp files of killed publishes, left to fsck --repair
 
     def sl(self, *args, **kw):
         return run(self.binary, self.lake, *args, **kw)
@@ -103,14 +113,15 @@ class Round:
         self.sl("put", "-r", stage, "--zone", "raw")
         self.sl("crawl", "--drain")
 
-    def run_until_done(self):
+    def until_done(self, args, points, what):
+        """Runs sluice ARGS, killed at random points, until it exits 0."""
         for _ in range(300):
-            mode = self.rnd.choice(POINTS + ("outside",))
+            mode = self.rnd.choice(points + ("outside",))
             env = dict(os.environ)
             env.pop("SLUICE_TEST_CRASH", None)
             if mode != "outside":
                 env["SLUICE_TEST_CRASH"] = "%s:%d" % (mode, self.rnd.choice((30, 60, 90)))
-            p = subprocess.Popen([self.binary, "--lake", self.lake, "etl", "run", "events"],
+            p = subprocess.Popen([self.binary, "--lake", self.lake, *args],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
             if mode == "outside":
                 time.sleep(self.rnd.uniform(0.0005, 0.012))
@@ -124,18 +135,36 @@ class Round:
                 if "is running" in text:   # the killed run's lease has not run out yet
                     time.sleep(1.0)
                     continue
-                raise Violation("etl run failed (%d): %s" % (p.returncode, text))
-            self.kills[mode] = self.kills.get(mode, 0) + 1
-        raise Violation("etl run never finished")
+                raise Violation("%s failed (%d): %s" % (what, p.returncode, text))
+            key = mode if what == "etl run" else "compact " + mode
+            self.kills[key] = self.kills.get(key, 0) + 1
+        raise Violation("%s never finished" % what)
+
+    def run_until_done(self):
+        self.until_done(("etl", "run", "events"), POINTS, "etl run")
+
+    def compact_until_done(self):
+        self.until_done(("compact", "events"), COMPACT_POINTS, "compact")
+        self.compactions += 1
 
     def rewind(self):
         runs = js(self.binary, self.lake, "etl", "history", "events", "--json")
         committed = [r["run"] for r in runs if r["state"] == "committed"]
         if self.rnd.random() < 0.3 or len(committed) < 2:
-            self.sl("etl", "bookmark", "reset", "events")
+            args = ("etl", "bookmark", "reset", "events")
         else:
-            self.sl("etl", "bookmark", "rewind", "events", "--to-run",
+            args = ("etl", "bookmark", "rewind", "events", "--to-run",
                     str(self.rnd.choice(committed[1:])))
+        p = self.sl(*args, check=False)
+        if p.returncode != 0:
+            # rows of runs a compaction merged cannot be undone: the refusal names the
+            # earliest run a rewind may go back to
+            m = re.search(r"rewind to run (\d+) or later", p.stderr.decode(errors="replace"))
+            if not m:
+                raise Violation("sluice %s failed (%d): %s" % (
+                    " ".join(args), p.returncode, p.stderr.decode(errors="replace")))
+            self.refused += 1
+            self.sl("etl", "bookmark", "rewind", "events", "--to-run", m.group(1))
 
     def check(self):
         files = js(self.binary, self.lake, "catalog", "files", "curated.events", "--json")
@@ -175,7 +204,20 @@ class Round:
                                 sorted(zone - want)[:3], sorted(on_disk - want)[:3]))
         p = self.sl("fsck", check=False)
         if p.returncode != 0:
-            raise Violation("fsck after the last run: %s" % p.stdout.decode(errors="replace"))
+            # A process killed while it renamed a published file leaves its named temp
+            # file in .sluice/tmp (the store's window between naming and renaming, as for
+            # any put): that, and only that, is fsck --repair's to remove.
+            out = p.stdout.decode(errors="replace")
+            odd = [x for x in out.splitlines()
+                   if not x.startswith("checked ") and not x.startswith("temp ")]
+            if odd:
+                raise Violation("fsck after the last run: %s" % out)
+            self.temps += len(out.splitlines()) - 1
+            self.sl("fsck", "--repair")
+            p = self.sl("fsck", check=False)
+            if p.returncode != 0:
+                raise Violation("fsck after fsck --repair: %s" % p.stdout.decode(
+                    errors="replace"))
         return len(seen), len(active)
 
 
@@ -187,12 +229,14 @@ def one_round(binary, work, rnd):
     for wave in range(8):
         r.land(rnd.randrange(3, 12))
         r.run_until_done()
+        if wave in (1, 3, 4, 6):
+            r.compact_until_done()
         if wave in (2, 5):
             r.rewind()
             r.run_until_done()
     r.sl("etl", "run", "events")
     records, files = r.check()
-    return records, files, r.kills
+    return records, files, r
 
 
 def main():
@@ -208,13 +252,14 @@ def main():
         rnd = random.Random(a.seed + n)
         work = tempfile.mkdtemp(prefix="sluice-crash-etl-", dir=a.workdir)
         try:
-            records, files, kills = one_round(binary, work, rnd)
+            records, files, r = one_round(binary, work, rnd)
         except Violation as e:
             print("round %d (seed %d): VIOLATION: %s\n  lake kept at %s" % (
                 n, a.seed + n, e, work), file=sys.stderr)
             return 1
-        print("round %d: %d records exactly once in %d files; kills %s" % (n, records, files,
-                                                                          kills))
+        print("round %d: %d records exactly once in %d files; %d compactions, %d rewinds "
+              "refused past one, %d temps; kills %s" % (n, records, files, r.compactions,
+                                                        r.refused, r.temps, r.kills))
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
     print("crash_etl: %d rounds held" % a.rounds)

@@ -15,4 +15,5 @@ py=/usr/bin/python3
 [ -x "$py" ] || py=python3
 cd "$(dirname "$0")"
 SLUICE="$bin" exec "$py" -m unittest -v test_cli test_bad_input test_json_cli test_schema_cli \
-	test_validate test_convert test_parquet_cli test_catalog test_crawl_bad_input test_etl
+	test_validate test_convert test_parquet_cli test_catalog test_crawl_bad_input test_etl \
+	test_compact

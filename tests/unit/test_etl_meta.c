@@ -6,7 +6,9 @@
  * not staged; a staged key never also a present object -- and each callback: pending
  * objects in seq order with their catalog rows, staged keys of runs that will never
  * commit, rewind and reset (files retired, partitions recounted, index rows 'deleting',
- * bookmark back, runs rewound, a second rewind changing nothing), run listings.
+ * bookmark back, runs rewound, a second rewind changing nothing), run listings, and a
+ * commit's retire list (a compaction: small files retired with the merged one
+ * registered; refused when one is no longer the active file at its seq).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -1128,6 +1130,144 @@ static void test_run_list(void **state)
 	free(rs);
 }
 
+/* ---- a commit's retire list (a compaction) ---------------------------------------------- */
+
+static void object_ok(struct fx *fx, const char *key, struct sl_object *o)
+{
+	if (!has_object(fx, "curated", key, o))
+		fail_msg("no object curated/%s", key);
+}
+
+/* The small files retired and the merged one registered in one commit; refused, with
+ * nothing changed, when a file to retire is no longer the present, active file at its
+ * seq; a file the table's job committed meanwhile stays active. */
+static void test_commit_retires(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_err err = {0};
+	struct sl_object oa, ob, oc, o;
+	struct sl_cat_file f;
+	struct parts ps;
+	struct snap before, after;
+	struct sl_etl_run r;
+	struct sl_etl_bookmark bm;
+	struct sl_cat_table t;
+	const char *cj = "compact:curated.orders";
+	mk_table(&t, "orders", SL_CAT_DELETE_DELETE);
+	struct sl_cat_table_change tc = {.table = &t, .expected_version = 0, .new_version = true};
+	struct out small[3], late[1], merged[2];
+	mk_out(&small[0], "orders", "1", "a.parquet", 2, true);
+	mk_out(&small[1], "orders", "1", "b.parquet", 3, true);
+	mk_out(&small[2], "orders", "2", "c.parquet", 4, true);
+	int64_t job_run = full_run(fx, "orders", 10, &tc, small, 3, T0);
+	object_ok(fx, small[0].o.obj.key, &oa);
+	object_ok(fx, small[1].o.obj.key, &ob);
+	object_ok(fx, small[2].o.obj.key, &oc);
+
+	/* the compaction's run, its merged file of dt=1 staged ... */
+	mk_out(&merged[0], "orders", "1", "part-c1-000.parquet", 5, true);
+	lease_ok(fx, cj, A, T0 + 1);
+	int64_t id = begin_ok(fx, cj, A, T0 + 1);
+	stage_ok(fx, cj, id, merged[0].o.obj.key, T0 + 1);
+	/* ... while the table's job commits another file into dt=1 */
+	mk_out(&late[0], "orders", "1", "d.parquet", 6, true);
+	full_run(fx, "orders", 20, NULL, late, 1, T0 + 2);
+
+	struct sl_object ret[2] = {oa, ob};
+	struct sl_etl_output out1[1] = {merged[0].o};
+	struct sl_etl_commit c = {.job = cj, .run_id = id, .holder = A, .to_seq = 0,
+				  .outputs = out1, .n_outputs = 1, .retire = ret, .n_retire = 2};
+	snapshot(fx, cj, id, &before);
+	int64_t deleting0 = count_sql(fx, "SELECT count(*) FROM objects WHERE state='deleting'");
+
+	/* refused: a seq that is not the file's */
+	ret[1].seq = ob.seq + 100;
+	assert_int_equal(OPS->etl_commit(ST, &c, T0 + 3, &err), SL_ESTALE);
+	assert_non_null(strstr(err.msg, small[1].o.obj.key));
+	ret[1] = ob;
+	/* a file that is gone */
+	snprintf(ret[1].key, sizeof(ret[1].key), "orders/dt=1/gone.parquet");
+	assert_int_equal(OPS->etl_commit(ST, &c, T0 + 3, &err), SL_ESTALE);
+	assert_non_null(strstr(err.msg, "gone"));
+	ret[1] = ob;
+	/* a file whose catalog row is not active */
+	raw_sql(fx, "UPDATE cat_files SET state='rejected' WHERE key='orders/dt=1/b.parquet'");
+	assert_int_equal(OPS->etl_commit(ST, &c, T0 + 3, &err), SL_ESTALE);
+	assert_non_null(strstr(err.msg, "rejected in the catalog"));
+	raw_sql(fx, "UPDATE cat_files SET state='active' WHERE key='orders/dt=1/b.parquet'");
+	/* bad arguments */
+	c.retire = NULL;
+	assert_int_equal(OPS->etl_commit(ST, &c, T0 + 3, &err), SL_EINVAL);
+	c.retire = ret;
+	ret[0].seq = 0;
+	assert_int_equal(OPS->etl_commit(ST, &c, T0 + 3, &err), SL_EINVAL);
+	ret[0] = oa;
+	/* all or nothing: the output was not registered by any of them */
+	snapshot(fx, cj, id, &after);
+	assert_same(&before, &after);
+	assert_false(has_object(fx, "curated", merged[0].o.obj.key, NULL));
+	assert_int_equal(count_sql(fx, "SELECT count(*) FROM objects WHERE state='deleting'"),
+			 deleting0);
+	list_parts(fx, "orders", &ps);
+	assert_int_equal(find_part(&ps, "dt=1")->objects, 3);
+
+	/* the commit */
+	assert_int_equal(OPS->etl_commit(ST, &c, T0 + 3, &err), 0);
+	for (int i = 0; i < 2; i++) {
+		object_ok(fx, ret[i].key, &o);
+		assert_int_equal(o.seq, ret[i].seq);
+		assert_string_equal(o.state, SL_STATE_DELETING);
+		get_file(fx, ret[i].key, &f);
+		assert_string_equal(f.state, SL_CAT_FILE_RETIRED);
+	}
+	object_ok(fx, merged[0].o.obj.key, &o);
+	assert_string_equal(o.state, SL_STATE_PRESENT);
+	get_file(fx, merged[0].o.obj.key, &f);
+	assert_string_equal(f.state, SL_CAT_FILE_ACTIVE);
+	assert_int_equal(f.seq, o.seq);
+	get_file(fx, late[0].o.obj.key, &f);
+	assert_string_equal(f.state, SL_CAT_FILE_ACTIVE); /* the job's commit is not lost */
+	get_file(fx, small[2].o.obj.key, &f);
+	assert_string_equal(f.state, SL_CAT_FILE_ACTIVE);
+	/* partitions recounted: dt=1 holds the merged file and the late one */
+	list_parts(fx, "orders", &ps);
+	assert_int_equal(ps.n, 2);
+	assert_int_equal(find_part(&ps, "dt=1")->objects, 2);
+	assert_int_equal(find_part(&ps, "dt=1")->records, 5 + 6);
+	assert_int_equal(find_part(&ps, "dt=2")->objects, 1);
+	assert_int_equal(find_part(&ps, "dt=2")->records, 4);
+	/* the pseudo job's bookmark stays; the table's job's is its own */
+	get_bookmark(fx, cj, &bm);
+	assert_int_equal(bm.seq, 0);
+	assert_int_equal(bm.last_committed, id);
+	get_run(fx, cj, id, &r);
+	assert_string_equal(r.state, SL_RUN_COMMITTED);
+	get_bookmark(fx, "orders", &bm);
+	assert_int_equal(bm.seq, 20);
+	assert_int_equal(bm.last_committed, job_run + 1);
+
+	/* a second compaction naming a file retired already: stale */
+	mk_out(&merged[1], "orders", "2", "part-c2-000.parquet", 4, true);
+	int64_t id2 = begin_ok(fx, cj, A, T0 + 4);
+	stage_ok(fx, cj, id2, merged[1].o.obj.key, T0 + 4);
+	struct sl_object ret2[2] = {oc, oa};
+	struct sl_etl_output out2[1] = {merged[1].o};
+	struct sl_etl_commit c2 = {.job = cj, .run_id = id2, .holder = A, .to_seq = 0,
+				   .outputs = out2, .n_outputs = 1, .retire = ret2, .n_retire = 2};
+	assert_int_equal(OPS->etl_commit(ST, &c2, T0 + 5, &err), SL_ESTALE);
+	assert_non_null(strstr(err.msg, "deleting"));
+	get_file(fx, small[2].o.obj.key, &f);
+	assert_string_equal(f.state, SL_CAT_FILE_ACTIVE);
+	/* nor one a rewind of the job retired meanwhile (reset: every run of it) */
+	c2.n_retire = 1;
+	struct keys ks;
+	rewind_ok(fx, "orders", 0, T0 + 5, &ks);
+	assert_int_equal(OPS->etl_commit(ST, &c2, T0 + 6, &err), SL_ESTALE);
+	assert_false(has_object(fx, "curated", merged[1].o.obj.key, NULL));
+	get_run(fx, cj, id2, &r);
+	assert_string_equal(r.state, SL_RUN_RUNNING);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1144,6 +1284,7 @@ int main(void)
 		T(test_rewind),
 		T(test_reset_deprecates),
 		T(test_run_list),
+		T(test_commit_retires),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,43 @@
+/* internal.h - what the files of the ETL module share (not for other modules): the run
+ * engine's lease and recovery steps (run.c), which a compaction (compact.c) follows too,
+ * and the compaction's pseudo job, which a rewind looks at. */
+#ifndef SL_ETL_INTERNAL_H
+#define SL_ETL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "etl/etl.h"
+#include "lake/lake.h"
+#include "util/err.h"
+
+#define SL_ETL_CONTENT_PARQUET "application/vnd.apache.parquet"
+
+/* 0 when the metadata backend keeps ETL jobs, else SL_EINVAL saying it does not. */
+int sl_etl_meta_check(const struct sl_meta *m, struct sl_err *err);
+/* A lease holder's name, "host:pid:random", unique enough that two processes never
+ * share one. */
+void sl_etl_holder_make(char out[SL_HOLDER_MAX]);
+/* Takes job's lease for holder (a gone process of this host loses its lease at once);
+ * SL_EBUSY "job JOB is running (leased by H until T)" when another holder has it. */
+int sl_etl_lease_take(struct sl_meta *m, const char *job, const char *holder, int64_t ttl_ms,
+		      struct sl_err *err);
+/* The lease's time to live (etl.lease in sluice.yaml, else 60 s). */
+int64_t sl_etl_lease_ttl(const struct sl_lake *lake);
+/* The recovery a run of job makes before it begins: the staged files of the job's runs
+ * that will never commit are removed (unless an index row names them) and forgotten,
+ * and the dead letters of its failed and rewound runs removed. *files (may be NULL)
+ * gets the number of staged files removed. */
+int sl_etl_recover_job(struct sl_lake *lake, const char *job, int64_t *files,
+		       struct sl_err *err);
+/* The statistics (JSON, *stats takes it) of a published Parquet file, read back from its
+ * footer through the store's backend, after checking that it holds rows rows
+ * (SL_ECORRUPT otherwise). *stats is NULL when the backend has no files to read. */
+int sl_etl_file_stats(struct sl_store *s, const char *zone, const char *key, int64_t rows,
+		      char **stats, struct sl_err *err);
+
+/* compact.c: the pseudo job that compacts curated table `table`, "compact:curated.NAME"
+ * (a name too long for a job name is cut and followed by a hash of it). */
+int sl_etl_compact_job(const char *table, char out[SL_JOB_MAX], struct sl_err *err);
+
+#endif
