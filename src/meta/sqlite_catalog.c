@@ -211,19 +211,7 @@ static sqlite3_stmt *cst(struct sq *s, enum cat_stmt id, struct sl_err *err)
 {
 	if (!s->cat && cat_ready(s, false, err) != 0)
 		return NULL;
-	sqlite3_stmt *p = s->cat->stmt[id];
-	if (!p) {
-		if (sqlite3_prepare_v3(s->db, cat_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &p,
-				       NULL) != SQLITE_OK) {
-			db_error(s, err, "prepare");
-			return NULL;
-		}
-		s->cat->stmt[id] = p;
-	} else {
-		sqlite3_reset(p);
-		sqlite3_clear_bindings(p);
-	}
-	return p;
+	return cached_stmt(s, &s->cat->stmt[id], cat_sql[id], err);
 }
 
 /* Binds a fixed-size field of a row struct: never reads past the field, even if the
@@ -231,15 +219,6 @@ static sqlite3_stmt *cst(struct sq *s, enum cat_stmt id, struct sl_err *err)
 #define BINDF(p, i, field) \
 	sqlite3_bind_text((p), (i), (field), (int)strnlen((field), sizeof(field)), SQLITE_STATIC)
 
-static void bind_opt(sqlite3_stmt *p, int i, const char *v)
-{
-	if (v)
-		bind_text(p, i, v);
-	else
-		sqlite3_bind_null(p, i);
-}
-
-#define TERMINATED(field) (memchr((field), '\0', sizeof(field)) != NULL)
 
 static char *col_dup(sqlite3_stmt *p, int i, bool *oom)
 {
@@ -257,19 +236,6 @@ static char *col_dup(sqlite3_stmt *p, int i, bool *oom)
 	return d;
 }
 
-/* Steps a statement that returns one row or none: 0 with *found. */
-static int step_one(struct sq *s, sqlite3_stmt *p, bool *found, struct sl_err *err,
-		    const char *what)
-{
-	int rc = sqlite3_step(p);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		rc = db_error(s, err, what);
-		sqlite3_reset(p);
-		return rc;
-	}
-	*found = rc == SQLITE_ROW;
-	return 0;
-}
 
 /* ---- reading rows -------------------------------------------------------------------- */
 

@@ -185,45 +185,9 @@ static sqlite3_stmt *est(struct sq *s, enum etl_stmt id, struct sl_err *err)
 		sl_err_set(err, SL_ENOMEM, "out of memory");
 		return NULL;
 	}
-	sqlite3_stmt *p = s->etl->stmt[id];
-	if (!p) {
-		if (sqlite3_prepare_v3(s->db, etl_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &p,
-				       NULL) != SQLITE_OK) {
-			db_error(s, err, "prepare");
-			return NULL;
-		}
-		s->etl->stmt[id] = p;
-	} else {
-		sqlite3_reset(p);
-		sqlite3_clear_bindings(p);
-	}
-	return p;
+	return cached_stmt(s, &s->etl->stmt[id], etl_sql[id], err);
 }
 
-/* Steps a statement that returns one row or none: 0 with *found (the row stays readable
- * until the caller resets p). */
-static int step_one(struct sq *s, sqlite3_stmt *p, bool *found, struct sl_err *err,
-		    const char *what)
-{
-	int rc = sqlite3_step(p);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		rc = db_error(s, err, what);
-		sqlite3_reset(p);
-		return rc;
-	}
-	*found = rc == SQLITE_ROW;
-	return 0;
-}
-
-static void bind_opt(sqlite3_stmt *p, int i, const char *v)
-{
-	if (v)
-		bind_text(p, i, v);
-	else
-		sqlite3_bind_null(p, i);
-}
-
-#define TERMINATED(field) (memchr((field), '\0', sizeof(field)) != NULL)
 
 /* ---- checks of what a caller gives ------------------------------------------------- */
 

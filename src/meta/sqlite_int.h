@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <string.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -123,6 +124,54 @@ static inline const char *col_text(sqlite3_stmt *p, int i)
 static inline void col_copy(sqlite3_stmt *p, int i, char *out, size_t cap)
 {
 	snprintf(out, cap, "%s", col_text(p, i));
+}
+
+/* Binds v, or NULL when v is NULL. */
+static inline void bind_opt(sqlite3_stmt *p, int i, const char *v)
+{
+	if (v)
+		bind_text(p, i, v);
+	else
+		sqlite3_bind_null(p, i);
+}
+
+/* Whether a fixed-size char field of a row struct holds a terminated string. */
+#define TERMINATED(field) (memchr((field), '\0', sizeof(field)) != NULL)
+
+/* Steps a statement that returns one row or none: 0 with *found (the row stays readable
+ * until the caller resets p). */
+static inline int step_one(struct sq *s, sqlite3_stmt *p, bool *found, struct sl_err *err,
+			   const char *what)
+{
+	int rc = sqlite3_step(p);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		rc = db_error(s, err, what);
+		sqlite3_reset(p);
+		return rc;
+	}
+	*found = rc == SQLITE_ROW;
+	return 0;
+}
+
+/* The statement cached in *slot (prepared from sql the first time, persistent), reset
+ * and unbound; NULL with err set when it cannot be prepared. The module files
+ * (sqlite_catalog.c, sqlite_etl.c) keep their statements this way. */
+static inline sqlite3_stmt *cached_stmt(struct sq *s, sqlite3_stmt **slot, const char *sql,
+					struct sl_err *err)
+{
+	sqlite3_stmt *p = *slot;
+	if (!p) {
+		if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &p, NULL) !=
+		    SQLITE_OK) {
+			db_error(s, err, "prepare");
+			return NULL;
+		}
+		*slot = p;
+	} else {
+		sqlite3_reset(p);
+		sqlite3_clear_bindings(p);
+	}
+	return p;
 }
 
 /* Deletes the message `receipt` names inside the caller's transaction: 0 when deleted or
