@@ -63,22 +63,6 @@ struct cgroup {
 	size_t first_out, n_out;
 };
 
-/* A new file: written through the store backend's streaming put (a temporary file until
- * published), hashed on the way. */
-struct cout {
-	char key[SL_KEY_MAX + 1];
-	struct sl_store *s;
-	void *bw;                 /* the backend's writer until finished or aborted */
-	struct sl_hasher h;
-	bool hashing;
-	struct sl_pq_sink sink;   /* borrowed by the Parquet writer */
-	int64_t size, rows;
-	bool published;
-	struct sl_fingerprint fp;
-	char checksum[SL_CHECKSUM_MAX];
-	char *stats;              /* owned */
-};
-
 struct compact {
 	struct sl_lake *lake;
 	struct sl_meta *m;
@@ -111,7 +95,7 @@ struct compact {
 	int64_t planned;          /* planning: bytes the kept groups will be written as */
 	bool more;                /* the plan stopped before the end of the listing */
 	int rc;                   /* planning: SL_ENOMEM */
-	struct cout **outs;
+	struct sl_etl_outfile **outs;
 	size_t n_outs, cap_outs;
 	struct sl_pq_writer *pw;  /* the writer of outs[n_outs - 1] while it is open */
 	int64_t file_no;
@@ -374,52 +358,23 @@ static int plan(struct compact *c, struct sl_err *err)
 
 /* ---- the new files ----------------------------------------------------------------------- */
 
-static int sink_write(void *ctx, const void *p, size_t len, struct sl_err *err)
-{
-	struct cout *f = ctx;
-	int rc = f->s->ops->put_write(f->bw, p, len, err);
-	if (rc == 0) {
-		sl_hasher_update(&f->h, p, len);
-		f->size += (int64_t)len;
-	}
-	return rc;
-}
-
-static void cout_free(struct cout *f)
-{
-	if (!f)
-		return;
-	if (f->bw) {
-		/* published but not committed: take it back; not published: drop it */
-		if (f->published)
-			f->s->ops->put_finish(f->bw, false, NULL);
-		else
-			f->s->ops->put_abort(f->bw);
-	}
-	if (f->hashing)
-		sl_hasher_release(&f->h);
-	free(f->stats);
-	free(f);
-}
-
 /* Finishes the open file (footer written, checksum final). */
 static int out_finish(struct compact *c, struct sl_err *err)
 {
-	struct cout *f = c->outs[c->n_outs - 1];
+	struct sl_etl_outfile *f = c->outs[c->n_outs - 1];
 	int rc = sl_pq_writer_close(c->pw, err);
 	sl_pq_writer_free(c->pw);
 	c->pw = NULL;
 	if (rc)
 		return sl_err_prefix(err, "curated/%s", f->key);
-	sl_hasher_final(&f->h, f->checksum);
-	f->hashing = false;
+	sl_etl_outfile_seal(f);
 	return 0;
 }
 
 /* Opens the next file of group g. */
 static int out_open(struct compact *c, const struct cgroup *g, struct sl_err *err)
 {
-	struct cout *f = NULL;
+	struct sl_etl_outfile *f = NULL;
 	int rc;
 	if (c->n_outs == c->cap_outs) {
 		size_t cap = c->cap_outs ? c->cap_outs * 2 : 16;
@@ -429,29 +384,14 @@ static int out_open(struct compact *c, const struct cgroup *g, struct sl_err *er
 		c->outs = v;
 		c->cap_outs = cap;
 	}
-	if (!(f = calloc(1, sizeof(*f))))
-		return sl_err_set(err, SL_ENOMEM, "out of memory");
-	f->s = c->s;
-	int n = snprintf(f->key, sizeof(f->key), "%s%s%spart-c%" PRId64 "-%03" PRId64 ".parquet",
+	char key[SL_KEY_MAX + 2];
+	int n = snprintf(key, sizeof(key), "%s%s%spart-c%" PRId64 "-%03" PRId64 ".parquet",
 			 c->t.prefix, g->part, g->part[0] ? "/" : "", c->run.id, c->file_no);
-	if (n < 0 || (size_t)n >= sizeof(f->key)) {
-		rc = sl_err_set(err, SL_EKEY, "partition %s: the new file's key would be longer "
-				"than %d bytes", g->part, SL_KEY_MAX);
-		goto fail;
-	}
-	if ((rc = sl_key_check(f->key, err)) != 0)
-		goto fail;
-	if (sl_hasher_init(&f->h) != 0) {
-		rc = sl_err_set(err, SL_ENOMEM, "out of memory");
-		goto fail;
-	}
-	f->hashing = true;
-	if ((rc = c->s->ops->put_begin(c->s->state, "curated", f->key, &f->bw, err)) != 0) {
-		f->bw = NULL;
-		goto fail;
-	}
-	f->sink.ctx = f;
-	f->sink.write = sink_write;
+	if (n < 0 || (size_t)n >= sizeof(key))
+		return sl_err_set(err, SL_EKEY, "partition %s: the new file's key would be longer "
+				  "than %d bytes", g->part, SL_KEY_MAX);
+	if ((rc = sl_etl_outfile_open(c->s, g->part, key, &f, err)) != 0)
+		return rc;
 	if ((rc = sl_pq_writer_open(c->row, &c->wo, &f->sink, &c->pw, err)) != 0)
 		goto fail;
 	/* a member the row type lacks would be dropped: rows in = rows out, exactly */
@@ -461,7 +401,7 @@ static int out_open(struct compact *c, const struct cgroup *g, struct sl_err *er
 	return 0;
 fail:
 	c->pw = NULL;
-	cout_free(f);
+	sl_etl_outfile_free(f);
 	return rc;
 }
 
@@ -479,7 +419,7 @@ static int put_row(struct compact *c, struct cgroup *g, const struct cin *in, in
 				  "no JSON: %s", in->key, n, e.msg);
 	if (!c->pw && (rc = out_open(c, g, err)) != 0)
 		return rc;
-	struct cout *f = c->outs[c->n_outs - 1];
+	struct sl_etl_outfile *f = c->outs[c->n_outs - 1];
 	rc = sl_pq_writer_put_json(c->pw, &doc, &werr);
 	if (rc == SL_EINVAL)
 		return sl_err_set(err, SL_EINVAL,
@@ -563,7 +503,7 @@ static void run_release(struct compact *c)
 	sl_pq_writer_free(c->pw);
 	c->pw = NULL;
 	for (size_t i = 0; i < c->n_outs; i++)
-		cout_free(c->outs[i]);
+		sl_etl_outfile_free(c->outs[i]);
 	c->n_outs = 0;
 	c->file_no = 0;
 	if (c->have_t)
@@ -685,16 +625,10 @@ static int commit(struct compact *c, struct sl_err *err)
 		goto done;
 	/* publish */
 	for (size_t i = 0; i < c->n_outs; i++) {
-		struct cout *f = c->outs[i];
-		rc = c->s->ops->put_publish(f->bw, &f->fp, err);
-		if (rc) {
-			f->bw = NULL; /* a failed publish undoes itself and frees the writer */
+		struct sl_etl_outfile *f = c->outs[i];
+		if ((rc = sl_etl_outfile_publish(f, err)) != 0)
 			goto done;
-		}
-		f->published = true;
 		renew(c);
-		if ((rc = sl_etl_file_stats(c->s, "curated", f->key, f->rows, &f->stats, err)) != 0)
-			goto done;
 		bytes += f->size;
 	}
 	sl_crash_point("compact_published");
@@ -704,30 +638,9 @@ static int commit(struct compact *c, struct sl_err *err)
 	for (size_t gi = 0; gi < c->n_groups; gi++) {
 		const struct cgroup *g = &c->groups[gi];
 		for (size_t i = g->first_out; i < g->first_out + g->n_out; i++) {
-			const struct cout *f = c->outs[i];
-			struct sl_object *o = &outs[i].obj;
-			struct sl_cat_file *cf = &cfiles[i];
-			snprintf(o->zone, sizeof(o->zone), "curated");
-			snprintf(o->key, sizeof(o->key), "%s", f->key);
-			o->size = f->size;
-			snprintf(o->checksum, sizeof(o->checksum), "%s", f->checksum);
-			snprintf(o->content_type, sizeof(o->content_type), SL_ETL_CONTENT_PARQUET);
-			o->created_ms = now;
-			o->fp = f->fp;
-			snprintf(o->state, sizeof(o->state), SL_STATE_PRESENT);
-			snprintf(cf->zone, sizeof(cf->zone), "curated");
-			snprintf(cf->key, sizeof(cf->key), "%s", f->key);
-			snprintf(cf->db, sizeof(cf->db), "curated");
-			snprintf(cf->table, sizeof(cf->table), "%s", c->table);
-			snprintf(cf->part, sizeof(cf->part), "%s", g->part);
-			snprintf(cf->format, sizeof(cf->format), "parquet");
-			cf->records = f->rows;
-			cf->bytes = f->size;
-			cf->schema_version = c->t.version;
-			snprintf(cf->state, sizeof(cf->state), SL_CAT_FILE_ACTIVE);
-			cf->stats = f->stats;
-			cf->crawled_ms = now;
-			outs[i].file = cf;
+			const struct sl_etl_outfile *f = c->outs[i];
+			sl_etl_outfile_rows(f, c->table, c->t.version, now, &outs[i].obj, &cfiles[i]);
+			outs[i].file = &cfiles[i];
 		}
 	}
 	for (size_t i = 0; i < c->n_ins; i++) {
@@ -761,7 +674,7 @@ static int commit(struct compact *c, struct sl_err *err)
 	c->committed = true;
 	sl_crash_point("compact_committed");
 	for (size_t i = 0; i < c->n_outs; i++) {
-		struct cout *f = c->outs[i];
+		struct sl_etl_outfile *f = c->outs[i];
 		f->s->ops->put_finish(f->bw, true, NULL); /* the files are the table's now */
 		f->bw = NULL;
 	}
@@ -957,7 +870,7 @@ int sl_etl_compact(struct sl_lake *lake, const char *table, const char *partitio
 			sl_pq_writer_free(c->pw);
 			c->pw = NULL;
 			for (size_t i = 0; i < c->n_outs; i++) {
-				cout_free(c->outs[i]);
+				sl_etl_outfile_free(c->outs[i]);
 				c->outs[i] = NULL;
 			}
 			c->n_outs = 0;

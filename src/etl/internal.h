@@ -9,7 +9,10 @@
 
 #include "etl/etl.h"
 #include "lake/lake.h"
+#include "parquet/writer.h"
+#include "store/store.h"
 #include "util/err.h"
+#include "util/hash.h"
 
 #define SL_ETL_CONTENT_PARQUET "application/vnd.apache.parquet"
 
@@ -35,6 +38,38 @@ int sl_etl_recover_job(struct sl_lake *lake, const char *job, int64_t *files,
  * (SL_ECORRUPT otherwise). *stats is NULL when the backend has no files to read. */
 int sl_etl_file_stats(struct sl_store *s, const char *zone, const char *key, int64_t rows,
 		      char **stats, struct sl_err *err);
+
+/* outfile.c: one Parquet file a run or a compaction writes into the curated zone, a
+ * temporary file of the store backend until published, hashed as it is written. */
+struct sl_etl_outfile {
+	char part[SL_CAT_PART_MAX];
+	char key[SL_KEY_MAX + 1];
+	struct sl_store *s;
+	void *bw;                 /* the backend's writer until finished or aborted */
+	struct sl_hasher h;
+	bool hashing;
+	struct sl_pq_sink sink;   /* for the Parquet writer */
+	int64_t size, rows;       /* rows: counted by the caller */
+	bool dropped;             /* finished without rows: aborted, not staged */
+	bool published;
+	struct sl_fingerprint fp;
+	char checksum[SL_CHECKSUM_MAX];
+	char *stats;              /* JSON, read back when published; owned */
+};
+/* Begins curated/key (checked against the key rules) for partition part. */
+int sl_etl_outfile_open(struct sl_store *s, const char *part, const char *key,
+			struct sl_etl_outfile **out, struct sl_err *err);
+/* After the Parquet writer closed: the checksum is final. */
+void sl_etl_outfile_seal(struct sl_etl_outfile *f);
+/* Publishes the file (renamed into place, not indexed) and reads its statistics back. */
+int sl_etl_outfile_publish(struct sl_etl_outfile *f, struct sl_err *err);
+/* Fills the index row o and, when cf is not NULL, the catalog row of table (its stats
+ * borrowed from f) that a commit registers for the published file. */
+void sl_etl_outfile_rows(const struct sl_etl_outfile *f, const char *table,
+			 int64_t schema_version, int64_t now_ms, struct sl_object *o,
+			 struct sl_cat_file *cf);
+/* Takes a published, uncommitted file back, drops an unpublished one, frees f (NULL ok). */
+void sl_etl_outfile_free(struct sl_etl_outfile *f);
 
 /* compact.c: the pseudo job that compacts curated table `table`, "compact:curated.NAME"
  * (a name too long for a job name is cut and followed by a hash of it). */

@@ -52,7 +52,6 @@
 #define RENEW_MAX_MS 5000                 /* the lease is renewed at least this often */
 #define DL_LINE_MAX ((size_t)256 << 20)    /* one dead-letter line (a record and more) */
 
-static const char content_parquet[] = SL_ETL_CONTENT_PARQUET;
 
 /* ---- small helpers --------------------------------------------------------------------- */
 
@@ -516,27 +515,9 @@ int sl_etl_reset(struct sl_lake *lake, const char *job, int64_t *removed, struct
 
 /* ---- a run's output files ---------------------------------------------------------------- */
 
-/* One Parquet file: written through the store backend's streaming put (a temporary
- * file until published), hashed on the way. */
-struct outfile {
-	char part[SL_CAT_PART_MAX];
-	char key[SL_KEY_MAX + 1];
-	struct sl_store *s;
-	void *bw;                 /* the backend's writer until finished or aborted */
-	struct sl_hasher h;
-	bool hashing;
-	struct sl_pq_sink sink;   /* borrowed by the Parquet writer */
-	int64_t size, rows;
-	bool dropped;             /* finished without rows: aborted, not staged */
-	bool published;
-	struct sl_fingerprint fp;
-	char checksum[SL_CHECKSUM_MAX];
-	char *stats;              /* JSON; owned */
-};
-
 /* A file being written: the partition's current one. */
 struct openw {
-	struct outfile *f;
+	struct sl_etl_outfile *f;
 	struct sl_pq_writer *pw;
 	int64_t used;             /* the run's record count when last used (LRU) */
 };
@@ -586,7 +567,7 @@ struct run {
 	struct sl_json_limits lim;
 	struct sl_json_parser *parser; /* rows of Parquet sources */
 	/* output */
-	struct outfile **files;
+	struct sl_etl_outfile **files;
 	size_t n_files, cap_files;
 	struct openw open[SL_ETL_MAX_OPEN_FILES];
 	size_t n_open;
@@ -603,42 +584,18 @@ struct run {
 	struct pendlist pl;
 };
 
-static int sink_write(void *ctx, const void *p, size_t len, struct sl_err *err)
-{
-	struct outfile *f = ctx;
-	int rc = f->s->ops->put_write(f->bw, p, len, err);
-	if (rc == 0) {
-		sl_hasher_update(&f->h, p, len);
-		f->size += (int64_t)len;
-	}
-	return rc;
-}
-
-static void outfile_free(struct outfile *f)
-{
-	if (!f)
-		return;
-	if (f->bw)
-		f->s->ops->put_abort(f->bw); /* not published: the temporary file goes */
-	if (f->hashing)
-		sl_hasher_release(&f->h);
-	free(f->stats);
-	free(f);
-}
-
 /* Finishes the Parquet file of open[i] (footer written, checksum final) and closes the
  * slot; a file without rows is dropped. */
 static int file_finish(struct run *r, size_t i, struct sl_err *err)
 {
 	struct openw *ow = &r->open[i];
-	struct outfile *f = ow->f;
+	struct sl_etl_outfile *f = ow->f;
 	int rc = sl_pq_writer_close(ow->pw, err);
 	sl_pq_writer_free(ow->pw);
 	r->open[i] = r->open[--r->n_open];
 	if (rc)
 		return sl_err_prefix(err, "curated/%s", f->key);
-	sl_hasher_final(&f->h, f->checksum);
-	f->hashing = false;
+	sl_etl_outfile_seal(f);
 	if (f->rows == 0) {
 		f->s->ops->put_abort(f->bw);
 		f->bw = NULL;
@@ -651,7 +608,7 @@ static int file_finish(struct run *r, size_t i, struct sl_err *err)
  * used one when SL_ETL_MAX_OPEN_FILES are open). */
 static int file_for(struct run *r, const char *part, struct openw **out, struct sl_err *err)
 {
-	struct outfile *f = NULL;
+	struct sl_etl_outfile *f = NULL;
 	size_t i;
 	int rc;
 	for (i = 0; i < r->n_open; i++)
@@ -676,30 +633,14 @@ static int file_for(struct run *r, const char *part, struct openw **out, struct 
 		r->files = v;
 		r->cap_files = cap;
 	}
-	if (!(f = calloc(1, sizeof(*f))))
-		return sl_err_set(err, SL_ENOMEM, "out of memory");
-	f->s = r->s;
-	snprintf(f->part, sizeof(f->part), "%s", part);
-	int n = snprintf(f->key, sizeof(f->key), "%s%s%spart-r%" PRId64 "-%03" PRId64 ".parquet",
+	char key[SL_KEY_MAX + 2];
+	int n = snprintf(key, sizeof(key), "%s%s%spart-r%" PRId64 "-%03" PRId64 ".parquet",
 			 r->prefix, part, part[0] ? "/" : "", r->run.id, r->file_no);
-	if (n < 0 || (size_t)n >= sizeof(f->key)) {
-		rc = sl_err_set(err, SL_EKEY, "partition %s: the file's key would be longer than "
-				"%d bytes", part, SL_KEY_MAX);
-		goto fail;
-	}
-	if ((rc = sl_key_check(f->key, err)) != 0)
-		goto fail;
-	if (sl_hasher_init(&f->h) != 0) {
-		rc = sl_err_set(err, SL_ENOMEM, "out of memory");
-		goto fail;
-	}
-	f->hashing = true;
-	if ((rc = r->s->ops->put_begin(r->s->state, "curated", f->key, &f->bw, err)) != 0) {
-		f->bw = NULL;
-		goto fail;
-	}
-	f->sink.ctx = f;
-	f->sink.write = sink_write;
+	if (n < 0 || (size_t)n >= sizeof(key))
+		return sl_err_set(err, SL_EKEY, "partition %s: the file's key would be longer "
+				  "than %d bytes", part, SL_KEY_MAX);
+	if ((rc = sl_etl_outfile_open(r->s, part, key, &f, err)) != 0)
+		return rc;
 	struct openw *ow = &r->open[r->n_open];
 	memset(ow, 0, sizeof(*ow));
 	if ((rc = sl_pq_writer_open(r->row, &r->wo, &f->sink, &ow->pw, err)) != 0)
@@ -712,7 +653,7 @@ static int file_for(struct run *r, const char *part, struct openw **out, struct 
 	*out = ow;
 	return 0;
 fail:
-	outfile_free(f);
+	sl_etl_outfile_free(f);
 	return rc;
 }
 
@@ -1140,49 +1081,7 @@ static int read_pending(struct run *r, const struct sl_etl_run_opts *o, struct s
 
 /* ---- the commit --------------------------------------------------------------------- */
 
-int sl_etl_file_stats(struct sl_store *s, const char *zone, const char *key, int64_t rows,
-		      char **stats, struct sl_err *err)
-{
-	struct sl_pq_read_opts po;
-	struct sl_pq_reader *pr = NULL;
-	struct sl_fingerprint fp;
-	struct sl_buf b;
-	char name[SL_ZONE_MAX + SL_KEY_MAX + 2];
-	int fd = -1, rc;
-
-	*stats = NULL;
-	if (!s->ops->get_fd)
-		return 0; /* a backend without files: no statistics */
-	sl_buf_init(&b, SL_BUF_DEFAULT_MAX);
-	snprintf(name, sizeof(name), "%s/%s", zone, key);
-	if ((rc = s->ops->get_fd(s->state, zone, key, &fd, &fp, err)) != 0)
-		goto done;
-	sl_pq_read_opts_default(&po);
-	if ((rc = sl_pq_reader_open(fd, name, &po, &pr, err)) != 0)
-		goto done;
-	if (sl_pq_reader_rows(pr) != rows) {
-		rc = sl_err_set(err, SL_ECORRUPT, "%s: %" PRId64 " rows written, %" PRId64
-				" read back", name, rows, sl_pq_reader_rows(pr));
-		goto done;
-	}
-	if ((rc = sl_pq_reader_stats_json(pr, &b, err)) != 0)
-		goto done;
-	*stats = b.data; /* taken */
-	b.data = NULL;
-done:
-	sl_pq_reader_close(pr);
-	if (fd >= 0)
-		close(fd);
-	sl_buf_release(&b);
-	return rc;
-}
-
 /* The file's statistics, read back from its footer through the backend. */
-static int file_stats(struct run *r, struct outfile *f, struct sl_err *err)
-{
-	return sl_etl_file_stats(r->s, "curated", f->key, f->rows, &f->stats, err);
-}
-
 /* The target table's change for a flat job: created (version 1), a new version when the
  * schema or the partition keys changed, or none. *version gets the version its files
  * are written under. */
@@ -1301,18 +1200,12 @@ static int commit(struct run *r, struct sl_err *err)
 	/* 6. publish */
 	int64_t bytes = 0;
 	for (size_t i = 0; i < r->n_files; i++) {
-		struct outfile *f = r->files[i];
+		struct sl_etl_outfile *f = r->files[i];
 		if (f->dropped)
 			continue;
-		rc = r->s->ops->put_publish(f->bw, &f->fp, err);
-		if (rc) {
-			f->bw = NULL; /* a failed publish undoes itself and frees the writer */
+		if ((rc = sl_etl_outfile_publish(f, err)) != 0)
 			goto done;
-		}
-		f->published = true;
 		renew(r);
-		if ((rc = file_stats(r, f, err)) != 0)
-			goto done;
 		bytes += f->size;
 	}
 	sl_crash_point("published");
@@ -1323,34 +1216,13 @@ static int commit(struct run *r, struct sl_err *err)
 		goto done;
 	n = 0;
 	for (size_t i = 0; i < r->n_files; i++) {
-		struct outfile *f = r->files[i];
+		struct sl_etl_outfile *f = r->files[i];
 		if (f->dropped)
 			continue;
-		struct sl_object *o = &outs[n].obj;
-		snprintf(o->zone, sizeof(o->zone), "curated");
-		snprintf(o->key, sizeof(o->key), "%s", f->key);
-		o->size = f->size;
-		snprintf(o->checksum, sizeof(o->checksum), "%s", f->checksum);
-		snprintf(o->content_type, sizeof(o->content_type), "%s", content_parquet);
-		o->created_ms = now;
-		o->fp = f->fp;
-		snprintf(o->state, sizeof(o->state), SL_STATE_PRESENT);
-		if (!r->nested) {
-			struct sl_cat_file *cf = &cfiles[n];
-			snprintf(cf->zone, sizeof(cf->zone), "curated");
-			snprintf(cf->key, sizeof(cf->key), "%s", f->key);
-			snprintf(cf->db, sizeof(cf->db), "curated");
-			snprintf(cf->table, sizeof(cf->table), "%s", r->job.target);
-			snprintf(cf->part, sizeof(cf->part), "%s", f->part);
-			snprintf(cf->format, sizeof(cf->format), "parquet");
-			cf->records = f->rows;
-			cf->bytes = f->size;
-			cf->schema_version = version;
-			snprintf(cf->state, sizeof(cf->state), SL_CAT_FILE_ACTIVE);
-			cf->stats = f->stats;
-			cf->crawled_ms = now;
-			outs[n].file = cf;
-		}
+		sl_etl_outfile_rows(f, r->job.target, version, now, &outs[n].obj,
+				    r->nested ? NULL : &cfiles[n]);
+		if (!r->nested)
+			outs[n].file = &cfiles[n];
 		n++;
 	}
 	struct sl_etl_run counts = r->run;
@@ -1397,7 +1269,7 @@ static int commit(struct run *r, struct sl_err *err)
 	sl_crash_point("committed");
 	/* the published files are the run's for good now */
 	for (size_t i = 0; i < r->n_files; i++) {
-		struct outfile *f = r->files[i];
+		struct sl_etl_outfile *f = r->files[i];
 		if (f->published && f->bw) {
 			f->s->ops->put_finish(f->bw, true, NULL);
 			f->bw = NULL;
@@ -1466,13 +1338,13 @@ static void run_release(struct run *r)
 		sl_pq_writer_free(r->open[i].pw);
 	r->n_open = 0;
 	for (size_t i = 0; i < r->n_files; i++) {
-		struct outfile *f = r->files[i];
+		struct sl_etl_outfile *f = r->files[i];
 		if (f->published && f->bw) {
 			/* published but not committed: take the file back */
 			f->s->ops->put_finish(f->bw, false, NULL);
 			f->bw = NULL;
 		}
-		outfile_free(f);
+		sl_etl_outfile_free(f);
 	}
 	free(r->files);
 	sl_store_writer_abort(r->dl);
@@ -1605,7 +1477,7 @@ int sl_etl_run_job(struct sl_lake *lake, const char *job, const struct sl_etl_ru
 			sl_pq_writer_free(r->open[i].pw);
 		r->n_open = 0;
 		for (size_t i = 0; i < r->n_files; i++) {
-			struct outfile *f = r->files[i];
+			struct sl_etl_outfile *f = r->files[i];
 			if (f->published && f->bw)
 				f->s->ops->put_finish(f->bw, false, NULL);
 			else if (f->bw)
