@@ -1,6 +1,7 @@
 /* buf.c - see buf.h. */
 #include "util/buf.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,4 +128,22 @@ int sl_buf_json_str(struct sl_buf *b, const char *s, size_t len)
 		i++;
 	}
 	return rc ? rc : sl_buf_append(b, "\"", 1);
+}
+
+int sl_buf_json_double(struct sl_buf *b, double d, bool single)
+{
+	if (isnan(d))
+		return sl_buf_puts(b, "\"NaN\"");
+	if (isinf(d))
+		return sl_buf_puts(b, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+	if (d == 0)
+		return sl_buf_puts(b, signbit(d) ? "-0.0" : "0.0");
+	char buf[40];
+	int lo = single ? 6 : 15, hi = single ? 9 : 17;
+	for (int prec = lo; prec <= hi; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, d);
+		if (prec == hi || (single ? strtof(buf, NULL) == (float)d : strtod(buf, NULL) == d))
+			break;
+	}
+	return sl_buf_puts(b, buf);
 }
