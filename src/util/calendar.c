@@ -137,21 +137,28 @@ static void put_digits(char *p, uint64_t v, int n)
 	}
 }
 
-int sl_buf_date(struct sl_buf *out, int64_t days)
+size_t sl_date_text(char *out, int64_t days)
 {
 	int64_t y;
 	int m, d;
 	sl_civil_from_days(days, &y, &m, &d);
-	if (y < 0 || y > 9999)
-		return sl_buf_printf(out, "%s%04" PRId64 "-%02d-%02d", y < 0 ? "-" : "+",
-				     y < 0 ? -y : y, m, d);
-	char buf[10];
-	put_digits(buf, (uint64_t)y, 4);
-	buf[4] = '-';
-	put_digits(buf + 5, (uint64_t)m, 2);
-	buf[7] = '-';
-	put_digits(buf + 8, (uint64_t)d, 2);
-	return sl_buf_append(out, buf, 10);
+	if (y < 0 || y > 9999) {
+		int n = snprintf(out, SL_DATE_TEXT_MAX, "%s%04" PRId64 "-%02d-%02d",
+				 y < 0 ? "-" : "+", y < 0 ? -y : y, m, d);
+		return n < 0 ? 0 : (size_t)n < SL_DATE_TEXT_MAX ? (size_t)n : SL_DATE_TEXT_MAX - 1;
+	}
+	put_digits(out, (uint64_t)y, 4);
+	out[4] = '-';
+	put_digits(out + 5, (uint64_t)m, 2);
+	out[7] = '-';
+	put_digits(out + 8, (uint64_t)d, 2);
+	return 10;
+}
+
+int sl_buf_date(struct sl_buf *out, int64_t days)
+{
+	char buf[SL_DATE_TEXT_MAX];
+	return sl_buf_append(out, buf, sl_date_text(buf, days));
 }
 
 static int64_t pow10i(int n)
@@ -162,33 +169,44 @@ static int64_t pow10i(int n)
 	return p;
 }
 
-int sl_buf_tod(struct sl_buf *out, int64_t tod, int frac_digits)
+/* "HH:MM:SS.f" at out (48 bytes); its length. */
+static size_t tod_text(char *out, int64_t tod, int frac_digits)
 {
 	int64_t per = pow10i(frac_digits), sec = tod / per;
-	char buf[48];
 	size_t k;
 	if (sec / 3600 > 99) {
-		k = (size_t)snprintf(buf, sizeof(buf), "%" PRId64, sec / 3600);
+		k = (size_t)snprintf(out, 24, "%" PRId64, sec / 3600);
 	} else {
-		put_digits(buf, (uint64_t)(sec / 3600), 2);
+		put_digits(out, (uint64_t)(sec / 3600), 2);
 		k = 2;
 	}
-	buf[k] = ':';
-	put_digits(buf + k + 1, (uint64_t)(sec / 60 % 60), 2);
-	buf[k + 3] = ':';
-	put_digits(buf + k + 4, (uint64_t)(sec % 60), 2);
-	buf[k + 6] = '.';
-	put_digits(buf + k + 7, (uint64_t)(tod % per), frac_digits);
-	return sl_buf_append(out, buf, k + 7 + (size_t)frac_digits);
+	out[k] = ':';
+	put_digits(out + k + 1, (uint64_t)(sec / 60 % 60), 2);
+	out[k + 3] = ':';
+	put_digits(out + k + 4, (uint64_t)(sec % 60), 2);
+	out[k + 6] = '.';
+	put_digits(out + k + 7, (uint64_t)(tod % per), frac_digits);
+	return k + 7 + (size_t)frac_digits;
+}
+
+int sl_buf_tod(struct sl_buf *out, int64_t tod, int frac_digits)
+{
+	char buf[48];
+	return sl_buf_append(out, buf, tod_text(buf, tod, frac_digits));
+}
+
+size_t sl_timestamp_text(char *out, int64_t v, int frac_digits)
+{
+	int64_t per_day = 86400 * pow10i(frac_digits), tod = v % per_day;
+	size_t n = sl_date_text(out, sl_floor_div(v, per_day));
+	out[n++] = 'T';
+	n += tod_text(out + n, tod < 0 ? tod + per_day : tod, frac_digits);
+	out[n++] = 'Z';
+	return n;
 }
 
 int sl_buf_timestamp(struct sl_buf *out, int64_t v, int frac_digits)
 {
-	int64_t per_day = 86400 * pow10i(frac_digits), tod = v % per_day;
-	int rc = sl_buf_date(out, sl_floor_div(v, per_day));
-	if (rc == 0)
-		rc = sl_buf_append(out, "T", 1);
-	if (rc == 0)
-		rc = sl_buf_tod(out, tod < 0 ? tod + per_day : tod, frac_digits);
-	return rc ? rc : sl_buf_append(out, "Z", 1);
+	char buf[SL_TIMESTAMP_TEXT_MAX];
+	return sl_buf_append(out, buf, sl_timestamp_text(buf, v, frac_digits));
 }

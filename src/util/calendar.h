@@ -68,14 +68,23 @@ bool sl_datetime_parse(const char *s, size_t n, struct sl_datetime *out);
  * 1000000 (years 0..9999 never overflow them). */
 int64_t sl_datetime_units(const struct sl_datetime *dt, int64_t per_sec);
 
+#define SL_DATE_TEXT_MAX 32
+#define SL_TIMESTAMP_TEXT_MAX 64
+
 /* "YYYY-MM-DD" for years 0..9999, else ISO 8601's expanded form "+YYYYY-MM-DD" /
- * "-YYYY-MM-DD" (RFC 3339 has four-digit years only). */
+ * "-YYYY-MM-DD" (RFC 3339 has four-digit years only), at out (SL_DATE_TEXT_MAX bytes);
+ * returns its length (no NUL written). */
+size_t sl_date_text(char *out, int64_t days);
+/* An instant v in units of 10^-frac_digits s (frac_digits 3, 6 or 9) since the epoch as
+ * RFC 3339 in UTC, date "T" time "Z", at out (SL_TIMESTAMP_TEXT_MAX bytes); returns its
+ * length (no NUL written). */
+size_t sl_timestamp_text(char *out, int64_t v, int frac_digits);
+
+/* The same, appended to out (no quotes). */
 int sl_buf_date(struct sl_buf *out, int64_t days);
+int sl_buf_timestamp(struct sl_buf *out, int64_t v, int frac_digits);
 /* "HH:MM:SS.f" for a time of day tod in units of 10^-frac_digits s (frac_digits 3, 6 or
  * 9; hours beyond 23 are written as they are). */
 int sl_buf_tod(struct sl_buf *out, int64_t tod, int frac_digits);
-/* An instant v in units of 10^-frac_digits s since the epoch as RFC 3339 in UTC:
- * date "T" time "Z" (no quotes). */
-int sl_buf_timestamp(struct sl_buf *out, int64_t v, int frac_digits);
 
 #endif
