@@ -500,6 +500,8 @@ enum op {
 	OP_ADD_I, OP_SUB_I, OP_MUL_I, OP_DIV_I, OP_MOD_I,
 	OP_ADD_D, OP_SUB_D, OP_MUL_D, OP_DIV_D, OP_MOD_D,
 	OP_CMP_I, OP_CMP_D, OP_CMP_ID, OP_CMP_DI, OP_CMP_S, OP_CMP_B, /* sub = enum cmp */
+	OP_CMP_FOLD, /* lower(a) or upper(a) (sub & CMP_UPPER) compared with literal b, without
+		      * making the lower-case string */
 	OP_IS_NULL, /* sub: 1 for IS NOT NULL */
 	OP_IN,      /* n-ary: the value then the list; sub: 1 for NOT IN */
 	OP_LIKE,    /* sub: 1 for NOT LIKE */
@@ -523,6 +525,7 @@ enum op {
 };
 
 enum cmp { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE };
+#define CMP_UPPER 8
 enum unit { U_HOUR, U_DAY, U_MONTH, U_YEAR };
 
 /* How a column's token is read. */
@@ -1185,6 +1188,27 @@ out:
 
 static int parse_concat(struct parser *p, uint32_t *out);
 
+/* lower(x) compared with a literal that lower() would not change (or upper(x) with one
+ * upper() would not) compares x's bytes case-folded one by one: no string to make. */
+static void fold_cmp(struct parser *p, uint32_t *l, uint32_t *r, uint8_t *op, uint8_t *how)
+{
+	static const uint8_t flip[] = {CMP_EQ, CMP_NE, CMP_GT, CMP_GE, CMP_LT, CMP_LE};
+	bool swap = N(p, *l)->op == OP_LIT;
+	const struct node *f = N(p, swap ? *r : *l), *lit = N(p, swap ? *l : *r);
+	if ((f->op != OP_LOWER && f->op != OP_UPPER) || lit->op != OP_LIT ||
+	    lit->kind != SL_EV_STRING || lit->lit.kind != SL_EV_STRING)
+		return;
+	char lo = f->op == OP_UPPER ? 'a' : 'A', hi = f->op == OP_UPPER ? 'z' : 'Z';
+	for (size_t i = 0; i < lit->lit.v.s.n; i++)
+		if (lit->lit.v.s.p[i] >= lo && lit->lit.v.s.p[i] <= hi)
+			return; /* never equal: left to the general case */
+	uint32_t inner = f->a, lit_i = swap ? *l : *r;
+	*how = (uint8_t)((swap ? flip[*how] : *how) | (f->op == OP_UPPER ? CMP_UPPER : 0));
+	*l = inner;
+	*r = lit_i;
+	*op = OP_CMP_FOLD;
+}
+
 static int parse_cmp(struct parser *p, uint32_t *out)
 {
 	uint32_t l, r;
@@ -1195,12 +1219,15 @@ static int parse_cmp(struct parser *p, uint32_t *out)
 	enum tk t = p->cur.t;
 	if (t >= TK_EQ && t <= TK_GE) {
 		static const uint8_t cmp_of[] = {CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE};
-		uint8_t op;
+		uint8_t op, how = cmp_of[t - TK_EQ];
 		if ((rc = advance(p)) || (rc = parse_concat(p, &r)) ||
-		    (rc = comparable(p, &l, &r, pos, &op, true)) ||
-		    (rc = mk(p, op, SL_EV_BOOL, pos, l, r, NONE, out)))
+		    (rc = comparable(p, &l, &r, pos, &op, true)))
 			return rc;
-		N(p, *out)->sub = cmp_of[t - TK_EQ];
+		if (op == OP_CMP_S)
+			fold_cmp(p, &l, &r, &op, &how);
+		if ((rc = mk(p, op, SL_EV_BOOL, pos, l, r, NONE, out)))
+			return rc;
+		N(p, *out)->sub = how;
 		return 0;
 	}
 	if (is_kw(p, "is")) {
@@ -2311,6 +2338,22 @@ static inline int cmp_s(const struct sl_expr_value *a, const struct sl_expr_valu
 	return (a->v.s.n > b->v.s.n) - (a->v.s.n < b->v.s.n);
 }
 
+/* a's bytes, ASCII letters lowered (or raised), with b's. */
+static int cmp_fold(const struct sl_expr_value *a, const struct sl_expr_value *b, bool upper)
+{
+	const unsigned char *x = (const unsigned char *)a->v.s.p, *y = (const unsigned char *)b->v.s.p;
+	size_t n = a->v.s.n < b->v.s.n ? a->v.s.n : b->v.s.n;
+	unsigned lo = upper ? 'a' : 'A';
+	for (size_t i = 0; i < n; i++) {
+		unsigned cx = x[i];
+		if (cx - lo < 26)
+			cx ^= 0x20;
+		if (cx != y[i])
+			return cx < y[i] ? -1 : 1;
+	}
+	return (a->v.s.n > b->v.s.n) - (a->v.s.n < b->v.s.n);
+}
+
 static inline bool cmp_true(int r, uint8_t how)
 {
 	switch (how) {
@@ -2778,11 +2821,24 @@ static int cast(struct ectx *c, const struct node *n, const struct sl_expr_value
 
 /* ---- the walk ---- */
 
-#define EV(i, v)                              \
-	do {                                  \
-		int rc_ = ev(c, (i), (v));    \
-		if (rc_)                      \
-			return rc_;           \
+/* Literals and columns, the most common operands, without a call. */
+static inline int ev_fast(struct ectx *c, uint32_t i, struct sl_expr_value *out)
+{
+	const struct node *n = &c->e->nodes[i];
+	if (n->op == OP_LIT) {
+		*out = n->lit;
+		return 0;
+	}
+	if (n->op == OP_COL)
+		return col(c, n, out);
+	return ev(c, i, out);
+}
+
+#define EV(i, v)                                   \
+	do {                                       \
+		int rc_ = ev_fast(c, (i), (v));    \
+		if (rc_)                           \
+			return rc_;                \
 	} while (0)
 
 /* Evaluates operands a (and b) of n into x (and y); a null one makes out null and
@@ -2926,6 +2982,9 @@ static int ev(struct ectx *c, uint32_t i, struct sl_expr_value *out)
 	case OP_CMP_B:
 		EV2();
 		return ret_b(out, cmp_true((int)x.v.b - (int)y.v.b, n->sub));
+	case OP_CMP_FOLD:
+		EV2();
+		return ret_b(out, cmp_true(cmp_fold(&x, &y, n->sub & CMP_UPPER), n->sub & 7));
 	case OP_IS_NULL:
 		EV(n->a, &x);
 		return ret_b(out, (x.kind == SL_EV_NULL) != n->sub);

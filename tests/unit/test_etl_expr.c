@@ -268,6 +268,23 @@ static void test_comparisons(void **state)
 	EXPECT("'' < 'a'", "true");
 	EXPECT("country = 'DE'", "true");
 	EXPECT("'\xc3\xa9' > 'z'", "true");
+	/* lower() and upper() compared with a literal: bytes folded in place */
+	EXPECT("lower(country) = 'de'", "true");
+	EXPECT("'de' = lower(country)", "true");
+	EXPECT("lower(country) = 'DE'", "false");
+	EXPECT("lower(country) <> 'de'", "false");
+	EXPECT("lower(country) < 'df'", "true");
+	EXPECT("lower(country) < 'de'", "false");
+	EXPECT("lower(country) <= 'de'", "true");
+	EXPECT("lower(country) > 'd'", "true");
+	EXPECT("'dd' < lower(country)", "true");
+	EXPECT("'df' >= lower(country)", "true");
+	EXPECT("lower(country) = 'de\xc3\xa9'", "false");
+	EXPECT("upper(lower(country)) = 'DE'", "true");
+	EXPECT("upper(name) = '  J\xc3\xb6RG M\xc3\xbcLLER '", "true");
+	EXPECT("upper(name) >= '  J\xc3\xb6RG M\xc3\xbcLLER  '", "false");
+	EXPECT("lower(null) = 'x'", "null");
+	EXPECT_ON("{}", "lower(country) = 'de'", "null");
 	/* booleans */
 	EXPECT("flag = true", "true");
 	EXPECT("true > false", "true");
@@ -1278,7 +1295,7 @@ static void gen_dbl(struct gen *g, int depth)
 static void gen_bool(struct gen *g, int depth)
 {
 	static const char *const cmps[] = {" = ", " != ", " < ", " <= ", " > ", " >= ", " <> "};
-	int r = depth <= 0 ? pick(g, 2) : pick(g, 11);
+	int r = depth <= 0 ? pick(g, 2) : pick(g, 12);
 	enum okind k = (enum okind)pick(g, 4);
 	if (k == O_BOOL)
 		k = O_STR;
@@ -1325,7 +1342,24 @@ static void gen_bool(struct gen *g, int depth)
 		break;
 	}
 	case 9: put(g, pick(g, 2) ? "true" : "false"); break;
-	default: put(g, "(null = "); gen(g, k, depth - 1); put(g, ")"); break;
+	case 10: put(g, "(null = "); gen(g, k, depth - 1); put(g, ")"); break;
+	default: {
+		/* lower() or upper() with a literal: compared without making the string */
+		char buf[64];
+		bool up = pick(g, 2), left = pick(g, 2);
+		const char *lit = strs[pick(g, (int)(sizeof(strs) / sizeof(strs[0])))];
+		snprintf(buf, sizeof(buf), "'%s'", lit);
+		put(g, "(");
+		if (left)
+			put(g, buf), put(g, cmps[pick(g, 7)]);
+		put(g, up ? "upper(" : "lower(");
+		gen(g, O_STR, depth - 1);
+		put(g, ")");
+		if (!left)
+			put(g, cmps[pick(g, 7)]), put(g, buf);
+		put(g, ")");
+		break;
+	}
 	}
 }
 
