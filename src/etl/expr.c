@@ -1789,11 +1789,14 @@ static int parse_cast(struct parser *p, size_t pos, uint32_t *out)
 	case SL_T_STRING: c->tgt = T_STRING; to = SL_EV_STRING; break;
 	case SL_T_DATE: c->tgt = T_DATE; to = SL_EV_DATE; break;
 	case SL_T_TIMESTAMP:
+		if (t->unit == SL_TU_NANOS)
+			goto bad_type; /* read only (types.h) */
 		c->tgt = T_TS;
 		to = SL_EV_TIMESTAMP;
 		c->millis = t->unit == SL_TU_MILLIS;
 		break;
-	default: {
+	default:
+	bad_type: {
 		char kn[64];
 		rc = perr(p, st, "cannot cast to %s (casts go to boolean, integers, float, double, "
 			  "decimal, string, date and timestamp)", sl_type_kind_name(t, kn, sizeof(kn)));

@@ -586,6 +586,7 @@ static void test_cast(void **state)
 	EXPECT("cast(tags as int64)", "error: at 0: cannot cast json to int64");
 	EXPECT_PREFIX("cast(qty as list<int64>)", "error: at 11: cannot cast to list (casts go to");
 	EXPECT_PREFIX("cast(qty as nonsense)", "error: at 11: not a type: ");
+	EXPECT_PREFIX("cast(ts as timestamp(ns))", "error: at 10: cannot cast to timestamp(ns)");
 	EXPECT("cast(qty as int64", "error: at 0: CAST without its closing ')'");
 	EXPECT("CAST(qty AS Double)", "3");
 	EXPECT("cast('2024-01-02T00:00:00Z' as  TIMESTAMP )", "\"2024-01-02T00:00:00.000000Z\"");
