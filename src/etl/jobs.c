@@ -1,7 +1,8 @@
 /*
  * jobs.c - the ETL jobs of a lake as commands see them (jobs.h): the list of jobs from
  * sluice.yaml (and the catalog, for etl.default_jobs: ['*']), a job's schedule, bookmark,
- * newest run and pending source objects. Reads only; nothing here takes a lease.
+ * newest run and pending source objects, and the scheduler's plan (which jobs are due,
+ * when to look again). Reads only; nothing here takes a lease.
  */
 #include "etl/jobs.h"
 
@@ -22,13 +23,9 @@ static bool jobs_has(const struct sl_etl_jobs *j, const char *name)
 	return false;
 }
 
-/* Adds name once; a name that is not a job (sl_config_job says no) is left out. */
-static int jobs_add(struct sl_etl_jobs *j, const struct sl_config *cfg, const char *name,
-		    struct sl_err *err)
+/* Appends name (shorter than SL_JOB_MAX), growing the list up to SL_ETL_JOBS_MAX. */
+static int jobs_push(struct sl_etl_jobs *j, const char *name, struct sl_err *err)
 {
-	struct sl_job_conf conf;
-	if (strlen(name) >= SL_JOB_MAX || !sl_config_job(cfg, name, &conf) || jobs_has(j, name))
-		return 0;
 	if (j->n == j->cap) {
 		if (j->cap >= SL_ETL_JOBS_MAX)
 			return sl_err_set(err, SL_ELIMIT, "more than %d ETL jobs", SL_ETL_JOBS_MAX);
@@ -43,6 +40,16 @@ static int jobs_add(struct sl_etl_jobs *j, const struct sl_config *cfg, const ch
 	}
 	snprintf(j->names[j->n++], SL_JOB_MAX, "%s", name);
 	return 0;
+}
+
+/* Adds name once; a name that is not a job (sl_config_job says no) is left out. */
+static int jobs_add(struct sl_etl_jobs *j, const struct sl_config *cfg, const char *name,
+		    struct sl_err *err)
+{
+	struct sl_job_conf conf;
+	if (strlen(name) >= SL_JOB_MAX || !sl_config_job(cfg, name, &conf) || jobs_has(j, name))
+		return 0;
+	return jobs_push(j, name, err);
 }
 
 struct star {
@@ -151,6 +158,14 @@ int sl_etl_pending_count(struct sl_lake *lake, const struct sl_job_conf *conf,
 
 /* ---- one job's state ------------------------------------------------------------------- */
 
+/* The job's schedule, parsed; false when it has none. */
+static bool job_cron(const struct sl_job_conf *conf, struct sl_cron *cron)
+{
+	struct sl_err cerr = {0};
+	/* the configuration checked the schedule when it was loaded */
+	return conf->schedule[0] && sl_cron_parse(conf->schedule, cron, &cerr) == 0;
+}
+
 static int newest_run(void *ctx, const struct sl_etl_run *run)
 {
 	struct sl_etl_job_state *st = ctx;
@@ -187,9 +202,7 @@ int sl_etl_job_state(struct sl_lake *lake, const char *job, int64_t now_ms,
 		return rc;
 
 	struct sl_cron cron;
-	struct sl_err cerr = {0};
-	/* the configuration checked the schedule when it was loaded */
-	if (out->conf.schedule[0] && sl_cron_parse(out->conf.schedule, &cron, &cerr) == 0) {
+	if (job_cron(&out->conf, &cron)) {
 		int64_t next = 0;
 		if (sl_cron_next(&cron, now_ms, &next) == 0) {
 			out->scheduled = true;
@@ -203,4 +216,133 @@ int sl_etl_job_state(struct sl_lake *lake, const char *job, int64_t now_ms,
 					    out->has_bookmark ? out->bookmark.seq : 0,
 					    &out->pending, &out->uncrawled, err);
 	return 0;
+}
+
+/* ---- the scheduler's plan ---------------------------------------------------------------- */
+
+/* The index of job's try in s (kept in name order), or where it would go (*found false). */
+static size_t try_find(const struct sl_etl_sched *s, const char *job, bool *found)
+{
+	size_t lo = 0, hi = s->n;
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(s->tries[mid].job, job);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int sl_etl_sched_tried(struct sl_etl_sched *s, const char *job, int64_t at_ms,
+		       struct sl_err *err)
+{
+	bool found;
+	if (strlen(job) >= SL_JOB_MAX)
+		return sl_err_set(err, SL_EINVAL, "job name of %zu bytes", strlen(job));
+	size_t at = try_find(s, job, &found);
+	if (!found) {
+		if (s->n == s->cap) {
+			if (s->cap >= SL_ETL_JOBS_MAX)
+				return sl_err_set(err, SL_ELIMIT, "more than %d ETL jobs tried",
+						  SL_ETL_JOBS_MAX);
+			size_t cap = s->cap ? s->cap * 2 : 16;
+			if (cap > SL_ETL_JOBS_MAX)
+				cap = SL_ETL_JOBS_MAX;
+			void *v = realloc(s->tries, cap * sizeof(*s->tries));
+			if (!v)
+				return sl_err_set(err, SL_ENOMEM, "out of memory");
+			s->tries = v;
+			s->cap = cap;
+		}
+		memmove(&s->tries[at + 1], &s->tries[at], (s->n - at) * sizeof(*s->tries));
+		s->n++;
+		memset(&s->tries[at], 0, sizeof(s->tries[at]));
+		snprintf(s->tries[at].job, sizeof(s->tries[at].job), "%s", job);
+		s->tries[at].listed = true;
+	}
+	if (!found || at_ms > s->tries[at].at_ms)
+		s->tries[at].at_ms = at_ms;
+	return 0;
+}
+
+void sl_etl_sched_release(struct sl_etl_sched *s)
+{
+	if (!s)
+		return;
+	free(s->tries);
+	memset(s, 0, sizeof(*s));
+}
+
+void sl_etl_plan_release(struct sl_etl_plan *plan)
+{
+	if (!plan)
+		return;
+	sl_etl_jobs_release(&plan->due);
+}
+
+int sl_etl_sched_plan(struct sl_lake *lake, struct sl_etl_sched *s, int64_t now_ms,
+		      int64_t max_sleep_ms, struct sl_etl_plan *out, struct sl_err *err)
+{
+	struct sl_etl_jobs jobs;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (max_sleep_ms <= 0 || now_ms > INT64_MAX - max_sleep_ms)
+		return sl_err_set(err, SL_EINVAL, "scheduler: a sleep of %" PRId64 " ms after %"
+				  PRId64, max_sleep_ms, now_ms);
+	out->wake_ms = now_ms + max_sleep_ms;
+	if ((rc = sl_etl_jobs_list(lake, &jobs, err)) != 0)
+		return rc;
+	out->n_jobs = jobs.n;
+	for (size_t i = 0; i < s->n; i++)
+		s->tries[i].listed = false;
+
+	int64_t created = sl_lake_created_ms(lake);
+	for (size_t i = 0; i < jobs.n; i++) {
+		const char *job = jobs.names[i];
+		struct sl_etl_job_state st;
+		struct sl_cron cron;
+		bool found;
+		if ((rc = sl_etl_job_state(lake, job, now_ms, false, &st, err)) != 0)
+			goto done;
+		size_t at = try_find(s, job, &found);
+		if (found)
+			s->tries[at].listed = true;
+		if (!st.scheduled || !job_cron(&st.conf, &cron))
+			continue;
+		out->n_scheduled++;
+		int64_t last = st.has_last ? st.last.started_ms : 0;
+		if (found && s->tries[at].at_ms > last)
+			last = s->tries[at].at_ms;
+		if (sl_cron_due(&cron, last, created, now_ms)) {
+			if ((rc = jobs_push(&out->due, job, err)) != 0)
+				goto done;
+		} else if (out->next_ms == 0 || st.next_ms < out->next_ms) {
+			out->next_ms = st.next_ms;
+			snprintf(out->next_job, sizeof(out->next_job), "%s", job);
+		}
+	}
+	if (out->due.n)
+		out->wake_ms = now_ms;
+	else if (out->next_ms && out->next_ms < out->wake_ms)
+		out->wake_ms = out->next_ms;
+	/* forget the tries of jobs that are gone (a job that comes back is judged by its
+	 * runs again) */
+	size_t kept = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->tries[i].listed)
+			s->tries[kept++] = s->tries[i];
+	s->n = kept;
+done:
+	sl_etl_jobs_release(&jobs);
+	if (rc)
+		sl_etl_plan_release(out);
+	return rc;
 }

@@ -9,6 +9,10 @@
  *   2. A job is due exactly when sl_cron_due says so for its newest run's start (or the
  *      lake's creation when it never ran); a job without a schedule is never due.
  *   3. The pending count costs what arrived since the bookmark, not the table's size.
+ *   4. A scheduler's plan (sl_etl_sched_plan) names exactly the jobs that are due as in 2,
+ *      a try it recorded counting as a run that began then; it wakes at now when a job
+ *      is due, else at the earliest next firing of a job, never later than max_sleep_ms
+ *      after now. A try is forgotten once its job is no longer listed.
  */
 #ifndef SL_ETL_JOBS_H
 #define SL_ETL_JOBS_H
@@ -64,5 +68,45 @@ int sl_etl_job_state(struct sl_lake *lake, const char *job, int64_t now_ms,
 int sl_etl_pending_count(struct sl_lake *lake, const struct sl_job_conf *conf,
 			 int64_t after_seq, int64_t *pending, int64_t *uncrawled,
 			 struct sl_err *err);
+
+/* ---- the scheduler's plan (`sluice etl schedule`) ------------------------------------ */
+
+/* What a scheduler remembers between plans: when it last tried each job. A try that
+ * began a run is also that run's start, but a busy job (another holder's lease) leaves
+ * no run behind, and without the try it would be due again at once. */
+struct sl_etl_sched_try {
+	char job[SL_JOB_MAX];
+	int64_t at_ms;
+	bool listed; /* seen by the plan in hand (the others are dropped) */
+};
+
+struct sl_etl_sched {
+	struct sl_etl_sched_try *tries; /* owned, by job name */
+	size_t n, cap;
+};
+
+struct sl_etl_plan {
+	struct sl_etl_jobs due;      /* the jobs to run now, in sl_etl_jobs_list's order */
+	size_t n_jobs, n_scheduled;  /* jobs listed, and those with a schedule that fires */
+	int64_t next_ms;             /* the earliest next firing after now of a job that is
+				      * not due (0: none) */
+	char next_job[SL_JOB_MAX];   /* the first job in the list that fires then */
+	int64_t wake_ms;             /* when to plan again: now when a job is due, else
+				      * next_ms, at most max_sleep_ms after now */
+};
+
+/* The plan at now_ms: every job of sl_etl_jobs_list whose schedule fired since the later
+ * of its newest run's start and its last try in s (or since the lake was created), the
+ * earliest next firing of the others, and when to look again. 
+ * Tries of jobs no longer listed are dropped from s. out is released by
+ * sl_etl_plan_release, also after an error. */
+int sl_etl_sched_plan(struct sl_lake *lake, struct sl_etl_sched *s, int64_t now_ms,
+		      int64_t max_sleep_ms, struct sl_etl_plan *out, struct sl_err *err);
+void sl_etl_plan_release(struct sl_etl_plan *plan);
+
+/* Records that job was tried at at_ms (a later try replaces an earlier one). */
+int sl_etl_sched_tried(struct sl_etl_sched *s, const char *job, int64_t at_ms,
+		       struct sl_err *err);
+void sl_etl_sched_release(struct sl_etl_sched *s);
 
 #endif

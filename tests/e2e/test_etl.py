@@ -15,11 +15,13 @@ every usage error; the ETL part of `sluice status`.
 import calendar
 import json
 import os
+import signal
 import sqlite3
+import subprocess
 import time
 import unittest
 
-from lakeutil import EXIT_FAIL, EXIT_USAGE, LakeTest, base_env
+from lakeutil import EXIT_FAIL, EXIT_USAGE, SLUICE, LakeTest, base_env
 
 
 def ndjson(*records):
@@ -395,13 +397,14 @@ class EtlTest(LakeTest):
         self.assertEqual(jobs["clicks"]["state"], "committed")
         self.assertEqual(jobs["nothing_here"]["state"], "failed")
 
-    def lease(self, job, holder, expires_in_s):
-        """Sets job's lease row in the metadata store (a run of another machine)."""
+    def lease(self, job, holder, expires_in_s, now=None):
+        """Sets job's lease row in the metadata store (a run of another machine), expiring
+        expires_in_s after now (s since the epoch; default: the time)."""
+        now = time.time() if now is None else now
         db = sqlite3.connect(os.path.join(self.lake, ".sluice", "meta.db"), timeout=10)
         with db:
             db.execute("INSERT OR REPLACE INTO etl_leases(job, holder, expires_ms) "
-                       "VALUES (?, ?, ?)", (job, holder, int((time.time() + expires_in_s)
-                                                             * 1000)))
+                       "VALUES (?, ?, ?)", (job, holder, int((now + expires_in_s) * 1000)))
         db.close()
 
     def test_killed_run_recovered(self):
@@ -547,6 +550,193 @@ class EtlTest(LakeTest):
                          1)
         self.assertEqual(self.curated_keys("clicks_c"), [])
 
+    # ---- the scheduler ------------------------------------------------------------------------
+
+    SCHEDULED = ("etl:\n"
+                 "  default_jobs: [orders, nothing_here]\n"
+                 "  jobs:\n"
+                 "    hourly: {source: clicks, schedule: '@hourly'}\n"
+                 "    manual: {source: events, schedule: ''}\n")
+
+    def fake_day(self):
+        """The UTC midnight two days from now, in s: the daily 02:00 of the default jobs
+        fired between the lake's creation and 01:59:30 of that day."""
+        return int(time.time()) // 86400 * 86400 + 2 * 86400
+
+    def schedule(self, *args, start=None, code=0, timeout=120):
+        """`etl schedule ARGS` with the scheduler's clock started at start (s since the
+        epoch); returns the process."""
+        env = base_env(SLUICE_TEST_NOW=str(int(start * 1000))) if start else base_env()
+        p = self.sl("etl", "schedule", *args, env=env, timeout=timeout)
+        self.assertEqual(p.returncode, code, p.stderr)
+        return p
+
+    def schedule_json(self, *args, **kw):
+        p = self.schedule("--json", *args, **kw)
+        return [json.loads(line) for line in p.stdout.decode().splitlines()]
+
+    def test_schedule_runs_due_jobs_then_sleeps_to_each_firing(self):
+        self.set_config(self.SCHEDULED)
+        self.put_raw("clicks/a.ndjson", day_records(1, 3, 1))
+        self.put_raw("orders/a.ndjson", day_records(1, 2, 1))
+        self.put_raw("events/a.ndjson", day_records(1, 2, 1))
+        self.crawl()
+        day = self.fake_day()
+        date = time.strftime("%Y-%m-%dT", time.gmtime(day))
+        # 01:59:30: hourly (fired at 01:00), orders and nothing_here (02:00 the day before)
+        # are due, in the list's order; then each firing: 02:00 all three, 03:00 hourly
+        lines = self.schedule_json("--max-runs", "7", start=day + 3600 + 59 * 60 + 30)
+        self.assertEqual([(x["job"], x["time"][:16]) for x in lines],
+                         [("hourly", date + "01:59"), ("orders", date + "01:59"),
+                          ("nothing_here", date + "01:59"),
+                          ("hourly", date + "02:00"), ("orders", date + "02:00"),
+                          ("nothing_here", date + "02:00"), ("hourly", date + "03:00")])
+        self.assertEqual([x["state"] for x in lines],
+                         ["committed", "committed", "failed"] * 2 + ["committed"])
+        # each line is what `etl run --json` says of a job, with the time first
+        run_keys = list(self.run_json("manual")["manual"].keys())
+        self.assertEqual(list(lines[0].keys()), ["time"] + run_keys)
+        self.assertEqual((lines[0]["run"], lines[0]["objects"], lines[0]["rows_out"]), (1, 1, 3))
+        self.assertEqual((lines[1]["run"], lines[1]["rows_out"]), (1, 2))
+        self.assertEqual((lines[3]["run"], lines[3]["objects"]), (2, 0))  # nothing new
+        self.assertEqual((lines[6]["run"], lines[6]["objects"]), (3, 0))
+        for x in (lines[2], lines[5]):
+            self.assertIn("no raw table", x["error"])
+            self.assertIsNone(x["deadletter"])
+        self.assertIsNone(lines[0]["error"])
+        # a failing job is tried again at its next firing, not before: two runs
+        hist = self.js("etl", "history", "nothing_here", "--json")
+        self.assertEqual([(h["run"], h["state"]) for h in hist], [(2, "failed"), (1, "failed")])
+        self.assertEqual([h["run"] for h in self.js("etl", "history", "hourly", "--json")],
+                         [3, 2, 1])
+        # the job without a schedule never ran by itself (the one run was ours, above)
+        self.assertEqual(len(self.js("etl", "history", "manual", "--json")), 1)
+        self.assertEqual(self.ids("clicks"), [1, 2, 3])
+        self.assertEqual(self.ids("orders"), [1, 2])
+
+        # text: one line per run, a first and a last line
+        self.put_raw("clicks/b.ndjson", day_records(4, 4, 1) + [{"id": 5}])
+        self.crawl()
+        text = self.schedule("--max-runs", "2", start=day + 4 * 3600 + 30).stdout.decode()
+        lines = text.splitlines()
+        self.assertEqual(len(lines), 4, text)
+        # (the runs above started at the scheduler's clock: the daily jobs are not due)
+        self.assertEqual(lines[0], date + "04:00:30.000Z etl schedule: 4 jobs, 3 with a "
+                                   "schedule; 1 due now")
+        self.assertRegex(lines[1], r"^%s04:00:30\.\d{3}Z hourly: run 4 committed in [0-9.]+s: "
+                                   r"1 object, 2 rows in, 2 out, 0 rejected; 1 file, .*; "
+                                   r"bookmark \d+ -> \d+$" % date)
+        self.assertRegex(lines[2], r"^%s05:00:00\.\d{3}Z hourly: run 5 committed in [0-9.]+s: "
+                                   r"nothing new; bookmark \d+$" % date)
+        self.assertRegex(lines[3], r"^%s05:00:00\.\d{3}Z etl schedule: stopped \(--max-runs\); "
+                                   r"2 runs: 2 committed, 0 failed, 0 busy$" % date)
+        hist = self.js("etl", "history", "orders", "--json")
+        self.assertEqual([h["started"][:16] for h in hist], [date + "02:00", date + "01:59"])
+        self.assertEqual(self.ids("clicks"), [1, 2, 3, 4, 5])
+
+    def test_schedule_failures_in_text_and_refused_records(self):
+        self.set_config("etl:\n"
+                        "  jobs:\n"
+                        "    daily: {source: events, partition_by: dt}\n"
+                        "    strict: {source: orders, partition_by: dt, on_error: fail}\n")
+        self.put_raw("events/a.ndjson", day_records(1, 2, 1) + [{"id": 3}])
+        self.put_raw("orders/a.ndjson", [{"id": 1}])
+        self.crawl()
+        day = self.fake_day()
+        p = self.schedule("--max-runs", "2", start=day + 7200)
+        lines = p.stdout.decode().splitlines()
+        self.assertEqual(len(lines), 4, lines)
+        # remarks on the run's own line
+        self.assertRegex(lines[1], r"Z daily: run 1 committed .*: 1 object, 3 rows in, 2 out, "
+                                   r"1 rejected; .*; refused records: "
+                                   r"deadletter/etl/daily/run-1\.ndjson$")
+        self.assertRegex(lines[2], r"Z strict: run 1 failed after [0-9.]+s; nothing of it was "
+                                   r"committed \(the bookmark stays at 0; tried again at its "
+                                   r"next firing\): raw/orders/a\.ndjson:1: .*\(on_error: fail\)$")
+        self.assertEqual(p.stderr, "")
+
+    def test_schedule_busy_job_waits_for_its_next_firing(self):
+        self.set_config("etl:\n  jobs:\n    hourly: {source: clicks, schedule: '@hourly'}\n")
+        self.put_raw("clicks/a.ndjson", day_records(1, 3, 1))
+        self.crawl()
+        day = self.fake_day()
+        self.lease("hourly", "elsewhere:4242:0000beef", 10 * 3600, now=day)
+        # busy leaves no run behind; the scheduler still waits for the next firing
+        lines = self.schedule_json("--max-runs", "3", start=day + 30)
+        self.assertEqual([(x["state"], x["time"][11:16]) for x in lines],
+                         [("busy", "00:00"), ("busy", "01:00"), ("busy", "02:00")])
+        self.assertIn("elsewhere:4242:0000beef", lines[0]["error"])
+        self.assertIsNone(lines[0]["run"])
+        self.assertEqual(self.js("etl", "history", "hourly", "--json"), [])
+        # the lease ran out (at 10:00): the next firing runs it
+        lines = self.schedule_json("--max-runs", "1", start=day + 10 * 3600 + 5)
+        self.assertEqual((lines[0]["state"], lines[0]["run"], lines[0]["rows_out"]),
+                         ("committed", 1, 3))
+
+    def test_schedule_once(self):
+        self.set_config(self.SCHEDULED)
+        self.put_raw("clicks/a.ndjson", day_records(1, 3, 1))
+        self.put_raw("orders/a.ndjson", day_records(1, 2, 1))
+        self.crawl()
+        day = self.fake_day()
+        # what is due now, then exit: 2 as `etl run`, since nothing_here failed
+        p = self.schedule("--once", "--json", start=day + 3600 + 59 * 60, code=EXIT_FAIL)
+        lines = [json.loads(x) for x in p.stdout.decode().splitlines()]
+        self.assertEqual([(x["job"], x["state"]) for x in lines],
+                         [("hourly", "committed"), ("orders", "committed"),
+                          ("nothing_here", "failed")])
+        # 02:00 came: text, the summary last
+        self.set_config(self.SCHEDULED.replace(", nothing_here", ""))
+        p = self.schedule("--once", start=day + 7200 + 1)
+        lines = p.stdout.decode().splitlines()
+        self.assertEqual([x.split(" ")[1] for x in lines], ["hourly:", "orders:", "etl"])
+        self.assertRegex(lines[-1], r"Z etl schedule: 2 runs: 2 committed, 0 failed, 0 busy$")
+        # nothing due until 03:00: nothing runs, exit 0
+        p = self.schedule("--once", start=day + 7200 + 600)
+        self.assertEqual(p.stdout.decode(),
+                         "%s02:10:00.000Z etl schedule: nothing due (3 jobs, 2 with a schedule; "
+                         "next: hourly at %s03:00:00.000Z)\n"
+                         % ((time.strftime("%Y-%m-%dT", time.gmtime(day)),) * 2))
+        self.assertEqual(self.schedule("--once", "--json", start=day + 7200 + 600).stdout, b"")
+        self.assertEqual(len(self.js("etl", "history", "hourly", "--json")), 2)
+
+    def test_schedule_stops_on_signals_after_the_run_in_hand(self):
+        self.set_config("etl:\n  jobs:\n    hourly: {source: clicks, schedule: '@hourly'}\n")
+        self.put_raw("clicks/a.ndjson", day_records(1, 300, 1))
+        self.crawl()
+        # the fake clock runs a firing after another: a signal lands in a run or between
+        # runs; either way the scheduler exits 0 and every run it began committed
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            env = base_env(SLUICE_TEST_NOW=str(self.fake_day() * 1000))
+            proc = subprocess.Popen([SLUICE, "--lake", self.lake, "etl", "schedule", "--json"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+            first = json.loads(proc.stdout.readline())
+            self.assertEqual(first["state"], "committed")
+            proc.send_signal(sig)
+            out, err = proc.communicate(timeout=60)
+            self.assertEqual(proc.returncode, 0, err)
+            lines = [first] + [json.loads(x) for x in out.decode().splitlines()]
+            self.assertEqual({x["state"] for x in lines}, {"committed"})
+            hist = self.js("etl", "history", "hourly", "--json")
+            self.assertEqual({h["state"] for h in hist}, {"committed"})
+            self.assertEqual(hist[0]["run"], lines[-1]["run"])
+            db = sqlite3.connect(os.path.join(self.lake, ".sluice", "meta.db"))
+            self.assertEqual(db.execute("SELECT count(*) FROM etl_leases").fetchone()[0], 0)
+            db.close()
+        self.assertEqual(self.ids("clicks"), list(range(1, 301)))
+
+        # the wall clock, nothing due: the signal ends the sleep (which would last up to
+        # 60 s) at once
+        proc = subprocess.Popen([SLUICE, "--lake", self.lake, "etl", "schedule"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=base_env())
+        self.assertRegex(proc.stdout.readline().decode(),
+                         r"Z etl schedule: 1 job, 1 with a schedule; next: hourly at ")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertRegex(out.decode(), r"Z etl schedule: stopped \(a signal\); 0 runs: "
+                                       r"0 committed, 0 failed, 0 busy\n$")
+
     # ---- usage --------------------------------------------------------------------------
 
     def test_usage_errors(self):
@@ -578,7 +768,14 @@ class EtlTest(LakeTest):
                      ("etl", "bookmark", "rewind", "clicks_daily", "--to-run", "-1"),
                      ("etl", "bookmark", "rewind", "clicks_daily", "--to-run", "x"),
                      ("etl", "bookmark", "rewind", "--to-run", "1"),
-                     ("etl", "bookmark", "rewind", "a", "b", "--to-run", "1")):
+                     ("etl", "bookmark", "rewind", "a", "b", "--to-run", "1"),
+                     ("etl", "schedule", "clicks_daily"),
+                     ("etl", "schedule", "--due"),
+                     ("etl", "schedule", "--limit", "2"),
+                     ("etl", "schedule", "--max-runs", "0"),
+                     ("etl", "schedule", "--max-runs", "x"),
+                     ("etl", "run", "--once"),
+                     ("etl", "run", "--max-runs", "1")):
             p = self.refused(EXIT_USAGE, *args)
             self.assertTrue(p.stderr.startswith("sluice etl: "), (args, p.stderr))
             self.assertEqual(p.stdout, b"", args)

@@ -5,7 +5,9 @@
  * without a schedule; due from the lake's creation when it never ran; not due again until
  * the schedule fires after its newest run; next firing) judged at chosen times; the
  * pending count (all objects past the bookmark, those not catalogued yet, before the
- * crawler made the table); the lake's creation time.
+ * crawler made the table); the lake's creation time; the scheduler's plan (due jobs in
+ * list order, a try counting as a run, the wake-up at the earliest firing or the cap,
+ * tries of jobs that are gone dropped).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -269,12 +271,149 @@ static void test_pending(void **state)
 	assert_int_equal(pending, 0);
 }
 
+static struct sl_etl_plan plan_at(struct fx *fx, struct sl_etl_sched *s, int64_t now,
+				   int64_t max_sleep)
+{
+	struct sl_etl_plan p;
+	struct sl_err err = {0};
+	if (sl_etl_sched_plan(fx->lake, s, now, max_sleep, &p, &err) != 0)
+		fail_msg("plan: %s", err.msg);
+	return p;
+}
+
+/* The plan's due jobs are exactly want (in order). */
+static void due_is(const struct sl_etl_plan *p, const char *const *want, size_t n)
+{
+	if (p->due.n != n) {
+		for (size_t i = 0; i < p->due.n; i++)
+			print_message("due %s\n", p->due.names[i]);
+		fail_msg("%zu jobs due, expected %zu", p->due.n, n);
+	}
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(p->due.names[i], want[i]);
+}
+
+#define MIN ((int64_t)60 * 1000)
+
+static void test_plan(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_config *cfg = &fx->lake->cfg;
+	struct sl_etl_sched s = {0};
+	struct sl_etl_plan p;
+	struct sl_err err = {0};
+	static const char *const hourly[] = {"hourly"};
+	static const char *const both[] = {"hourly", "events"};
+
+	job_add(cfg, "hourly", "clicks", "clicks", "0 * * * *");
+	job_add(cfg, "manual", "orders", "orders", "");
+	default_job(cfg, "events"); /* daily at 02:00 */
+	int64_t created = 1767225600000 + 30 * MIN; /* 2026-01-01T00:30:00Z */
+	set_created(fx, created);
+
+	/* nothing fired yet: wake at the first firing, or at the cap when it is nearer */
+	p = plan_at(fx, &s, created + 10 * MIN, HOUR);
+	due_is(&p, NULL, 0);
+	assert_int_equal(p.n_jobs, 3);
+	assert_int_equal(p.n_scheduled, 2);
+	assert_int_equal(p.wake_ms, created + 30 * MIN);
+	assert_int_equal(p.next_ms, created + 30 * MIN);
+	assert_string_equal(p.next_job, "hourly");
+	sl_etl_plan_release(&p);
+	p = plan_at(fx, &s, created + 10 * MIN, MIN);
+	due_is(&p, NULL, 0);
+	assert_int_equal(p.wake_ms, created + 11 * MIN);
+	assert_int_equal(p.next_ms, created + 30 * MIN);
+	assert_string_equal(p.next_job, "hourly");
+	sl_etl_plan_release(&p);
+
+	/* 01:00: hourly fired since the lake was made; wake now */
+	int64_t one = created + 30 * MIN;
+	p = plan_at(fx, &s, one, MIN);
+	due_is(&p, hourly, 1);
+	assert_int_equal(p.wake_ms, one);
+	assert_int_equal(p.next_ms, created + 90 * MIN); /* events, at 02:00 */
+	assert_string_equal(p.next_job, "events");
+	sl_etl_plan_release(&p);
+
+	/* tried at 01:00 (busy: no run left behind): not due again until 02:00, when both
+	 * jobs are, in the list's order */
+	assert_int_equal(sl_etl_sched_tried(&s, "hourly", one, &err), 0);
+	assert_int_equal(s.n, 1);
+	p = plan_at(fx, &s, one + 30 * 1000, HOUR);
+	due_is(&p, NULL, 0);
+	assert_int_equal(p.wake_ms, one + HOUR);
+	assert_string_equal(p.next_job, "hourly"); /* the first of the two firing then */
+	sl_etl_plan_release(&p);
+	p = plan_at(fx, &s, one + HOUR - 1, 2 * HOUR);
+	due_is(&p, NULL, 0);
+	assert_int_equal(p.wake_ms, one + HOUR);
+	sl_etl_plan_release(&p);
+	p = plan_at(fx, &s, one + HOUR, MIN);
+	due_is(&p, both, 2);
+	sl_etl_plan_release(&p);
+	/* a missed firing is one run, however many were missed */
+	p = plan_at(fx, &s, one + 5 * HOUR + 7 * MIN, MIN);
+	due_is(&p, both, 2);
+	sl_etl_plan_release(&p);
+	/* an older try does not move a newer one back */
+	assert_int_equal(sl_etl_sched_tried(&s, "hourly", one + HOUR, &err), 0);
+	assert_int_equal(sl_etl_sched_tried(&s, "events", one + HOUR, &err), 0);
+	assert_int_equal(sl_etl_sched_tried(&s, "hourly", one, &err), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.tries[0].job, "events"); /* by name */
+	p = plan_at(fx, &s, one + HOUR + MIN, MIN);
+	due_is(&p, NULL, 0);
+	sl_etl_plan_release(&p);
+
+	/* a job taken out of the configuration: its try is forgotten */
+	cfg->etl.n_default_jobs = 0;
+	p = plan_at(fx, &s, one + HOUR + MIN, MIN);
+	assert_int_equal(p.n_jobs, 2);
+	assert_int_equal(p.n_scheduled, 1);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.tries[0].job, "hourly");
+	sl_etl_plan_release(&p);
+
+	/* a run newer than the try counts from its start (the run fails: no raw table) */
+	assert_int_equal(sl_etl_run_job(fx->lake, "hourly", NULL, NULL, &err), SL_ENOENT);
+	struct sl_etl_job_state st = state_at(fx, "hourly", sl_now_ms());
+	int64_t fire = (st.last.started_ms / HOUR + 1) * HOUR;
+	p = plan_at(fx, &s, fire - 1, 2 * HOUR);
+	due_is(&p, NULL, 0);
+	assert_int_equal(p.wake_ms, fire);
+	sl_etl_plan_release(&p);
+	p = plan_at(fx, &s, fire, MIN);
+	due_is(&p, hourly, 1);
+	sl_etl_plan_release(&p);
+	/* ... and a try newer than the run from the try */
+	assert_int_equal(sl_etl_sched_tried(&s, "hourly", fire + MIN, &err), 0);
+	p = plan_at(fx, &s, fire + 2 * MIN, 2 * HOUR);
+	due_is(&p, NULL, 0);
+	assert_int_equal(p.wake_ms, fire + HOUR);
+	sl_etl_plan_release(&p);
+
+	/* bad arguments */
+	assert_int_equal(sl_etl_sched_plan(fx->lake, &s, fire, 0, &p, &err), SL_EINVAL);
+	assert_int_equal(sl_etl_sched_plan(fx->lake, &s, INT64_MAX - 5, MIN, &p, &err),
+			 SL_EINVAL);
+	char longname[SL_JOB_MAX + 8];
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	assert_int_equal(sl_etl_sched_tried(&s, longname, fire, &err), SL_EINVAL);
+	sl_etl_plan_release(NULL);
+	sl_etl_sched_release(&s);
+	assert_int_equal(s.n, 0);
+	sl_etl_sched_release(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_due, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
