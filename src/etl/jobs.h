@@ -13,6 +13,10 @@
  *      a try it recorded counting as a run that began then; it wakes at now when a job
  *      is due, else at the earliest next firing of a job, never later than max_sleep_ms
  *      after now. A try is forgotten once its job is no longer listed.
+ *   5. A run's dead letter is read line by line within the lake's record limits: every
+ *      line gives one entry, the refused record's object, line, error and JSON text, or
+ *      why the line is not such an entry; any bytes give entries or an error, never a
+ *      crash or unbounded memory.
  */
 #ifndef SL_ETL_JOBS_H
 #define SL_ETL_JOBS_H
@@ -108,5 +112,38 @@ void sl_etl_plan_release(struct sl_etl_plan *plan);
 int sl_etl_sched_tried(struct sl_etl_sched *s, const char *job, int64_t at_ms,
 		       struct sl_err *err);
 void sl_etl_sched_release(struct sl_etl_sched *s);
+
+/* ---- a run's dead letter (run.h: deadletter/etl/JOB/run-N.ndjson) ------------------------ */
+
+/* Whether key (in the deadletter zone) has the name of an ETL run's dead letter; then
+ * job (job_cap bytes) and *run say whose. Only the name: the run is not looked up. */
+bool sl_etl_deadletter_key(const char *key, char *job, size_t job_cap, int64_t *run);
+
+/* One line of a run's dead letter, borrowed for the callback. object and error are
+ * decoded (any byte but NUL; a NUL in them makes the line a problem); an error longer
+ * than the buffer is cut and ends in "...". */
+struct sl_etl_refused {
+	int64_t dl_line;                 /* its line in the dead letter, from 1 */
+	char object[SL_KEY_MAX + 1];     /* the source object's key in its zone */
+	int64_t line;                    /* the record's line in the object (Parquet: row) */
+	char error[SL_ERR_MSG_MAX + 64]; /* why the run refused it */
+	const char *record;              /* the record as JSON text (not NUL-terminated): an
+					  * object, a string (text that was not JSON) or null
+					  * (not held) */
+	size_t record_len;
+	const char *problem;             /* NULL; else why the line is not an entry (the
+					  * fields above are then "", 0 and NULL) */
+};
+
+/* fn returns 0 to go on, anything else to stop (then returned). */
+typedef int sl_etl_refused_fn(void *ctx, const struct sl_etl_refused *r);
+
+/* Reads deadletter/KEY (the store checks it against its index row) line by line with the
+ * lake's record limits (validate.limits, with room for the line around the record), at
+ * most max_lines lines (0: all). A line that is not {"object","line","error","record"}
+ * (not JSON, over the limits, other members) is an entry with problem set; a stream that
+ * cannot go on (a broken compressed file) is SL_ECORRUPT after the lines before it. */
+int sl_etl_deadletter_read(struct sl_lake *lake, const char *key, int64_t max_lines,
+			   sl_etl_refused_fn *fn, void *ctx, struct sl_err *err);
 
 #endif

@@ -737,6 +737,140 @@ class EtlTest(LakeTest):
         self.assertRegex(out.decode(), r"Z etl schedule: stopped \(a signal\); 0 runs: "
                                        r"0 committed, 0 failed, 0 busy\n$")
 
+    # ---- ETL dead letters in `sluice deadletter` -------------------------------------------
+
+    def dead_ls(self, *args):
+        return {d["key"]: d for d in self.js("deadletter", "ls", "--json", *args)}
+
+    def test_deadletter_command_shows_etl_refused_records(self):
+        self.set_config("etl:\n"
+                        "  jobs:\n"
+                        "    loose: {source: events, partition_by: dt, schedule: ''}\n"
+                        "    other: {source: clicks, partition_by: dt, schedule: ''}\n")
+        events_a = [{"id": 1, "ts": "2026-01-01T00:00:00Z", "v": "ok"},
+                    {"id": 2, "v": "no ts"},
+                    {"id": 3, "ts": "yesterday", "v": "bad ts"},
+                    {"id": 4, "ts": "2026-01-02T00:00:00Z", "v": "ok"}]
+        events_b = [{"id": 5, "v": "no ts either", "tags": ["a", "é"]}]
+        self.put_raw("events/a.ndjson", events_a)
+        self.put_raw("events/b.ndjson", events_b)
+        self.put_raw("clicks/a.ndjson", [{"id": 1}])
+        # a dead letter of the validator beside them (no schema for orders: the whole
+        # object), and an object under etl/ that no run wrote
+        self.put_bytes("orders/x.ndjson", ndjson({"id": 1}))
+        self.ok("validate", "--drain")
+        self.put_bytes("etl/nojob/run-1.ndjson", b"{}\n", "--zone", "deadletter")
+        self.crawl()
+        jobs = self.run_json()
+        self.assertEqual(jobs["loose"]["deadletter"], "etl/loose/run-1.ndjson")
+        self.assertEqual(jobs["other"]["deadletter"], "etl/other/run-1.ndjson")
+
+        dead = self.dead_ls()
+        self.assertEqual(sorted(dead), ["etl/loose/run-1.ndjson", "etl/nojob/run-1.ndjson",
+                                        "etl/other/run-1.ndjson", "orders/x.ndjson"])
+        lo = dead["etl/loose/run-1.ndjson"]
+        self.assertEqual((lo["job"], lo["run"], lo["run_state"], lo["outcome"]),
+                         ("loose", 1, "committed", "etl"))
+        self.assertEqual((lo["records"], lo["bad_records"]), (5, 3))
+        self.assertIsNone(lo["subject"])
+        # the first distinct reasons, each where it was first met
+        self.assertEqual(lo["reasons"], [
+            {"object": "events/a.ndjson", "line": 2,
+             "error": "partition_by dt: the record has no ts"},
+            {"object": "events/a.ndjson", "line": 3,
+             "error": "partition_by dt: ts is not an RFC 3339 date-time with an offset"}])
+        self.assertEqual(lo["reason"], lo["reasons"][0]["error"])
+        self.assertEqual(dead["etl/other/run-1.ndjson"]["bad_records"], 1)
+        self.assertEqual(dead["orders/x.ndjson"]["subject"], "orders")
+        self.assertNotIn("job", dead["orders/x.ndjson"])
+        self.assertNotIn("job", dead["etl/nojob/run-1.ndjson"])  # no run: no report
+        # filters: --job for an ETL job's, --subject for the validator's
+        self.assertEqual(list(self.dead_ls("--job", "loose")), ["etl/loose/run-1.ndjson"])
+        self.assertEqual(list(self.dead_ls("--subject", "orders")), ["orders/x.ndjson"])
+        self.assertEqual(self.dead_ls("--job", "nope"), {})
+        text = self.ok("deadletter", "ls").stdout.decode()
+        self.assertRegex(text, r"\n?\S+Z job loose +etl run 1 +3/5 etl/loose/run-1\.ndjson  "
+                               r"events/a\.ndjson:2: partition_by dt: the record has no ts; "
+                               r"events/a\.ndjson:3: partition_by dt: ts is not an RFC 3339 "
+                               r"date-time with an offset\n")
+        self.assertIn("(no report)", text)
+
+        # show: each refused record with its object, line, reason and record
+        doc = self.js("deadletter", "show", "etl/loose/run-1.ndjson", "--json")
+        self.assertEqual((doc["job"], doc["run"], doc["run_state"], doc["rows_in"],
+                          doc["rows_rejected"]), ("loose", 1, "committed", 5, 3))
+        self.assertEqual([(r["object"], r["line"], r["record"]) for r in doc["refused"]],
+                         [("events/a.ndjson", 2, events_a[1]), ("events/a.ndjson", 3, events_a[2]),
+                          ("events/b.ndjson", 1, events_b[0])])
+        self.assertEqual([r["error"] for r in doc["refused"]],
+                         [lo["reasons"][0]["error"], lo["reasons"][1]["error"],
+                          lo["reasons"][0]["error"]])
+        text = self.ok("deadletter", "show", "etl/loose/run-1.ndjson").stdout.decode()
+        self.assertIn("dead letter  deadletter/etl/loose/run-1.ndjson\n"
+                      "from         ETL job loose, run 1 (committed at ", text)
+        self.assertIn("job          reads the family events, writes curated.events\n"
+                      "refused      3 of the 5 records the run read\n", text)
+        self.assertIn("\nrecord 1 (events/a.ndjson, line 2):\n"
+                      "  partition_by dt: the record has no ts\n"
+                      '  > {"id": 2, "v": "no ts"}\n', text)
+        self.assertIn("\nrecord 3 (events/b.ndjson, line 1):\n", text)
+        self.assertIn('"tags": ["a", "\\u00e9"]', text)
+        # the validator's dead letter shows as before
+        self.assertIn("outcome      ", self.ok("deadletter", "show", "orders/x.ndjson")
+                      .stdout.decode())
+
+        # replay: an ETL dead letter is not put into landing
+        p = self.refused(EXIT_FAIL, "deadletter", "replay", "etl/loose/run-1.ndjson")
+        self.assertIn("not replayed", p.stderr)
+        out = self.ok("deadletter", "replay", "--all").stdout.decode()
+        self.assertIn("skipped deadletter/etl/loose/run-1.ndjson: refused records of ETL run "
+                      "loose/1 are not replayed\n", out)
+        self.assertIn("replayed deadletter/orders/x.ndjson -> landing/", out)
+        # (the object no run wrote goes, as any dead letter without a report)
+        self.assertEqual([o["key"] for o in self.ls_json("landing/etl/")],
+                         ["etl/nojob/run-1.replay-6.ndjson"])
+        self.assertIn("etl/loose/run-1.ndjson", self.dead_ls())
+
+        # a killed run's dead letter shows its run's state until the next run removes it
+        self.put_raw("events/c.ndjson", [{"id": 6, "v": "no ts"},
+                                         {"id": 7, "ts": "2026-01-03T00:00:00Z"}])
+        self.crawl()
+        p = self.sl("etl", "run", "loose", env=base_env(SLUICE_TEST_CRASH="published:100"))
+        self.assertEqual(p.returncode, -9, p.stderr)
+        d2 = self.dead_ls("--job", "loose")["etl/loose/run-2.ndjson"]
+        self.assertEqual((d2["run_state"], d2["bad_records"]), ("running", 0))
+        self.assertIn("(run running: removed by the job's next run) events/c.ndjson:1: ",
+                      self.ok("deadletter", "ls", "--job", "loose").stdout.decode())
+        r = self.run_one("loose")
+        self.assertEqual((r["run"], r["rows_rejected"]), (3, 1))
+        self.assertEqual(sorted(self.dead_ls("--job", "loose")),
+                         ["etl/loose/run-1.ndjson", "etl/loose/run-3.ndjson"])
+        doc = self.js("deadletter", "show", "etl/loose/run-3.ndjson", "--json")
+        self.assertEqual([(r["object"], r["line"], r["record"]) for r in doc["refused"]],
+                         [("events/c.ndjson", 1, {"id": 6, "v": "no ts"})])
+        # a reset removes the dead letters of the runs it undoes; a re-run writes them once
+        self.ok("etl", "bookmark", "reset", "loose")
+        self.assertEqual(self.dead_ls("--job", "loose"), {})
+        r = self.run_one("loose")
+        self.assertEqual(r["rows_rejected"], 4)
+        self.assertEqual([d["bad_records"] for d in self.dead_ls("--job", "loose").values()],
+                         [4])
+
+        # purge: by key, and by age for one job
+        self.ok("deadletter", "purge", "etl/other/run-1.ndjson")
+        self.assertNotIn("etl/other/run-1.ndjson", self.dead_ls())
+        self.ok("deadletter", "purge", "--older-than", "0s", "--job", "loose")
+        self.assertEqual(self.dead_ls("--job", "loose"), {})
+        # a later rewind does not miss a purged dead letter
+        self.ok("etl", "bookmark", "reset", "loose")
+        self.assertFsckClean()
+
+        for args in (("deadletter", "ls", "--job", "loose", "--subject", "orders"),
+                     ("deadletter", "show", "etl/loose/run-1.ndjson", "--job", "loose"),
+                     ("deadletter", "replay", "--job", "loose"),
+                     ("deadletter", "purge", "etl/loose/run-1.ndjson", "--job", "loose")):
+            self.refused(EXIT_USAGE, *args)
+
     # ---- usage --------------------------------------------------------------------------
 
     def test_usage_errors(self):
