@@ -11,8 +11,17 @@ nothing new; rewind and reset, then re-runs (no duplicates, no loss); on_error f
 the lease, set in the metadata store) while the other jobs run; a killed run's files
 removed by the next run; `etl ls`, `show`, `history`, `bookmark`;
 every usage error; the ETL part of `sluice status`.
+
+The scheduler (`etl schedule`) runs on the SLUICE_TEST_NOW clock, whose sleeps pass at
+once: due jobs in order, each firing after, a failing or busy job tried again at its next
+firing only, `--once`, the text log, signals that stop it after the run in hand. ETL dead
+letters in `sluice deadletter` (ls, --job, show, replay refused, purge; a killed run's
+until the next run removes it). A `layout: nested` job end to end: struct and list
+columns catalogued by the crawler from the footers (a new struct member on day 2), every
+value read back, a rewind and a re-run.
 """
 import calendar
+import datetime
 import json
 import os
 import signal
@@ -870,6 +879,159 @@ class EtlTest(LakeTest):
                      ("deadletter", "replay", "--job", "loose"),
                      ("deadletter", "purge", "etl/loose/run-1.ndjson", "--job", "loose")):
             self.refused(EXIT_USAGE, *args)
+
+    # ---- the nested layout, end to end -------------------------------------------------------
+
+    # The records' shape: a dict is a struct (its members), a one-item list a list (its
+    # elements), "ts" a timestamp, None any other value.
+    NESTED_SHAPE = {"id": None, "ts": "ts", "amount": None, "ok": None,
+                    "user": {"name": None, "age": None, "email": None,
+                             "address": {"city": None, "zip": None}},
+                    "tags": [None], "items": [{"sku": None, "qty": None, "price": None}],
+                    "matrix": [[None]]}
+
+    NESTED_DAY1 = [
+        {"id": 1, "ts": "2026-01-01T10:00:00Z", "amount": 1.5, "ok": True,
+         "user": {"name": "ann", "age": 30, "address": {"city": "Oslo", "zip": "0150"}},
+         "tags": ["a", "b"], "items": [{"sku": "x", "qty": 1, "price": 2.25},
+                                       {"sku": "y", "qty": 2, "price": 0.5}],
+         "matrix": [[1, 2], [3]]},
+        {"id": 2, "ts": "2026-01-01T11:00:00.250+02:00", "amount": -3.0, "ok": False,
+         "user": {"name": "bé \u2603", "age": None, "address": None}, "tags": [], "items": [],
+         "matrix": []},
+        {"id": 3, "ts": "2026-01-01T23:59:59Z", "amount": 0.0, "ok": None, "user": None,
+         "tags": None, "items": [{"sku": "z", "qty": 3, "price": None}], "matrix": [[], [4]]},
+    ]
+    # day 2: a member the struct did not have (user.email), members left out, a long list
+    NESTED_DAY2 = [
+        {"id": 4, "ts": "2026-01-02T08:00:00Z", "amount": 1e-3, "ok": True,
+         "user": {"name": "cy", "age": 41, "email": "cy@example.org",
+                  "address": {"city": "Zürich", "zip": "8001"}},
+         "tags": ["t%d" % i for i in range(300)],
+         "items": [{"sku": "s%d" % i, "qty": i, "price": i / 4} for i in range(50)],
+         "matrix": [[i, -i] for i in range(20)]},
+        {"id": 5, "ts": "2026-01-02T09:30:00-05:00", "amount": 12345.678, "ok": False,
+         "user": {"name": "dee", "address": {"city": "", "zip": "x"}},
+         "items": [], "matrix": [[7]]},
+    ]
+
+    def shaped(self, value, shape):
+        """value as the Parquet files give it back: every member of the shape (missing
+        ones null), timestamps as UTC microseconds."""
+        if value is None:
+            return None
+        if isinstance(shape, dict):
+            self.assertIsInstance(value, dict)
+            self.assertLessEqual(set(value), set(shape))
+            return {k: self.shaped(value.get(k), s) for k, s in shape.items()}
+        if isinstance(shape, list):
+            self.assertIsInstance(value, list)
+            return [self.shaped(x, shape[0]) for x in value]
+        if shape == "ts":
+            t = datetime.datetime.fromisoformat(value)
+            return round(t.timestamp() * 1e6)
+        return value
+
+    def rows_of(self, table):
+        """{id: row} of every active file of curated.TABLE, read back with parquet cat,
+        each file's row count checked against its catalog row."""
+        out = {}
+        for f in self.files(table):
+            self.assertEqual(f["state"], "active")
+            rows = [json.loads(x) for x in self.ok(
+                "parquet", "cat", os.path.join(self.lake, "curated", f["key"]), lake=False)
+                .stdout.decode().splitlines()]
+            self.assertEqual(len(rows), f["records"], f["key"])
+            for r in rows:
+                self.assertNotIn(r["id"], out)
+                out[r["id"]] = self.shaped(r, self.NESTED_SHAPE)
+        return out
+
+    def test_nested_layout_end_to_end(self):
+        self.set_config("etl:\n"
+                        "  jobs:\n"
+                        "    nest: {source: events, target: events_n, layout: nested, "
+                        "schedule: ''}\n")
+        self.put_raw("events/dt=2026-01-01/a.ndjson", self.NESTED_DAY1)
+        self.crawl()
+        raw = self.js("catalog", "show", "raw.events", "--json")
+        r = self.run_one("nest")
+        self.assertEqual((r["objects"], r["rows_out"], r["rows_rejected"], r["files"]),
+                         (1, 3, 0, 1))
+        # committed and announced, not catalogued: the crawler reads the footer
+        self.assertEqual(self.sl("catalog", "show", "curated.events_n").returncode, EXIT_FAIL)
+        key = "events_n/dt=2026-01-01/part-r1-000.parquet"
+        self.assertEqual([e["key"] for e in self.events("curated")], [key])
+        self.crawl()
+
+        t = self.js("catalog", "show", "curated.events_n", "--json")
+        self.assertEqual((t["format"], t["zone"], t["prefix"], t["version"]),
+                         ("parquet", "curated", "events_n/", 1))
+        self.assertEqual(t["partition_keys"], ["dt"])
+        self.assertEqual((t["partitions"], t["files"], t["records"]), (1, 1, 3))
+        # the footer's schema is the source table's, struct and list columns included
+        self.assertEqual(t["schema_text"], raw["schema_text"])
+        cols = {f["name"]: f["type"] for f in t["schema"]["fields"]}
+        self.assertEqual(list(cols), ["id", "ts", "amount", "ok", "user", "tags", "items",
+                                      "matrix"])
+        self.assertEqual(cols["user"]["type"], "struct")
+        self.assertEqual([f["name"] for f in cols["user"]["fields"]], ["name", "age", "address"])
+        self.assertEqual(cols["user"]["fields"][2]["type"]["type"], "struct")
+        self.assertEqual((cols["tags"]["type"], cols["tags"]["element"]["type"]),
+                         ("list", "string"))
+        self.assertEqual((cols["items"]["type"], cols["items"]["element"]["type"]),
+                         ("list", "struct"))
+        self.assertEqual([f["name"] for f in cols["items"]["element"]["fields"]],
+                         ["sku", "qty", "price"])
+        self.assertEqual((cols["matrix"]["element"]["type"],
+                          cols["matrix"]["element"]["element"]["type"]), ("list", "int64"))
+        self.assertEqual(cols["ts"]["type"], "timestamp")
+        text = self.ok("catalog", "show", "curated.events_n").stdout.decode()
+        self.assertRegex(text, r"\n  user +struct\n    name +string not null\n    age +int64\n"
+                               r"    address +struct\n      city +string not null\n")
+        self.assertRegex(text, r"\n  tags +list<string not null>\n  items +list<struct> not null"
+                               r"\n    sku +string not null\n")
+        self.assertRegex(text, r"\n  matrix +list<list<int64 not null> not null> not null\n")
+        files = self.files("events_n")
+        self.assertEqual([(f["key"], f["part"], f["records"]) for f in files],
+                         [(key, "dt=2026-01-01", 3)])
+        # every value back, as it went in
+        self.assertEqual(self.rows_of("events_n"),
+                         {x["id"]: self.shaped(x, self.NESTED_SHAPE) for x in self.NESTED_DAY1})
+
+        # day 2: the source's schema grows (user.email); the next run's file carries it,
+        # and the crawler makes version 2 of the curated table from its footer
+        self.put_raw("events/dt=2026-01-02/b.ndjson", self.NESTED_DAY2)
+        self.crawl()
+        r = self.run_one("nest")
+        self.assertEqual((r["run"], r["objects"], r["rows_out"], r["files"]), (2, 1, 2, 1))
+        self.crawl()
+        t = self.js("catalog", "show", "curated.events_n", "--json")
+        self.assertEqual((t["version"], t["partitions"], t["files"], t["records"]), (2, 2, 2, 5))
+        self.assertEqual(t["schema_text"],
+                         self.js("catalog", "show", "raw.events", "--json")["schema_text"])
+        user = {f["name"]: f["type"] for f in t["schema"]["fields"]}["user"]
+        self.assertEqual([f["name"] for f in user["fields"]],
+                         ["name", "age", "address", "email"])
+        self.assertEqual(sorted((f["part"], f["records"]) for f in self.files("events_n")),
+                         [("dt=2026-01-01", 3), ("dt=2026-01-02", 2)])
+        self.assertEqual(self.rows_of("events_n"),
+                         {x["id"]: self.shaped(x, self.NESTED_SHAPE)
+                          for x in self.NESTED_DAY1 + self.NESTED_DAY2})
+        hist = self.js("catalog", "history", "curated.events_n", "--json")["versions"]
+        self.assertEqual(sorted(v["version"] for v in hist), [1, 2])
+        self.assertEqual({v["change"]["by"] for v in hist}, {"crawl"})
+
+        # a rewind retires the nested files too; the crawler hears their removal, and the
+        # re-run brings every row back once
+        self.ok("etl", "bookmark", "rewind", "nest", "--to-run", "1")
+        self.crawl()
+        self.assertEqual(sorted(self.rows_of("events_n")), [1, 2, 3])
+        self.run_one("nest")
+        self.crawl()
+        self.assertEqual(sorted(self.rows_of("events_n")), [1, 2, 3, 4, 5])
+        self.assertEqual(self.records("events_n"), 5)
+        self.assertFsckClean()
 
     # ---- usage --------------------------------------------------------------------------
 
