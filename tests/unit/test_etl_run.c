@@ -710,6 +710,60 @@ static void test_source_partitions(void **state)
 	sl_cat_table_release(&ct);
 }
 
+/* partition_by columns of the output: NAME=VALUE folders in the order given, values
+ * escaped as Hive does, null and "" in Hive's default partition, dt from ts when the
+ * output has no dt; the columns are in the folders, not in the files. */
+static void test_partition_columns(void **state)
+{
+	struct fx *fx = *state;
+	job_add(&fx->lake->cfg, "byv", "kv", "kv_c", "dt,v");
+	raw_put(fx, "kv/a.ndjson",
+		"{\"id\":1,\"ts\":\"2026-01-01T10:00:00Z\",\"v\":\"a\"}\n"
+		"{\"id\":2,\"ts\":\"2026-01-01T23:30:00-02:00\",\"v\":\"a/b:c\"}\n"
+		"{\"id\":3,\"ts\":\"2026-01-01T11:00:00Z\",\"v\":null}\n"
+		"{\"id\":4,\"ts\":\"2026-01-01T12:00:00Z\",\"v\":\"\"}\n"
+		"{\"id\":5,\"ts\":\"2026-01-01T12:00:00Z\"}\n"
+		"{\"id\":6,\"ts\":\"2026-01-01T13:00:00Z\",\"v\":\"a\"}\n");
+	crawl(fx);
+	struct sl_etl_result r = run_ok(fx, "byv");
+	assert_int_equal(r.rows_out, 6);
+	assert_int_equal(r.rows_rejected, 0);
+	assert_int_equal(r.files, 3);
+	struct table_rows *t = malloc(sizeof(*t));
+	table_read(fx, "kv_c", t);
+	const struct cfile *f = find_file(t, "kv_c/dt=2026-01-01/v=a/part-r1-000.parquet");
+	assert_non_null(f);
+	assert_int_equal(f->records, 2);
+	assert_non_null(find_file(t, "kv_c/dt=2026-01-02/v=a%2Fb%3Ac/part-r1-001.parquet"));
+	f = find_file(t, "kv_c/dt=2026-01-01/v=__HIVE_DEFAULT_PARTITION__/part-r1-002.parquet");
+	assert_non_null(f);
+	assert_int_equal(f->records, 3);
+	assert_ids(t, 6);
+	free(t);
+	struct sl_cat_table ct;
+	struct sl_err err = {0};
+	memset(&ct, 0, sizeof(ct));
+	assert_int_equal(fx->m->ops->catalog_table_get(fx->m->state, "curated", "kv_c", &ct,
+						       &err), 0);
+	assert_string_equal(ct.partition_keys, "dt,v");
+	assert_null(strstr(ct.schema, "v:"));
+	assert_non_null(strstr(ct.schema, "ts:"));
+	sl_cat_table_release(&ct);
+
+	/* a value that cannot be a partition is refused with the reason, not the run */
+	raw_put(fx, "kv/b.ndjson",
+		"{\"id\":7,\"ts\":\"2026-01-02T10:00:00Z\",\"v\":\"b\"}\n"
+		"{\"id\":8,\"ts\":\"2026-01-02T10:00:00Z\",\"v\":\"%s\"}\n"
+		"{\"id\":9,\"v\":\"b\"}\n");
+	crawl(fx);
+	r = run_ok(fx, "byv");
+	assert_int_equal(r.rows_out, 2);
+	assert_int_equal(r.rows_rejected, 1);
+	char *dl = read_object(fx, "deadletter", r.deadletter);
+	assert_non_null(strstr(dl, "partition_by dt: the record has no ts"));
+	free(dl);
+}
+
 static void test_rollover(void **state)
 {
 	struct fx *fx = *state;
@@ -1084,8 +1138,14 @@ static void test_bad_jobs(void **state)
 	struct sl_job_conf *j = job_add(&fx->lake->cfg, "sq", "events", "events_sq", "");
 	snprintf(j->sql, sizeof(j->sql), "SELECT * FROM source");
 	assert_int_equal(sl_etl_run_job(fx->lake, "sq", NULL, &r, &err), SL_EINVAL);
+	/* a partition column the output lacks fails the run before it reads anything */
+	put_day(fx, "events/a.ndjson", 1, 3, 1);
+	crawl(fx);
 	j = job_add(&fx->lake->cfg, "hour", "events", "events_h", "hour");
 	assert_int_equal(sl_etl_run_job(fx->lake, "hour", NULL, &r, &err), SL_ECONFIG);
+	assert_non_null(strstr(err.msg, "partition_by column hour is not a column"));
+	assert_int_equal(run_get(fx, "hour", 1).rows_in, 0);
+	assert_int_equal(bookmark(fx, "hour").seq, 0);
 	/* a source the crawler has not seen: the run fails and says so */
 	job_add(&fx->lake->cfg, "ghost", "ghosts", "ghosts_c", "");
 	assert_int_equal(sl_etl_run_job(fx->lake, "ghost", NULL, &r, &err), SL_ENOENT);
@@ -1108,6 +1168,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_stops_before_uncrawled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_passes_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_source_partitions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_partition_columns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_partition_columns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_formats, setup, teardown),
