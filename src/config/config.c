@@ -22,7 +22,9 @@
 #include "config/config.h"
 #include "config/config_int.h"
 #include "etl/cron.h"
+#include "json/json.h"
 #include "meta/meta.h" /* SL_BATCH_MAX */
+#include "util/buf.h"
 #include "util/fs.h"
 #include "util/glob.h"
 
@@ -361,6 +363,7 @@ enum sl_cfg_type {
 	SL_T_FAMILIES, /* a mapping of family name -> settings: cfg->crawl.families */
 	SL_T_JOBS,     /* a mapping of job name -> settings: cfg->etl.jobs */
 	SL_T_NAMELIST, /* a sequence of family names, or ["*"]: cfg->etl.default_jobs */
+	SL_T_MAPPING,  /* a job's mapping transform, kept as JSON text in char[cap] */
 };
 
 struct sl_cfg_key {
@@ -717,6 +720,8 @@ static const struct sl_cfg_key sl_job_keys[] = {
 	SL_JOB_SETTINGS,
 	{.name = "sql", .type = SL_T_TEXT, .offset = offsetof(struct sl_job_conf, sql),
 	 .cap = SL_FIELD_SIZE(struct sl_job_conf, sql)},
+	{.name = "mapping", .type = SL_T_MAPPING, .offset = offsetof(struct sl_job_conf, mapping),
+	 .cap = SL_FIELD_SIZE(struct sl_job_conf, mapping)},
 	{0},
 };
 
@@ -1186,6 +1191,113 @@ static void sl_check_named(struct sl_cfg_run *run, const struct sl_cfg_key *k,
 	}
 }
 
+/* etl.jobs.NAME.mapping: the mapping transform (etl/transform.h), a mapping of
+ *   select: [column, ...]    drop: [column, ...]      filter: expression
+ *   rename: {column: name}   cast: {column: type}     derive: {name: expression}
+ * kept as its JSON text, which is also YAML (sl_config_show writes it as it is). The
+ * columns, types and expressions are checked against the source's schema when a run
+ * compiles them; here: the shape, and names given once. */
+static const char *const sl_mapping_lists[] = {"select", "drop", NULL};
+static const char *const sl_mapping_maps[] = {"rename", "cast", "derive", NULL};
+
+static bool sl_in(const char *const *names, const char *s)
+{
+	for (; *names; names++)
+		if (strcmp(*names, s) == 0)
+			return true;
+	return false;
+}
+
+static void sl_check_mapping(struct sl_cfg_run *run, const struct sl_cfg_key *k,
+			     const struct sl_ynode *val, const char *path, char *base)
+{
+	char ipath[320], got[SL_QUOTE_MAX + 16];
+	struct sl_buf b;
+	int rc = 0;
+
+	if (val->kind != SL_Y_MAP) {
+		sl_problem(run, val->line, val->col, "%s: expected a mapping of select, drop, "
+			   "rename, cast, derive and filter, got %s", path,
+			   sl_describe(val, got, sizeof(got)));
+		return;
+	}
+	sl_buf_init(&b, k->cap - 1);
+	rc = sl_buf_puts(&b, "{");
+	for (size_t i = 0; i + 1 < val->n_kids && rc == 0; i += 2) {
+		const struct sl_ynode *key = val->kids[i], *v = val->kids[i + 1];
+		bool list = key->kind == SL_Y_SCALAR && sl_in(sl_mapping_lists, key->text);
+		bool map = key->kind == SL_Y_SCALAR && sl_in(sl_mapping_maps, key->text);
+		bool filter = key->kind == SL_Y_SCALAR && strcmp(key->text, "filter") == 0;
+		if (!list && !map && !filter) {
+			sl_problem(run, key->line, key->col, "%s: unknown key %s (known: select, "
+				   "drop, rename, cast, derive, filter)", path,
+				   sl_describe(key, got, sizeof(got)));
+			goto out;
+		}
+		snprintf(ipath, sizeof(ipath), "%s.%s", path, key->text);
+		enum sl_ykind want = list ? SL_Y_SEQ : map ? SL_Y_MAP : SL_Y_SCALAR;
+		if (v->kind != want || (want == SL_Y_SCALAR && v->len == 0)) {
+			sl_problem(run, v->line, v->col, "%s: expected %s, got %s", ipath,
+				   list ? "a sequence of column names"
+				   : map ? "a mapping of column names to texts" : "an expression",
+				   sl_describe(v, got, sizeof(got)));
+			goto out;
+		}
+		if (i > 0)
+			rc = sl_buf_puts(&b, ",");
+		if (!rc)
+			rc = sl_buf_json_str(&b, key->text, key->len);
+		if (!rc)
+			rc = sl_buf_puts(&b, filter ? ":" : list ? ":[" : ":{");
+		if (!rc && filter)
+			rc = sl_buf_json_str(&b, v->text, v->len);
+		/* a sequence's items, or a mapping's keys and values, all non-empty texts;
+		 * a name once */
+		size_t step = map ? 2 : 1;
+		for (size_t j = 0; !filter && !rc && j < v->n_kids; j += step) {
+			const struct sl_ynode *item = v->kids[j];
+			const struct sl_ynode *to = map ? v->kids[j + 1] : NULL;
+			const struct sl_ynode *bad = item->kind != SL_Y_SCALAR || !item->len ? item
+						     : to && (to->kind != SL_Y_SCALAR || !to->len) ? to
+						     : NULL;
+			if (bad) {
+				sl_problem(run, bad->line, bad->col, "%s: expected a non-empty text, "
+					   "got %s", ipath, sl_describe(bad, got, sizeof(got)));
+				goto out;
+			}
+			for (size_t p = 0; p < j; p += step)
+				if (strcmp(v->kids[p]->text, item->text) == 0) {
+					sl_problem(run, item->line, item->col, "%s: %s is named twice",
+						   ipath, sl_quote(item->text, item->len, got,
+								   sizeof(got)));
+					goto out;
+				}
+			if (j > 0)
+				rc = sl_buf_puts(&b, ",");
+			if (!rc)
+				rc = sl_buf_json_str(&b, item->text, item->len);
+			if (!rc && to)
+				rc = sl_buf_puts(&b, ":");
+			if (!rc && to)
+				rc = sl_buf_json_str(&b, to->text, to->len);
+		}
+		if (!rc && !filter)
+			rc = sl_buf_puts(&b, list ? "]" : "}");
+	}
+	if (!rc)
+		rc = sl_buf_puts(&b, "}");
+	if (rc) {
+		sl_problem(run, val->line, val->col, "%s: longer than %zu bytes as JSON", path,
+			   k->cap - 1);
+		goto out;
+	}
+	memset(base + k->offset, 0, k->cap);
+	if (b.len > 2) /* {} is no mapping */
+		memcpy(base + k->offset, b.data, b.len);
+out:
+	sl_buf_release(&b);
+}
+
 /* etl.default_jobs: family names, each once, or "*" alone for every family. */
 static void sl_check_default_jobs(struct sl_cfg_run *run, const struct sl_ynode *val,
 				  const char *path)
@@ -1348,6 +1460,9 @@ static void sl_check_value(struct sl_cfg_run *run, const struct sl_cfg_key *k,
 	case SL_T_NAMELIST:
 		sl_check_default_jobs(run, val, path);
 		break;
+	case SL_T_MAPPING:
+		sl_check_mapping(run, k, val, path, base);
+		break;
 	}
 }
 
@@ -1487,7 +1602,9 @@ static const struct sl_ynode *sl_map_value(const struct sl_ynode *map, const cha
 
 static size_t sl_key_size(const struct sl_cfg_key *k)
 {
-	return k->type == SL_T_ENUM || k->type == SL_T_TEXT ? k->cap : sizeof(int64_t);
+	return k->type == SL_T_ENUM || k->type == SL_T_TEXT || k->type == SL_T_MAPPING
+		       ? k->cap
+		       : sizeof(int64_t);
 }
 
 /* The place to blame for a job's (or the defaults') codec and level: the level if the
@@ -1558,6 +1675,11 @@ static void sl_resolve_etl(struct sl_cfg_run *run, const struct sl_ynode *root)
 		const struct sl_ynode *jval = sl_map_value(jobs, j->name);
 		snprintf(path, sizeof(path), "etl.jobs.%s", j->name);
 		sl_check_level(run, j, sl_level_place(jval, jkey), path);
+		if (j->sql[0] && j->mapping[0]) {
+			const struct sl_ynode *at = sl_map_key(jval, "mapping");
+			sl_problem(run, at ? at->line : 0, at ? at->col : 0,
+				   "%s: a job has a sql transform or a mapping, not both", path);
+		}
 		for (size_t p = 0; p < i && j->target[0]; p++) {
 			if (strcmp(ec->jobs[p].target, j->target) != 0)
 				continue;
@@ -1801,6 +1923,37 @@ static void sl_show_text(FILE *out, const char *text)
 	fputc('"', out);
 }
 
+/* A job's mapping (JSON text, sl_check_mapping) as one YAML flow mapping, each text
+ * quoted as sl_show_text does, so that it reads back the same. */
+static void sl_show_mapping(FILE *out, const char *json)
+{
+	struct sl_json_error e;
+	struct sl_json_node *m = json[0] ? sl_json_tree_parse(json, strlen(json), NULL, &e) : NULL;
+	fputc('{', out);
+	for (size_t i = 0; m && m->type == SL_JSON_OBJECT && i < m->u.c.n; i++) {
+		const struct sl_json_node *v = m->u.c.items[i];
+		fprintf(out, "%s%s: ", i ? ", " : "", m->u.c.keys[i]);
+		if (v->type == SL_JSON_STRING) {
+			sl_show_text(out, v->u.str.s);
+			continue;
+		}
+		bool obj = v->type == SL_JSON_OBJECT;
+		fputc(obj ? '{' : '[', out);
+		for (size_t j = 0; (obj || v->type == SL_JSON_ARRAY) && j < v->u.c.n; j++) {
+			fputs(j ? ", " : "", out);
+			if (obj) {
+				sl_show_text(out, v->u.c.keys[j]);
+				fputs(": ", out);
+			}
+			if (v->u.c.items[j]->type == SL_JSON_STRING)
+				sl_show_text(out, v->u.c.items[j]->u.str.s);
+		}
+		fputc(obj ? '}' : ']', out);
+	}
+	fputc('}', out);
+	sl_json_tree_free(m);
+}
+
 static void sl_show_map(const struct sl_config *cfg, const struct sl_cfg_key *keys,
 			const char *base, int indent, FILE *out)
 {
@@ -1849,6 +2002,11 @@ static void sl_show_map(const struct sl_config *cfg, const struct sl_cfg_key *ke
 				fprintf(out, "%*s%s: latest\n", indent, "", k->name);
 			else
 				fprintf(out, "%*s%s: %" PRId64 "\n", indent, "", k->name, v);
+			break;
+		case SL_T_MAPPING:
+			fprintf(out, "%*s%s: ", indent, "", k->name);
+			sl_show_mapping(out, base + k->offset);
+			fputc('\n', out);
 			break;
 		case SL_T_TEXT:
 			fprintf(out, "%*s%s: ", indent, "", k->name);
@@ -2186,12 +2344,20 @@ const char *sl_config_default_text(void)
 	       "    # the source's partitions.\n"
 	       "    partition_by: ''\n"
 	       "  # The jobs, by name: source (the family read; required), target (the\n"
-	       "  # curated table written; default: the source's table), sql (a SELECT ...\n"
-	       "  # FROM source; default: all columns), and any key of defaults. For example:\n"
+	       "  # curated table written; default: the source's table), a transform (none:\n"
+	       "  # all columns; mapping: select, drop, rename, cast, derive, filter; or sql:\n"
+	       "  # a SELECT ... FROM source), and any key of defaults. For example:\n"
 	       "  # jobs:\n"
 	       "  #   orders_daily:\n"
 	       "  #     source: orders\n"
-	       "  #     partition_by: dt\n"
-	       "  #     sql: SELECT id, amount, ts FROM source WHERE amount > 0\n"
+	       "  #     partition_by: dt,country\n"
+	       "  #     mapping:\n"
+	       "  #       select: [id, amount, ts, customer.country]\n"
+	       "  #       rename: {customer.country: country}\n"
+	       "  #       derive: {amount_cents: 'cast(amount * 100 as int64)'}\n"
+	       "  #       filter: amount > 0\n"
+	       "  #   orders_by_day:\n"
+	       "  #     source: orders\n"
+	       "  #     sql: SELECT date(ts) AS day, count(*) AS n FROM source GROUP BY 1\n"
 	       "  jobs: {}\n";
 }

@@ -108,6 +108,9 @@ struct sl_job_conf {
 	char sql[SL_CONFIG_SQL_MAX]; /* a SQL transform (SELECT ... FROM source), "" = the
 				      * default transform (all columns cast to the catalog
 				      * schema) */
+	char mapping[SL_CONFIG_SQL_MAX]; /* the mapping transform (select, drop, rename,
+					  * cast, derive, filter) as JSON text, "" = none;
+					  * not with sql */
 };
 
 struct sl_etl_conf {

@@ -34,6 +34,7 @@
 
 #include "catalog/catalog.h"
 #include "etl/internal.h"
+#include "etl/transform.h"
 #include "json/json.h"
 #include "parquet/reader.h"
 #include "parquet/writer.h"
@@ -52,6 +53,9 @@
 						* buffered bytes stay under 512 MiB */
 #define RENEW_MAX_MS 5000                 /* the lease is renewed at least this often */
 #define DL_LINE_MAX ((size_t)256 << 20)    /* one dead-letter line (a record and more) */
+#define SL_ETL_MAX_PCOLS 8                /* partition_by columns */
+#define PART_VALUE_MAX 128                /* bytes of one partition value */
+#define HIVE_NULL "__HIVE_DEFAULT_PARTITION__"
 
 
 /* ---- small helpers --------------------------------------------------------------------- */
@@ -555,12 +559,27 @@ struct run {
 	/* source and target */
 	struct sl_cat_table src;
 	bool have_src;
-	struct sl_type *row;         /* the source schema: every file's row type */
+	struct sl_type *src_row;     /* the source schema */
+	struct sl_type *target_row;  /* the target's schema as committed, NULL: none yet */
+	/* the transform */
+	const struct sl_etl_xform_ops *xf;
+	void *xs;
+	struct sl_etl_xform_env env;
+	struct sl_type *out_row;     /* the transform's output row type (NULL until known) */
+	struct sl_type *row;         /* every file's row type: out_row without the
+				      * partition columns (NULL until the first row) */
 	struct sl_buf row_text;
 	char source[SL_CAT_NAME_MAX]; /* the source family's raw table (Web-Logs ->
 				       * web_logs, as the crawler names it) */
 	char prefix[SL_KEY_MAX + 1]; /* target + "/" */
-	bool by_dt, nested, fail_on_error;
+	/* partition_by: the output's partition columns; a column the output lacks named dt
+	 * is the date of the source record's ts */
+	char pcols[SL_ETL_MAX_PCOLS][SL_CAT_NAME_MAX];
+	bool pcol_ts[SL_ETL_MAX_PCOLS];
+	size_t n_pcols;
+	const char *pkeys;           /* the target's partition keys */
+	char tmp_dir[4096];          /* LAKE/.sluice/tmp, for a transform's spools */
+	bool nested, fail_on_error;
 	int64_t file_size;
 	struct sl_pq_write_opts wo;
 	struct sl_pq_kv_pair kv[2];
@@ -646,6 +665,7 @@ static int file_for(struct run *r, const char *part, struct openw **out, struct 
 	memset(ow, 0, sizeof(*ow));
 	if ((rc = sl_pq_writer_open(r->row, &r->wo, &f->sink, &ow->pw, err)) != 0)
 		goto fail;
+	sl_pq_writer_set_text_any(ow->pw, true); /* the catalog's conflict columns */
 	ow->f = f;
 	ow->used = r->rows_in;
 	r->n_open++;
@@ -757,32 +777,197 @@ static bool record_dt(const struct sl_json_doc *doc, char *part, size_t cap, con
 	return true;
 }
 
+/* ---- partitions ---------------------------------------------------------------------- */
+
+/* The top-level member name of an object record, the last one of that name (as
+ * sl_json_get); NULL when there is none. */
+static const struct sl_json_tok *member(const struct sl_json_doc *doc, const char *name)
+{
+	const struct sl_json_tok *tok = doc->tok, *found = NULL;
+	size_t n = strlen(name), end = tok[0].v.end;
+	if (end > doc->n_tok)
+		end = doc->n_tok;
+	for (size_t i = 1; i + 1 < end;) {
+		const struct sl_json_tok *k = &tok[i], *v = &tok[i + 1];
+		if (k->type == SL_JSON_KEY && k->len == n && memcmp(k->v.s, name, n) == 0)
+			found = v;
+		if ((v->type == SL_JSON_OBJECT || v->type == SL_JSON_ARRAY) && v->v.end > i + 1)
+			i = (size_t)v->v.end + 1;
+		else
+			i += 2;
+	}
+	return found;
+}
+
+/* A partition value as a folder name's value: Hive's escapes (%XX for the characters
+ * that a path or a k=v folder cannot hold as they are), so that Athena, Spark and
+ * DuckDB read back the same value; false when it is longer than PART_VALUE_MAX. */
+static bool part_escape(const char *v, size_t n, char *out, size_t cap)
+{
+	static const char esc[] = "\"#%'*/:=?\\{[]^";
+	size_t o = 0;
+	if (n > PART_VALUE_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (o + 4 >= cap)
+			return false;
+		if (c < 0x20 || c == 0x7f || memchr(esc, c, sizeof(esc) - 1))
+			o += (size_t)snprintf(out + o, cap - o, "%%%02X", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return true;
+}
+
+/* The partition of an output row: NAME=VALUE folders, one per partition_by column. A
+ * column the output lacks, named dt, is the date of the source record's ts (of the
+ * output row's when it has no source record: SQL). */
+static bool partition_of(struct run *r, const struct sl_etl_rec *src,
+			 const struct sl_json_doc *row, char *part, size_t cap, const char **why)
+{
+	static char whybuf[SL_CAT_NAME_MAX + 96];
+	size_t o = 0;
+	part[0] = '\0';
+	for (size_t i = 0; i < r->n_pcols; i++) {
+		const char *name = r->pcols[i];
+		char val[PART_VALUE_MAX * 3 + 32];
+		const struct sl_json_tok *t;
+		if (r->pcol_ts[i]) {
+			if (!record_dt(src ? src->doc : row, val, sizeof(val), why))
+				return false;
+			memmove(val, val + 3, strlen(val + 3) + 1); /* "dt=" is added below */
+		} else if (!(t = member(row, name)) || t->type == SL_JSON_NULL) {
+			snprintf(val, sizeof(val), HIVE_NULL);
+		} else {
+			const char *p = NULL;
+			size_t n = 0;
+			switch (t->type) {
+			case SL_JSON_STRING: p = t->v.s; n = t->len; break;
+			case SL_JSON_INT:
+			case SL_JSON_BIGINT:
+			case SL_JSON_DOUBLE: p = row->text + t->off; n = t->len; break;
+			case SL_JSON_TRUE: p = "true"; n = 4; break;
+			case SL_JSON_FALSE: p = "false"; n = 5; break;
+			default: break;
+			}
+			if (!p) {
+				snprintf(whybuf, sizeof(whybuf), "partition column %s: a struct or "
+					 "list is no partition value", name);
+				*why = whybuf;
+				return false;
+			}
+			if (n == 0) {
+				snprintf(val, sizeof(val), HIVE_NULL);
+			} else if (!part_escape(p, n, val, sizeof(val))) {
+				snprintf(whybuf, sizeof(whybuf), "partition column %s: a value longer "
+					 "than %d bytes", name, PART_VALUE_MAX);
+				*why = whybuf;
+				return false;
+			}
+		}
+		int w = snprintf(part + o, cap - o, "%s%s=%s", i ? "/" : "", name, val);
+		if (w < 0 || (size_t)w >= cap - o) {
+			*why = "the partition's folders are too long";
+			return false;
+		}
+		o += (size_t)w;
+	}
+	return true;
+}
+
+/* The files' row type, once the transform's output type is known: without the
+ * partition columns, which the folders hold. */
+static int file_row_make(struct run *r, struct sl_err *err)
+{
+	struct sl_type *row;
+	if (!r->out_row)
+		return sl_err_set(err, SL_EINVAL, "job %s: the %s transform gave no row type",
+				  r->name, r->xf->name);
+	if (r->out_row->kind != SL_T_STRUCT)
+		return sl_err_set(err, SL_EINVAL, "job %s: the %s transform's rows are not "
+				  "structs", r->name, r->xf->name);
+	if (!(row = sl_type_new(SL_T_STRUCT, false)))
+		return sl_err_set(err, SL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < r->n_pcols; i++) {
+		bool has = sl_type_field(r->out_row, r->pcols[i]) != NULL;
+		r->pcol_ts[i] = !has && strcmp(r->pcols[i], "dt") == 0;
+		if (!has && !r->pcol_ts[i]) {
+			sl_type_free(row);
+			return sl_err_set(err, SL_ECONFIG, "job %s: partition_by column %s is not "
+					  "a column of the output", r->name, r->pcols[i]);
+		}
+	}
+	for (size_t f = 0; f < r->out_row->n_fields; f++) {
+		const struct sl_field *fd = &r->out_row->fields[f];
+		bool pcol = false;
+		for (size_t i = 0; i < r->n_pcols && !pcol; i++)
+			pcol = strcmp(r->pcols[i], fd->name) == 0;
+		struct sl_type *t = pcol ? NULL : sl_type_clone(fd->type);
+		if (!pcol && (!t || sl_type_add_field(row, fd->name, t, err) != 0)) {
+			sl_type_free(row);
+			return t ? sl_err_prefix(err, "job %s", r->name)
+				 : sl_err_set(err, SL_ENOMEM, "out of memory");
+		}
+	}
+	if (row->n_fields == 0) {
+		sl_type_free(row);
+		return sl_err_set(err, SL_ECONFIG, "job %s: the output has no column besides "
+				  "its partition columns", r->name);
+	}
+	r->row = row;
+	sl_buf_reset(&r->row_text);
+	if (sl_type_format(r->row, &r->row_text) != 0)
+		return sl_err_set(err, SL_ENOMEM, "out of memory");
+	return 0;
+}
+
 /* ---- records -------------------------------------------------------------------------- */
 
-static int put_record(struct run *r, const struct pend *p, const struct sl_json_doc *doc,
-		      int64_t line, struct sl_err *err)
+/* env->refuse: a source record (or, without one, the output row) to the dead letter. */
+static int refuse_rec(struct run *r, const struct sl_etl_rec *src,
+		      const struct sl_json_doc *row, const char *why, struct sl_err *err)
 {
+	static const struct sl_object none = {.zone = "", .key = ""};
+	const struct sl_json_doc *d = src ? src->doc : row;
+	return refuse(r, src ? src->obj : &none, src ? src->line : 0, why, d ? d->text : NULL,
+		      d ? d->len : 0, true, err);
+}
+
+static int xf_refuse(void *ctx, const struct sl_etl_rec *src, const char *why,
+		     struct sl_err *err)
+{
+	return refuse_rec(ctx, src, NULL, why, err);
+}
+
+/* env->emit: an output row into the file of its partition. */
+static int xf_emit(void *ctx, const struct sl_etl_rec *src, const struct sl_json_doc *row,
+		   struct sl_err *err)
+{
+	struct run *r = ctx;
 	char part[SL_CAT_PART_MAX];
 	const char *why = NULL;
 	struct openw *ow = NULL;
 	struct sl_err werr = {0};
 	int rc;
 
-	r->rows_in++;
-	if (doc->n_tok == 0 || doc->tok[0].type != SL_JSON_OBJECT)
-		return refuse(r, &p->obj, line, "the record is not an object", doc->text, doc->len,
-			      true, err);
-	if (r->by_dt) {
-		if (!record_dt(doc, part, sizeof(part), &why))
-			return refuse(r, &p->obj, line, why, doc->text, doc->len, true, err);
-	} else {
-		snprintf(part, sizeof(part), "%s", p->part);
-	}
-	if ((rc = file_for(r, part, &ow, err)) != 0)
+	if (!r->row && (rc = file_row_make(r, err)) != 0)
 		return rc;
-	rc = sl_pq_writer_put_json(ow->pw, doc, &werr);
+	if (row->n_tok == 0 || row->tok[0].type != SL_JSON_OBJECT)
+		return refuse_rec(r, src, row, "the row is not an object", err);
+	if (r->n_pcols == 0)
+		snprintf(part, sizeof(part), "%s", src ? src->part : "");
+	else if (!partition_of(r, src, row, part, sizeof(part), &why))
+		return refuse_rec(r, src, row, why, err);
+	rc = file_for(r, part, &ow, &werr);
+	if (rc == SL_EKEY && r->n_pcols)
+		return refuse_rec(r, src, row, werr.msg, err); /* a value makes no key */
+	if (rc)
+		return sl_err_set(err, rc, "%s", werr.msg);
+	rc = sl_pq_writer_put_json(ow->pw, row, &werr);
 	if (rc == SL_EINVAL)
-		return refuse(r, &p->obj, line, werr.msg, doc->text, doc->len, true, err);
+		return refuse_rec(r, src, row, werr.msg, err);
 	if (rc)
 		return sl_err_set(err, rc, "curated/%s: %s", ow->f->key, werr.msg);
 	r->rows_out++;
@@ -794,6 +979,16 @@ static int put_record(struct run *r, const struct pend *p, const struct sl_json_
 	return 0;
 }
 
+static int put_record(struct run *r, const struct pend *p, const struct sl_json_doc *doc,
+		      int64_t line, struct sl_err *err)
+{
+	struct sl_etl_rec rec = {.obj = &p->obj, .part = p->part, .line = line, .doc = doc};
+	r->rows_in++;
+	if (doc->n_tok == 0 || doc->tok[0].type != SL_JSON_OBJECT)
+		return refuse_rec(r, &rec, NULL, "the record is not an object", err);
+	return r->xf->record(r->xs, &rec, err);
+}
+
 static void renew(struct run *r)
 {
 	int64_t now = sl_mono_ms();
@@ -802,6 +997,11 @@ static void renew(struct run *r)
 	r->renewed_ms = now;
 	/* a failed renewal shows at the next one or at the commit, which checks the lease */
 	r->m->ops->etl_lease(r->m->state, r->name, r->holder, r->ttl_ms, sl_now_ms(), NULL);
+}
+
+static void xf_progress(void *ctx)
+{
+	renew(ctx);
 }
 
 /* Is a reader's error the object's fault (its records cannot be read on), or the
@@ -1026,7 +1226,7 @@ static int target_change(struct run *r, struct sl_cat_table *row, struct sl_cat_
 			 bool *have_old, struct sl_cat_table_change *tc, struct sl_buf *change,
 			 int64_t *version, bool *changed, struct sl_err *err)
 {
-	const char *pkeys = r->by_dt ? "dt" : r->src.partition_keys;
+	const char *pkeys = r->pkeys;
 	int rc = r->m->ops->catalog_table_get(r->m->state, "curated", r->job.target, old, err);
 	*changed = false;
 	*have_old = rc == 0;
@@ -1227,9 +1427,9 @@ done:
 static int job_check(struct run *r, struct sl_err *err)
 {
 	const struct sl_job_conf *j = &r->job;
-	if (j->sql[0])
-		return sl_err_set(err, SL_EINVAL, "job %s: SQL transforms are not supported yet",
-				  r->name);
+	if (!(r->xf = sl_etl_xform_for(j)))
+		return sl_err_set(err, SL_EINVAL, "job %s: %s transforms are not supported yet",
+				  r->name, j->sql[0] ? "SQL" : "mapping");
 	const char *family[1] = {j->source};
 	struct sl_err nerr = {0};
 	if (!j->source[0] ||
@@ -1249,13 +1449,16 @@ static int job_check(struct run *r, struct sl_err *err)
 	else if (j->on_error[0] && strcmp(j->on_error, "deadletter") != 0)
 		return sl_err_set(err, SL_ECONFIG, "job %s: on_error '%s' (fail or deadletter)",
 				  r->name, j->on_error);
-	if (strcmp(j->partition_by, "dt") == 0)
-		r->by_dt = true;
-	else if (j->partition_by[0])
-		return sl_err_set(err, SL_ECONFIG,
-				  "job %s: partition_by '%s': the default transform partitions by "
-				  "the source's partitions (\"\") or dt",
-				  r->name, j->partition_by);
+	for (const char *p = j->partition_by; *p;) {
+		size_t n = strcspn(p, ",");
+		if (r->n_pcols == SL_ETL_MAX_PCOLS || n == 0 || n >= sizeof(r->pcols[0]))
+			return sl_err_set(err, SL_ECONFIG, "job %s: partition_by '%s': 1 to %d "
+					  "column names", r->name, j->partition_by,
+					  SL_ETL_MAX_PCOLS);
+		memcpy(r->pcols[r->n_pcols], p, n);
+		r->pcols[r->n_pcols++][n] = '\0';
+		p += n + (p[n] == ',');
+	}
 	sl_pq_write_opts_default(&r->wo);
 	if (j->codec[0] && !(r->wo.codec = sl_pq_codec_by_name(j->codec)))
 		return sl_err_set(err, SL_ECONFIG, "job %s: unknown codec '%s'", r->name, j->codec);
@@ -1287,10 +1490,50 @@ static void run_release(struct run *r)
 	sl_store_writer_abort(r->dl);
 	if (r->have_src)
 		sl_cat_table_release(&r->src);
+	if (r->xs)
+		r->xf->free(r->xs);
+	sl_type_free(r->src_row);
+	sl_type_free(r->target_row);
+	sl_type_free(r->out_row);
 	sl_type_free(r->row);
 	sl_buf_release(&r->row_text);
 	sl_buf_release(&r->line);
 	sl_json_parser_free(r->parser);
+}
+
+/* The target's committed row type (for a transform that keeps to it) and the
+ * transform, opened for this run. */
+static int transform_open(struct run *r, struct sl_err *err)
+{
+	struct sl_cat_table t;
+	struct sl_err perr = {0};
+	int rc = r->m->ops->catalog_table_get(r->m->state, "curated", r->job.target, &t, err);
+	if (rc == 0) {
+		if (t.schema)
+			r->target_row = sl_type_parse(t.schema, strlen(t.schema), &perr);
+		sl_cat_table_release(&t);
+	} else if (rc != SL_ENOENT) {
+		return rc;
+	}
+	snprintf(r->tmp_dir, sizeof(r->tmp_dir), "%s/.sluice/tmp", r->lake->root);
+	r->pkeys = r->job.partition_by[0] ? r->job.partition_by
+		   : r->xf == &sl_etl_xform_default ? r->src.partition_keys : "";
+	r->env = (struct sl_etl_xform_env){
+		.job = r->name,
+		.conf = &r->job,
+		.src_row = r->src_row,
+		.target_row = r->target_row,
+		.lim = &r->lim,
+		.tmp_dir = r->tmp_dir,
+		.ctx = r,
+		.emit = xf_emit,
+		.refuse = xf_refuse,
+		.progress = xf_progress,
+	};
+	if ((rc = r->xf->open(&r->env, &r->xs, &r->out_row, err)) != 0)
+		return rc;
+	/* known now: a partition column that is not there fails the run before it reads */
+	return r->out_row ? file_row_make(r, err) : 0;
 }
 
 static int run_body(struct run *r, const struct sl_etl_run_opts *o, struct sl_err *err)
@@ -1330,18 +1573,26 @@ static int run_body(struct run *r, const struct sl_etl_run_opts *o, struct sl_er
 	if (rc)
 		return rc;
 	r->have_src = true;
-	if (!r->src.schema || !(r->row = sl_type_parse(r->src.schema, strlen(r->src.schema),
-						       &perr)))
+	if (!r->src.schema || !(r->src_row = sl_type_parse(r->src.schema,
+							   strlen(r->src.schema), &perr)))
 		return sl_err_set(err, SL_ECORRUPT, "raw table %s: its schema cannot be read: %s",
 				  r->src.name, perr.msg);
-	if (r->row->kind != SL_T_STRUCT)
+	if (r->src_row->kind != SL_T_STRUCT)
 		return sl_err_set(err, SL_ECORRUPT, "raw table %s: its schema is not a row type",
 				  r->src.name);
-	if ((rc = sl_type_format(r->row, &r->row_text)) != 0)
-		return sl_err_set(err, rc, "out of memory");
+	if ((rc = transform_open(r, err)) != 0)
+		return rc;
 
 	/* 3, 4. read and write */
 	if ((rc = read_pending(r, o, err)) != 0)
+		return rc;
+	struct sl_type *late = NULL;
+	rc = r->xf->finish(r->xs, &late, err);
+	if (late && !r->out_row)
+		r->out_row = late;
+	else
+		sl_type_free(late);
+	if (rc)
 		return rc;
 	while (r->n_open)
 		if ((rc = file_finish(r, r->n_open - 1, err)) != 0)

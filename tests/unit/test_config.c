@@ -822,6 +822,31 @@ static const struct bad_case bad_cases[] = {
 	 {"etl.defaults.target_file_size: '1000KiB' is out of range (allowed 1MiB .. 4GiB)"}},
 	{"etl file size too large", "etl:\n  jobs:\n    a: {source: a, target_file_size: 5GiB}\n",
 	 SL_ECONFIG, "3:38", {"etl.jobs.a.target_file_size", "out of range"}},
+	{"etl mapping a text", "etl:\n  jobs:\n    a: {source: a, mapping: x}\n", SL_ECONFIG,
+	 "3:29", {"etl.jobs.a.mapping: expected a mapping of select, drop, rename, cast, "
+		  "derive and filter, got 'x'"}},
+	{"etl mapping unknown key", "etl:\n  jobs:\n    a:\n      source: a\n"
+	 "      mapping: {where: x}\n", SL_ECONFIG, "5:17",
+	 {"etl.jobs.a.mapping: unknown key 'where' (known: select, drop, rename, cast, derive, "
+	  "filter)"}},
+	{"etl mapping select a text", "etl:\n  jobs:\n    a:\n      source: a\n"
+	 "      mapping: {select: a}\n", SL_ECONFIG, "5:25",
+	 {"etl.jobs.a.mapping.select: expected a sequence of column names, got 'a'"}},
+	{"etl mapping derive a list", "etl:\n  jobs:\n    a:\n      source: a\n"
+	 "      mapping: {derive: [a]}\n", SL_ECONFIG, "5:25",
+	 {"etl.jobs.a.mapping.derive: expected a mapping of column names to texts"}},
+	{"etl mapping empty filter", "etl:\n  jobs:\n    a:\n      source: a\n"
+	 "      mapping: {filter: ''}\n", SL_ECONFIG, "5:25",
+	 {"etl.jobs.a.mapping.filter: expected an expression"}},
+	{"etl mapping nested item", "etl:\n  jobs:\n    a:\n      source: a\n"
+	 "      mapping: {drop: [a, [b]]}\n", SL_ECONFIG, "5:27",
+	 {"etl.jobs.a.mapping.drop: expected a non-empty text, got a sequence"}},
+	{"etl mapping column twice", "etl:\n  jobs:\n    a:\n      source: a\n"
+	 "      mapping:\n        cast: {a: int64, b: double, a: string}\n", SL_ECONFIG, "6:37",
+	 {"etl.jobs.a.mapping.cast: 'a' is named twice"}},
+	{"etl mapping and sql", "etl:\n  jobs:\n    a:\n      source: a\n"
+	 "      sql: SELECT * FROM source\n      mapping: {drop: [x]}\n", SL_ECONFIG, "6:7",
+	 {"etl.jobs.a: a job has a sql transform or a mapping, not both"}},
 	{"etl layout", "etl:\n  defaults: {layout: tree}\n", SL_ECONFIG, "2:22",
 	 {"etl.defaults.layout: expected flat or nested, got 'tree'"}},
 	{"etl on_error", "etl:\n  jobs:\n    a: {source: a, on_error: skip}\n", SL_ECONFIG,
@@ -877,7 +902,7 @@ static const struct bad_case bad_cases[] = {
 	{"etl job unknown key", "etl:\n  jobs:\n    a: {source: a, schedual: '@daily'}\n",
 	 SL_ECONFIG, "3:20",
 	 {"unknown key 'schedual' in etl.jobs.a (known: source, target, codec, level, "
-	  "target_file_size, layout, on_error, schedule, partition_by, sql)"}},
+	  "target_file_size, layout, on_error, schedule, partition_by, sql, mapping)"}},
 	{"etl job source a path", "etl:\n  jobs:\n    a: {source: 'orders/2026'}\n",
 	 SL_ECONFIG, "3:17", {"etl.jobs.a.source: 'orders/2026': a family name", "(at byte 6)"}},
 	{"etl job target with capitals", "etl:\n  jobs:\n    a: {source: a, target: Orders}\n",
@@ -1287,6 +1312,47 @@ static void test_etl_show_round_trip_odd_sql(void **state)
 	free(text);
 }
 
+/* A job's mapping is kept as JSON text in the order written, and shown as YAML that
+ * reads back the same, odd characters included. */
+static void test_etl_mapping(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_config cfg, again;
+	load_ok(fx,
+		"etl:\n"
+		"  jobs:\n"
+		"    a:\n"
+		"      source: a\n"
+		"      mapping:\n"
+		"        select: [id, user.id, amount, ts]\n"
+		"        rename: {user.id: user_id}\n"
+		"        cast: {amount: 'decimal(10,2)'}\n"
+		"        derive:\n"
+		"          day: date(ts)\n"
+		"          note: \"'it''s' || \\\"q\\\" \\\\ \\n\\u00e9\\N\\uFEFF\"\n"
+		"        drop: [ts]\n"
+		"        filter: amount > 10 and lower(country) = 'de'\n"
+		"    b:\n"
+		"      source: b\n"
+		"      mapping: {}\n",
+		&cfg);
+	assert_string_equal(cfg.etl.jobs[0].mapping,
+			    "{\"select\":[\"id\",\"user.id\",\"amount\",\"ts\"],"
+			    "\"rename\":{\"user.id\":\"user_id\"},"
+			    "\"cast\":{\"amount\":\"decimal(10,2)\"},"
+			    "\"derive\":{\"day\":\"date(ts)\",\"note\":\"'it''s' || \\\"q\\\" \\\\ "
+			    "\\n\xc3\xa9\xc2\x85\xef\xbb\xbf\"},"
+			    "\"drop\":[\"ts\"],"
+			    "\"filter\":\"amount > 10 and lower(country) = 'de'\"}");
+	assert_string_equal(cfg.etl.jobs[1].mapping, "");
+	char *text = show_text(&cfg);
+	assert_non_null(strstr(text, "      mapping: {select: ['id', 'user.id', 'amount', 'ts'], "));
+	assert_non_null(strstr(text, "      mapping: {}\n"));
+	load_ok(fx, text, &again);
+	assert_memory_equal(&cfg, &again, sizeof(cfg));
+	free(text);
+}
+
 static void test_etl_too_many_jobs(void **state)
 {
 	struct fx *fx = *state;
@@ -1513,6 +1579,7 @@ int main(void)
 		T(test_etl_section),
 		T(test_etl_default_jobs_star),
 		T(test_etl_show_round_trip_odd_sql),
+		T(test_etl_mapping),
 		T(test_etl_too_many_jobs),
 		T(test_etl_long_values),
 		T(test_etl_check_reports_every_problem),
