@@ -2079,7 +2079,7 @@ static int refuse(struct ectx *c, const char *fmt, ...)
 static int alloc(struct ectx *c, size_t n, char **out)
 {
 	if (n > SL_EXPR_MAX_STRING)
-		return refuse(c, "a string of %zu bytes, more than the %zu a value may have", n,
+		return refuse(c, "a string longer than the %zu bytes a value may have",
 			      (size_t)SL_EXPR_MAX_STRING);
 	int rc = arena_get(c->a, n, false, out);
 	if (rc == SL_ELIMIT)
@@ -2629,13 +2629,17 @@ static int replace(struct ectx *c, const struct sl_expr_value *s, const struct s
 	size_t fn = f->v.s.n, n = s->v.s.n;
 	if (fn == 0 || fn > n)
 		return 0;
+	/* the result's size first (counting stops once it is too big to make) */
 	size_t hits = 0;
+	__int128 total = n;
 	for (const char *at = s->v.s.p, *end = s->v.s.p + n;
-	     (at = memmem(at, (size_t)(end - at), f->v.s.p, fn)) != NULL; at += fn)
+	     total <= SL_EXPR_MAX_STRING &&
+	     (at = memmem(at, (size_t)(end - at), f->v.s.p, fn)) != NULL; at += fn) {
 		hits++;
+		total += (__int128)t->v.s.n - (__int128)fn;
+	}
 	if (hits == 0)
 		return 0;
-	__int128 total = (__int128)n + (__int128)hits * ((__int128)t->v.s.n - (__int128)fn);
 	char *d;
 	int rc = alloc(c, total > SL_EXPR_MAX_STRING ? (size_t)SL_EXPR_MAX_STRING + 1 : (size_t)total,
 		       &d);

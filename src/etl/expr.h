@@ -36,6 +36,8 @@
  * Rules:
  *   - NULL propagates as in SQL: an operator or function with a null argument gives
  *     null (except IS NULL, coalesce, if's branches, AND/OR's three-valued logic).
+ *     AND and OR evaluate left to right and stop at the operand that decides, so a
+ *     refusal in an operand after it does not happen.
  *   - int64 + - * % int64 is int64 (overflow: the record is refused, "integer overflow");
  *     with a double operand it is double; / of two int64 truncates as in SQL; division
  *     or % by zero refuses the record ("division by zero").
@@ -46,7 +48,9 @@
  *   - A string column compared with a timestamp, or any string given to a function that
  *     wants a timestamp, is read as RFC 3339 per record; a bad one refuses the record
  *     with the reason.
- *   - LIKE: % and _ wildcards, case-sensitive, over characters (UTF-8).
+ *   - LIKE: % and _ wildcards, case-sensitive, over characters (UTF-8), no escape
+ *     character; a match that would take more than about 16 steps per byte of the value
+ *     and the pattern refuses the record (a pattern from the record can be hostile).
  *   - Functions: lower(s) upper(s) trim(s) ltrim(s) rtrim(s) length(s) (characters)
  *     substr(s, start[, len]) (1-based, characters) replace(s, from, to)
  *     concat(x, ...) (nulls skipped; numbers and dates as their text) coalesce(x, ...)
@@ -146,7 +150,8 @@ struct sl_expr;
 /* Compiles text against cols' row type, adding the columns it reads to cols. *type
  * (may be NULL; owned by the caller) gets the result's static type: a column's own type
  * when the expression is just that column, the CAST's type, else int64, double, string,
- * boolean, date, timestamp(us) or json, always nullable. SL_EINVAL with "at N: ..." for
+ * boolean, date, timestamp(us) or json (also for an expression that is always null),
+ * always nullable. SL_EINVAL with "at N: ..." for
  * a bad text. */
 int sl_expr_compile(const char *text, struct sl_expr_cols *cols, struct sl_expr **out,
 		    struct sl_type **type, struct sl_err *err);
