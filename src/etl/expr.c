@@ -823,6 +823,24 @@ static int expect(struct parser *p, enum tk t, const char *what)
 	return advance(p);
 }
 
+/* A new string of n bytes (and a NUL) owned by the expression. */
+static char *new_str(struct parser *p, size_t n)
+{
+	struct sl_expr *e = p->e;
+	if (e->n_strs == e->cap_strs) {
+		size_t cap = e->cap_strs ? 2 * e->cap_strs : 8;
+		char **v = realloc(e->strs, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		e->strs = v;
+		e->cap_strs = cap;
+	}
+	char *d = malloc(n + 1);
+	if (d)
+		e->strs[e->n_strs++] = d;
+	return d;
+}
+
 /* A copy, owned by the expression, of a quoted token's contents with doubled quotes
  * undone. */
 static int unquote(struct parser *p, const struct tok *t, const char **out, size_t *out_len)
@@ -830,16 +848,7 @@ static int unquote(struct parser *p, const struct tok *t, const char **out, size
 	const char *s = p->text + t->pos + 1;
 	size_t n = t->end - t->pos - 2;
 	char q = p->text[t->pos];
-	struct sl_expr *e = p->e;
-	if (e->n_strs == e->cap_strs) {
-		size_t cap = e->cap_strs ? 2 * e->cap_strs : 8;
-		char **v = realloc(e->strs, cap * sizeof(*v));
-		if (!v)
-			return sl_err_set(p->err, SL_ENOMEM, "out of memory");
-		e->strs = v;
-		e->cap_strs = cap;
-	}
-	char *d = malloc(n + 1);
+	char *d = new_str(p, n);
 	if (!d)
 		return sl_err_set(p->err, SL_ENOMEM, "out of memory");
 	size_t k = 0;
@@ -849,30 +858,19 @@ static int unquote(struct parser *p, const struct tok *t, const char **out, size
 			i++; /* the second of a doubled quote */
 	}
 	d[k] = '\0';
-	e->strs[e->n_strs++] = d;
 	*out = d;
 	*out_len = k;
 	return 0;
 }
 
-/* An owned copy of s. */
+/* A copy of s owned by the expression. */
 static int own(struct parser *p, const char *s, size_t n, const char **out)
 {
-	struct sl_expr *e = p->e;
-	if (e->n_strs == e->cap_strs) {
-		size_t cap = e->cap_strs ? 2 * e->cap_strs : 8;
-		char **v = realloc(e->strs, cap * sizeof(*v));
-		if (!v)
-			return sl_err_set(p->err, SL_ENOMEM, "out of memory");
-		e->strs = v;
-		e->cap_strs = cap;
-	}
-	char *d = malloc(n + 1);
+	char *d = new_str(p, n);
 	if (!d)
 		return sl_err_set(p->err, SL_ENOMEM, "out of memory");
 	memcpy(d, s, n);
 	d[n] = '\0';
-	e->strs[e->n_strs++] = d;
 	*out = d;
 	return 0;
 }
