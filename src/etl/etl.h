@@ -88,6 +88,15 @@ struct sl_etl_bookmark {
 	int64_t updated_ms;
 };
 
+/* One segment of a file's lineage: `rows` consecutive rows of the file that run `run`
+ * of job `job` wrote (job "" and run 0: rows of unknown origin, e.g. a file put into the
+ * curated zone by hand). A merged file's lineage is its segments in row order. */
+struct sl_etl_segment {
+	char job[SL_JOB_MAX];
+	int64_t run;
+	int64_t rows;
+};
+
 /* One file a run commits: its index row (zone, key, size, checksum, content type,
  * fingerprint of the published file) and, for a flat job, its catalog row. The commit
  * gives the index row its seq; obj.seq and file->seq are ignored (the catalog row gets
@@ -95,6 +104,11 @@ struct sl_etl_bookmark {
 struct sl_etl_output {
 	struct sl_object obj;
 	const struct sl_cat_file *file; /* NULL for a nested job (the crawler catalogues it) */
+	/* A compaction's file: the runs whose rows it holds, in row order (their rows add
+	 * up to file->records); kept with the index row, and gone with it. NULL for a run's
+	 * own file, whose lineage is the run itself. */
+	const struct sl_etl_segment *lineage;
+	size_t n_lineage;
 };
 
 struct sl_etl_commit {
@@ -123,6 +137,7 @@ struct sl_etl_commit {
 /* Callbacks (declared in meta.h): sl_etl_pending_fn gets a source object past the
  * bookmark with its catalog row (NULL when the crawler has not catalogued this version
  * yet); sl_etl_key_fn a staged key of a run that did not commit, or a file a rewind
- * retired. */
+ * retired; sl_etl_lineage_fn one segment of a file's lineage (the file by zone, key and
+ * seq). */
 
 #endif
