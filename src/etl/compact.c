@@ -9,18 +9,28 @@
  *      order, hence partition by partition; a partition with fewer than two of them is
  *      left alone; the plan stops (and another run follows) at SL_COMPACT_MAX_FILES
  *      files or when its partitions would make more than about SL_COMPACT_MAX_OUTPUTS
- *      files (each open file holds a descriptor until it is published);
+ *      files (each open file holds a descriptor until it is published); each planned
+ *      file's lineage is read (etl_lineage_get), and must add up to its rows;
  *   2. etl_run_begin of the pseudo job, the table loaded, its schema parsed: the row
  *      type of every new file;
  *   3. each partition's files, in seq order (the order they were committed in), row by
  *      row through the Parquet reader into one writer at a time, which rolls over at
- *      target_file_size; every count is checked (rows read = the file's rows = its
- *      catalog row's records; rows written = rows read);
- *   4. stage, publish (crash point "compact_published"), etl_commit with the outputs
- *      and the small files to retire (crash point "compact_committed"), then the small
- *      files are removed under their key locks.
+ *      target_file_size; each row written adds one row of its segment to the new file's
+ *      lineage; every count is checked (rows read = the file's rows = its catalog row's
+ *      records; rows written = rows read);
+ *   4. stage, publish (crash point "compact_published"), etl_commit with the outputs and
+ *      their lineage and the small files to retire (crash point "compact_committed"),
+ *      then the small files are removed under their key locks.
  * A failure before the commit takes back the published files, records the run failed and
  * runs the recovery at once; a kill leaves that to the next compaction (or fsck).
+ *
+ * sl_etl_compact_split (a rewind's, internal.h) is the same loop with two differences:
+ * the plan is the table's active files, of any size, whose lineage holds rows of the
+ * rewound job's runs after N beside other rows (etl_lineage_find), one file a partition
+ * being enough; and step 3 reads each partition's files twice, writing the rows that
+ * stay, then (into other files) the rows of the undone runs. Rows in = rows out still:
+ * each commit changes how the table's rows are laid out, never which rows it holds, so a
+ * split killed anywhere leaves the table exact. The caller holds the leases.
  */
 #include "etl/compact.h"
 

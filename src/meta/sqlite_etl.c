@@ -1,7 +1,8 @@
 /*
- * sqlite_etl.c - ETL jobs (migration 5) in the SQLite metadata backend: the etl_*
- * callbacks of meta.h, which keep leases, bookmarks, runs and staged outputs, and commit
- * or rewind a run's output together with the object index and the catalog.
+ * sqlite_etl.c - ETL jobs (migrations 5 and 6) in the SQLite metadata backend: the etl_*
+ * callbacks of meta.h, which keep leases, bookmarks, runs, staged outputs and the lineage
+ * of merged files, and commit or rewind a run's output together with the object index
+ * and the catalog.
  *
  * Every write is one BEGIN IMMEDIATE transaction, so the checks a callback makes (the
  * lease, the run's state, the bookmark) and the changes it makes cannot interleave with
@@ -17,6 +18,12 @@
  *   4. A key is staged (etl_stage) only when no index row and no other uncommitted run's
  *      staged row names it, and a staged key becomes an index row only in the commit that
  *      marks its staged row 'done'. fsck asks etl_staged_find before adopting a file.
+ *   5. Lineage rows (etl_lineage, keyed by the file's seq) are written by the commit that
+ *      indexes the file, after checking that they add up to its catalog row's records;
+ *      a trigger deletes them with the index row. etl_rewind reads them in its
+ *      transaction: a present file holding only rows of the undone runs is retired with
+ *      the runs' own files, and one a table has active that holds other rows too makes
+ *      it SL_ESTALE, so that no rewind ever keeps or drops part of a merged file.
  * The 'done' rows of a run are the files it committed (with their seq), which is what
  * etl_rewind retires; a commit's own retire list (a compaction's small files) goes through
  * the same step, after checking that each is still the present, active file it was. The
