@@ -1122,6 +1122,9 @@ static int compact_main(struct sl_lake *lake, const char *table, const char *par
 	memset(res, 0, sizeof(*res));
 	if ((rc = sl_etl_meta_check(&lake->meta, err)) != 0)
 		return rc;
+	if (!lake->meta.ops->etl_lineage_get || !lake->meta.ops->etl_lineage_find)
+		return sl_err_set(err, SL_EINVAL, "metadata backend %s keeps no lineage of merged "
+				  "files", lake->meta.ops->name);
 	if (partition && strnlen(partition, SL_CAT_PART_MAX) >= SL_CAT_PART_MAX)
 		return sl_err_set(err, SL_EINVAL, "compact: the partition is too long");
 	if (!(c = calloc(1, sizeof(*c))))
@@ -1171,9 +1174,11 @@ static int compact_main(struct sl_lake *lake, const char *table, const char *par
 	}
 	if (!sp && (rc = take_lease(c, err)) != 0) /* a split's caller holds it */
 		goto done;
-	/* what an earlier compaction that did not commit left: before anything is read */
+	/* what an earlier compaction that did not commit left: before anything is read (a
+	 * split leaves the unfinished removals of other compactions to the next one, which
+	 * lists the whole table to find them) */
 	if ((rc = sl_etl_recover_job(lake, c->job, &res->recovered, err)) != 0 ||
-	    (rc = finish_removals(c, &res->recovered, err)) != 0)
+	    (!sp && (rc = finish_removals(c, &res->recovered, err)) != 0))
 		goto done;
 	for (;;) {
 		bool did = false;

@@ -1316,7 +1316,8 @@ static int retire_lineage(struct sq *s, const char *job, int64_t to_run, struct 
 			rc = sl_err_set(err, SL_ESTALE,
 					"etl rewind: %s/%s (seq %" PRId64 ") holds rows of runs of %s "
 					"after %" PRId64 " and rows that stay: split it first "
-					"(sl_etl_rewind does)",
+					"(sl_etl_rewind splits the merged files of the job's target "
+					"table)",
 					f->zone, f->key, f->seq, job, to_run);
 		else if (!f->mixed)
 			rc = retire_one(s, f->zone, f->key, f->seq, &marked, &retired, err);
