@@ -642,6 +642,24 @@ static void test_partition_columns(void **state)
 	free(dl);
 }
 
+/* A column the crawler widened to string (int + string: a conflict, merge.h) holds every
+ * value as its JSON text: no record of either kind is refused. */
+static void test_conflict_column(void **state)
+{
+	struct fx *fx = *state;
+	job_add(&fx->lake->cfg, "mix", "mix", "mix_c", "");
+	raw_put(fx, "mix/a.ndjson", "{\"id\":1,\"v\":1}\n{\"id\":2,\"v\":\"bad\"}\n"
+				    "{\"id\":3,\"v\":{\"x\":[true]}}\n");
+	crawl(fx);
+	struct sl_etl_result r = run_ok(fx, "mix");
+	assert_int_equal(r.rows_out, 3);
+	assert_int_equal(r.rows_rejected, 0);
+	char *rows = table_json(fx, "mix_c");
+	assert_string_equal(rows, "{\"id\":1,\"v\":\"1\"}\n{\"id\":2,\"v\":\"bad\"}\n"
+				  "{\"id\":3,\"v\":\"{\\\"x\\\":[true]}\"}\n");
+	free(rows);
+}
+
 static void test_rollover(void **state)
 {
 	struct fx *fx = *state;
@@ -1048,6 +1066,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_source_partitions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partition_columns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partition_columns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conflict_column, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_formats, setup, teardown),
