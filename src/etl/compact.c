@@ -529,7 +529,8 @@ static int split_plan(struct compact *c, struct sl_err *err)
 		sl_err_prefix(err, "lineage of job %s", c->split_job);
 		goto done;
 	}
-	qsort(k.v, k.n, sizeof(*k.v), cand_by_key);
+	if (k.n)
+		qsort(k.v, k.n, sizeof(*k.v), cand_by_key);
 	for (size_t i = 0; rc == 0 && i < k.n; i++) {
 		struct sl_cat_file f;
 		struct sl_etl_segment *lin = NULL;
