@@ -195,7 +195,8 @@ static int rd_need(struct rd *r, size_t n, struct sl_err *err)
 {
 	if (r->len - r->at >= n)
 		return 0;
-	memmove(r->buf, r->buf + r->at, r->len - r->at);
+	if (r->at && r->len > r->at)
+		memmove(r->buf, r->buf + r->at, r->len - r->at);
 	r->off += (int64_t)r->at;
 	r->len -= r->at;
 	r->at = 0;
@@ -1803,8 +1804,10 @@ static void sql_free(void *state)
 	if (!x)
 		return;
 	sqlite3_finalize(x->st);
-	if (x->db)
-		sqlite3_close(x->db);
+	/* the VFS must outlive the connection: a connection that cannot close (it never
+	 * should, every statement is finalized) keeps it, and x, for good */
+	if (x->db && sqlite3_close(x->db) != SQLITE_OK)
+		return;
 	if (x->vfs_on)
 		sqlite3_vfs_unregister(&x->vfs);
 	spool_close(&x->in);
