@@ -94,7 +94,7 @@
 #define CACHE_KIB 8192                       /* page cache of the main and temp databases */
 #define SL_STR_(x) #x
 #define SL_STR(x) SL_STR_(x)
-#define MAX_COLS 1990                        /* source columns (SQLite's limit is 2000) */
+#define MAX_COLS 1960                        /* source columns (SQLite allows 2000 in all) */
 #define MAX_PKEYS 32                         /* partition keys of the source */
 #define NAME_MAX_BYTES 255                   /* a result column's name */
 #define TEMP_NAME_MAX 4200                   /* a temporary file's path */
@@ -1298,8 +1298,17 @@ static void sql_free(void *state);
 static int row_type(struct sqlx *x, const struct sl_type *inferred, struct sl_err *err)
 {
 	struct sl_type *run = sl_type_new(SL_T_STRUCT, false);
+	const struct sl_type *target = x->env->target_row;
+	size_t typed = 0;
 	if (!run)
 		return sl_err_set(err, SL_ENOMEM, "out of memory");
+	if (target && target->kind != SL_T_STRUCT)
+		target = NULL;
+	for (size_t i = 0; i < x->n_out; i++) {
+		const struct outcol *o = &x->out[i];
+		typed += o->known || o->n_blob || o->n_other || o->pcol ||
+			 (target && sl_type_field(target, o->name));
+	}
 	for (size_t i = 0; i < x->n_out; i++) {
 		const struct outcol *o = &x->out[i];
 		const struct sl_field *f = inferred ? sl_type_field(inferred, o->name) : NULL;
@@ -1310,8 +1319,8 @@ static int row_type(struct sqlx *x, const struct sl_type *inferred, struct sl_er
 			t = sl_type_new(SL_T_BINARY, true);
 		else if (f)
 			t = sl_type_clone(f->type);
-		else if (o->pcol)
-			t = sl_type_new(SL_T_STRING, true);
+		else if (o->pcol || typed == 0)
+			t = sl_type_new(SL_T_STRING, true); /* no column would be left: string */
 		else
 			continue; /* only nulls so far: left out until a value shows its type */
 		if (!t) {
@@ -1324,11 +1333,11 @@ static int row_type(struct sqlx *x, const struct sl_type *inferred, struct sl_er
 			return sl_err_prefix(err, "job %s", x->env->job);
 		}
 	}
-	if (x->env->target_row && x->env->target_row->kind == SL_T_STRUCT) {
+	if (target) {
 		struct sl_merge_opts mo;
 		sl_merge_opts_default(&mo);
 		mo.conflict_kind = SL_T_STRING;
-		struct sl_type *m = sl_type_merge(x->env->target_row, run, &mo, NULL, err);
+		struct sl_type *m = sl_type_merge(target, run, &mo, NULL, err);
 		sl_type_free(run);
 		if (!m)
 			return sl_err_prefix(err, "job %s: the output's type and the target's",

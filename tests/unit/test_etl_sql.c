@@ -635,6 +635,14 @@ static void test_types_stable(void **state)
 	assert_int_equal(int_of(row_with(t, "id", 4, NULL), "extra"), 1);
 	assert_true(is_null(row_with(t, "id", 1, NULL), "extra"));
 	rows_free(t);
+
+	/* a statement whose every column held only nulls still has columns: strings */
+	job_sql(fx, "nulls", "events", "events_nulls", "",
+		"SELECT json_extract(_record, '$.missing') AS missing FROM source");
+	assert_int_equal(run_ok(fx, "nulls").rows_out, 4);
+	ct = table_get(fx, "events_nulls");
+	assert_string_equal(ct.schema, "struct<missing:string> not null");
+	sl_cat_table_release(&ct);
 }
 
 /* ---- refused rows --------------------------------------------------------------------- */
