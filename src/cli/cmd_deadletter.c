@@ -1,14 +1,244 @@
-/* cmd_deadletter.c - `sluice deadletter`: list, show, replay and purge dead letters. */
+/* cmd_deadletter.c - `sluice deadletter`: list, show, replay and purge dead letters:
+ * the validator's (a report row each) and the ETL runs' refused records
+ * (deadletter/etl/JOB/run-N.ndjson of a run the metadata store knows, read through
+ * etl/jobs.h). An ETL dead letter is not replayed into landing: its lines are not the
+ * source's records but {object, line, error, record} around them. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "etl/jobs.h"
 #include "util/clock.h"
 #include "validate/validate.h"
 
 #define SHOW_TEXT_MAX 2000 /* bytes of an offending record printed by show */
+#define LS_ETL_LINES 100   /* ls: lines of an ETL dead letter read for its reasons */
+#define LS_ETL_REASONS 3   /* ... and the distinct reasons shown */
+
+/* ---- ETL dead letters ---------------------------------------------------------------- */
+
+/* Whether deadletter/KEY, which has no validator report, is the refused records of an ETL
+ * run the metadata store knows (*run gets it). */
+static bool etl_dead_letter(struct sl_lake *lake, const char *key, struct sl_etl_run *run)
+{
+	struct sl_meta *m = &lake->meta;
+	char job[SL_JOB_MAX];
+	int64_t id;
+	return sl_etl_deadletter_key(key, job, sizeof(job), &id) && m->ops->etl_run_get &&
+	       m->ops->etl_run_get(m->state, job, id, run, NULL) == 0;
+}
+
+/* Text that came from a file, for a terminal: control bytes as \xNN. */
+static void put_text(struct sl_buf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			sl_buf_printf(b, "\\x%02x", *p);
+		else
+			sl_buf_append(b, (const char *)p, 1);
+	}
+}
+
+struct reasons {
+	struct sl_etl_refused first[LS_ETL_REASONS]; /* the first line of each reason */
+	int n;
+};
+
+static int reason_one(void *ctx, const struct sl_etl_refused *r)
+{
+	struct reasons *rs = ctx;
+	if (r->problem)
+		return 0;
+	for (int i = 0; i < rs->n; i++)
+		if (strcmp(rs->first[i].error, r->error) == 0)
+			return 0;
+	rs->first[rs->n] = *r;
+	rs->first[rs->n].record = NULL; /* borrowed: gone after the call */
+	return ++rs->n == LS_ETL_REASONS ? 1 : 0;
+}
+
+/* ls: one ETL dead letter, as a line or a JSON object in the validator's shape (subject,
+ * landing_key and schema_version null; outcome "etl"; records and bad_records the run's
+ * counts) with job, run, run_state and reasons added. */
+static void etl_ls_one(struct sl_lake *lake, struct sl_buf *b, const struct sl_object *obj,
+		       const struct sl_etl_run *run, bool json, bool first)
+{
+	struct reasons rs;
+	struct sl_err err = {0};
+	char when[40];
+	memset(&rs, 0, sizeof(rs));
+	int rc = sl_etl_deadletter_read(lake, obj->key, LS_ETL_LINES, reason_one, &rs, &err);
+	if (rc < 0 && rs.n == 0)
+		snprintf(rs.first[rs.n++].error, sizeof(rs.first[0].error), "(cannot be read: %s)",
+			 err.msg);
+	sl_fmt_time(obj->created_ms, when, sizeof(when));
+	if (json) {
+		sl_buf_printf(b, "%s\n{\"key\":", first ? "" : ",");
+		sl_cli_json_str(b, obj->key);
+		sl_buf_printf(b, ",\"seq\":%" PRId64 ",\"size\":%" PRId64 ",\"created\":\"%s\","
+				 "\"subject\":null,\"schema_version\":null,\"outcome\":\"etl\","
+				 "\"records\":%" PRId64 ",\"bad_records\":%" PRId64
+				 ",\"landing_key\":null,\"reason\":",
+			      obj->seq, obj->size, when, run->rows_in, run->rows_rejected);
+		if (rs.n)
+			sl_cli_json_str(b, rs.first[0].error);
+		else
+			sl_buf_puts(b, "null");
+		sl_buf_puts(b, ",\"job\":");
+		sl_cli_json_str(b, run->job);
+		sl_buf_printf(b, ",\"run\":%" PRId64 ",\"run_state\":", run->id);
+		sl_cli_json_str(b, run->state);
+		sl_buf_puts(b, ",\"reasons\":[");
+		for (int i = 0; i < rs.n; i++) {
+			const struct sl_etl_refused *r = &rs.first[i];
+			sl_buf_puts(b, i ? ",{\"object\":" : "{\"object\":");
+			if (r->dl_line)
+				sl_cli_json_str(b, r->object);
+			else
+				sl_buf_puts(b, "null");
+			sl_buf_printf(b, ",\"line\":%" PRId64 ",\"error\":", r->line);
+			sl_cli_json_str(b, r->error);
+			sl_buf_puts(b, "}");
+		}
+		sl_buf_puts(b, "]}");
+		return;
+	}
+	char subj[SL_JOB_MAX + 8], outcome[48], counts[48];
+	snprintf(subj, sizeof(subj), "job %s", run->job);
+	snprintf(outcome, sizeof(outcome), "etl run %" PRId64, run->id);
+	snprintf(counts, sizeof(counts), "%" PRId64 "/%" PRId64, run->rows_rejected, run->rows_in);
+	sl_buf_printf(b, "%s %-20s %-12s %9s ", when, subj, outcome, counts);
+	put_text(b, obj->key);
+	sl_buf_puts(b, "  ");
+	if (strcmp(run->state, SL_RUN_COMMITTED) != 0)
+		sl_buf_printf(b, "(run %s: removed by the job's next run) ", run->state);
+	for (int i = 0; i < rs.n; i++) {
+		const struct sl_etl_refused *r = &rs.first[i];
+		sl_buf_puts(b, i ? "; " : "");
+		if (r->dl_line) {
+			put_text(b, r->object);
+			sl_buf_printf(b, ":%" PRId64 ": ", r->line);
+		}
+		put_text(b, r->error);
+	}
+	sl_buf_puts(b, "\n");
+}
+
+/* Whether deadletter/KEY may be replayed: not an ETL dead letter (says why, on stderr). */
+static bool replayable(struct sl_lake *lake, const char *key)
+{
+	struct sl_meta *m = &lake->meta;
+	struct sl_etl_run run;
+	struct sl_deadletter dl;
+	if (m->ops->deadletter_get(m->state, key, false, &dl, NULL) != SL_ENOENT ||
+	    !etl_dead_letter(lake, key, &run))
+		return true;
+	fprintf(stderr, "sluice: deadletter/%s: refused records of ETL run %s/%" PRId64 " are "
+			"not replayed (their lines wrap the records; fix the data and put it into "
+			"raw again, then purge)\n",
+		key, run.job, run.id);
+	return false;
+}
+
+/* show: an ETL dead letter, entry by entry. */
+struct etl_show {
+	struct sl_cli *cli;
+	struct sl_buf b;
+	bool json;
+	int64_t n;
+};
+
+static int etl_show_one(void *ctx, const struct sl_etl_refused *r)
+{
+	struct etl_show *w = ctx;
+	struct sl_buf *b = &w->b;
+	w->n++;
+	if (w->json) {
+		sl_buf_puts(b, w->n > 1 ? ",\n" : "\n");
+		if (r->problem) {
+			sl_buf_printf(b, "{\"dl_line\":%" PRId64 ",\"problem\":", r->dl_line);
+			sl_cli_json_str(b, r->problem);
+		} else {
+			sl_buf_puts(b, "{\"object\":");
+			sl_cli_json_str(b, r->object);
+			sl_buf_printf(b, ",\"line\":%" PRId64 ",\"error\":", r->line);
+			sl_cli_json_str(b, r->error);
+			sl_buf_puts(b, ",\"record\":");
+			/* JSON already: the reader parsed it */
+			sl_buf_append(b, r->record, r->record_len);
+		}
+		sl_buf_puts(b, "}");
+	} else if (r->problem) {
+		sl_buf_printf(b, "\nline %" PRId64 " of the dead letter: not a refused record: "
+				 "%s\n", r->dl_line, r->problem);
+	} else {
+		sl_buf_printf(b, "\nrecord %" PRId64 " (", w->n);
+		put_text(b, r->object);
+		sl_buf_printf(b, ", line %" PRId64 "):\n  ", r->line);
+		put_text(b, r->error);
+		/* cut at a character's start: the text is UTF-8 (the reader checked it) */
+		size_t n = r->record_len;
+		if (n > SHOW_TEXT_MAX) {
+			n = SHOW_TEXT_MAX;
+			while (n > 0 && ((unsigned char)r->record[n] & 0xc0) == 0x80)
+				n--;
+		}
+		sl_buf_puts(b, "\n  > ");
+		sl_buf_append(b, r->record, n);
+		sl_buf_puts(b, n < r->record_len ? " ... (cut)\n" : "\n");
+	}
+	if (b->len > 65536)
+		sl_cli_flush(w->cli, b);
+	return 0;
+}
+
+static int show_etl(struct sl_cli *cli, struct sl_lake *lake, const char *key,
+		    const struct sl_object *obj, const struct sl_etl_run *run, bool json)
+{
+	struct etl_show w = {.cli = cli, .json = json};
+	struct sl_err err = {0};
+	char when[40], ended[40];
+	struct sl_job_conf conf;
+	sl_buf_init(&w.b, 0);
+	sl_fmt_time(obj->created_ms, when, sizeof(when));
+	if (json) {
+		sl_buf_puts(&w.b, "{\"key\":");
+		sl_cli_json_str(&w.b, key);
+		sl_buf_puts(&w.b, ",\"job\":");
+		sl_cli_json_str(&w.b, run->job);
+		sl_buf_printf(&w.b, ",\"run\":%" PRId64 ",\"run_state\":", run->id);
+		sl_cli_json_str(&w.b, run->state);
+		sl_buf_printf(&w.b, ",\"rows_in\":%" PRId64 ",\"rows_rejected\":%" PRId64
+				    ",\"written\":\"%s\",\"refused\":[",
+			      run->rows_in, run->rows_rejected, when);
+	} else {
+		sl_buf_puts(&w.b, "dead letter  deadletter/");
+		put_text(&w.b, key);
+		sl_buf_printf(&w.b, "\nfrom         ETL job %s, run %" PRId64 " (%s", run->job,
+			      run->id, run->state);
+		if (run->ended_ms > 0)
+			sl_buf_printf(&w.b, " at %s",
+				      sl_cli_text_time(run->ended_ms, ended, sizeof(ended)));
+		sl_buf_puts(&w.b, strcmp(run->state, SL_RUN_COMMITTED) == 0
+					  ? ")\n"
+					  : "; removed by the job's next run)\n");
+		if (strlen(run->job) < SL_JOB_MAX && sl_config_job(&lake->cfg, run->job, &conf))
+			sl_buf_printf(&w.b, "job          reads the family %s, writes curated.%s\n",
+				      conf.source, conf.target);
+		sl_buf_printf(&w.b, "refused      %" PRId64 " of the %" PRId64
+				    " records the run read\n",
+			      run->rows_rejected, run->rows_in);
+		sl_buf_printf(&w.b, "written      %s\n", when);
+	}
+	int rc = sl_etl_deadletter_read(lake, key, 0, etl_show_one, &w, &err);
+	if (json)
+		sl_buf_puts(&w.b, w.n ? "\n]}\n" : "]}\n");
+	sl_cli_flush(cli, &w.b);
+	sl_buf_release(&w.b);
+	return rc ? sl_cli_fail(cli, &err) : SL_EXIT_OK;
+}
 
 /* ---- ls ------------------------------------------------------------------------------ */
 
@@ -16,6 +246,7 @@ struct dl_walk {
 	struct sl_cli *cli;
 	struct sl_lake *lake;
 	const char *subject; /* filter, NULL = all */
+	const char *job;     /* filter: the ETL dead letters of this job, NULL = all */
 	int64_t older_than;  /* created before this (ms since the epoch), 0 = any */
 	bool json;
 	int n, failed;
@@ -28,11 +259,28 @@ static int dl_one(void *ctx, const struct sl_object *obj)
 	struct dl_walk *w = ctx;
 	struct sl_meta *m = &w->lake->meta;
 	struct sl_deadletter dl;
+	struct sl_etl_run run;
 	bool have = m->ops->deadletter_get(m->state, obj->key, false, &dl, NULL) == 0;
+	bool etl = !have && etl_dead_letter(w->lake, obj->key, &run);
 	if (w->subject && (!have || strcmp(dl.subject, w->subject) != 0))
+		return 0;
+	if (w->job && (!etl || strcmp(run.job, w->job) != 0))
 		return 0;
 	if (w->older_than && obj->created_ms >= w->older_than)
 		return 0;
+	if (w->what == W_REPLAY && etl) {
+		fprintf(w->cli->out, "skipped deadletter/%s: refused records of ETL run %s/%" PRId64
+				     " are not replayed\n",
+			obj->key, run.job, run.id);
+		return 0;
+	}
+	if (w->what == W_LS && etl) {
+		etl_ls_one(w->lake, &w->out, obj, &run, w->json, w->n == 0);
+		w->n++;
+		if (w->out.len > 65536)
+			sl_cli_flush(w->cli, &w->out);
+		return 0;
+	}
 	if (w->what != W_LS) {
 		struct sl_err err = {0};
 		char key[SL_KEY_MAX + 1];
@@ -163,6 +411,9 @@ static int show(struct sl_cli *cli, struct sl_lake *lake, const char *key, bool 
 	struct sl_err err = {0};
 	int rc = m->ops->deadletter_get(m->state, key, true, &dl, &err);
 	bool have_obj = m->ops->object_get(m->state, "deadletter", key, &obj, NULL) == 0;
+	struct sl_etl_run run;
+	if (rc == SL_ENOENT && have_obj && etl_dead_letter(lake, key, &run))
+		return show_etl(cli, lake, key, &obj, &run, json);
 	if (rc == SL_ENOENT && !have_obj) {
 		fprintf(stderr, "sluice: deadletter/%s: no such dead letter\n", key);
 		return SL_EXIT_FAIL;
@@ -287,6 +538,7 @@ static int run_deadletter(struct sl_cli *cli, int argc, char **argv)
 	static const struct option lo[] = {
 		SL_CLI_COMMON_OPTS,
 		{"subject", required_argument, NULL, 's'},
+		{"job", required_argument, NULL, 'J'},
 		{"all", no_argument, NULL, 'a'},
 		{"older-than", required_argument, NULL, 'o'},
 		{"json", no_argument, NULL, 'j'},
@@ -300,6 +552,7 @@ static int run_deadletter(struct sl_cli *cli, int argc, char **argv)
 		switch (c) {
 		case 'h': return SL_EXIT_OK;
 		case 's': w.subject = optarg; break;
+		case 'J': w.job = optarg; break;
 		case 'a': all = true; break;
 		case 'j': w.json = true; break;
 		case 'o':
@@ -314,21 +567,28 @@ static int run_deadletter(struct sl_cli *cli, int argc, char **argv)
 	const char *sub = argv[optind++];
 	int n_keys = argc - optind;
 	char **keys = argv + optind;
+	if (w.subject && w.job)
+		return sl_cli_usage_error(cli, "--subject (the validator's dead letters) and --job "
+					       "(an ETL job's) do not go together");
 	if (strcmp(sub, "ls") == 0) {
 		if (n_keys || all || age >= 0)
-			return sl_cli_usage_error(cli, "ls takes only --subject and --json");
+			return sl_cli_usage_error(cli, "ls takes only --subject or --job, and "
+						       "--json");
 		w.what = W_LS;
 	} else if (strcmp(sub, "show") == 0) {
-		if (n_keys != 1 || w.subject || all || age >= 0)
+		if (n_keys != 1 || w.subject || w.job || all || age >= 0)
 			return sl_cli_usage_error(cli, "show takes one KEY (and --json)");
 	} else if (strcmp(sub, "replay") == 0) {
-		if ((n_keys > 0) + (w.subject != NULL) + all != 1 || age >= 0 || w.json)
-			return sl_cli_usage_error(cli, "replay takes KEY..., --subject S or --all");
+		if ((n_keys > 0) + (w.subject != NULL) + all != 1 || age >= 0 || w.json || w.job)
+			return sl_cli_usage_error(cli, "replay takes KEY..., --subject S or --all "
+						       "(an ETL job's refused records are not "
+						       "replayed)");
 		w.what = W_REPLAY;
 	} else if (strcmp(sub, "purge") == 0) {
-		if ((n_keys > 0) == (age >= 0) || all || w.json || (n_keys && w.subject))
-			return sl_cli_usage_error(
-				cli, "purge takes KEY... or --older-than DURATION [--subject S]");
+		if ((n_keys > 0) == (age >= 0) || all || w.json ||
+		    (n_keys && (w.subject || w.job)))
+			return sl_cli_usage_error(cli, "purge takes KEY... or --older-than "
+						       "DURATION [--subject S | --job JOB]");
 		w.what = W_PURGE;
 	} else {
 		return sl_cli_usage_error(cli, "unknown subcommand '%s'", sub);
@@ -352,6 +612,10 @@ static int run_deadletter(struct sl_cli *cli, int argc, char **argv)
 	if (n_keys) {
 		for (int i = 0; i < n_keys; i++) {
 			char key[SL_KEY_MAX + 1];
+			if (w.what == W_REPLAY && !replayable(lake, keys[i])) {
+				w.failed++;
+				continue;
+			}
 			int r = w.what == W_REPLAY
 					? sl_deadletter_replay(lake, keys[i], key, sizeof(key), &err)
 					: sl_deadletter_purge(lake, keys[i], &err);
@@ -381,20 +645,26 @@ static int run_deadletter(struct sl_cli *cli, int argc, char **argv)
 
 const struct sl_cmd sl_cmd_deadletter = {
 	"deadletter", "list, show, replay and purge dead letters",
-	"usage: sluice deadletter ls [--subject S] [--json]\n"
+	"usage: sluice deadletter ls [--subject S | --job JOB] [--json]\n"
 	"       sluice deadletter show KEY [--json]\n"
 	"       sluice deadletter replay KEY... | --subject S | --all\n"
-	"       sluice deadletter purge KEY... | --older-than DURATION [--subject S]\n"
+	"       sluice deadletter purge KEY... | --older-than DURATION [--subject S | --job JOB]\n"
 	"\n"
 	"Dead letters are what the validator could not pass to raw: invalid records, or\n"
-	"whole objects (undecodable, quarantined, no schema), each with a report.\n"
-	"  ls      one line per dead letter: written, subject and version, outcome,\n"
-	"          bad/records, key, reason\n"
+	"whole objects (undecodable, quarantined, no schema), each with a report; and the\n"
+	"records an ETL job's run refused (etl/JOB/run-N.ndjson: the source object and\n"
+	"line, the reason and the record, one line each).\n"
+	"  ls      one line per dead letter: written, subject and version (an ETL one:\n"
+	"          job JOB, etl run N), outcome, bad/records, key, reason (an ETL one: the\n"
+	"          first distinct reasons with their OBJECT:LINE); --job: the ETL dead\n"
+	"          letters of JOB only\n"
 	"  show    the report: where it came from, why, and each bad record with its\n"
-	"          reasons and its bytes (--json: the report as stored)\n"
+	"          reasons and its bytes (--json: the report as stored); an ETL one: the\n"
+	"          job and run, and each refused record with its object, line and reason\n"
 	"  replay  puts the dead letter back into landing as KEY with .replay-N in its\n"
 	"          name (N: the dead letter's sequence number), with its lineage, and\n"
-	"          removes it; the validator then checks it against the current schema\n"
+	"          removes it; the validator then checks it against the current schema.\n"
+	"          ETL dead letters are not replayed (--all skips them)\n"
 	"  purge   removes dead letters for good (--older-than: written before then;\n"
 	"          DURATION such as 90m, 12h, 7d)\n",
 	run_deadletter,

@@ -1,14 +1,20 @@
 /* cmd_etl.c - `sluice etl`: run jobs (etl/run.h), list and show them, their history and
- * their bookmarks, rewind and reset (etl/jobs.h reads what there is to show). Thin: the
- * library does the work; this file checks the command line and prints. Also the ETL part
- * of `sluice status`.
+ * their bookmarks, rewind and reset (etl/jobs.h reads what there is to show), and the
+ * scheduler that runs them when they are due (`etl schedule`, over jobs.h's plan). Thin:
+ * the library does the work; this file checks the command line and prints. Also the ETL
+ * part of `sluice status`.
  *
  * Exit codes: 0 when every job asked for committed (or was shown), 2 when one failed or
- * was busy (the others still run) or the lake said no, 1 for a usage error. */
+ * was busy (the others still run) or the lake said no, 1 for a usage error. The
+ * scheduler exits 0 when stopped (a signal, --max-runs); `schedule --once` as `run`.
+ *
+ * Under the test hook SLUICE_TEST_NOW (util/clock.h) the scheduler's sleeps pass at once
+ * and move the process's clock on, so that a test sees hours of firings at once. */
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 
 #include "cli/cli.h"
 #include "etl/jobs.h"
@@ -17,6 +23,8 @@
 
 #define SHOW_RUNS 5          /* `etl show`: the newest runs */
 #define HISTORY_MAX 1000000  /* --limit */
+#define SCHED_MAX_SLEEP_MS 60000 /* the scheduler reads the jobs again at least this often,
+				  * so that new default jobs are seen */
 
 static volatile sig_atomic_t stop_flag;
 
@@ -27,14 +35,17 @@ static void on_signal(int sig)
 }
 
 /* Options, and which were given (to refuse those a subcommand does not take). */
-enum { O_JSON = 1, O_DUE = 2, O_MAX_OBJECTS = 4, O_LIMIT = 8, O_TO_RUN = 16 };
+enum {
+	O_JSON = 1, O_DUE = 2, O_MAX_OBJECTS = 4, O_LIMIT = 8, O_TO_RUN = 16, O_ONCE = 32,
+	O_MAX_RUNS = 64
+};
 static const char *const opt_names[] = {"--json", "--due", "--max-objects", "--limit",
-					"--to-run"};
+					"--to-run", "--once", "--max-runs"};
 
 struct eopts {
 	unsigned given;
-	bool json, due;
-	int64_t max_objects, limit, to_run;
+	bool json, due, once;
+	int64_t max_objects, limit, to_run, max_runs;
 };
 
 /* ---- printing helpers ------------------------------------------------------------------ */
@@ -140,10 +151,17 @@ struct tally {
 	int n;
 };
 
-static void result_json(struct sl_buf *b, const char *job, const char *state,
+/* One job's result; at_ms > 0 (the scheduler's): the time the run was started first. */
+static void result_json(struct sl_buf *b, int64_t at_ms, const char *job, const char *state,
 			const struct sl_etl_result *r, const struct sl_err *err)
 {
-	sl_buf_puts(b, "{\"job\":");
+	sl_buf_puts(b, "{");
+	if (at_ms > 0) {
+		sl_buf_puts(b, "\"time\":");
+		sl_cli_json_time(b, at_ms);
+		sl_buf_puts(b, ",");
+	}
+	sl_buf_puts(b, "\"job\":");
 	sl_cli_json_str(b, job);
 	sl_buf_puts(b, ",\"state\":");
 	sl_cli_json_str(b, state);
@@ -181,13 +199,17 @@ static void result_json(struct sl_buf *b, const char *job, const char *state,
 	sl_buf_puts(b, "}");
 }
 
-static void result_text(struct sl_buf *b, const char *job, const struct sl_etl_result *r)
+/* A committed run: one line, then a line per remark (oneline: the remarks follow on the
+ * same line, after "; ", as the scheduler logs them). */
+static void result_text(struct sl_buf *b, const char *job, const struct sl_etl_result *r,
+			bool oneline)
 {
 	char bytes[32];
+	const char *sep = oneline ? "; " : "\n  ";
 	double secs = (double)r->duration_ms / 1000.0;
 	if (r->objects == 0 && r->files == 0 && r->rows_in == 0) {
 		sl_buf_printf(b, "%s: run %" PRId64 " committed in %.2fs: nothing new; bookmark %"
-				 PRId64 "%s\n",
+				 PRId64 "%s",
 			      job, r->run_id, secs, r->to_seq,
 			      r->to_seq != r->from_seq ? " (moved past skipped objects)" : "");
 	} else {
@@ -195,25 +217,26 @@ static void result_text(struct sl_buf *b, const char *job, const struct sl_etl_r
 		sl_buf_printf(b,
 			      "%s: run %" PRId64 " committed in %.2fs: %" PRId64 " object%s, %" PRId64
 			      " rows in, %" PRId64 " out, %" PRId64 " rejected; %" PRId64
-			      " file%s, %s; bookmark %" PRId64 " -> %" PRId64 "\n",
+			      " file%s, %s; bookmark %" PRId64 " -> %" PRId64,
 			      job, r->run_id, secs, r->objects, r->objects == 1 ? "" : "s", r->rows_in,
 			      r->rows_out, r->rows_rejected, r->files, r->files == 1 ? "" : "s", bytes,
 			      r->from_seq, r->to_seq);
 	}
 	if (r->deadletter[0])
-		sl_buf_printf(b, "  refused records: deadletter/%s\n", r->deadletter);
+		sl_buf_printf(b, "%srefused records: deadletter/%s", sep, r->deadletter);
 	if (r->skipped)
-		sl_buf_printf(b, "  %" PRId64 " object%s the crawler rejected passed over, e.g. %s\n",
-			      r->skipped, r->skipped == 1 ? "" : "s", r->skip_reason);
+		sl_buf_printf(b, "%s%" PRId64 " object%s the crawler rejected passed over, e.g. %s",
+			      sep, r->skipped, r->skipped == 1 ? "" : "s", r->skip_reason);
 	if (r->stale)
-		sl_buf_printf(b, "  %" PRId64 " object%s overwritten or removed since listed: passed\n",
-			      r->stale, r->stale == 1 ? "" : "s");
+		sl_buf_printf(b, "%s%" PRId64 " object%s overwritten or removed since listed: "
+				 "passed", sep, r->stale, r->stale == 1 ? "" : "s");
 	if (r->waiting)
-		sl_buf_printf(b, "  waiting: raw/%s is not catalogued yet (run 'sluice crawl', then "
-				 "this job again)\n", r->waiting_key);
+		sl_buf_printf(b, "%swaiting: raw/%s is not catalogued yet (run 'sluice crawl', "
+				 "then this job again)", sep, r->waiting_key);
 	if (r->recovered)
-		sl_buf_printf(b, "  recovered: %" PRId64 " file%s of runs that did not commit "
-				 "removed first\n", r->recovered, r->recovered == 1 ? "" : "s");
+		sl_buf_printf(b, "%srecovered: %" PRId64 " file%s of runs that did not commit "
+				 "removed first", sep, r->recovered, r->recovered == 1 ? "" : "s");
+	sl_buf_puts(b, "\n");
 }
 
 /* Whether job is due (--due); prints the job's line when it is not. 0, or the error. */
@@ -258,7 +281,7 @@ static void run_one(struct sl_cli *cli, struct sl_lake *lake, const char *job,
 	if (stop_flag) {
 		t->not_run++;
 		if (o->json)
-			result_json(b, job, "not_run", &res, NULL);
+			result_json(b, 0, job, "not_run", &res, NULL);
 		else
 			sl_buf_printf(b, "%s: not run (stopped by a signal)\n", job);
 		return;
@@ -272,14 +295,14 @@ static void run_one(struct sl_cli *cli, struct sl_lake *lake, const char *job,
 	if (rc == 0) {
 		t->committed++;
 		if (o->json)
-			result_json(b, job, "committed", &res, NULL);
+			result_json(b, 0, job, "committed", &res, NULL);
 		else
-			result_text(b, job, &res);
+			result_text(b, job, &res, false);
 		return;
 	}
 	t->failed++;
 	if (o->json) {
-		result_json(b, job, err.code == SL_EBUSY ? "busy" : "failed", &res, &err);
+		result_json(b, 0, job, err.code == SL_EBUSY ? "busy" : "failed", &res, &err);
 	} else {
 		if (err.code == SL_EBUSY)
 			sl_buf_printf(b, "%s: busy: another run of the job holds its lease\n", job);
@@ -365,6 +388,214 @@ static int do_run(struct sl_cli *cli, struct sl_lake *lake, char **names, int n_
 	sl_buf_release(&b);
 	sl_etl_jobs_release(&jobs);
 	return t.failed || t.not_run ? SL_EXIT_FAIL : SL_EXIT_OK;
+}
+
+/* ---- schedule ---------------------------------------------------------------------------- */
+
+/* Sleeps ms, or less when SIGTERM or SIGINT comes: they are blocked from the check of the
+ * flag until pselect lets them in, so one that comes in between is not slept through.
+ * Under SLUICE_TEST_NOW the sleep passes at once (util/clock.h). */
+static void sched_sleep(int64_t ms)
+{
+	if (ms <= 0 || sl_clock_skip(ms))
+		return;
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	if (!stop_flag) {
+		struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+		pselect(0, NULL, NULL, NULL, &ts, &old);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+struct sched_tally {
+	int64_t runs, committed, failed, busy;
+};
+
+/* The error of job's run without the "job JOB: " it may begin with (the line names the
+ * job already). */
+static const char *job_msg(const char *job, const struct sl_err *err)
+{
+	const char *msg = err->msg[0] ? err->msg : sl_code_name(err->code);
+	size_t n = strlen(job);
+	if (strncmp(msg, "job ", 4) == 0 && strncmp(msg + 4, job, n) == 0 && msg[4 + n] == ':' &&
+	    msg[5 + n] == ' ')
+		return msg + 6 + n;
+	return msg;
+}
+
+/* One due job: runs it, logs one line (text) or one JSON object, and records the try.
+ * -1 when the try could not be recorded (the job would be due again at once). */
+static int sched_run(struct sl_cli *cli, struct sl_lake *lake, struct sl_etl_sched *s,
+		      const char *job, const struct eopts *o, struct sched_tally *t)
+{
+	struct sl_etl_result res;
+	struct sl_etl_run_opts ro = {.max_objects = o->max_objects};
+	struct sl_err err = {0}, terr = {0};
+	struct sl_buf b;
+	char when[40];
+	int64_t at = sl_now_ms();
+
+	memset(&res, 0, sizeof(res));
+	int rc = sl_etl_run_job(lake, job, &ro, &res, &err);
+	/* tried at the start: a schedule that fired while the run ran makes it due again */
+	int recorded = sl_etl_sched_tried(s, job, at, &terr);
+	if (recorded != 0)
+		fprintf(stderr, "sluice: etl schedule: %s (waiting %d s)\n", terr.msg,
+			SCHED_MAX_SLEEP_MS / 1000);
+	t->runs++;
+	if (rc == 0)
+		t->committed++;
+	else if (err.code == SL_EBUSY)
+		t->busy++;
+	else
+		t->failed++;
+	sl_buf_init(&b, 0);
+	if (o->json) {
+		result_json(&b, at, job,
+			    rc == 0 ? "committed" : err.code == SL_EBUSY ? "busy" : "failed", &res,
+			    rc == 0 ? NULL : &err);
+		sl_buf_puts(&b, "\n");
+	} else {
+		sl_buf_printf(&b, "%s ", sl_cli_text_time(at, when, sizeof(when)));
+		const char *msg = job_msg(job, &err);
+		if (rc == 0)
+			result_text(&b, job, &res, true);
+		else if (err.code == SL_EBUSY)
+			sl_buf_printf(&b, "%s: busy (tried again at its next firing): %s\n", job,
+				      msg);
+		else if (res.run_id)
+			sl_buf_printf(&b, "%s: run %" PRId64 " failed after %.2fs; nothing of it "
+					  "was committed (the bookmark stays at %" PRId64 "; tried "
+					  "again at its next firing): %s\n",
+				      job, res.run_id, (double)res.duration_ms / 1000.0,
+				      res.from_seq, msg);
+		else
+			sl_buf_printf(&b, "%s: failed before a run began (tried again at its next "
+					  "firing): %s\n", job, msg);
+	}
+	sl_cli_flush(cli, &b);
+	fflush(cli->out); /* a daemon's log is read as it is written */
+	sl_buf_release(&b);
+	return recorded ? -1 : 0;
+}
+
+static void sched_summary(struct sl_buf *b, const struct sched_tally *t)
+{
+	sl_buf_printf(b, "%" PRId64 " run%s: %" PRId64 " committed, %" PRId64 " failed, %" PRId64
+			 " busy",
+		      t->runs, t->runs == 1 ? "" : "s", t->committed, t->failed, t->busy);
+}
+
+/* The scheduler: plans (jobs.h), runs the due jobs one after another, sleeps until the
+ * next firing (at most SCHED_MAX_SLEEP_MS), until a signal or --max-runs; --once: one
+ * plan and its runs. */
+static int do_schedule(struct sl_cli *cli, struct sl_lake *lake, const struct eopts *o)
+{
+	struct sl_etl_sched s = {0};
+	struct sched_tally t = {0};
+	bool plan_failed = false, started = false;
+	char when[40], next[40];
+	struct sl_buf b;
+	if (getenv("SLUICE_TEST_NOW") && !sl_clock_faked())
+		return sl_cli_usage_error(cli, "SLUICE_TEST_NOW: '%.40s' is not a time in ms since "
+					       "the epoch", getenv("SLUICE_TEST_NOW"));
+
+	/* A signal ends the scheduler after the run in hand, which commits or fails as usual:
+	 * never a run killed midway on purpose. No SA_RESTART: a sleep ends at once. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	sl_buf_init(&b, 0);
+	while (!stop_flag) {
+		struct sl_etl_plan p;
+		struct sl_err err = {0};
+		int64_t now = sl_now_ms();
+		if (sl_etl_sched_plan(lake, &s, now, SCHED_MAX_SLEEP_MS, &p, &err) != 0) {
+			/* the metadata store said no (locked, gone): the scheduler goes on */
+			plan_failed = true;
+			if (o->once) {
+				sl_cli_fail(cli, &err);
+				break;
+			}
+			fprintf(stderr, "sluice: etl schedule: %s (trying again in %d s)\n",
+				err.msg, SCHED_MAX_SLEEP_MS / 1000);
+			sched_sleep(SCHED_MAX_SLEEP_MS);
+			continue;
+		}
+		if (!o->json && !started && !o->once) {
+			sl_buf_printf(&b, "%s etl schedule: %zu job%s, %zu with a schedule",
+				      sl_cli_text_time(now, when, sizeof(when)), p.n_jobs,
+				      p.n_jobs == 1 ? "" : "s", p.n_scheduled);
+			if (p.due.n)
+				sl_buf_printf(&b, "; %zu due now\n", p.due.n);
+			else if (p.next_job[0])
+				sl_buf_printf(&b, "; next: %s at %s\n", p.next_job,
+					      sl_cli_text_time(p.next_ms, next, sizeof(next)));
+			else
+				sl_buf_puts(&b, "\n");
+			sl_cli_flush(cli, &b);
+			fflush(cli->out);
+		}
+		started = true;
+		if (o->once && !o->json && p.due.n == 0) {
+			sl_buf_printf(&b, "%s etl schedule: nothing due (%zu job%s, %zu with a "
+					  "schedule",
+				      sl_cli_text_time(now, when, sizeof(when)), p.n_jobs,
+				      p.n_jobs == 1 ? "" : "s", p.n_scheduled);
+			if (p.next_job[0])
+				sl_buf_printf(&b, "; next: %s at %s", p.next_job,
+					      sl_cli_text_time(p.next_ms, next, sizeof(next)));
+			sl_buf_puts(&b, ")\n");
+			sl_cli_flush(cli, &b);
+		}
+		bool ran = false, backoff = false;
+		for (size_t i = 0; i < p.due.n && !stop_flag; i++) {
+			if (o->max_runs && t.runs >= o->max_runs)
+				break;
+			if (sched_run(cli, lake, &s, p.due.names[i], o, &t) != 0)
+				backoff = true;
+			ran = true;
+		}
+		int64_t wake = p.wake_ms;
+		sl_etl_plan_release(&p);
+		if (o->once || (o->max_runs && t.runs >= o->max_runs))
+			break;
+		/* after runs, plan again at once: time has passed */
+		if (backoff)
+			sched_sleep(SCHED_MAX_SLEEP_MS);
+		else if (!ran)
+			sched_sleep(wake - sl_now_ms());
+	}
+	if (!o->json) {
+		if (o->once) {
+			if (t.runs) {
+				sl_buf_printf(&b, "%s etl schedule: ",
+					      sl_cli_text_time(sl_now_ms(), when, sizeof(when)));
+				sched_summary(&b, &t);
+				sl_buf_puts(&b, "\n");
+			}
+		} else {
+			sl_buf_printf(&b, "%s etl schedule: stopped (%s); ",
+				      sl_cli_text_time(sl_now_ms(), when, sizeof(when)),
+				      stop_flag ? "a signal" : "--max-runs");
+			sched_summary(&b, &t);
+			sl_buf_puts(&b, "\n");
+		}
+		sl_cli_flush(cli, &b);
+	}
+	sl_buf_release(&b);
+	sl_etl_sched_release(&s);
+	if (o->once && (plan_failed || t.failed || t.busy))
+		return SL_EXIT_FAIL;
+	return SL_EXIT_OK;
 }
 
 /* ---- ls, show ---------------------------------------------------------------------------- */
@@ -802,6 +1033,8 @@ static int run_etl(struct sl_cli *cli, int argc, char **argv)
 		{"max-objects", required_argument, NULL, 'm'},
 		{"limit", required_argument, NULL, 'n'},
 		{"to-run", required_argument, NULL, 't'},
+		{"once", no_argument, NULL, 'o'},
+		{"max-runs", required_argument, NULL, 'r'},
 		{0},
 	};
 	struct eopts o = {0};
@@ -834,11 +1067,21 @@ static int run_etl(struct sl_cli *cli, int argc, char **argv)
 			o.to_run = n;
 			o.given |= O_TO_RUN;
 			break;
+		case 'o': o.once = true; o.given |= O_ONCE; break;
+		case 'r':
+			if (sl_cli_parse_count(cli, "--max-runs", optarg, INT64_MAX, &n))
+				return SL_EXIT_USAGE;
+			if (n < 1)
+				return sl_cli_usage_error(cli, "--max-runs must be 1 or more");
+			o.max_runs = n;
+			o.given |= O_MAX_RUNS;
+			break;
 		default: return SL_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc)
-		return sl_cli_usage_error(cli, "expected run, ls, show, history or bookmark");
+		return sl_cli_usage_error(cli, "expected run, schedule, ls, show, history or "
+					       "bookmark");
 	const char *sub = argv[optind++];
 	/* subcommands as "run", "bookmark show", ...: what each takes */
 	static const struct {
@@ -847,6 +1090,7 @@ static int run_etl(struct sl_cli *cli, int argc, char **argv)
 		int min_jobs, max_jobs;
 	} subs[] = {
 		{"run", NULL, O_JSON | O_DUE | O_MAX_OBJECTS, 0, 1 << 20},
+		{"schedule", NULL, O_JSON | O_ONCE | O_MAX_RUNS | O_MAX_OBJECTS, 0, 0},
 		{"ls", NULL, O_JSON, 0, 0},
 		{"show", NULL, O_JSON, 1, 1},
 		{"history", NULL, O_JSON | O_LIMIT, 1, 1},
@@ -860,8 +1104,8 @@ static int run_etl(struct sl_cli *cli, int argc, char **argv)
 		if (strcmp(sub, subs[k].name) == 0)
 			break;
 	if (k == n_subs)
-		return sl_cli_usage_error(cli, "unknown subcommand '%.40s' (run, ls, show, history "
-					       "or bookmark)", sub);
+		return sl_cli_usage_error(cli, "unknown subcommand '%.40s' (run, schedule, ls, "
+					       "show, history or bookmark)", sub);
 	char what[40];
 	snprintf(what, sizeof(what), "%s", sub);
 	if (strcmp(sub, "bookmark") == 0) {
@@ -897,6 +1141,8 @@ static int run_etl(struct sl_cli *cli, int argc, char **argv)
 	const char *job = n_args ? argv[optind] : NULL;
 	if (strcmp(sub, "run") == 0)
 		rc = do_run(cli, lake, argv + optind, n_args, &o);
+	else if (strcmp(sub, "schedule") == 0)
+		rc = do_schedule(cli, lake, &o);
 	else if (strcmp(sub, "ls") == 0)
 		rc = do_ls(cli, lake, &o);
 	else if (strcmp(sub, "show") == 0)
@@ -916,6 +1162,7 @@ static int run_etl(struct sl_cli *cli, int argc, char **argv)
 const struct sl_cmd sl_cmd_etl = {
 	"etl", "run ETL jobs (raw -> curated Parquet), list them, their runs and bookmarks",
 	"usage: sluice etl run [JOB...] [--due] [--max-objects N] [--json]\n"
+	"       sluice etl schedule [--once] [--max-runs N] [--max-objects N] [--json]\n"
 	"       sluice etl ls [--json]\n"
 	"       sluice etl show JOB [--json]\n"
 	"       sluice etl history JOB [--limit N] [--json]\n"
@@ -930,6 +1177,13 @@ const struct sl_cmd sl_cmd_etl = {
 	"            each run did; --due: only the jobs whose schedule fired since their\n"
 	"            last run; --max-objects N: read at most N source objects per run.\n"
 	"            SIGTERM or SIGINT ends the list after the run in hand.\n"
+	"  schedule  runs in the foreground: every job that is due by its schedule (UTC),\n"
+	"            one after another, then sleeps until the next firing of any job (at\n"
+	"            most 60 s: new default jobs are seen); one line per run (--json: one\n"
+	"            JSON object per run, as 'run --json' gives per job). A job that fails\n"
+	"            or is busy is tried again at its next firing. SIGTERM or SIGINT stops\n"
+	"            it after the run in hand (exit 0). --once: run what is due now and\n"
+	"            exit (for cron; exit as 'run'); --max-runs N: stop after N runs.\n"
 	"  ls        every job: source, target, layout, schedule, next time due, bookmark,\n"
 	"            last run\n"
 	"  show      a job's settings, bookmark, pending objects and its last 5 runs\n"

@@ -664,6 +664,7 @@ static int file_for(struct run *r, const char *part, struct openw **out, struct 
 	memset(ow, 0, sizeof(*ow));
 	if ((rc = sl_pq_writer_open(r->row, &r->wo, &f->sink, &ow->pw, err)) != 0)
 		goto fail;
+	sl_pq_writer_set_text_any(ow->pw, true); /* the catalog's conflict columns */
 	ow->f = f;
 	ow->used = r->rows_in;
 	r->n_open++;

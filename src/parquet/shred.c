@@ -953,8 +953,17 @@ static int shred_leaf(struct pqw_shred *s, struct pqw_node *n, const struct sl_j
 	uint64_t x;          /* the value of a 4- or 8-byte column */
 	switch (c->conv) {
 	case PQW_STRING:
-		if (t->type != SL_JSON_STRING && t->type != SL_JSON_KEY)
-			return refuse(s, n->type, t, NULL);
+		if (t->type != SL_JSON_STRING && t->type != SL_JSON_KEY) {
+			const char *p;
+			size_t len;
+			if (!s->text_any || n->type->is_enum)
+				return refuse(s, n->type, t, NULL);
+			/* the crawler's conflict columns: the value's JSON text (merge.h) */
+			raw_span(s->doc, ti, &p, &len);
+			if ((rc = put_level(s, c, n->def, rep)) != 0)
+				return rc;
+			return put_bytes(c, p, len);
+		}
 		if ((rc = put_level(s, c, n->def, rep)) != 0)
 			return rc;
 		return put_bytes(c, t->v.s, t->len);

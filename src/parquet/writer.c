@@ -1704,6 +1704,11 @@ fail:
 	return rc;
 }
 
+void sl_pq_writer_set_text_any(struct sl_pq_writer *w, bool any)
+{
+	w->sh.text_any = any;
+}
+
 void sl_pq_writer_set_strict_members(struct sl_pq_writer *w, bool strict)
 {
 	w->sh.strict_members = strict;

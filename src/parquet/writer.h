@@ -81,6 +81,10 @@ int sl_pq_writer_put_json(struct sl_pq_writer *w, const struct sl_json_doc *doc,
 int sl_pq_writer_put_json_text(struct sl_pq_writer *w, const char *text, size_t len,
 			       struct sl_err *err);
 void sl_pq_writer_set_strict_members(struct sl_pq_writer *w, bool strict);
+/* A string column (not an enum) takes a number, boolean, object or array as its JSON
+ * text, as the crawler's conflict columns mean (types/merge.h: int + string -> string);
+ * without it, such a value refuses the record. */
+void sl_pq_writer_set_text_any(struct sl_pq_writer *w, bool any);
 /* The JSON pointer of the value the last refused record failed at ("" for the record
  * itself), for machine-readable reports; valid until the next put. */
 const char *sl_pq_writer_error_pointer(const struct sl_pq_writer *w);

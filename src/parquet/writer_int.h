@@ -231,6 +231,7 @@ struct pqw_shred {
 	struct pqw_node **lazy_structs; /* every lazy struct but the root */
 	size_t n_lazy_structs;
 	bool strict_members;
+	bool text_any;        /* a string column takes any value as its JSON text */
 	/* the failing value's pointer, collected innermost first while unwinding */
 	struct sl_buf ptr_rev;
 	struct sl_buf scratch; /* a decoded base64 value */

@@ -2,11 +2,54 @@
 #include "util/clock.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
+
+/* The SLUICE_TEST_NOW hook: read once, by whichever thread asks first. */
+static struct {
+	pthread_once_t once;
+	bool fake;
+	int64_t start_ms, mono0_ms;
+	_Atomic int64_t skipped_ms;
+} test_clock = {.once = PTHREAD_ONCE_INIT};
+
+static void test_clock_read(void)
+{
+	const char *v = getenv("SLUICE_TEST_NOW");
+	char *end;
+	if (!v)
+		return;
+	long long ms = strtoll(v, &end, 10);
+	if (end == v || *end || ms <= 0 || ms > 253402300799999LL) /* 9999-12-31T23:59:59.999 */
+		return;
+	test_clock.start_ms = ms;
+	test_clock.mono0_ms = sl_mono_ms();
+	test_clock.fake = true;
+}
+
+bool sl_clock_faked(void)
+{
+	pthread_once(&test_clock.once, test_clock_read);
+	return test_clock.fake;
+}
+
+bool sl_clock_skip(int64_t ms)
+{
+	if (!sl_clock_faked())
+		return false;
+	if (ms > 0)
+		atomic_fetch_add(&test_clock.skipped_ms, ms);
+	return true;
+}
 
 int64_t sl_now_ms(void)
 {
+	if (sl_clock_faked())
+		return test_clock.start_ms + (sl_mono_ms() - test_clock.mono0_ms) +
+		       atomic_load(&test_clock.skipped_ms);
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;

@@ -13,15 +13,26 @@ removed by the next run; a SQL job (a GROUP BY per run, partitioned by an output
 a bad statement failing alone, a kill inside the transform leaving no temporary file);
 `etl ls`, `show`, `history`, `bookmark`;
 every usage error; the ETL part of `sluice status`.
+
+The scheduler (`etl schedule`) runs on the SLUICE_TEST_NOW clock, whose sleeps pass at
+once: due jobs in order, each firing after, a failing or busy job tried again at its next
+firing only, `--once`, the text log, signals that stop it after the run in hand. ETL dead
+letters in `sluice deadletter` (ls, --job, show, replay refused, purge; a killed run's
+until the next run removes it). A `layout: nested` job end to end: struct and list
+columns catalogued by the crawler from the footers (a new struct member on day 2), every
+value read back, a rewind and a re-run.
 """
 import calendar
+import datetime
 import json
 import os
+import signal
 import sqlite3
+import subprocess
 import time
 import unittest
 
-from lakeutil import EXIT_FAIL, EXIT_USAGE, LakeTest, base_env
+from lakeutil import EXIT_FAIL, EXIT_USAGE, SLUICE, LakeTest, base_env
 
 
 def ndjson(*records):
@@ -489,13 +500,14 @@ class EtlTest(LakeTest):
         self.assertEqual(jobs["clicks"]["state"], "committed")
         self.assertEqual(jobs["nothing_here"]["state"], "failed")
 
-    def lease(self, job, holder, expires_in_s):
-        """Sets job's lease row in the metadata store (a run of another machine)."""
+    def lease(self, job, holder, expires_in_s, now=None):
+        """Sets job's lease row in the metadata store (a run of another machine), expiring
+        expires_in_s after now (s since the epoch; default: the time)."""
+        now = time.time() if now is None else now
         db = sqlite3.connect(os.path.join(self.lake, ".sluice", "meta.db"), timeout=10)
         with db:
             db.execute("INSERT OR REPLACE INTO etl_leases(job, holder, expires_ms) "
-                       "VALUES (?, ?, ?)", (job, holder, int((time.time() + expires_in_s)
-                                                             * 1000)))
+                       "VALUES (?, ?, ?)", (job, holder, int((now + expires_in_s) * 1000)))
         db.close()
 
     def test_killed_run_recovered(self):
@@ -641,6 +653,480 @@ class EtlTest(LakeTest):
                          1)
         self.assertEqual(self.curated_keys("clicks_c"), [])
 
+    # ---- the scheduler ------------------------------------------------------------------------
+
+    SCHEDULED = ("etl:\n"
+                 "  default_jobs: [orders, nothing_here]\n"
+                 "  jobs:\n"
+                 "    hourly: {source: clicks, schedule: '@hourly'}\n"
+                 "    manual: {source: events, schedule: ''}\n")
+
+    def fake_day(self):
+        """The UTC midnight two days from now, in s: the daily 02:00 of the default jobs
+        fired between the lake's creation and 01:59:30 of that day."""
+        return int(time.time()) // 86400 * 86400 + 2 * 86400
+
+    def schedule(self, *args, start=None, code=0, timeout=120):
+        """`etl schedule ARGS` with the scheduler's clock started at start (s since the
+        epoch); returns the process."""
+        env = base_env(SLUICE_TEST_NOW=str(int(start * 1000))) if start else base_env()
+        p = self.sl("etl", "schedule", *args, env=env, timeout=timeout)
+        self.assertEqual(p.returncode, code, p.stderr)
+        return p
+
+    def schedule_json(self, *args, **kw):
+        p = self.schedule("--json", *args, **kw)
+        return [json.loads(line) for line in p.stdout.decode().splitlines()]
+
+    def test_schedule_runs_due_jobs_then_sleeps_to_each_firing(self):
+        self.set_config(self.SCHEDULED)
+        self.put_raw("clicks/a.ndjson", day_records(1, 3, 1))
+        self.put_raw("orders/a.ndjson", day_records(1, 2, 1))
+        self.put_raw("events/a.ndjson", day_records(1, 2, 1))
+        self.crawl()
+        day = self.fake_day()
+        date = time.strftime("%Y-%m-%dT", time.gmtime(day))
+        # 01:59:30: hourly (fired at 01:00), orders and nothing_here (02:00 the day before)
+        # are due, in the list's order; then each firing: 02:00 all three, 03:00 hourly
+        lines = self.schedule_json("--max-runs", "7", start=day + 3600 + 59 * 60 + 30)
+        self.assertEqual([(x["job"], x["time"][:16]) for x in lines],
+                         [("hourly", date + "01:59"), ("orders", date + "01:59"),
+                          ("nothing_here", date + "01:59"),
+                          ("hourly", date + "02:00"), ("orders", date + "02:00"),
+                          ("nothing_here", date + "02:00"), ("hourly", date + "03:00")])
+        self.assertEqual([x["state"] for x in lines],
+                         ["committed", "committed", "failed"] * 2 + ["committed"])
+        # each line is what `etl run --json` says of a job, with the time first
+        run_keys = list(self.run_json("manual")["manual"].keys())
+        self.assertEqual(list(lines[0].keys()), ["time"] + run_keys)
+        self.assertEqual((lines[0]["run"], lines[0]["objects"], lines[0]["rows_out"]), (1, 1, 3))
+        self.assertEqual((lines[1]["run"], lines[1]["rows_out"]), (1, 2))
+        self.assertEqual((lines[3]["run"], lines[3]["objects"]), (2, 0))  # nothing new
+        self.assertEqual((lines[6]["run"], lines[6]["objects"]), (3, 0))
+        for x in (lines[2], lines[5]):
+            self.assertIn("no raw table", x["error"])
+            self.assertIsNone(x["deadletter"])
+        self.assertIsNone(lines[0]["error"])
+        # a failing job is tried again at its next firing, not before: two runs
+        hist = self.js("etl", "history", "nothing_here", "--json")
+        self.assertEqual([(h["run"], h["state"]) for h in hist], [(2, "failed"), (1, "failed")])
+        self.assertEqual([h["run"] for h in self.js("etl", "history", "hourly", "--json")],
+                         [3, 2, 1])
+        # the job without a schedule never ran by itself (the one run was ours, above)
+        self.assertEqual(len(self.js("etl", "history", "manual", "--json")), 1)
+        self.assertEqual(self.ids("clicks"), [1, 2, 3])
+        self.assertEqual(self.ids("orders"), [1, 2])
+
+        # text: one line per run, a first and a last line
+        self.put_raw("clicks/b.ndjson", day_records(4, 4, 1) + [{"id": 5}])
+        self.crawl()
+        text = self.schedule("--max-runs", "2", start=day + 4 * 3600 + 30).stdout.decode()
+        lines = text.splitlines()
+        self.assertEqual(len(lines), 4, text)
+        # (the runs above started at the scheduler's clock: the daily jobs are not due)
+        self.assertEqual(lines[0], date + "04:00:30.000Z etl schedule: 4 jobs, 3 with a "
+                                   "schedule; 1 due now")
+        self.assertRegex(lines[1], r"^%s04:00:30\.\d{3}Z hourly: run 4 committed in [0-9.]+s: "
+                                   r"1 object, 2 rows in, 2 out, 0 rejected; 1 file, .*; "
+                                   r"bookmark \d+ -> \d+$" % date)
+        self.assertRegex(lines[2], r"^%s05:00:00\.\d{3}Z hourly: run 5 committed in [0-9.]+s: "
+                                   r"nothing new; bookmark \d+$" % date)
+        self.assertRegex(lines[3], r"^%s05:00:00\.\d{3}Z etl schedule: stopped \(--max-runs\); "
+                                   r"2 runs: 2 committed, 0 failed, 0 busy$" % date)
+        hist = self.js("etl", "history", "orders", "--json")
+        self.assertEqual([h["started"][:16] for h in hist], [date + "02:00", date + "01:59"])
+        self.assertEqual(self.ids("clicks"), [1, 2, 3, 4, 5])
+
+    def test_schedule_failures_in_text_and_refused_records(self):
+        self.set_config("etl:\n"
+                        "  jobs:\n"
+                        "    daily: {source: events, partition_by: dt}\n"
+                        "    strict: {source: orders, partition_by: dt, on_error: fail}\n")
+        self.put_raw("events/a.ndjson", day_records(1, 2, 1) + [{"id": 3}])
+        self.put_raw("orders/a.ndjson", [{"id": 1}])
+        self.crawl()
+        day = self.fake_day()
+        p = self.schedule("--max-runs", "2", start=day + 7200)
+        lines = p.stdout.decode().splitlines()
+        self.assertEqual(len(lines), 4, lines)
+        # remarks on the run's own line
+        self.assertRegex(lines[1], r"Z daily: run 1 committed .*: 1 object, 3 rows in, 2 out, "
+                                   r"1 rejected; .*; refused records: "
+                                   r"deadletter/etl/daily/run-1\.ndjson$")
+        self.assertRegex(lines[2], r"Z strict: run 1 failed after [0-9.]+s; nothing of it was "
+                                   r"committed \(the bookmark stays at 0; tried again at its "
+                                   r"next firing\): raw/orders/a\.ndjson:1: .*\(on_error: fail\)$")
+        self.assertEqual(p.stderr, "")
+
+    def test_schedule_busy_job_waits_for_its_next_firing(self):
+        self.set_config("etl:\n  jobs:\n    hourly: {source: clicks, schedule: '@hourly'}\n")
+        self.put_raw("clicks/a.ndjson", day_records(1, 3, 1))
+        self.crawl()
+        day = self.fake_day()
+        self.lease("hourly", "elsewhere:4242:0000beef", 10 * 3600, now=day)
+        # busy leaves no run behind; the scheduler still waits for the next firing
+        lines = self.schedule_json("--max-runs", "3", start=day + 30)
+        self.assertEqual([(x["state"], x["time"][11:16]) for x in lines],
+                         [("busy", "00:00"), ("busy", "01:00"), ("busy", "02:00")])
+        self.assertIn("elsewhere:4242:0000beef", lines[0]["error"])
+        self.assertIsNone(lines[0]["run"])
+        self.assertEqual(self.js("etl", "history", "hourly", "--json"), [])
+        # the lease ran out (at 10:00): the next firing runs it
+        lines = self.schedule_json("--max-runs", "1", start=day + 10 * 3600 + 5)
+        self.assertEqual((lines[0]["state"], lines[0]["run"], lines[0]["rows_out"]),
+                         ("committed", 1, 3))
+
+    def test_schedule_once(self):
+        self.set_config(self.SCHEDULED)
+        self.put_raw("clicks/a.ndjson", day_records(1, 3, 1))
+        self.put_raw("orders/a.ndjson", day_records(1, 2, 1))
+        self.crawl()
+        day = self.fake_day()
+        # what is due now, then exit: 2 as `etl run`, since nothing_here failed
+        p = self.schedule("--once", "--json", start=day + 3600 + 59 * 60, code=EXIT_FAIL)
+        lines = [json.loads(x) for x in p.stdout.decode().splitlines()]
+        self.assertEqual([(x["job"], x["state"]) for x in lines],
+                         [("hourly", "committed"), ("orders", "committed"),
+                          ("nothing_here", "failed")])
+        # 02:00 came: text, the summary last
+        self.set_config(self.SCHEDULED.replace(", nothing_here", ""))
+        p = self.schedule("--once", start=day + 7200 + 1)
+        lines = p.stdout.decode().splitlines()
+        self.assertEqual([x.split(" ")[1] for x in lines], ["hourly:", "orders:", "etl"])
+        self.assertRegex(lines[-1], r"Z etl schedule: 2 runs: 2 committed, 0 failed, 0 busy$")
+        # nothing due until 03:00: nothing runs, exit 0
+        p = self.schedule("--once", start=day + 7200 + 600)
+        self.assertEqual(p.stdout.decode(),
+                         "%s02:10:00.000Z etl schedule: nothing due (3 jobs, 2 with a schedule; "
+                         "next: hourly at %s03:00:00.000Z)\n"
+                         % ((time.strftime("%Y-%m-%dT", time.gmtime(day)),) * 2))
+        self.assertEqual(self.schedule("--once", "--json", start=day + 7200 + 600).stdout, b"")
+        self.assertEqual(len(self.js("etl", "history", "hourly", "--json")), 2)
+
+    def test_schedule_stops_on_signals_after_the_run_in_hand(self):
+        self.set_config("etl:\n  jobs:\n    hourly: {source: clicks, schedule: '@hourly'}\n")
+        self.put_raw("clicks/a.ndjson", day_records(1, 300, 1))
+        self.crawl()
+        # the fake clock runs a firing after another: a signal lands in a run or between
+        # runs; either way the scheduler exits 0 and every run it began committed
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            env = base_env(SLUICE_TEST_NOW=str(self.fake_day() * 1000))
+            proc = subprocess.Popen([SLUICE, "--lake", self.lake, "etl", "schedule", "--json"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+            first = json.loads(proc.stdout.readline())
+            self.assertEqual(first["state"], "committed")
+            proc.send_signal(sig)
+            out, err = proc.communicate(timeout=60)
+            self.assertEqual(proc.returncode, 0, err)
+            lines = [first] + [json.loads(x) for x in out.decode().splitlines()]
+            self.assertEqual({x["state"] for x in lines}, {"committed"})
+            hist = self.js("etl", "history", "hourly", "--json")
+            self.assertEqual({h["state"] for h in hist}, {"committed"})
+            self.assertEqual(hist[0]["run"], lines[-1]["run"])
+            db = sqlite3.connect(os.path.join(self.lake, ".sluice", "meta.db"))
+            self.assertEqual(db.execute("SELECT count(*) FROM etl_leases").fetchone()[0], 0)
+            db.close()
+        self.assertEqual(self.ids("clicks"), list(range(1, 301)))
+
+        # the wall clock, nothing due: the signal ends the sleep (which would last up to
+        # 60 s) at once
+        proc = subprocess.Popen([SLUICE, "--lake", self.lake, "etl", "schedule"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=base_env())
+        self.assertRegex(proc.stdout.readline().decode(),
+                         r"Z etl schedule: 1 job, 1 with a schedule; next: hourly at ")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertRegex(out.decode(), r"Z etl schedule: stopped \(a signal\); 0 runs: "
+                                       r"0 committed, 0 failed, 0 busy\n$")
+
+    # ---- ETL dead letters in `sluice deadletter` -------------------------------------------
+
+    def dead_ls(self, *args):
+        return {d["key"]: d for d in self.js("deadletter", "ls", "--json", *args)}
+
+    def test_deadletter_command_shows_etl_refused_records(self):
+        self.set_config("etl:\n"
+                        "  jobs:\n"
+                        "    loose: {source: events, partition_by: dt, schedule: ''}\n"
+                        "    other: {source: clicks, partition_by: dt, schedule: ''}\n")
+        events_a = [{"id": 1, "ts": "2026-01-01T00:00:00Z", "v": "ok"},
+                    {"id": 2, "v": "no ts"},
+                    {"id": 3, "ts": "yesterday", "v": "bad ts"},
+                    {"id": 4, "ts": "2026-01-02T00:00:00Z", "v": "ok"}]
+        events_b = [{"id": 5, "v": "no ts either", "tags": ["a", "é"]}]
+        self.put_raw("events/a.ndjson", events_a)
+        self.put_raw("events/b.ndjson", events_b)
+        self.put_raw("clicks/a.ndjson", [{"id": 1}])
+        # a dead letter of the validator beside them (no schema for orders: the whole
+        # object), and an object under etl/ that no run wrote
+        self.put_bytes("orders/x.ndjson", ndjson({"id": 1}))
+        self.ok("validate", "--drain")
+        self.put_bytes("etl/nojob/run-1.ndjson", b"{}\n", "--zone", "deadletter")
+        self.crawl()
+        jobs = self.run_json()
+        self.assertEqual(jobs["loose"]["deadletter"], "etl/loose/run-1.ndjson")
+        self.assertEqual(jobs["other"]["deadletter"], "etl/other/run-1.ndjson")
+
+        dead = self.dead_ls()
+        self.assertEqual(sorted(dead), ["etl/loose/run-1.ndjson", "etl/nojob/run-1.ndjson",
+                                        "etl/other/run-1.ndjson", "orders/x.ndjson"])
+        lo = dead["etl/loose/run-1.ndjson"]
+        self.assertEqual((lo["job"], lo["run"], lo["run_state"], lo["outcome"]),
+                         ("loose", 1, "committed", "etl"))
+        self.assertEqual((lo["records"], lo["bad_records"]), (5, 3))
+        self.assertIsNone(lo["subject"])
+        # the first distinct reasons, each where it was first met
+        self.assertEqual(lo["reasons"], [
+            {"object": "events/a.ndjson", "line": 2,
+             "error": "partition_by dt: the record has no ts"},
+            {"object": "events/a.ndjson", "line": 3,
+             "error": "partition_by dt: ts is not an RFC 3339 date-time with an offset"}])
+        self.assertEqual(lo["reason"], lo["reasons"][0]["error"])
+        self.assertEqual(dead["etl/other/run-1.ndjson"]["bad_records"], 1)
+        self.assertEqual(dead["orders/x.ndjson"]["subject"], "orders")
+        self.assertNotIn("job", dead["orders/x.ndjson"])
+        self.assertNotIn("job", dead["etl/nojob/run-1.ndjson"])  # no run: no report
+        # filters: --job for an ETL job's, --subject for the validator's
+        self.assertEqual(list(self.dead_ls("--job", "loose")), ["etl/loose/run-1.ndjson"])
+        self.assertEqual(list(self.dead_ls("--subject", "orders")), ["orders/x.ndjson"])
+        self.assertEqual(self.dead_ls("--job", "nope"), {})
+        text = self.ok("deadletter", "ls").stdout.decode()
+        self.assertRegex(text, r"\n?\S+Z job loose +etl run 1 +3/5 etl/loose/run-1\.ndjson  "
+                               r"events/a\.ndjson:2: partition_by dt: the record has no ts; "
+                               r"events/a\.ndjson:3: partition_by dt: ts is not an RFC 3339 "
+                               r"date-time with an offset\n")
+        self.assertIn("(no report)", text)
+
+        # show: each refused record with its object, line, reason and record
+        doc = self.js("deadletter", "show", "etl/loose/run-1.ndjson", "--json")
+        self.assertEqual((doc["job"], doc["run"], doc["run_state"], doc["rows_in"],
+                          doc["rows_rejected"]), ("loose", 1, "committed", 5, 3))
+        self.assertEqual([(r["object"], r["line"], r["record"]) for r in doc["refused"]],
+                         [("events/a.ndjson", 2, events_a[1]), ("events/a.ndjson", 3, events_a[2]),
+                          ("events/b.ndjson", 1, events_b[0])])
+        self.assertEqual([r["error"] for r in doc["refused"]],
+                         [lo["reasons"][0]["error"], lo["reasons"][1]["error"],
+                          lo["reasons"][0]["error"]])
+        text = self.ok("deadletter", "show", "etl/loose/run-1.ndjson").stdout.decode()
+        self.assertIn("dead letter  deadletter/etl/loose/run-1.ndjson\n"
+                      "from         ETL job loose, run 1 (committed at ", text)
+        self.assertIn("job          reads the family events, writes curated.events\n"
+                      "refused      3 of the 5 records the run read\n", text)
+        self.assertIn("\nrecord 1 (events/a.ndjson, line 2):\n"
+                      "  partition_by dt: the record has no ts\n"
+                      '  > {"id": 2, "v": "no ts"}\n', text)
+        self.assertIn("\nrecord 3 (events/b.ndjson, line 1):\n", text)
+        self.assertIn('"tags": ["a", "\\u00e9"]', text)
+        # the validator's dead letter shows as before
+        self.assertIn("outcome      ", self.ok("deadletter", "show", "orders/x.ndjson")
+                      .stdout.decode())
+
+        # replay: an ETL dead letter is not put into landing
+        p = self.refused(EXIT_FAIL, "deadletter", "replay", "etl/loose/run-1.ndjson")
+        self.assertIn("not replayed", p.stderr)
+        out = self.ok("deadletter", "replay", "--all").stdout.decode()
+        self.assertIn("skipped deadletter/etl/loose/run-1.ndjson: refused records of ETL run "
+                      "loose/1 are not replayed\n", out)
+        self.assertIn("replayed deadletter/orders/x.ndjson -> landing/", out)
+        # (the object no run wrote goes, as any dead letter without a report)
+        self.assertEqual([o["key"] for o in self.ls_json("landing/etl/")],
+                         ["etl/nojob/run-1.replay-6.ndjson"])
+        self.assertIn("etl/loose/run-1.ndjson", self.dead_ls())
+
+        # a killed run's dead letter shows its run's state until the next run removes it
+        self.put_raw("events/c.ndjson", [{"id": 6, "v": "no ts"},
+                                         {"id": 7, "ts": "2026-01-03T00:00:00Z"}])
+        self.crawl()
+        p = self.sl("etl", "run", "loose", env=base_env(SLUICE_TEST_CRASH="published:100"))
+        self.assertEqual(p.returncode, -9, p.stderr)
+        d2 = self.dead_ls("--job", "loose")["etl/loose/run-2.ndjson"]
+        self.assertEqual((d2["run_state"], d2["bad_records"]), ("running", 0))
+        self.assertIn("(run running: removed by the job's next run) events/c.ndjson:1: ",
+                      self.ok("deadletter", "ls", "--job", "loose").stdout.decode())
+        r = self.run_one("loose")
+        self.assertEqual((r["run"], r["rows_rejected"]), (3, 1))
+        self.assertEqual(sorted(self.dead_ls("--job", "loose")),
+                         ["etl/loose/run-1.ndjson", "etl/loose/run-3.ndjson"])
+        doc = self.js("deadletter", "show", "etl/loose/run-3.ndjson", "--json")
+        self.assertEqual([(r["object"], r["line"], r["record"]) for r in doc["refused"]],
+                         [("events/c.ndjson", 1, {"id": 6, "v": "no ts"})])
+        # a reset removes the dead letters of the runs it undoes; a re-run writes them once
+        self.ok("etl", "bookmark", "reset", "loose")
+        self.assertEqual(self.dead_ls("--job", "loose"), {})
+        r = self.run_one("loose")
+        self.assertEqual(r["rows_rejected"], 4)
+        self.assertEqual([d["bad_records"] for d in self.dead_ls("--job", "loose").values()],
+                         [4])
+
+        # purge: by key, and by age for one job
+        self.ok("deadletter", "purge", "etl/other/run-1.ndjson")
+        self.assertNotIn("etl/other/run-1.ndjson", self.dead_ls())
+        self.ok("deadletter", "purge", "--older-than", "0s", "--job", "loose")
+        self.assertEqual(self.dead_ls("--job", "loose"), {})
+        # a later rewind does not miss a purged dead letter
+        self.ok("etl", "bookmark", "reset", "loose")
+        self.assertFsckClean()
+
+        for args in (("deadletter", "ls", "--job", "loose", "--subject", "orders"),
+                     ("deadletter", "show", "etl/loose/run-1.ndjson", "--job", "loose"),
+                     ("deadletter", "replay", "--job", "loose"),
+                     ("deadletter", "purge", "etl/loose/run-1.ndjson", "--job", "loose")):
+            self.refused(EXIT_USAGE, *args)
+
+    # ---- the nested layout, end to end -------------------------------------------------------
+
+    # The records' shape: a dict is a struct (its members), a one-item list a list (its
+    # elements), "ts" a timestamp, None any other value.
+    NESTED_SHAPE = {"id": None, "ts": "ts", "amount": None, "ok": None,
+                    "user": {"name": None, "age": None, "email": None,
+                             "address": {"city": None, "zip": None}},
+                    "tags": [None], "items": [{"sku": None, "qty": None, "price": None}],
+                    "matrix": [[None]]}
+
+    NESTED_DAY1 = [
+        {"id": 1, "ts": "2026-01-01T10:00:00Z", "amount": 1.5, "ok": True,
+         "user": {"name": "ann", "age": 30, "address": {"city": "Oslo", "zip": "0150"}},
+         "tags": ["a", "b"], "items": [{"sku": "x", "qty": 1, "price": 2.25},
+                                       {"sku": "y", "qty": 2, "price": 0.5}],
+         "matrix": [[1, 2], [3]]},
+        {"id": 2, "ts": "2026-01-01T11:00:00.250+02:00", "amount": -3.0, "ok": False,
+         "user": {"name": "bé \u2603", "age": None, "address": None}, "tags": [], "items": [],
+         "matrix": []},
+        {"id": 3, "ts": "2026-01-01T23:59:59Z", "amount": 0.0, "ok": None, "user": None,
+         "tags": None, "items": [{"sku": "z", "qty": 3, "price": None}], "matrix": [[], [4]]},
+    ]
+    # day 2: a member the struct did not have (user.email), members left out, a long list
+    NESTED_DAY2 = [
+        {"id": 4, "ts": "2026-01-02T08:00:00Z", "amount": 1e-3, "ok": True,
+         "user": {"name": "cy", "age": 41, "email": "cy@example.org",
+                  "address": {"city": "Zürich", "zip": "8001"}},
+         "tags": ["t%d" % i for i in range(300)],
+         "items": [{"sku": "s%d" % i, "qty": i, "price": i / 4} for i in range(50)],
+         "matrix": [[i, -i] for i in range(20)]},
+        {"id": 5, "ts": "2026-01-02T09:30:00-05:00", "amount": 12345.678, "ok": False,
+         "user": {"name": "dee", "address": {"city": "", "zip": "x"}},
+         "items": [], "matrix": [[7]]},
+    ]
+
+    def shaped(self, value, shape):
+        """value as the Parquet files give it back: every member of the shape (missing
+        ones null), timestamps as UTC microseconds."""
+        if value is None:
+            return None
+        if isinstance(shape, dict):
+            self.assertIsInstance(value, dict)
+            self.assertLessEqual(set(value), set(shape))
+            return {k: self.shaped(value.get(k), s) for k, s in shape.items()}
+        if isinstance(shape, list):
+            self.assertIsInstance(value, list)
+            return [self.shaped(x, shape[0]) for x in value]
+        if shape == "ts":
+            t = datetime.datetime.fromisoformat(value)
+            return round(t.timestamp() * 1e6)
+        return value
+
+    def rows_of(self, table):
+        """{id: row} of every active file of curated.TABLE, read back with parquet cat,
+        each file's row count checked against its catalog row."""
+        out = {}
+        for f in self.files(table):
+            self.assertEqual(f["state"], "active")
+            rows = [json.loads(x) for x in self.ok(
+                "parquet", "cat", os.path.join(self.lake, "curated", f["key"]), lake=False)
+                .stdout.decode().splitlines()]
+            self.assertEqual(len(rows), f["records"], f["key"])
+            for r in rows:
+                self.assertNotIn(r["id"], out)
+                out[r["id"]] = self.shaped(r, self.NESTED_SHAPE)
+        return out
+
+    def test_nested_layout_end_to_end(self):
+        self.set_config("etl:\n"
+                        "  jobs:\n"
+                        "    nest: {source: events, target: events_n, layout: nested, "
+                        "schedule: ''}\n")
+        self.put_raw("events/dt=2026-01-01/a.ndjson", self.NESTED_DAY1)
+        self.crawl()
+        raw = self.js("catalog", "show", "raw.events", "--json")
+        r = self.run_one("nest")
+        self.assertEqual((r["objects"], r["rows_out"], r["rows_rejected"], r["files"]),
+                         (1, 3, 0, 1))
+        # committed and announced, not catalogued: the crawler reads the footer
+        self.assertEqual(self.sl("catalog", "show", "curated.events_n").returncode, EXIT_FAIL)
+        key = "events_n/dt=2026-01-01/part-r1-000.parquet"
+        self.assertEqual([e["key"] for e in self.events("curated")], [key])
+        self.crawl()
+
+        t = self.js("catalog", "show", "curated.events_n", "--json")
+        self.assertEqual((t["format"], t["zone"], t["prefix"], t["version"]),
+                         ("parquet", "curated", "events_n/", 1))
+        self.assertEqual(t["partition_keys"], ["dt"])
+        self.assertEqual((t["partitions"], t["files"], t["records"]), (1, 1, 3))
+        # the footer's schema is the source table's, struct and list columns included
+        self.assertEqual(t["schema_text"], raw["schema_text"])
+        cols = {f["name"]: f["type"] for f in t["schema"]["fields"]}
+        self.assertEqual(list(cols), ["id", "ts", "amount", "ok", "user", "tags", "items",
+                                      "matrix"])
+        self.assertEqual(cols["user"]["type"], "struct")
+        self.assertEqual([f["name"] for f in cols["user"]["fields"]], ["name", "age", "address"])
+        self.assertEqual(cols["user"]["fields"][2]["type"]["type"], "struct")
+        self.assertEqual((cols["tags"]["type"], cols["tags"]["element"]["type"]),
+                         ("list", "string"))
+        self.assertEqual((cols["items"]["type"], cols["items"]["element"]["type"]),
+                         ("list", "struct"))
+        self.assertEqual([f["name"] for f in cols["items"]["element"]["fields"]],
+                         ["sku", "qty", "price"])
+        self.assertEqual((cols["matrix"]["element"]["type"],
+                          cols["matrix"]["element"]["element"]["type"]), ("list", "int64"))
+        self.assertEqual(cols["ts"]["type"], "timestamp")
+        text = self.ok("catalog", "show", "curated.events_n").stdout.decode()
+        self.assertRegex(text, r"\n  user +struct\n    name +string not null\n    age +int64\n"
+                               r"    address +struct\n      city +string not null\n")
+        self.assertRegex(text, r"\n  tags +list<string not null>\n  items +list<struct> not null"
+                               r"\n    sku +string not null\n")
+        self.assertRegex(text, r"\n  matrix +list<list<int64 not null> not null> not null\n")
+        files = self.files("events_n")
+        self.assertEqual([(f["key"], f["part"], f["records"]) for f in files],
+                         [(key, "dt=2026-01-01", 3)])
+        # every value back, as it went in
+        self.assertEqual(self.rows_of("events_n"),
+                         {x["id"]: self.shaped(x, self.NESTED_SHAPE) for x in self.NESTED_DAY1})
+
+        # day 2: the source's schema grows (user.email); the next run's file carries it,
+        # and the crawler makes version 2 of the curated table from its footer
+        self.put_raw("events/dt=2026-01-02/b.ndjson", self.NESTED_DAY2)
+        self.crawl()
+        r = self.run_one("nest")
+        self.assertEqual((r["run"], r["objects"], r["rows_out"], r["files"]), (2, 1, 2, 1))
+        self.crawl()
+        t = self.js("catalog", "show", "curated.events_n", "--json")
+        self.assertEqual((t["version"], t["partitions"], t["files"], t["records"]), (2, 2, 2, 5))
+        self.assertEqual(t["schema_text"],
+                         self.js("catalog", "show", "raw.events", "--json")["schema_text"])
+        user = {f["name"]: f["type"] for f in t["schema"]["fields"]}["user"]
+        self.assertEqual([f["name"] for f in user["fields"]],
+                         ["name", "age", "address", "email"])
+        self.assertEqual(sorted((f["part"], f["records"]) for f in self.files("events_n")),
+                         [("dt=2026-01-01", 3), ("dt=2026-01-02", 2)])
+        self.assertEqual(self.rows_of("events_n"),
+                         {x["id"]: self.shaped(x, self.NESTED_SHAPE)
+                          for x in self.NESTED_DAY1 + self.NESTED_DAY2})
+        hist = self.js("catalog", "history", "curated.events_n", "--json")["versions"]
+        self.assertEqual(sorted(v["version"] for v in hist), [1, 2])
+        self.assertEqual({v["change"]["by"] for v in hist}, {"crawl"})
+
+        # a rewind retires the nested files too; the crawler hears their removal, and the
+        # re-run brings every row back once
+        self.ok("etl", "bookmark", "rewind", "nest", "--to-run", "1")
+        self.crawl()
+        self.assertEqual(sorted(self.rows_of("events_n")), [1, 2, 3])
+        self.run_one("nest")
+        self.crawl()
+        self.assertEqual(sorted(self.rows_of("events_n")), [1, 2, 3, 4, 5])
+        self.assertEqual(self.records("events_n"), 5)
+        self.assertFsckClean()
+
     # ---- usage --------------------------------------------------------------------------
 
     def test_usage_errors(self):
@@ -672,7 +1158,14 @@ class EtlTest(LakeTest):
                      ("etl", "bookmark", "rewind", "clicks_daily", "--to-run", "-1"),
                      ("etl", "bookmark", "rewind", "clicks_daily", "--to-run", "x"),
                      ("etl", "bookmark", "rewind", "--to-run", "1"),
-                     ("etl", "bookmark", "rewind", "a", "b", "--to-run", "1")):
+                     ("etl", "bookmark", "rewind", "a", "b", "--to-run", "1"),
+                     ("etl", "schedule", "clicks_daily"),
+                     ("etl", "schedule", "--due"),
+                     ("etl", "schedule", "--limit", "2"),
+                     ("etl", "schedule", "--max-runs", "0"),
+                     ("etl", "schedule", "--max-runs", "x"),
+                     ("etl", "run", "--once"),
+                     ("etl", "run", "--max-runs", "1")):
             p = self.refused(EXIT_USAGE, *args)
             self.assertTrue(p.stderr.startswith("sluice etl: "), (args, p.stderr))
             self.assertEqual(p.stdout, b"", args)

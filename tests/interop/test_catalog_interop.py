@@ -5,7 +5,9 @@ A scratch lake gets objects in raw and curated: a JSON table with Hive partition
 offsets), a JSON table with unnamed partition folders (a JSON array beside NDJSON and
 gzip), a table whose folder and column names are hostile (quotes, spaces, glob
 characters, unicode), a Parquet table written by `sluice convert` (with a binary column
-and a column that only later files have), and a table whose objects were all removed.
+and a column that only later files have), a table whose objects were all removed, and
+the curated table of a `layout: nested` ETL job (struct and list columns, a struct
+member that only later files have).
 After `sluice crawl --drain`, each table's DuckDB view must return the catalog's record
 count, the column types the mapping promises (docs/catalog.md) and the values that were
 put, partition columns included.
@@ -14,6 +16,7 @@ Needs tests/interop/setup.sh to have installed DuckDB's Node API (tests/run.sh d
 NODE_PATH points at it. The binary is $SLUICE, else build/sluice.
 """
 import base64
+import datetime
 import gzip
 import json
 import os
@@ -251,6 +254,66 @@ class CatalogInteropTest(unittest.TestCase):
                          [1767607200000, None, 1767657600000])
         self.assertEqual([r["tags"] for r in rows], [["a"], [], None])
         self.assertEqual([r["extra"] for r in rows], [None, None, "e"])
+
+    # ---- a nested ETL job's table ---------------------------------------------------------------
+
+    def test_nested_etl_table(self):
+        """A `layout: nested` job writes struct and list columns, the crawler catalogues the
+        curated table from the footers (a struct member added on day 2 makes version 2),
+        and DuckDB reads every value back through the view."""
+        with open(os.path.join(self.lake, "sluice.yaml"), "w") as f:
+            f.write("version: 1\netl:\n  jobs:\n    nest: {source: events, target: events_n, "
+                    "layout: nested, schedule: ''}\n")
+        day1 = [{"id": 1, "ts": "2026-01-01T10:00:00Z", "ok": True,
+                 "user": {"name": "ann", "age": 30, "address": {"city": "Oslo", "zip": "0150"}},
+                 "tags": ["a", "b"], "items": [{"sku": "x", "qty": 1, "price": 2.25}],
+                 "matrix": [[1, 2], [3]]},
+                {"id": 2, "ts": "2026-01-01T11:00:00+02:00", "ok": None,
+                 "user": {"name": "bé", "age": None, "address": None}, "tags": [],
+                 "items": [], "matrix": []},
+                {"id": 3, "ts": "2026-01-01T12:00:00Z", "ok": False, "user": None,
+                 "tags": None, "items": [{"sku": "z", "qty": 3, "price": None}],
+                 "matrix": [[], [4]]}]
+        day2 = [{"id": 4, "ts": "2026-01-02T08:00:00Z", "ok": True,
+                 "user": {"name": "cy", "age": 41, "email": "cy@example.org",
+                          "address": {"city": "Zürich", "zip": "8001"}},
+                 "tags": ["t%d" % i for i in range(100)],
+                 "items": [{"sku": "s%d" % i, "qty": i, "price": i / 4} for i in range(30)],
+                 "matrix": [[i, -i] for i in range(10)]}]
+        self.put("raw", "events/dt=2026-01-01/a.ndjson", ndjson(day1))
+        self.crawl()
+        self.sl("etl", "run", "nest")
+        self.put("raw", "events/dt=2026-01-02/b.ndjson", ndjson(day2))
+        self.crawl()  # the first run's file, and day 2's source object
+        self.sl("etl", "run", "nest")
+        self.crawl()
+
+        types = self.types("curated.events_n", "curated.events_n")
+        self.assertEqual(types["user"], 'STRUCT("name" VARCHAR, age BIGINT, address STRUCT(city '
+                                        'VARCHAR, zip VARCHAR), email VARCHAR)')
+        self.assertEqual(types["tags"], "VARCHAR[]")
+        self.assertEqual(types["items"], "STRUCT(sku VARCHAR, qty BIGINT, price DOUBLE)[]")
+        self.assertEqual(types["matrix"], "BIGINT[][]")
+        self.assertEqual(types["dt"], "VARCHAR")
+        res, meta = self.query(
+            "curated.events_n", "SELECT count(*) AS n FROM curated.events_n",
+            'SELECT id, epoch_us(ts) AS ts, ok, to_json("user") AS u, to_json(tags) AS tags, '
+            "to_json(items) AS items, to_json(matrix) AS matrix, dt FROM curated.events_n "
+            "ORDER BY id")
+        self.assertEqual((meta["version"], meta["files"], meta["records"]), (2, 2, 4))
+        self.assertEqual(int(res[0][0]["n"]), 4)
+        user_keys = ("name", "age", "address", "email")
+        for r, want in zip(res[1], day1 + day2):
+            self.assertEqual(int(r["id"]), want["id"])
+            ts = datetime.datetime.fromisoformat(want["ts"])
+            self.assertEqual(int(r["ts"]), round(ts.timestamp() * 1e6))
+            self.assertEqual(r["ok"], want["ok"])
+            u = want["user"] and {k: want["user"].get(k) for k in user_keys}
+            self.assertEqual(r["u"] and json.loads(r["u"]), u)
+            for col in ("tags", "items", "matrix"):
+                self.assertEqual(r[col] and json.loads(r[col]), want[col], col)
+            self.assertEqual(r["dt"], want["ts"][:10])
+        self.assertEqual(len(res[1]), 4)
 
     # ---- a table without files ----------------------------------------------------------------
 

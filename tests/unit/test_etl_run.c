@@ -41,122 +41,7 @@
 #include "store/store.h"
 #include "util/clock.h"
 
-/* ---- fixture ---------------------------------------------------------------------- */
-
-struct fx {
-	char *dir;
-	struct sl_lake *lake;
-	struct sl_crawl_stage *st;
-	struct sl_meta *m;
-};
-
-static int setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-	struct sl_err err = {0};
-	fx->lake = th_lake_new("etlrun", &fx->dir);
-	fx->m = &fx->lake->meta;
-	assert_int_equal(sl_crawl_stage_open(fx->lake, &fx->st, &err), 0);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-	sl_crawl_stage_close(fx->st);
-	sl_lake_close(fx->lake);
-	th_rmtree_free(fx->dir);
-	free(fx);
-	return 0;
-}
-
-/* etl.jobs.NAME, every setting given (tests do not depend on defaults). */
-static struct sl_job_conf *job_add(struct sl_config *cfg, const char *name, const char *source,
-				   const char *target, const char *partition_by)
-{
-	struct sl_etl_conf *ec = &cfg->etl;
-	struct sl_job_conf *j = &ec->jobs[ec->n_jobs++];
-	memset(j, 0, sizeof(*j));
-	snprintf(j->name, sizeof(j->name), "%s", name);
-	snprintf(j->source, sizeof(j->source), "%s", source);
-	snprintf(j->target, sizeof(j->target), "%s", target);
-	snprintf(j->layout, sizeof(j->layout), "flat");
-	snprintf(j->codec, sizeof(j->codec), "zstd");
-	j->target_file_size = (int64_t)128 << 20;
-	snprintf(j->on_error, sizeof(j->on_error), "deadletter");
-	snprintf(j->partition_by, sizeof(j->partition_by), "%s", partition_by);
-	return j;
-}
-
-static int64_t raw_put(struct fx *fx, const char *key, const char *text)
-{
-	struct sl_object o;
-	struct sl_err err = {0};
-	if (sl_store_put_mem(&fx->lake->store, "raw", key, text, strlen(text), NULL, &o, &err) != 0)
-		fail_msg("put %s: %s", key, err.msg);
-	return o.seq;
-}
-
-/* NDJSON of records id a..b on 2026-01-DAY (ids are the records' identity). */
-static char *day_records(int64_t a, int64_t b, int day)
-{
-	struct sl_buf buf;
-	sl_buf_init(&buf, 0);
-	for (int64_t i = a; i <= b; i++)
-		assert_int_equal(sl_buf_printf(&buf,
-					       "{\"id\":%" PRId64 ",\"ts\":\"2026-01-%02dT10:%02d:"
-					       "00Z\",\"v\":\"r%" PRId64 "\"}\n",
-					       i, day, (int)(i % 60), i), 0);
-	return buf.data;
-}
-
-static int64_t put_day(struct fx *fx, const char *key, int64_t a, int64_t b, int day)
-{
-	char *t = day_records(a, b, day);
-	int64_t seq = raw_put(fx, key, t);
-	free(t);
-	return seq;
-}
-
-static void crawl(struct fx *fx)
-{
-	struct sl_crawl_run_opts o = {.drain = true, .batch_wait_ms = 0};
-	struct sl_crawl_result r;
-	struct sl_err err = {0};
-	if (sl_crawl_run(fx->st, &o, &r, &err) != 0)
-		fail_msg("crawl: %s", err.msg);
-}
-
-static struct sl_etl_result run_ok(struct fx *fx, const char *job)
-{
-	struct sl_etl_result res;
-	struct sl_err err = {0};
-	if (sl_etl_run_job(fx->lake, job, NULL, &res, &err) != 0)
-		fail_msg("run %s: %s", job, err.msg);
-	assert_true(res.committed);
-	return res;
-}
-
-static struct sl_etl_bookmark bookmark(struct fx *fx, const char *job)
-{
-	struct sl_etl_bookmark bm;
-	struct sl_err err = {0};
-	memset(&bm, 0, sizeof(bm));
-	int rc = fx->m->ops->etl_bookmark_get(fx->m->state, job, &bm, &err);
-	if (rc != 0 && rc != SL_ENOENT)
-		fail_msg("bookmark %s: %s", job, err.msg);
-	return bm;
-}
-
-static struct sl_etl_run run_get(struct fx *fx, const char *job, int64_t id)
-{
-	struct sl_etl_run r;
-	struct sl_err err = {0};
-	if (fx->m->ops->etl_run_get(fx->m->state, job, id, &r, &err) != 0)
-		fail_msg("run %s/%" PRId64 ": %s", job, id, err.msg);
-	return r;
-}
+#include "etl_fixture.h"
 
 /* ---- what the curated table holds --------------------------------------------------- */
 
@@ -524,13 +409,6 @@ static void test_on_error_fail(void **state)
 	assert_int_equal(r.run_id, 2);
 }
 
-static char *read_object(struct fx *fx, const char *zone, const char *key)
-{
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s/%s", fx->dir, zone, key);
-	return th_read_file(path, NULL);
-}
-
 static void test_deadletter_content(void **state)
 {
 	struct fx *fx = *state;
@@ -762,6 +640,24 @@ static void test_partition_columns(void **state)
 	char *dl = read_object(fx, "deadletter", r.deadletter);
 	assert_non_null(strstr(dl, "partition_by dt: the record has no ts"));
 	free(dl);
+}
+
+/* A column the crawler widened to string (int + string: a conflict, merge.h) holds every
+ * value as its JSON text: no record of either kind is refused. */
+static void test_conflict_column(void **state)
+{
+	struct fx *fx = *state;
+	job_add(&fx->lake->cfg, "mix", "mix", "mix_c", "");
+	raw_put(fx, "mix/a.ndjson", "{\"id\":1,\"v\":1}\n{\"id\":2,\"v\":\"bad\"}\n"
+				    "{\"id\":3,\"v\":{\"x\":[true]}}\n");
+	crawl(fx);
+	struct sl_etl_result r = run_ok(fx, "mix");
+	assert_int_equal(r.rows_out, 3);
+	assert_int_equal(r.rows_rejected, 0);
+	char *rows = table_json(fx, "mix_c");
+	assert_string_equal(rows, "{\"id\":1,\"v\":\"1\"}\n{\"id\":2,\"v\":\"bad\"}\n"
+				  "{\"id\":3,\"v\":\"{\\\"x\\\":[true]}\"}\n");
+	free(rows);
 }
 
 static void test_rollover(void **state)
@@ -1167,6 +1063,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_source_partitions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partition_columns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partition_columns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conflict_column, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_formats, setup, teardown),

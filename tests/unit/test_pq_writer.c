@@ -882,6 +882,39 @@ static void test_members(void **state)
 	sl_buf_release(&b);
 }
 
+/* text_any: a string column takes any value as its JSON text (the crawler's conflict
+ * columns); an enum column still refuses what is not a string; without it, refused. */
+static void test_text_any(void **state)
+{
+	(void)state;
+	struct sl_err err = {0};
+	struct sl_type *t = type_of("struct<s:string,e:enum>");
+	struct sl_buf b;
+	sl_buf_init(&b, 0);
+	struct sl_pq_sink sink;
+	sl_pq_sink_buf(&sink, &b);
+	struct sl_pq_writer *w;
+	const char *ok[] = {"{\"s\":12}", "{\"s\":true}", "{\"s\":{\"a\":[1, 2]}}", "{\"s\":\"x\"}",
+			    "{\"s\":-0.5e3}", "{\"s\":123456789012345678901234567890}"};
+	assert_int_equal(sl_pq_writer_open(t, NULL, &sink, &w, &err), 0);
+	assert_int_equal(sl_pq_writer_put_json_text(w, ok[0], strlen(ok[0]), &err), SL_EINVAL);
+	assert_string_equal(err.msg, "at /s: expected string, got integer");
+	sl_pq_writer_set_text_any(w, true);
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		assert_int_equal(sl_pq_writer_put_json_text(w, ok[i], strlen(ok[i]), &err), 0);
+	assert_int_equal(sl_pq_writer_put_json_text(w, "{\"e\":1}", 7, &err), SL_EINVAL);
+	assert_int_equal(sl_pq_writer_close(w, &err), 0);
+	sl_pq_writer_free(w);
+	struct file f = {.bytes = b};
+	file_open(&f);
+	struct col *c = read_col(&f, 0, 0);
+	expect_values(c, (const char *[]){"12", "true", "{\"a\":[1, 2]}", "x", "-0.5e3",
+					  "123456789012345678901234567890"}, 6);
+	col_free(c);
+	file_close(&f);
+	sl_type_free(t);
+}
+
 /* A refused record leaves the file exactly as if it had not been given: levels, values,
  * dictionaries and statistics of every column it had reached. */
 static void test_rollback_identical(void **state)
@@ -1599,6 +1632,7 @@ int main(void)
 		cmocka_unit_test(test_uuid_digits),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_members),
+		cmocka_unit_test(test_text_any),
 		cmocka_unit_test(test_rollback_identical),
 		cmocka_unit_test(test_rollback_sparse),
 		cmocka_unit_test(test_dictionary),
