@@ -15,107 +15,24 @@
  * values of every column kind and the row type given by open; SQLite's temporary files
  * made in the environment's tmp_dir and unlinked at once.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "etl_fixture.h"
 
 #include <dirent.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include "crawl/crawl.h"
-#include "etl/run.h"
 #include "etl/transform.h"
-#include "helpers.h"
-#include "json/json.h"
-#include "lake/lake.h"
-#include "parquet/reader.h"
-#include "store/store.h"
 #include "types/types.h"
 #include "util/clock.h"
-
-/* ---- fixture ---------------------------------------------------------------------- */
-
-struct fx {
-	char *dir;
-	struct sl_lake *lake;
-	struct sl_crawl_stage *st;
-	struct sl_meta *m;
-};
-
-static int setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-	struct sl_err err = {0};
-	fx->lake = th_lake_new("etlsql", &fx->dir);
-	fx->m = &fx->lake->meta;
-	assert_int_equal(sl_crawl_stage_open(fx->lake, &fx->st, &err), 0);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-	sl_crawl_stage_close(fx->st);
-	sl_lake_close(fx->lake);
-	th_rmtree_free(fx->dir);
-	free(fx);
-	return 0;
-}
 
 /* etl.jobs.NAME with a SQL transform, every setting given. */
 static struct sl_job_conf *job_sql(struct fx *fx, const char *name, const char *source,
 				   const char *target, const char *partition_by, const char *sql)
 {
-	struct sl_etl_conf *ec = &fx->lake->cfg.etl;
-	struct sl_job_conf *j = &ec->jobs[ec->n_jobs++];
-	memset(j, 0, sizeof(*j));
-	snprintf(j->name, sizeof(j->name), "%s", name);
-	snprintf(j->source, sizeof(j->source), "%s", source);
-	snprintf(j->target, sizeof(j->target), "%s", target);
-	snprintf(j->layout, sizeof(j->layout), "flat");
-	snprintf(j->codec, sizeof(j->codec), "zstd");
-	j->target_file_size = (int64_t)128 << 20;
-	snprintf(j->on_error, sizeof(j->on_error), "deadletter");
-	snprintf(j->partition_by, sizeof(j->partition_by), "%s", partition_by);
+	struct sl_job_conf *j = job_add(&fx->lake->cfg, name, source, target, partition_by);
 	snprintf(j->sql, sizeof(j->sql), "%s", sql);
 	return j;
-}
-
-static void raw_put(struct fx *fx, const char *key, const char *text)
-{
-	struct sl_object o;
-	struct sl_err err = {0};
-	if (sl_store_put_mem(&fx->lake->store, "raw", key, text, strlen(text), NULL, &o, &err) != 0)
-		fail_msg("put %s: %s", key, err.msg);
-}
-
-static void crawl(struct fx *fx)
-{
-	struct sl_crawl_run_opts o = {.drain = true, .batch_wait_ms = 0};
-	struct sl_crawl_result r;
-	struct sl_err err = {0};
-	if (sl_crawl_run(fx->st, &o, &r, &err) != 0)
-		fail_msg("crawl: %s", err.msg);
-}
-
-static struct sl_etl_result run_ok(struct fx *fx, const char *job)
-{
-	struct sl_etl_result res;
-	struct sl_err err = {0};
-	if (sl_etl_run_job(fx->lake, job, NULL, &res, &err) != 0)
-		fail_msg("run %s: %s", job, err.msg);
-	assert_true(res.committed);
-	return res;
 }
 
 /* A run that must fail with code; its message in err. */
@@ -128,21 +45,9 @@ static void run_fails(struct fx *fx, const char *job, int code, struct sl_err *e
 	assert_false(res.committed);
 }
 
-static struct sl_etl_run run_get(struct fx *fx, const char *job, int64_t id)
-{
-	struct sl_etl_run r;
-	struct sl_err err = {0};
-	if (fx->m->ops->etl_run_get(fx->m->state, job, id, &r, &err) != 0)
-		fail_msg("run %s/%" PRId64 ": %s", job, id, err.msg);
-	return r;
-}
-
 static int64_t bookmark_seq(struct fx *fx, const char *job)
 {
-	struct sl_etl_bookmark bm;
-	memset(&bm, 0, sizeof(bm));
-	fx->m->ops->etl_bookmark_get(fx->m->state, job, &bm, NULL);
-	return bm.seq;
+	return bookmark(fx, job).seq;
 }
 
 /* The target table's catalog row (released by the caller). */
@@ -282,13 +187,6 @@ static bool is_null(const struct sl_json_node *row, const char *key)
 {
 	const struct sl_json_node *n = sl_json_get(row, key);
 	return !n || n->type == SL_JSON_NULL;
-}
-
-static char *read_object(struct fx *fx, const char *zone, const char *key)
-{
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s/%s", fx->dir, zone, key);
-	return th_read_file(path, NULL);
 }
 
 /* Files left in the lake's temporary folder. */
