@@ -99,6 +99,7 @@
 #define NAME_MAX_BYTES 255                   /* a result column's name */
 #define TEMP_NAME_MAX 4200                   /* a temporary file's path */
 #define SUB_JSON 'J'                         /* SQLite's subtype of JSON text */
+#define HIVE_NULL "__HIVE_DEFAULT_PARTITION__"  /* Hive's folder of a null value */
 
 /* ---- spools: unlinked temporary files ------------------------------------------------ */
 
@@ -535,7 +536,8 @@ static void cur_parts(struct cur *c)
 			if ((size_t)(eq - p) != kl || memcmp(p, x->pkeys[k], kl) != 0)
 				continue;
 			const char *v = eq + 1, *end = p + n;
-			if ((size_t)(end - v) == 26 && memcmp(v, "__HIVE_DEFAULT_PARTITION__", 26) == 0)
+			if ((size_t)(end - v) == strlen(HIVE_NULL) &&
+			    memcmp(v, HIVE_NULL, strlen(HIVE_NULL)) == 0)
 				break;
 			c->pval_at[k] = (int)o;
 			for (; v < end && o + 1 < sizeof(c->pvals); v++) {
@@ -1109,7 +1111,9 @@ static int cols_make(struct sqlx *x, struct sl_err *err)
 	for (size_t i = 0; i < 3; i++)
 		if (!col_taken(x, hidden[i].name))
 			x->cols[x->n_cols++] = (struct col){
-				.name = hidden[i].name, .kind = hidden[i].kind, .cls = hidden[i].cls,
+				.name = hidden[i].name,
+				.kind = hidden[i].kind,
+				.cls = hidden[i].cls,
 				.type = hidden[i].kind == COL_LINE     ? x->t_int
 					: hidden[i].kind == COL_RECORD ? x->t_json
 								       : x->t_string};
@@ -1198,7 +1202,8 @@ static int out_make(struct sqlx *x, struct sl_err *err)
 			name_suggest(name, sug, sizeof(sug));
 			return sl_err_set(err, SL_ECONFIG,
 					  "job %s: sql: result column %d is named '%.200s', not a "
-					  "column name ([a-z_][a-z0-9_]*, at most %d bytes): name it "
+					  "column name ([a-z_][a-z0-9_]*, at most %d bytes): "
+					  "name it "
 					  "with AS, e.g. %.200s AS %s",
 					  job, i + 1, name, NAME_MAX_BYTES, name, sug);
 		}
@@ -1469,7 +1474,8 @@ static int put_double(struct sl_buf *b, double d)
 
 static int put_base64(struct sl_buf *b, const unsigned char *p, size_t n)
 {
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
 	int rc = sl_buf_reserve(b, (n + 2) / 3 * 4 + 2);
 	if (rc)
 		return rc;
@@ -1609,7 +1615,7 @@ static int emit_text(struct sqlx *x, const char *text, size_t len, struct sl_err
 	for (size_t i = 0; i < x->n_out && ti + 1 < d.n_tok; i++) {
 		const struct sl_json_tok *v = &d.tok[ti + 1];
 		conv = conv || needs_conv(x->out[i].final, v);
-		ti = (v->type == SL_JSON_OBJECT || v->type == SL_JSON_ARRAY) ? v->v.end + 1 : ti + 2;
+		ti = v->type == SL_JSON_OBJECT || v->type == SL_JSON_ARRAY ? v->v.end + 1 : ti + 2;
 	}
 	if (!conv)
 		return env->emit(env->ctx, NULL, &d, err);
@@ -1626,7 +1632,7 @@ static int emit_text(struct sqlx *x, const char *text, size_t len, struct sl_err
 			rc = sl_buf_puts(b, x->out[i].key);
 		if (!rc)
 			rc = conv_value(x->out[i].final, &d, ti + 1, b);
-		ti = (v->type == SL_JSON_OBJECT || v->type == SL_JSON_ARRAY) ? v->v.end + 1 : ti + 2;
+		ti = v->type == SL_JSON_OBJECT || v->type == SL_JSON_ARRAY ? v->v.end + 1 : ti + 2;
 	}
 	if (!rc)
 		rc = sl_buf_puts(b, "}");
@@ -1651,7 +1657,8 @@ static int step_error(struct sqlx *x, int rc, struct sl_err *err)
 		return sl_err_set(err, SL_ELIMIT,
 				  "job %s: sql: the statement was stopped after %" PRId64
 				  " steps, its budget for %" PRId64 " records (%" PRId64
-				  " + %" PRId64 " per record): an endless recursion, or a join that "
+				  " + %" PRId64 " per record): an endless recursion, or a join "
+				  "that "
 				  "grows with the square of the input?",
 				  job, x->steps, x->n_records, STEPS_BASE, STEPS_PER_RECORD);
 	if (x->have_cerr)
@@ -1732,7 +1739,8 @@ static int run_inferred(struct sqlx *x, struct sl_type **row, struct sl_err *err
 		struct sl_json_error je;
 		if (sl_json_parse(x->p_row, x->line.data, x->line.len, &d, &je) != 0) {
 			char why[400];
-			snprintf(why, sizeof(why), "sql: a result row that is not JSON: %s", je.msg);
+			snprintf(why, sizeof(why), "sql: a result row that is not JSON: %s",
+				 je.msg);
 			if ((rc = env->refuse(env->ctx, NULL, why, err)) != 0)
 				goto done;
 			continue;

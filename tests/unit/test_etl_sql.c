@@ -395,7 +395,8 @@ static void test_json_columns(void **state)
 
 	/* json_each as a table: one row per element */
 	job_sql(fx, "each", "events", "events_tags", "",
-		"SELECT s.id, j.value AS tag, j.key AS pos FROM source AS s, json_each(s.tags) AS j");
+		"SELECT s.id, j.value AS tag, j.key AS pos\n"
+		"FROM source AS s, json_each(s.tags) AS j");
 	r = run_ok(fx, "each");
 	assert_int_equal(r.rows_in, 4);
 	assert_int_equal(r.rows_out, 4); /* x, y; none; z; x */
@@ -522,7 +523,8 @@ static void test_types_stable(void **state)
 	crawl(fx);
 	run_ok(fx, "st");
 	ct = table_get(fx, "events_st");
-	assert_string_equal(ct.schema, "struct<id:int64,score:double,day:string,extra:int64> not null");
+	assert_string_equal(ct.schema,
+			    "struct<id:int64,score:double,day:string,extra:int64> not null");
 	assert_int_equal(ct.version, 2);
 	sl_cat_table_release(&ct);
 	struct rows *t = rows_read(fx, "events_st");
@@ -645,10 +647,12 @@ static void test_hostile_sql(void **state)
 	refused(fx, "PRAGMA temp_store = MEMORY", "not authorized: PRAGMA temp_store");
 	refused(fx, "SELECT * FROM pragma_table_info('source')",
 		"not authorized: a virtual table other than source");
-	refused(fx, "SELECT name FROM sqlite_master", "not authorized: reading table sqlite_master");
+	refused(fx, "SELECT name FROM sqlite_master",
+		"not authorized: reading table sqlite_master");
 	refused(fx, "SELECT * FROM sqlite_temp_master", "not authorized");
 	refused(fx, "SELECT * FROM dbstat", "not authorized: a virtual table other than");
-	refused(fx, "SELECT load_extension('libx') AS x", "not authorized: calling a function: load_extension");
+	refused(fx, "SELECT load_extension('libx') AS x",
+		"not authorized: calling a function: load_extension");
 	refused(fx, "CREATE TABLE t(a)", "not authorized");
 	refused(fx, "CREATE TEMP VIEW v AS SELECT 1", "not authorized");
 	refused(fx, "INSERT INTO source(id) VALUES (1)", "source");
@@ -758,7 +762,8 @@ static void crash_at(struct fx *fx, const char *job)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		execl("/proc/self/exe", "test_etl_sql", "--crash-child", fx->dir, job, (char *)NULL);
+		execl("/proc/self/exe", "test_etl_sql", "--crash-child", fx->dir, job,
+		      (char *)NULL);
 		_exit(4);
 	}
 	int status = 0;
@@ -951,7 +956,8 @@ static void test_values_direct(void **state)
 	char *nl = strchr(d.out.data, '\n');
 	*nl = '\0';
 	assert_string_equal(d.out.data,
-			    "{\"id\":1,\"price\":12.30,\"ok\":true,\"ts\":\"2026-01-01T10:00:00+01:00\","
+			    "{\"id\":1,\"price\":12.30,\"ok\":true,"
+			    "\"ts\":\"2026-01-01T10:00:00+01:00\","
 			    "\"day\":\"2026-01-01\",\"attrs\":{\"a\":5},\"tags\":[\"x\"],"
 			    "\"j\":\"text\",\"big\":18446744073709551615,\"f\":0.5,\"m\":{\"k\":1},"
 			    "\"s\":\"\u00e9\\n\"}");
