@@ -1613,6 +1613,7 @@ static int transform_open(struct run *r, struct sl_err *err)
 		.job = r->name,
 		.conf = &r->job,
 		.src_row = r->src_row,
+		.src_part_keys = r->src.partition_keys,
 		.target_row = r->target_row,
 		.lim = &r->lim,
 		.tmp_dir = r->tmp_dir,
@@ -1677,12 +1678,10 @@ static int run_body(struct run *r, const struct sl_etl_run_opts *o, struct sl_er
 	/* 3, 4. read and write */
 	if ((rc = read_pending(r, o, err)) != 0)
 		return rc;
+	/* a type given by finish must be there before its first emit (xf_emit needs it) */
 	struct sl_type *late = NULL;
-	rc = r->xf->finish(r->xs, &late, err);
-	if (late && !r->out_row)
-		r->out_row = late;
-	else
-		sl_type_free(late);
+	rc = r->xf->finish(r->xs, r->out_row ? &late : &r->out_row, err);
+	sl_type_free(late);
 	if (rc)
 		return rc;
 	while (r->n_open)
