@@ -5,7 +5,10 @@
 #      as subject "telemetry", crawled) to zstd Parquet, one thread, against DuckDB's
 #      `COPY (SELECT * FROM read_json(...)) TO ... (FORMAT parquet, COMPRESSION zstd)` with
 #      `SET threads=1` in the same run;
-#   2. a second run after 1% new data lands (a new object of ~1% of the bytes): its time
+#   2. the same full run through the SQL transform (a job whose sql is
+#      `SELECT * FROM source`, the same target settings, no partitions), as a reference:
+#      what the SQL path (spool, SQLite virtual table, result rows) costs over the default;
+#   3. a second run after 1% new data lands (a new object of ~1% of the bytes): its time
 #      against the full run's.
 #
 # usage: bench/run_etl.sh [BUILD_DIR]      (BUILD_DIR defaults to build)
@@ -43,35 +46,47 @@ sl() { "$sluice" --lake "$lake" "$@"; }
 cat > "$lake/sluice.yaml" <<'YAML'
 version: 1
 etl:
-  default_jobs: [telemetry]
+  jobs:
+    telemetry:
+      source: telemetry
+    telemetry_sql:
+      source: telemetry
+      target: telemetry_sql
+      sql: SELECT * FROM source
 YAML
 sl schema register telemetry bench/schemas/events.schema.json > /dev/null
 sl put "$file" --zone raw --key telemetry/dt=2026-11-25/events.ndjson > /dev/null
 sl crawl --drain > /dev/null
 cat "$lake/raw/telemetry/dt=2026-11-25/events.ndjson" > /dev/null # into the page cache
 
-etl_run() { # -> "seconds rows_out"
+etl_run() { # JOB -> "seconds rows_out rows_rejected"
 	local t0 t1
 	t0=$(now)
-	taskset -c 0 "$sluice" --lake "$lake" etl run telemetry --json > "$work/run.json"
+	taskset -c 0 "$sluice" --lake "$lake" etl run "$1" --json > "$work/run.json"
 	t1=$(now)
-	python3 - "$work/run.json" "$(secs "$t0" "$t1")" <<'PY'
+	python3 - "$work/run.json" "$(secs "$t0" "$t1")" "$1" <<'PY'
 import json, sys
-r = next(x for x in json.load(open(sys.argv[1]))["jobs"] if x["job"] == "telemetry")
+r = next(x for x in json.load(open(sys.argv[1]))["jobs"] if x["job"] == sys.argv[3])
 assert r["state"] == "committed", r
 print(sys.argv[2], r["rows_out"], r["rows_rejected"])
 PY
 }
 
-best_s="" best_rows=0 rejected=0
-for ((i = 0; i < runs; i++)); do
-	[ "$i" -eq 0 ] || sl etl bookmark reset telemetry > /dev/null
-	read -r s rows rej < <(etl_run)
-	if [ -z "$best_s" ] || awk -v a="$s" -v b="$best_s" 'BEGIN {exit !(a < b)}'; then
-		best_s=$s best_rows=$rows rejected=$rej
-	fi
-done
-out_bytes=$(sl catalog show curated.telemetry --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes"])')
+full_runs() { # JOB TABLE -> "best_seconds rows_out rows_rejected output_bytes"
+	local i s rows rej best="" best_rows=0 best_rej=0
+	for ((i = 0; i < runs; i++)); do
+		[ "$i" -eq 0 ] || sl etl bookmark reset "$1" > /dev/null
+		read -r s rows rej < <(etl_run "$1")
+		if [ -z "$best" ] || awk -v a="$s" -v b="$best" 'BEGIN {exit !(a < b)}'; then
+			best=$s best_rows=$rows best_rej=$rej
+		fi
+	done
+	echo "$best" "$best_rows" "$best_rej" "$(sl catalog show "curated.$2" --json |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes"])')"
+}
+
+read -r best_s best_rows rejected out_bytes < <(full_runs telemetry telemetry)
+read -r sql_s sql_rows sql_rejected sql_bytes < <(full_runs telemetry_sql telemetry_sql)
 
 duck_s=""
 for ((i = 0; i < runs; i++)); do
@@ -86,7 +101,7 @@ head -c $((size / 100)) "$file" | head -n -1 > "$work/more.ndjson"
 more_size=$(stat -c %s "$work/more.ndjson")
 sl put "$work/more.ndjson" --zone raw --key telemetry/dt=2026-11-26/more.ndjson > /dev/null
 sl crawl --drain > /dev/null
-read -r inc_s inc_rows _ < <(etl_run)
+read -r inc_s inc_rows _ < <(etl_run telemetry)
 
 cpu=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 echo "## ETL (issue 7), $(date -u +%Y-%m-%d), $cpu, $(nproc) cores"
@@ -94,11 +109,14 @@ echo
 echo "| run | tool | seconds | MB/s | rows/s | output MB |"
 echo "| --- | --- | ---: | ---: | ---: | ---: |"
 echo "| full, default job, zstd | sluice etl run | $best_s | $(mbs "$size" "$best_s") | $(awk -v r="$best_rows" -v t="$best_s" 'BEGIN {printf "%.0f", r / t}') | $(awk -v b="$out_bytes" 'BEGIN {printf "%.1f", b / 1e6}') |"
+echo "| full, SQL job \`SELECT * FROM source\`, zstd | sluice etl run | $sql_s | $(mbs "$size" "$sql_s") | $(awk -v r="$sql_rows" -v t="$sql_s" 'BEGIN {printf "%.0f", r / t}') | $(awk -v b="$sql_bytes" 'BEGIN {printf "%.1f", b / 1e6}') |"
 echo "| full, zstd | DuckDB read_json -> COPY TO parquet, 1 thread | $duck_s | $(mbs "$size" "$duck_s") | | $(awk -v b="$(stat -c %s "$work/duck.parquet")" 'BEGIN {printf "%.1f", b / 1e6}') |"
 echo "| +1% new data ($more_size bytes) | sluice etl run | $inc_s | $(mbs "$more_size" "$inc_s") | $(awk -v r="$inc_rows" -v t="$inc_s" 'BEGIN {printf "%.0f", r / t}') | |"
 echo
 awk -v d="$duck_s" -v s="$best_s" -v i="$inc_s" -v rej="$rejected" 'BEGIN {
 	printf "- full run: %.2fx DuckDB one thread (target 2x: %s); %d records refused\n", d / s, (d / s >= 2 ? "met" : "NOT met"), rej
 	printf "- run after 1%% new data: %.1f%% of the full run'"'"'s time (target at most 2%%: %s)\n", 100 * i / s, (i / s <= 0.02 ? "met" : "NOT met") }'
+awk -v q="$sql_s" -v s="$best_s" -v d="$duck_s" -v rej="$sql_rejected" -v r="$sql_rows" -v b="$best_rows" 'BEGIN {
+	printf "- SQL job (reference, no target): %.2fx the default job'"'"'s time, %.2fx DuckDB one thread; %d rows out (default: %d), %d refused\n", q / s, d / q, r, b, rej }'
 echo
 echo "Re-run: make bench-etl (or bash bench/run_etl.sh build)."

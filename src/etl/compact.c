@@ -9,18 +9,28 @@
  *      order, hence partition by partition; a partition with fewer than two of them is
  *      left alone; the plan stops (and another run follows) at SL_COMPACT_MAX_FILES
  *      files or when its partitions would make more than about SL_COMPACT_MAX_OUTPUTS
- *      files (each open file holds a descriptor until it is published);
+ *      files (each open file holds a descriptor until it is published); each planned
+ *      file's lineage is read (etl_lineage_get), and must add up to its rows;
  *   2. etl_run_begin of the pseudo job, the table loaded, its schema parsed: the row
  *      type of every new file;
  *   3. each partition's files, in seq order (the order they were committed in), row by
  *      row through the Parquet reader into one writer at a time, which rolls over at
- *      target_file_size; every count is checked (rows read = the file's rows = its
- *      catalog row's records; rows written = rows read);
- *   4. stage, publish (crash point "compact_published"), etl_commit with the outputs
- *      and the small files to retire (crash point "compact_committed"), then the small
- *      files are removed under their key locks.
+ *      target_file_size; each row written adds one row of its segment to the new file's
+ *      lineage; every count is checked (rows read = the file's rows = its catalog row's
+ *      records; rows written = rows read);
+ *   4. stage, publish (crash point "compact_published"), etl_commit with the outputs and
+ *      their lineage and the small files to retire (crash point "compact_committed"),
+ *      then the small files are removed under their key locks.
  * A failure before the commit takes back the published files, records the run failed and
  * runs the recovery at once; a kill leaves that to the next compaction (or fsck).
+ *
+ * sl_etl_compact_split (a rewind's, internal.h) is the same loop with two differences:
+ * the plan is the table's active files, of any size, whose lineage holds rows of the
+ * rewound job's runs after N beside other rows (etl_lineage_find), one file a partition
+ * being enough; and step 3 reads each partition's files twice, writing the rows that
+ * stay, then (into other files) the rows of the undone runs. Rows in = rows out still:
+ * each commit changes how the table's rows are laid out, never which rows it holds, so a
+ * split killed anywhere leaves the table exact. The caller holds the leases.
  */
 #include "etl/compact.h"
 
@@ -47,10 +57,25 @@
 #define RENEW_MAX_MS 5000                       /* the lease is renewed at least this often */
 #define JOB_PREFIX "compact:curated."
 
-/* A small file to merge. */
+/* A small file to merge (or, for a rewind, a merged file to split). */
 struct cin {
 	char *key;                /* owned */
 	int64_t seq, records, bytes;
+	struct sl_etl_segment *lin; /* its lineage, in row order; owned */
+	size_t n_lin;
+};
+
+/* The lineage of a file being written: the runs of its rows so far. */
+struct olin {
+	struct sl_etl_segment *v;
+	size_t n, cap;
+};
+
+/* Which rows of the files read go into the files written. */
+enum pass {
+	PASS_ALL,                 /* a compaction: every row */
+	PASS_KEPT,                /* a split: the rows a rewind keeps */
+	PASS_UNDONE               /* a split: the rows of the runs it undoes */
 };
 
 /* A partition to merge: ins[first, first + n), written to outs[first_out, + n_out). */
@@ -70,6 +95,11 @@ struct compact {
 	const struct sl_etl_compact_opts *o;
 	struct sl_etl_compact_result *res;
 	const char *partition;    /* NULL: all */
+	/* A split for a rewind (sl_etl_compact_split): the job whose runs after split_after
+	 * it undoes; NULL: a compaction. */
+	const char *split_job;
+	int64_t split_after;
+	enum pass pass;
 	char table[SL_CAT_NAME_MAX];
 	char job[SL_JOB_MAX];
 	char holder[SL_HOLDER_MAX];
@@ -96,6 +126,7 @@ struct compact {
 	bool more;                /* the plan stopped before the end of the listing */
 	int rc;                   /* planning: SL_ENOMEM */
 	struct sl_etl_outfile **outs;
+	struct olin *olins;       /* outs[i]'s lineage */
 	size_t n_outs, cap_outs;
 	struct sl_pq_writer *pw;  /* the writer of outs[n_outs - 1] while it is open */
 	int64_t file_no;
@@ -143,6 +174,9 @@ static void renew(struct compact *c)
 	c->renewed_ms = now;
 	/* a failed renewal shows at the next one or at the commit, which checks the lease */
 	c->m->ops->etl_lease(c->m->state, c->job, c->holder, c->ttl_ms, sl_now_ms(), NULL);
+	if (c->split_job) /* the rewind's, which holds both */
+		c->m->ops->etl_lease(c->m->state, c->split_job, c->holder, c->ttl_ms, sl_now_ms(),
+				     NULL);
 }
 
 static int take_lease(struct compact *c, struct sl_err *err)
@@ -235,19 +269,43 @@ static int64_t cost(int64_t bytes, int64_t target)
 	return bytes > target ? bytes : target; /* a partition makes one file at least */
 }
 
-/* Ends the group being filled: kept with two files or more, else forgotten. */
+/* The bytes a group's files will be written as, counted in whole files at least: a
+ * compaction writes one file or more, a split one of the rows kept and one of the rows
+ * undone. */
+static int64_t group_cost(const struct compact *c, int64_t bytes)
+{
+	int64_t n = cost(bytes, c->target);
+	return c->split_job ? n + c->target : n;
+}
+
+/* The files a partition needs to be worth a run: two to merge, one to split. */
+static size_t min_files(const struct compact *c)
+{
+	return c->split_job ? 1 : 2;
+}
+
+static void in_free(struct cin *in)
+{
+	free(in->key);
+	free(in->lin);
+	in->key = NULL;
+	in->lin = NULL;
+	in->n_lin = 0;
+}
+
+/* Ends the group being filled: kept with enough files, else forgotten. */
 static void group_close(struct compact *c)
 {
 	if (!c->group_open)
 		return;
 	c->group_open = false;
 	struct cgroup *g = &c->groups[c->n_groups - 1];
-	if (g->n >= 2) {
-		c->planned += cost(g->bytes, c->target);
+	if (g->n >= min_files(c)) {
+		c->planned += group_cost(c, g->bytes);
 		return;
 	}
 	for (size_t i = g->first; i < g->first + g->n; i++)
-		free(c->ins[i].key);
+		in_free(&c->ins[i]);
 	c->n_ins = g->first;
 	c->n_groups--;
 }
@@ -257,12 +315,12 @@ static int plan_file(void *ctx, const struct sl_cat_file *f)
 	struct compact *c = ctx;
 	int64_t budget = (int64_t)SL_COMPACT_MAX_OUTPUTS * c->target;
 	if (strcmp(f->state, SL_CAT_FILE_ACTIVE) != 0 || strcmp(f->format, "parquet") != 0 ||
-	    f->bytes >= c->min_size || f->seq < 1)
+	    (!c->split_job && f->bytes >= c->min_size) || f->seq < 1)
 		return 0;
 	struct cgroup *g = c->group_open ? &c->groups[c->n_groups - 1] : NULL;
 	if (!g || strcmp(g->part, f->part) != 0) {
 		group_close(c);
-		if (c->n_groups > 0 && c->planned + c->target > budget) {
+		if (c->n_groups > 0 && c->planned + group_cost(c, 0) > budget) {
 			c->more = true;
 			return 1;
 		}
@@ -281,9 +339,9 @@ static int plan_file(void *ctx, const struct sl_cat_file *f)
 		c->group_open = true;
 	}
 	/* full: stop here, keeping what is planned (the next run takes the rest) */
-	bool something = c->n_groups > 1 || g->n >= 2;
+	bool something = c->n_groups > 1 || g->n >= min_files(c);
 	if (c->n_ins >= SL_COMPACT_MAX_FILES ||
-	    (something && c->planned + cost(g->bytes + f->bytes, c->target) > budget)) {
+	    (something && c->planned + group_cost(c, g->bytes + f->bytes) > budget)) {
 		c->more = true;
 		return 1;
 	}
@@ -296,6 +354,7 @@ static int plan_file(void *ctx, const struct sl_cat_file *f)
 		c->cap_ins = cap;
 	}
 	struct cin *in = &c->ins[c->n_ins];
+	memset(in, 0, sizeof(*in));
 	if (!(in->key = strdup(f->key)))
 		return c->rc = SL_ENOMEM;
 	in->seq = f->seq;
@@ -327,7 +386,7 @@ static int plan_part(void *ctx, const struct sl_cat_partition *p)
 static void plan_release(struct compact *c)
 {
 	for (size_t i = 0; i < c->n_ins; i++)
-		free(c->ins[i].key);
+		in_free(&c->ins[i]);
 	c->n_ins = 0;
 	c->n_groups = 0;
 	c->group_open = false;
@@ -336,19 +395,199 @@ static void plan_release(struct compact *c)
 	c->rc = 0;
 }
 
+/* ---- lineage -------------------------------------------------------------------------- */
+
+/* Whether a split puts the rows of segment g aside: rows of the runs the rewind undoes. */
+static bool undone(const struct compact *c, const struct sl_etl_segment *g)
+{
+	return c->split_job && g->run > c->split_after && strcmp(g->job, c->split_job) == 0;
+}
+
+struct lin_read {
+	struct sl_etl_segment *v;
+	size_t n, cap;
+	int rc;
+};
+
+static int lin_one(void *ctx, const struct sl_object *file, const struct sl_etl_segment *seg)
+{
+	struct lin_read *l = ctx;
+	(void)file;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		void *v = realloc(l->v, cap * sizeof(*l->v));
+		if (!v)
+			return l->rc = SL_ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *seg;
+	return 0;
+}
+
+/* The lineage of curated/key at seq, a file of `records` rows (*lin takes it): the one
+ * its commit recorded (a merged file), else the run that committed it, else one segment
+ * of unknown origin (job ""; a file put by hand). Its rows must be the file's
+ * (SL_ECORRUPT otherwise). */
+static int lineage_read(struct compact *c, const char *key, int64_t seq, int64_t records,
+			struct sl_etl_segment **lin, size_t *n_lin, struct sl_err *err)
+{
+	static const struct sl_etl_segment unknown = {.job = "", .run = 0, .rows = 0};
+	struct lin_read l = {0};
+	int64_t rows = 0;
+	int rc = c->m->ops->etl_lineage_get(c->m->state, "curated", key, seq, lin_one, &l, err);
+	*lin = NULL;
+	*n_lin = 0;
+	if (l.rc)
+		rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+	if (rc)
+		goto fail;
+	if (l.n == 1 && l.v[0].rows == -1) /* a run's own file: all of it */
+		l.v[0].rows = records;
+	else if (l.n == 0 && records > 0 && lin_one(&l, NULL, &unknown) == 0)
+		l.v[0].rows = records;
+	if (l.rc) {
+		rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (records == 0 && l.n == 1 && l.v[0].rows == 0)
+		l.n = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		if (l.v[i].rows < 1 || l.v[i].rows > records - rows) {
+			rows = -1;
+			break;
+		}
+		rows += l.v[i].rows;
+	}
+	if (rows != records) {
+		rc = sl_err_set(err, SL_ECORRUPT,
+				"curated/%s: its lineage (%zu segments) does not add up to its "
+				"%" PRId64 " rows",
+				key, l.n, records);
+		goto fail;
+	}
+	*lin = l.v;
+	*n_lin = l.n;
+	return 0;
+fail:
+	free(l.v);
+	return rc;
+}
+
+/* ---- the plan of a split ------------------------------------------------------------------ */
+
+/* A present file with rows of the runs a rewind undoes. */
+struct cand {
+	char *key;
+	int64_t seq;
+};
+
+struct cands {
+	struct cand *v;
+	size_t n, cap;
+	int rc;
+};
+
+static int cand_one(void *ctx, const struct sl_object *file, const struct sl_etl_segment *seg)
+{
+	struct cands *k = ctx;
+	(void)seg;
+	if (strcmp(file->zone, "curated") != 0 || (k->n && k->v[k->n - 1].seq == file->seq))
+		return 0; /* by seq: one file's segments come together */
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 16;
+		void *v = realloc(k->v, cap * sizeof(*k->v));
+		if (!v)
+			return k->rc = SL_ENOMEM;
+		k->v = v;
+		k->cap = cap;
+	}
+	if (!(k->v[k->n].key = strdup(file->key)))
+		return k->rc = SL_ENOMEM;
+	k->v[k->n++].seq = file->seq;
+	return 0;
+}
+
+static int cand_by_key(const void *a, const void *b)
+{
+	return strcmp(((const struct cand *)a)->key, ((const struct cand *)b)->key);
+}
+
+/* The active files of the table whose lineage holds rows of the split job's runs after
+ * split_after AND rows that stay, in key order (hence partition by partition) through
+ * plan_file. A file holding only rows of those runs is left to the rewind, which retires
+ * it whole. */
+static int split_plan(struct compact *c, struct sl_err *err)
+{
+	struct sl_meta *m = c->m;
+	struct cands k = {0};
+	int rc = m->ops->etl_lineage_find(m->state, c->split_job, c->split_after, cand_one, &k,
+					  err);
+	if (k.rc)
+		rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+	if (rc) {
+		sl_err_prefix(err, "lineage of job %s", c->split_job);
+		goto done;
+	}
+	if (k.n)
+		qsort(k.v, k.n, sizeof(*k.v), cand_by_key);
+	for (size_t i = 0; rc == 0 && i < k.n; i++) {
+		struct sl_cat_file f;
+		struct sl_etl_segment *lin = NULL;
+		size_t n_lin = 0;
+		bool mixed = false;
+		int got = m->ops->catalog_file_get(m->state, "curated", k.v[i].key, &f, err);
+		if (got == SL_ENOENT)
+			continue; /* in no table: nobody's data */
+		if (got) {
+			rc = got;
+			break;
+		}
+		if (f.seq == k.v[i].seq && strcmp(f.db, "curated") == 0 &&
+		    strcmp(f.table, c->table) == 0 && strcmp(f.state, SL_CAT_FILE_ACTIVE) == 0) {
+			rc = lineage_read(c, f.key, f.seq, f.records, &lin, &n_lin, err);
+			for (size_t j = 0; rc == 0 && j < n_lin; j++)
+				mixed = mixed || !undone(c, &lin[j]);
+		}
+		if (rc == 0 && mixed && plan_file(c, &f) != 0)
+			rc = c->rc ? sl_err_set(err, SL_ENOMEM, "out of memory") : 1; /* 1: full */
+		sl_cat_file_release(&f);
+		free(lin);
+	}
+	if (rc == 1)
+		rc = 0;
+done:
+	for (size_t i = 0; i < k.n; i++)
+		free(k.v[i].key);
+	free(k.v);
+	return rc;
+}
+
 static int plan(struct compact *c, struct sl_err *err)
 {
 	struct sl_meta *m = c->m;
+	int rc;
 	plan_release(c);
-	int rc = m->ops->catalog_file_list(m->state, "curated", c->table, c->partition, false,
-					   plan_file, c, err);
-	if (c->rc)
-		return sl_err_set(err, SL_ENOMEM, "out of memory");
-	if (rc < 0)
-		return sl_err_prefix(err, "files of curated.%s", c->table);
+	if (c->split_job) {
+		if ((rc = split_plan(c, err)) != 0)
+			return rc;
+	} else {
+		rc = m->ops->catalog_file_list(m->state, "curated", c->table, c->partition, false,
+					       plan_file, c, err);
+		if (c->rc)
+			return sl_err_set(err, SL_ENOMEM, "out of memory");
+		if (rc < 0)
+			return sl_err_prefix(err, "files of curated.%s", c->table);
+	}
 	group_close(c);
 	for (size_t i = 0; i < c->n_groups; i++)
 		qsort(c->ins + c->groups[i].first, c->groups[i].n, sizeof(*c->ins), by_seq);
+	for (size_t i = 0; i < c->n_ins; i++) {
+		struct cin *in = &c->ins[i];
+		if ((rc = lineage_read(c, in->key, in->seq, in->records, &in->lin, &in->n_lin,
+				       err)) != 0)
+			return rc;
+	}
 	if (c->n_groups &&
 	    (rc = m->ops->catalog_partition_list(m->state, "curated", c->table, plan_part, c,
 						 err)) < 0)
@@ -382,6 +621,9 @@ static int out_open(struct compact *c, const struct cgroup *g, struct sl_err *er
 		if (!v)
 			return sl_err_set(err, SL_ENOMEM, "out of memory");
 		c->outs = v;
+		if (!(v = realloc(c->olins, cap * sizeof(*c->olins))))
+			return sl_err_set(err, SL_ENOMEM, "out of memory");
+		c->olins = v;
 		c->cap_outs = cap;
 	}
 	char key[SL_KEY_MAX + 2];
@@ -396,6 +638,7 @@ static int out_open(struct compact *c, const struct cgroup *g, struct sl_err *er
 		goto fail;
 	/* a member the row type lacks would be dropped: rows in = rows out, exactly */
 	sl_pq_writer_set_strict_members(c->pw, true);
+	c->olins[c->n_outs] = (struct olin){0};
 	c->outs[c->n_outs++] = f;
 	c->file_no++;
 	return 0;
@@ -407,8 +650,30 @@ fail:
 
 /* ---- merging -------------------------------------------------------------------------- */
 
-static int put_row(struct compact *c, struct cgroup *g, const struct cin *in, int64_t n,
-		   const struct sl_buf *b, struct sl_err *err)
+/* One more row of run seg into the open file's lineage. */
+static int lineage_add(struct compact *c, const struct sl_etl_segment *seg, struct sl_err *err)
+{
+	struct olin *l = &c->olins[c->n_outs - 1];
+	if (l->n && l->v[l->n - 1].run == seg->run && strcmp(l->v[l->n - 1].job, seg->job) == 0) {
+		l->v[l->n - 1].rows++;
+		return 0;
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		void *v = realloc(l->v, cap * sizeof(*l->v));
+		if (!v)
+			return sl_err_set(err, SL_ENOMEM, "out of memory");
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n] = *seg;
+	l->v[l->n++].rows = 1;
+	return 0;
+}
+
+static int put_row(struct compact *c, struct cgroup *g, const struct cin *in,
+		   const struct sl_etl_segment *seg, int64_t n, const struct sl_buf *b,
+		   struct sl_err *err)
 {
 	struct sl_json_doc doc;
 	struct sl_json_error e;
@@ -430,6 +695,8 @@ static int put_row(struct compact *c, struct cgroup *g, const struct cin *in, in
 		return sl_err_set(err, rc, "curated/%s: %s", f->key, werr.msg);
 	f->rows++;
 	g->rows++;
+	if ((rc = lineage_add(c, seg, err)) != 0)
+		return rc;
 	struct sl_pq_write_stats st;
 	sl_pq_writer_stats(c->pw, &st);
 	if (st.bytes_written >= c->target)
@@ -437,7 +704,8 @@ static int put_row(struct compact *c, struct cgroup *g, const struct cin *in, in
 	return 0;
 }
 
-/* Every row of one small file into the group's writers. */
+/* Every row of one small file (a split: the rows of this pass) into the group's
+ * writers, each with the segment of its lineage it belongs to. */
 static int merge_file(struct compact *c, struct cgroup *g, const struct cin *in,
 		      struct sl_err *err)
 {
@@ -447,7 +715,8 @@ static int merge_file(struct compact *c, struct cgroup *g, const struct cin *in,
 	struct sl_object obj;
 	struct sl_buf b;
 	char name[SL_ZONE_MAX + SL_KEY_MAX + 2];
-	int64_t n = 0;
+	int64_t n = 0, left = 0;
+	size_t si = 0;
 	int fd = -1;
 	int rc = sl_store_open_fd(c->s, "curated", in->key, &fd, &obj, err);
 
@@ -479,7 +748,18 @@ static int merge_file(struct compact *c, struct cgroup *g, const struct cin *in,
 		}
 		if (got == 0)
 			break;
-		if ((rc = put_row(c, g, in, ++n, &b, err)) != 0)
+		n++;
+		/* the segment of this row (the lineage adds up to the file's rows, checked) */
+		while (left == 0 && si < in->n_lin)
+			left = in->lin[si++].rows;
+		if (left-- == 0) {
+			rc = sl_err_set(err, SL_ECORRUPT, "%s: row %" PRId64 " is beyond its lineage",
+					name, n);
+			goto done;
+		}
+		const struct sl_etl_segment *seg = &in->lin[si - 1];
+		bool put = c->pass == PASS_ALL || (c->pass == PASS_UNDONE) == undone(c, seg);
+		if (put && (rc = put_row(c, g, in, seg, n, &b, err)) != 0)
 			goto done;
 		if ((n & 1023) == 0)
 			renew(c);
@@ -498,13 +778,22 @@ done:
 
 /* ---- one run -------------------------------------------------------------------------- */
 
-static void run_release(struct compact *c)
+/* Takes back the files written (published ones included: nothing committed them). */
+static void outs_free(struct compact *c)
 {
 	sl_pq_writer_free(c->pw);
 	c->pw = NULL;
-	for (size_t i = 0; i < c->n_outs; i++)
+	for (size_t i = 0; i < c->n_outs; i++) {
 		sl_etl_outfile_free(c->outs[i]);
+		c->outs[i] = NULL;
+		free(c->olins[i].v);
+	}
 	c->n_outs = 0;
+}
+
+static void run_release(struct compact *c)
+{
+	outs_free(c);
 	c->file_no = 0;
 	if (c->have_t)
 		sl_cat_table_release(&c->t);
@@ -641,6 +930,8 @@ static int commit(struct compact *c, struct sl_err *err)
 			const struct sl_etl_outfile *f = c->outs[i];
 			sl_etl_outfile_rows(f, c->table, c->t.version, now, &outs[i].obj, &cfiles[i]);
 			outs[i].file = &cfiles[i];
+			outs[i].lineage = c->olins[i].v;
+			outs[i].n_lineage = c->olins[i].n;
 		}
 	}
 	for (size_t i = 0; i < c->n_ins; i++) {
@@ -718,16 +1009,24 @@ static int one_run(struct compact *c, bool *did, struct sl_err *err)
 	c->kv[1] = (struct sl_pq_kv_pair){"sluice.etl.run", c->run_text};
 	c->wo.kv = c->kv;
 	c->wo.n_kv = 2;
+	/* a split reads its files twice: the rows that stay, then the others, so that no
+	 * file written holds both */
+	static const enum pass compaction[] = {PASS_ALL}, split[] = {PASS_KEPT, PASS_UNDONE};
+	const enum pass *passes = c->split_job ? split : compaction;
+	size_t n_passes = c->split_job ? 2 : 1;
 	for (size_t gi = 0; gi < c->n_groups; gi++) {
 		struct cgroup *g = &c->groups[gi];
 		g->first_out = c->n_outs;
-		for (size_t i = g->first; i < g->first + g->n; i++) {
-			renew(c);
-			if ((rc = merge_file(c, g, &c->ins[i], err)) != 0)
+		for (size_t pi = 0; pi < n_passes; pi++) {
+			c->pass = passes[pi];
+			for (size_t i = g->first; i < g->first + g->n; i++) {
+				renew(c);
+				if ((rc = merge_file(c, g, &c->ins[i], err)) != 0)
+					return rc;
+			}
+			if (c->pw && (rc = out_finish(c, err)) != 0)
 				return rc;
 		}
-		if (c->pw && (rc = out_finish(c, err)) != 0)
-			return rc;
 		g->n_out = c->n_outs - g->first_out;
 	}
 	rc = commit(c, err);
@@ -800,9 +1099,16 @@ static int table_arg(struct compact *c, const char *arg, struct sl_err *err)
 	return 0;
 }
 
-int sl_etl_compact(struct sl_lake *lake, const char *table, const char *partition,
-		   const struct sl_etl_compact_opts *opts, struct sl_etl_compact_result *res,
-		   struct sl_err *err)
+/* What a rewind asks of a split (compact_main's sp; NULL: a compaction). */
+struct split_req {
+	const char *job;          /* whose runs after `after` the rewind undoes */
+	int64_t after;
+	const char *holder;       /* who holds the compaction's lease (and the job's) */
+};
+
+static int compact_main(struct sl_lake *lake, const char *table, const char *partition,
+			const struct sl_etl_compact_opts *opts, const struct split_req *sp,
+			struct sl_etl_compact_result *res, struct sl_err *err)
 {
 	struct sl_etl_compact_result local;
 	struct sl_err lerr;
@@ -817,6 +1123,9 @@ int sl_etl_compact(struct sl_lake *lake, const char *table, const char *partitio
 	memset(res, 0, sizeof(*res));
 	if ((rc = sl_etl_meta_check(&lake->meta, err)) != 0)
 		return rc;
+	if (!lake->meta.ops->etl_lineage_get || !lake->meta.ops->etl_lineage_find)
+		return sl_err_set(err, SL_EINVAL, "metadata backend %s keeps no lineage of merged "
+				  "files", lake->meta.ops->name);
 	if (partition && strnlen(partition, SL_CAT_PART_MAX) >= SL_CAT_PART_MAX)
 		return sl_err_set(err, SL_EINVAL, "compact: the partition is too long");
 	if (!(c = calloc(1, sizeof(*c))))
@@ -827,21 +1136,30 @@ int sl_etl_compact(struct sl_lake *lake, const char *table, const char *partitio
 	c->o = opts;
 	c->res = res;
 	c->partition = partition;
+	if (sp) {
+		c->split_job = sp->job;
+		c->split_after = sp->after;
+	}
 	if ((rc = table_arg(c, table, err)) != 0 ||
 	    (rc = sl_etl_compact_job(c->table, c->job, err)) != 0)
 		goto done;
 	snprintf(res->job, sizeof(res->job), "%s", c->job);
 	if ((rc = settings(c, opts, err)) != 0)
 		goto done;
-	if (opts && opts->holder && opts->holder[0])
+	if (sp)
+		snprintf(c->holder, sizeof(c->holder), "%s", sp->holder);
+	else if (opts && opts->holder && opts->holder[0])
 		snprintf(c->holder, sizeof(c->holder), "%s", opts->holder);
 	else
 		sl_etl_holder_make(c->holder);
 	c->ttl_ms = sl_etl_lease_ttl(lake);
 	c->renew_every_ms = c->ttl_ms / 3 < RENEW_MAX_MS ? c->ttl_ms / 3 : RENEW_MAX_MS;
 	/* the table must exist before a lease is taken under its name */
-	if ((rc = load_table(c, err)) != 0)
+	if ((rc = load_table(c, err)) != 0) {
+		if (sp && rc == SL_ENOENT)
+			rc = 0; /* no table: no file of it to split */
 		goto done;
+	}
 	run_release(c);
 	if (partition) {
 		rc = c->m->ops->catalog_partition_list(c->m->state, "curated", c->table, find_part,
@@ -855,11 +1173,13 @@ int sl_etl_compact(struct sl_lake *lake, const char *table, const char *partitio
 		}
 		rc = 0;
 	}
-	if ((rc = take_lease(c, err)) != 0)
+	if (!sp && (rc = take_lease(c, err)) != 0) /* a split's caller holds it */
 		goto done;
-	/* what an earlier compaction that did not commit left: before anything is read */
+	/* what an earlier compaction that did not commit left: before anything is read (a
+	 * split leaves the unfinished removals of other compactions to the next one, which
+	 * lists the whole table to find them) */
 	if ((rc = sl_etl_recover_job(lake, c->job, &res->recovered, err)) != 0 ||
-	    (rc = finish_removals(c, &res->recovered, err)) != 0)
+	    (!sp && (rc = finish_removals(c, &res->recovered, err)) != 0))
 		goto done;
 	for (;;) {
 		bool did = false;
@@ -867,13 +1187,7 @@ int sl_etl_compact(struct sl_lake *lake, const char *table, const char *partitio
 		if (rc && c->begun && !c->committed) {
 			/* nothing of the run is visible: take back its files, record why, and let
 			 * the recovery remove what is left */
-			sl_pq_writer_free(c->pw);
-			c->pw = NULL;
-			for (size_t i = 0; i < c->n_outs; i++) {
-				sl_etl_outfile_free(c->outs[i]);
-				c->outs[i] = NULL;
-			}
-			c->n_outs = 0;
+			outs_free(c);
 			c->m->ops->etl_run_fail(c->m->state, c->job, c->run.id, err->msg,
 						sl_now_ms(), NULL);
 			sl_etl_recover_job(lake, c->job, NULL, NULL);
@@ -891,11 +1205,31 @@ done:
 	free(c->ins);
 	free(c->groups);
 	free(c->outs);
+	free(c->olins);
 	sl_json_parser_free(c->parser);
 	free(c);
 	res->duration_ms = sl_mono_ms() - t0;
 	if (res == &local)
 		sl_etl_compact_result_release(res);
+	return rc;
+}
+
+int sl_etl_compact(struct sl_lake *lake, const char *table, const char *partition,
+		   const struct sl_etl_compact_opts *opts, struct sl_etl_compact_result *res,
+		   struct sl_err *err)
+{
+	return compact_main(lake, table, partition, opts, NULL, res, err);
+}
+
+int sl_etl_compact_split(struct sl_lake *lake, const char *table, const char *job,
+			 int64_t after_run, const char *holder, int64_t *split, struct sl_err *err)
+{
+	struct sl_etl_compact_result res;
+	struct split_req sp = {.job = job, .after = after_run, .holder = holder};
+	int rc = compact_main(lake, table, NULL, NULL, &sp, &res, err);
+	if (split)
+		*split = res.files_in;
+	sl_etl_compact_result_release(&res);
 	return rc;
 }
 

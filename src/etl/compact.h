@@ -10,9 +10,18 @@
  * (seq), with the Parquet reader and written, with the table's current row type, into
  * new files of up to target_file_size bytes, keyed TABLE/PART/part-cRUN-NNN.parquet.
  * Then the run's protocol: stage, publish (crash point "compact_published"), one commit
- * that registers the new files and retires the small ones (sl_etl_commit.retire; the
- * pseudo job's bookmark stays where it is), crash point "compact_committed", and the
- * small files are removed.
+ * that registers the new files with their lineage and retires the small ones
+ * (sl_etl_commit.retire; the pseudo job's bookmark stays where it is), crash point
+ * "compact_committed", and the small files are removed.
+ *
+ * Lineage: the rows of each small file are a contiguous range of the merged output, so a
+ * merged file's lineage is the list of (job, run, rows) segments of its rows in order:
+ * the small files' lineages (a run's own file: that run, all its rows; a merged file: its
+ * recorded lineage) concatenated in the order written and cut where a file rolls over.
+ * A rewind of the job (run.h) uses it to split merged files (sl_etl_compact_split,
+ * internal.h): the same machinery, planned from the lineage instead of the sizes, reads
+ * each such file twice and writes the rows that stay, then the rows the rewind undoes,
+ * into separate files.
  *
  * Promises (tests/unit/test_etl_compact.c):
  *   1. Rows in = rows out: every row of a merged file is in exactly one new file, with
@@ -29,8 +38,11 @@
  *   4. Bounded: one run merges at most SL_COMPACT_MAX_FILES files into at most about
  *      SL_COMPACT_MAX_OUTPUTS files (one writer open at a time); what is left is
  *      merged by the next run of the same call, each run committed on its own.
- * A rewind of the job that writes the table holds the compaction's lease too, and
- * refuses to undo runs whose files a compaction may have merged (run.h).
+ *   5. Every new file's lineage is committed with it and adds up to its rows: its
+ *      segments name, in row order, the runs that first wrote its rows (a file of no
+ *      job: job "", run 0), whatever was merged before (tests/unit/test_etl_rewind.c).
+ * A rewind of the job that writes the table holds the compaction's lease too, so the
+ * two never overlap (run.h).
  */
 #ifndef SL_ETL_COMPACT_H
 #define SL_ETL_COMPACT_H

@@ -27,14 +27,18 @@
  * nothing to do.
  *
  * Rewind (etl_rewind) to run N retires, in one transaction, the data files committed by
- * the runs after N (catalog rows 'retired', index rows 'deleting', runs 'rewound') and
- * moves the bookmark back to where run N ended (N = 0: reset to the beginning); the
- * files are then removed. Re-running reproduces the data exactly once.
+ * the runs after N and the files whose lineage holds only rows of those runs (catalog
+ * rows 'retired', index rows 'deleting', runs 'rewound') and moves the bookmark back to
+ * where run N ended (N = 0: reset to the beginning); the files are then removed.
+ * Re-running reproduces the data exactly once.
  *
  * A compaction (compact.h) is a run of the pseudo job "compact:DB.TABLE" that follows
  * the same steps with the table's small files as its input: its commit registers the
- * merged files and retires the small ones (sl_etl_commit.retire) in one transaction,
- * and keeps the pseudo job's bookmark where it is.
+ * merged files with their lineage (sl_etl_output.lineage: the runs whose rows each
+ * holds, in row order) and retires the small ones (sl_etl_commit.retire) in one
+ * transaction, and keeps the pseudo job's bookmark where it is. A merged file holding
+ * rows of the runs after N beside rows that stay is split by such a run first (run.h);
+ * etl_rewind refuses (SL_ESTALE) while a table has one active.
  *
  * Promises of the etl_* callbacks (tests/unit/test_etl_meta.c):
  *   1. At most one holder has a job's unexpired lease; etl_run_begin, etl_stage,
@@ -44,6 +48,9 @@
  *      since it began (a rewind in between), that is no longer 'running', or that
  *      retires a file which is no longer active at the seq it names.
  *   4. A key is never both a staged output of an uncommitted run and a present object.
+ *   5. A file's lineage is recorded in the commit that indexes it, adds up to its rows,
+ *      and goes with its index row; etl_rewind never leaves an active file holding rows
+ *      of the runs it undoes.
  */
 #ifndef SL_ETL_H
 #define SL_ETL_H
@@ -88,6 +95,15 @@ struct sl_etl_bookmark {
 	int64_t updated_ms;
 };
 
+/* One segment of a file's lineage: `rows` consecutive rows of the file that run `run`
+ * of job `job` wrote (job "" and run 0: rows of unknown origin, e.g. a file put into the
+ * curated zone by hand). A merged file's lineage is its segments in row order. */
+struct sl_etl_segment {
+	char job[SL_JOB_MAX];
+	int64_t run;
+	int64_t rows;
+};
+
 /* One file a run commits: its index row (zone, key, size, checksum, content type,
  * fingerprint of the published file) and, for a flat job, its catalog row. The commit
  * gives the index row its seq; obj.seq and file->seq are ignored (the catalog row gets
@@ -95,6 +111,11 @@ struct sl_etl_bookmark {
 struct sl_etl_output {
 	struct sl_object obj;
 	const struct sl_cat_file *file; /* NULL for a nested job (the crawler catalogues it) */
+	/* A compaction's file: the runs whose rows it holds, in row order (their rows add
+	 * up to file->records); kept with the index row, and gone with it. NULL for a run's
+	 * own file, whose lineage is the run itself. */
+	const struct sl_etl_segment *lineage;
+	size_t n_lineage;
 };
 
 struct sl_etl_commit {
@@ -123,6 +144,7 @@ struct sl_etl_commit {
 /* Callbacks (declared in meta.h): sl_etl_pending_fn gets a source object past the
  * bookmark with its catalog row (NULL when the crawler has not catalogued this version
  * yet); sl_etl_key_fn a staged key of a run that did not commit, or a file a rewind
- * retired. */
+ * retired; sl_etl_lineage_fn one segment of a file's lineage (the file by zone, key and
+ * seq). */
 
 #endif

@@ -74,5 +74,15 @@ void sl_etl_outfile_free(struct sl_etl_outfile *f);
 /* compact.c: the pseudo job that compacts curated table `table`, "compact:curated.NAME"
  * (a name too long for a job name is cut and followed by a hash of it). */
 int sl_etl_compact_job(const char *table, char out[SL_JOB_MAX], struct sl_err *err);
+/* compact.c: before a rewind of job to after run after_run, splits every active file of
+ * curated.table whose lineage holds rows of job's later runs together with rows that
+ * stay (a merged file) into files of the rows that stay and files of the others, in
+ * runs of the table's pseudo job that move every row exactly (compact.h, promises 1-5),
+ * so that the rewind can retire whole files. The caller holds the pseudo job's lease and
+ * job's lease as holder; both are renewed on the way. *split (may be NULL) gets the
+ * number of files split. */
+int sl_etl_compact_split(struct sl_lake *lake, const char *table, const char *job,
+			 int64_t after_run, const char *holder, int64_t *split,
+			 struct sl_err *err);
 
 #endif

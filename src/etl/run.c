@@ -383,22 +383,23 @@ int sl_etl_recover(struct sl_lake *lake, int64_t *removed, struct sl_err *err)
 
 /* ---- rewind --------------------------------------------------------------------------- */
 
-/* The newest committed run of a compaction, and the runs of a job after to_run. */
+/* Merged files whose lineage is not known: a file merged before lineage was kept got one
+ * segment naming the compaction run that wrote it (migration 6). */
 struct compacted {
 	int64_t to_run;
-	bool have_c;
-	struct sl_etl_run c;      /* the newest committed compaction run */
+	const char *cjob;
+	int64_t newest;           /* the newest such compaction run, 0: none */
+	struct sl_etl_run c;      /* and its record */
 	int64_t merged_max;       /* the newest run after to_run it may have merged, 0: none */
 };
 
-static int last_compaction(void *ctx, const struct sl_etl_run *run)
+static int opaque_one(void *ctx, const struct sl_object *file, const struct sl_etl_segment *seg)
 {
 	struct compacted *k = ctx;
-	if (strcmp(run->state, SL_RUN_COMMITTED) != 0)
-		return 0;
-	k->c = *run;
-	k->have_c = true;
-	return 1; /* newest first: this is it */
+	(void)file;
+	if (strcmp(seg->job, k->cjob) == 0 && seg->run > k->newest)
+		k->newest = seg->run;
+	return 0;
 }
 
 static int later_run(void *ctx, const struct sl_etl_run *run)
@@ -416,18 +417,43 @@ static int later_run(void *ctx, const struct sl_etl_run *run)
 	return 0;
 }
 
-/* A rewind retires the files of the runs after to_run, but rows of theirs that a
- * compaction of the job's target merged are in the compaction's files, which a rewind
- * cannot take apart (compact.h): such a rewind is refused rather than leave those rows
- * twice after a re-run. The compaction's lease is taken and held through the rewind
- * (*cjob, for the caller to release), so that none commits meanwhile. A job that is not
- * in sluice.yaml any more has no known target: nothing to check. */
-static int rewind_check_compacted(struct sl_lake *lake, const char *job, int64_t to_run,
-				  const char *holder, char cjob[SL_JOB_MAX], struct sl_err *err)
+/* Rows of a merged file whose lineage is unknown cannot be told apart, so a rewind that
+ * would undo a run whose rows may be in one is refused (SL_EINVAL, naming the run to
+ * rewind to at least); compacting that file again does not help (its rows stay of
+ * unknown runs), rebuilding the table does. */
+static int rewind_check_unknown(struct sl_lake *lake, const char *job, int64_t to_run,
+				const char *target, const char *cjob, struct sl_err *err)
+{
+	struct sl_meta *m = &lake->meta;
+	struct compacted k = {.to_run = to_run, .cjob = cjob};
+	int rc = m->ops->etl_lineage_find(m->state, cjob, 0, opaque_one, &k, err);
+	if (rc || !k.newest)
+		return rc;
+	if ((rc = m->ops->etl_run_get(m->state, cjob, k.newest, &k.c, err)) != 0 ||
+	    (rc = m->ops->etl_run_list(m->state, job, 0, later_run, &k, err)) < 0)
+		return rc;
+	if (!k.merged_max)
+		return 0;
+	char when[40];
+	sl_fmt_time(k.c.started_ms, when, sizeof(when));
+	return sl_err_set(err, SL_EINVAL,
+			  "job %s: curated.%s was compacted at %s (%s run %" PRId64
+			  ") before its files kept their lineage, after run %" PRId64
+			  " committed: rows of runs after %" PRId64 " may be in those merged files, "
+			  "which a rewind cannot take apart; rewind to run %" PRId64 " or later",
+			  job, target, when, cjob, k.c.id, k.merged_max, to_run, k.merged_max);
+}
+
+/* The compaction of the job's target: its lease is taken and held through the rewind
+ * (*cjob, for the caller to release; "" when the job has no known target, not being in
+ * sluice.yaml any more), so that none commits meanwhile, and the merged files holding
+ * rows of the runs after to_run beside rows that stay are split (sl_etl_compact_split),
+ * so that the rewind retires whole files. */
+static int rewind_split(struct sl_lake *lake, const char *job, int64_t to_run,
+			const char *holder, char cjob[SL_JOB_MAX], struct sl_err *err)
 {
 	struct sl_meta *m = &lake->meta;
 	struct sl_job_conf jc;
-	struct compacted k = {.to_run = to_run};
 	struct sl_err e = {0};
 	int rc;
 	cjob[0] = '\0';
@@ -443,22 +469,11 @@ static int rewind_check_compacted(struct sl_lake *lake, const char *job, int64_t
 					  "(%s); rewind after it", job, jc.target, e.msg);
 		return sl_err_set(err, rc, "job %s: %s", job, e.msg);
 	}
-	if ((rc = m->ops->etl_run_list(m->state, cjob, 0, last_compaction, &k, err)) < 0)
+	if ((rc = rewind_check_unknown(lake, job, to_run, jc.target, cjob, err)) != 0)
 		return rc;
-	if (!k.have_c)
-		return 0;
-	if ((rc = m->ops->etl_run_list(m->state, job, 0, later_run, &k, err)) < 0)
-		return rc;
-	if (!k.merged_max)
-		return 0;
-	char when[40];
-	sl_fmt_time(k.c.started_ms, when, sizeof(when));
-	return sl_err_set(err, SL_EINVAL,
-			  "job %s: curated.%s was compacted at %s (%s run %" PRId64
-			  ") after run %" PRId64 " committed: rows of runs after %" PRId64
-			  " may be in merged files, which a rewind cannot undo; rewind to run "
-			  "%" PRId64 " or later",
-			  job, jc.target, when, cjob, k.c.id, k.merged_max, to_run, k.merged_max);
+	if ((rc = sl_etl_compact_split(lake, jc.target, job, to_run, holder, NULL, err)) != 0)
+		return sl_err_prefix(err, "job %s: rewind to run %" PRId64, job, to_run);
+	return 0;
 }
 
 int sl_etl_rewind(struct sl_lake *lake, const char *job, int64_t to_run, int64_t *removed,
@@ -473,7 +488,7 @@ int sl_etl_rewind(struct sl_lake *lake, const char *job, int64_t to_run, int64_t
 
 	if (removed)
 		*removed = 0;
-	if (!meta_has_etl(m))
+	if (!meta_has_etl(m) || !m->ops->etl_lineage_find || !m->ops->etl_lineage_get)
 		return no_etl(m, err);
 	if (!job || !job_name_ok(job))
 		return sl_err_set(err, SL_EINVAL, "'%s' is not a job name", job ? job : "");
@@ -482,14 +497,27 @@ int sl_etl_rewind(struct sl_lake *lake, const char *job, int64_t to_run, int64_t
 	holder_make(holder);
 	if ((rc = take_lease(m, job, holder, lease_ttl(lake), err)) != 0)
 		return rc;
-	if ((rc = rewind_check_compacted(lake, job, to_run, holder, cjob, err)) != 0)
+	if (to_run > 0) {
+		/* checked again by etl_rewind; here so that nothing is split for nothing */
+		struct sl_etl_run r;
+		if ((rc = m->ops->etl_run_get(m->state, job, to_run, &r, err)) != 0)
+			goto done;
+		if (strcmp(r.state, SL_RUN_COMMITTED) != 0) {
+			rc = sl_err_set(err, SL_ENOENT, "run %s/%" PRId64 " is %s, not committed",
+					job, to_run, r.state);
+			goto done;
+		}
+	}
+	if ((rc = rewind_split(lake, job, to_run, holder, cjob, err)) != 0)
 		goto done;
+	sl_crash_point("rewind_split");
 	rc = m->ops->etl_rewind(m->state, job, to_run, holder, sl_now_ms(), keylist_add, &kl,
 				err);
 	if (kl.rc)
 		rc = sl_err_set(err, SL_ENOMEM, "out of memory");
 	if (rc)
 		goto done;
+	sl_crash_point("rewind_committed");
 	/* The rewind is committed: its files are 'deleting' in the index (fsck finishes
 	 * what a crash interrupts here). */
 	for (size_t i = 0; i < kl.n; i++) {
@@ -1522,6 +1550,7 @@ static int transform_open(struct run *r, struct sl_err *err)
 		.job = r->name,
 		.conf = &r->job,
 		.src_row = r->src_row,
+		.src_part_keys = r->src.partition_keys,
 		.target_row = r->target_row,
 		.lim = &r->lim,
 		.tmp_dir = r->tmp_dir,
@@ -1586,12 +1615,10 @@ static int run_body(struct run *r, const struct sl_etl_run_opts *o, struct sl_er
 	/* 3, 4. read and write */
 	if ((rc = read_pending(r, o, err)) != 0)
 		return rc;
+	/* a type given by finish must be there before its first emit (xf_emit needs it) */
 	struct sl_type *late = NULL;
-	rc = r->xf->finish(r->xs, &late, err);
-	if (late && !r->out_row)
-		r->out_row = late;
-	else
-		sl_type_free(late);
+	rc = r->xf->finish(r->xs, r->out_row ? &late : &r->out_row, err);
+	sl_type_free(late);
 	if (rc)
 		return rc;
 	while (r->n_open)

@@ -30,10 +30,16 @@
  *      one row group) and the JSON engine's record limits, whatever the input.
  *   5. Dead letters of runs that did not commit, or were rewound, are removed with
  *      their files, so re-running never dead-letters a record twice.
+ *   6. A rewind to run N, then runs of the job, leave every record of the source in the
+ *      target table exactly once, also when a compaction merged the files of runs after
+ *      N with others (tests/unit/test_etl_rewind.c): such files are split first, and a
+ *      rewind killed anywhere leaves the table as before it or as after it.
  *
  * Crash-test points (util/crashpoint.h): written (files written, before stage),
  * published (after publishing, before commit), committed (after commit, before the
- * published files are finished).
+ * published files are finished); a rewind's: its split's compact_published and
+ * compact_committed (compact.h), rewind_split (split, before the rewind's commit) and
+ * rewind_committed (after it, before the files are removed).
  */
 #ifndef SL_ETL_RUN_H
 #define SL_ETL_RUN_H
@@ -80,14 +86,19 @@ struct sl_etl_result {
 int sl_etl_run_job(struct sl_lake *lake, const char *job, const struct sl_etl_run_opts *opts,
 		   struct sl_etl_result *res, struct sl_err *err);
 
-/* Rewinds job to after its committed run to_run (0: reset to the beginning): under the
- * job's lease, etl_rewind retires the later runs' files and moves the bookmark back,
- * then the files and the later runs' dead letters are removed. *removed (may be NULL)
- * gets the number of data files removed. SL_ENOENT when to_run is not a committed run.
- * The compaction's lease of the job's target is held too (SL_EBUSY while a compaction
- * runs), and a rewind past a run that committed before the table's newest compaction
- * began is refused (SL_EINVAL, naming the run to rewind to at least): its rows may be in
- * merged files, which a rewind cannot undo (compact.h). */
+/* Rewinds job to after its committed run to_run (0: reset to the beginning). Under the
+ * job's lease and the compaction's lease of its target (SL_EBUSY while a compaction
+ * runs): the target's merged files that hold rows of the runs after to_run beside rows
+ * that stay are split by their lineage (sl_etl_compact_split, internal.h: commits of the
+ * compaction's pseudo job that move every row exactly); then etl_rewind, in one
+ * transaction, retires the later runs' files and the files holding only their rows and
+ * moves the bookmark back; then those files and the later runs' dead letters are
+ * removed. *removed (may be NULL) gets the number of data files removed. SL_ENOENT when
+ * to_run is not a committed run. A rewind that may undo rows of a file merged before
+ * lineage was kept (a lake compacted by an older sluice) is refused (SL_EINVAL, naming
+ * the run to rewind to at least). A job not in sluice.yaml has no known target: its
+ * merged files are not split, and etl_rewind refuses (SL_ESTALE) when one would need
+ * it. */
 int sl_etl_rewind(struct sl_lake *lake, const char *job, int64_t to_run, int64_t *removed,
 		  struct sl_err *err);
 /* = sl_etl_rewind(lake, job, 0, ...). */

@@ -58,6 +58,8 @@ struct sl_etl_xform_env {
 	const char *job;                  /* the job's name, for messages */
 	const struct sl_job_conf *conf;   /* the job's settings */
 	const struct sl_type *src_row;    /* the source table's catalog row type (a struct) */
+	const char *src_part_keys;        /* the source table's partition keys, comma-
+					   * separated ("dt,country"), "" when none */
 	const struct sl_type *target_row; /* the target table's row type as committed by
 					   * earlier runs, NULL when it has none yet */
 	const struct sl_json_limits *lim; /* the JSON engine's limits of the run */

@@ -185,6 +185,9 @@ typedef int sl_etl_pending_fn(void *ctx, const struct sl_object *obj,
 typedef int sl_etl_run_fn(void *ctx, const struct sl_etl_run *run);
 typedef int sl_etl_key_fn(void *ctx, const char *job, int64_t run_id, const char *zone,
 			  const char *key);
+struct sl_etl_segment;
+typedef int sl_etl_lineage_fn(void *ctx, const struct sl_object *file,
+			      const struct sl_etl_segment *seg);
 
 struct sl_meta_ops {
 	const char *name;
@@ -388,12 +391,23 @@ struct sl_meta_ops {
 	int (*etl_run_list)(void *state, const char *job, int64_t limit, sl_etl_run_fn *fn,
 			    void *ctx, struct sl_err *err);
 	/* Under holder's lease, in one transaction: the runs after to_run become 'rewound',
-	 * their data files 'retired' in the catalog and their index rows 'deleting' (fn gets
-	 * each, to remove the file after the commit), and the bookmark goes back to where
-	 * to_run ended (to_run 0: the beginning). SL_ENOENT when to_run is not a committed
-	 * run of the job. */
+	 * their data files 'retired' in the catalog and their index rows 'deleting', and so
+	 * are the present files whose lineage holds only rows of those runs (fn gets each,
+	 * to remove the file after the commit); the bookmark goes back to where to_run ended
+	 * (to_run 0: the beginning). SL_ENOENT when to_run is not a committed run of the
+	 * job; SL_ESTALE, and nothing changes, when an active file of a table holds rows of
+	 * those runs together with rows that stay (a merged file to split first). */
 	int (*etl_rewind)(void *state, const char *job, int64_t to_run, const char *holder,
 			  int64_t now_ms, sl_etl_key_fn *fn, void *ctx, struct sl_err *err);
+	/* Lineage (migration 6). The lineage of the file zone/key at seq, segment by segment
+	 * in row order: the segments its commit recorded, else the run that committed it
+	 * (one segment, rows -1: all of them), else nothing (not a job's file). */
+	int (*etl_lineage_get)(void *state, const char *zone, const char *key, int64_t seq,
+			       sl_etl_lineage_fn *fn, void *ctx, struct sl_err *err);
+	/* The segments of job's runs after after_run recorded in the lineage of present
+	 * files, by file seq and then row order (file: zone, key and seq only). */
+	int (*etl_lineage_find)(void *state, const char *job, int64_t after_run,
+				sl_etl_lineage_fn *fn, void *ctx, struct sl_err *err);
 };
 
 struct sl_meta {

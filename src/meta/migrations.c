@@ -189,6 +189,29 @@ const struct sl_migration sl_migrations[] = {
 	 /* who staged a key (etl_stage's check, fsck); the keys left to recover */
 	 "CREATE INDEX etl_staged_key ON etl_staged(zone, key, state);\n"
 	 "CREATE INDEX etl_staged_state ON etl_staged(state, job, run_id);\n"},
+	/* Lineage of merged files (etl/etl.h, docs/etl.md "Lineage"): the runs whose rows a
+	 * compaction's file holds, as (job, run, rows) segments in row order, so that a
+	 * rewind can take a merged file apart. Keyed by the file's index seq (never reused):
+	 * the trigger drops a file's lineage with its index row. A file merged before this
+	 * migration gets one segment naming the compaction run that wrote it (its rows'
+	 * runs are unknown): a rewind refuses to undo runs that may be in it. */
+	{6, "etl lineage",
+	 "CREATE TABLE etl_lineage(\n"
+	 "  seq INTEGER NOT NULL, ord INTEGER NOT NULL CHECK(ord >= 0),\n"
+	 "  job TEXT NOT NULL, run INTEGER NOT NULL CHECK(run >= 0),\n"
+	 "  rows INTEGER NOT NULL CHECK(rows >= 1),\n"
+	 "  PRIMARY KEY(seq, ord)) WITHOUT ROWID;\n"
+	 /* the files holding rows of a job's runs after N (a rewind) */
+	 "CREATE INDEX etl_lineage_run ON etl_lineage(job, run, seq);\n"
+	 "CREATE TRIGGER etl_lineage_gone AFTER DELETE ON objects BEGIN\n"
+	 "  DELETE FROM etl_lineage WHERE seq=OLD.seq;\n"
+	 "END;\n"
+	 "INSERT INTO etl_lineage(seq, ord, job, run, rows)\n"
+	 "  SELECT s.seq, 0, s.job, s.run_id, f.records FROM etl_staged s\n"
+	 "  JOIN objects o ON o.zone=s.zone AND o.key=s.key AND o.seq=s.seq\n"
+	 "  JOIN cat_files f ON f.zone=s.zone AND f.key=s.key AND f.seq=s.seq\n"
+	 "  WHERE s.state='done' AND substr(s.job, 1, 8)='compact:' AND\n"
+	 "    o.state='present' AND f.records>0;\n"},
 };
 
 const int sl_migrations_count = (int)(sizeof(sl_migrations) / sizeof(sl_migrations[0]));

@@ -1893,4 +1893,6 @@ const struct sl_meta_ops sl_meta_sqlite = {
 	.etl_run_get = sl_sq_etl_run_get,
 	.etl_run_list = sl_sq_etl_run_list,
 	.etl_rewind = sl_sq_etl_rewind,
+	.etl_lineage_get = sl_sq_etl_lineage_get,
+	.etl_lineage_find = sl_sq_etl_lineage_find,
 };

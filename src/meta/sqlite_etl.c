@@ -1,7 +1,8 @@
 /*
- * sqlite_etl.c - ETL jobs (migration 5) in the SQLite metadata backend: the etl_*
- * callbacks of meta.h, which keep leases, bookmarks, runs and staged outputs, and commit
- * or rewind a run's output together with the object index and the catalog.
+ * sqlite_etl.c - ETL jobs (migrations 5 and 6) in the SQLite metadata backend: the etl_*
+ * callbacks of meta.h, which keep leases, bookmarks, runs, staged outputs and the lineage
+ * of merged files, and commit or rewind a run's output together with the object index
+ * and the catalog.
  *
  * Every write is one BEGIN IMMEDIATE transaction, so the checks a callback makes (the
  * lease, the run's state, the bookmark) and the changes it makes cannot interleave with
@@ -17,6 +18,12 @@
  *   4. A key is staged (etl_stage) only when no index row and no other uncommitted run's
  *      staged row names it, and a staged key becomes an index row only in the commit that
  *      marks its staged row 'done'. fsck asks etl_staged_find before adopting a file.
+ *   5. Lineage rows (etl_lineage, keyed by the file's seq) are written by the commit that
+ *      indexes the file, after checking that they add up to its catalog row's records;
+ *      a trigger deletes them with the index row. etl_rewind reads them in its
+ *      transaction: a present file holding only rows of the undone runs is retired with
+ *      the runs' own files, and one a table has active that holds other rows too makes
+ *      it SL_ESTALE, so that no rewind ever keeps or drops part of a merged file.
  * The 'done' rows of a run are the files it committed (with their seq), which is what
  * etl_rewind retires; a commit's own retire list (a compaction's small files) goes through
  * the same step, after checking that each is still the present, active file it was. The
@@ -66,6 +73,12 @@ enum etl_stmt {
 	E_STAGED_FIND,
 	E_RW_OUTPUTS,
 	E_RW_REMOVALS,
+	E_RW_LINEAGE,
+	E_RW_LIN_REMOVALS,
+	E_LIN_INSERT,
+	E_LIN_GET,
+	E_LIN_RUN,
+	E_LIN_FIND,
 	E_PENDING,
 	E_COUNT
 };
@@ -154,6 +167,30 @@ static const char *const etl_sql[E_COUNT] = {
 			  "r.state='rewound' AND o.state='deleting' AND "
 			  "(s.run_id,s.zone,s.key)>(?3,?4,?5) "
 			  "ORDER BY s.run_id,s.zone,s.key LIMIT 128",
+	/* The present files whose lineage holds rows of the job's runs after ?2: whether
+	 * they hold other rows too (mixed), and whether a table has them active */
+	[E_RW_LINEAGE] = "SELECT o.zone,o.key,o.seq,"
+			 "EXISTS(SELECT 1 FROM etl_lineage m WHERE m.seq=o.seq AND "
+			 "NOT (m.job=?1 AND m.run>?2)),"
+			 "EXISTS(SELECT 1 FROM cat_files f WHERE f.zone=o.zone AND f.key=o.key "
+			 "AND f.seq=o.seq AND f.state='active') "
+			 "FROM objects o WHERE o.state='present' AND o.seq IN "
+			 "(SELECT l.seq FROM etl_lineage l WHERE l.job=?1 AND l.run>?2)",
+	/* and those whose removal is still to do, once retired */
+	[E_RW_LIN_REMOVALS] = "SELECT o.zone,o.key,o.seq FROM objects o "
+			      "WHERE o.state='deleting' AND o.seq>?3 AND o.seq IN "
+			      "(SELECT l.seq FROM etl_lineage l WHERE l.job=?1 AND l.run>?2) "
+			      "ORDER BY o.seq LIMIT 128",
+	[E_LIN_INSERT] = "INSERT INTO etl_lineage(seq,ord,job,run,rows) VALUES(?1,?2,?3,?4,?5)",
+	[E_LIN_GET] = "SELECT ord,job,run,rows FROM etl_lineage WHERE seq=?1 AND ord>?2 "
+		      "ORDER BY ord LIMIT 128",
+	/* a file without recorded lineage: the run that committed it */
+	[E_LIN_RUN] = "SELECT job,run_id FROM etl_staged WHERE zone=?1 AND key=?2 AND "
+		      "state='done' AND seq=?3 LIMIT 1",
+	[E_LIN_FIND] = "SELECT o.zone,o.key,o.seq,l.ord,l.job,l.run,l.rows FROM etl_lineage l "
+		       "JOIN objects o ON o.seq=l.seq WHERE l.job=?1 AND l.run>?2 AND "
+		       "o.state='present' AND (l.seq>?3 OR (l.seq=?3 AND l.ord>?4)) "
+		       "ORDER BY l.seq,l.ord LIMIT 128",
 	/* The seq range of the primary key drives the scan (the unary + keeps the planner
 	 * off the (zone, key) index, which would walk every version ever stored under the
 	 * prefix), so a run costs what arrived since its bookmark. The catalog row counts
@@ -870,6 +907,30 @@ static int retire_listed(struct sq *s, const struct sl_object *o, struct sl_err 
 
 /* ---- commit -------------------------------------------------------------------------- */
 
+/* An output's lineage: well formed, and its rows those of the file. */
+static int check_lineage(const struct sl_etl_output *o, size_t i, struct sl_err *err)
+{
+	int64_t rows = 0;
+	if (o->n_lineage && !o->lineage)
+		return sl_err_set(err, SL_EINVAL, "etl commit: output %zu: a lineage count without "
+				  "its array", i);
+	for (size_t k = 0; k < o->n_lineage; k++) {
+		const struct sl_etl_segment *g = &o->lineage[k];
+		if (!TERMINATED(g->job) || g->run < 0 || g->rows < 1 || g->rows > INT64_MAX - rows)
+			return sl_err_set(err, SL_EINVAL,
+					  "etl commit: output %zu: lineage segment %zu: job "
+					  "unterminated, or a negative run, or no rows",
+					  i, k);
+		rows += g->rows;
+	}
+	if (o->n_lineage && o->file && rows != o->file->records)
+		return sl_err_set(err, SL_EINVAL,
+				  "etl commit: output %zu: its lineage counts %" PRId64
+				  " rows, the file %" PRId64,
+				  i, rows, o->file->records);
+	return 0;
+}
+
 static int check_commit(const struct sl_etl_commit *c, struct sl_err *err)
 {
 	int rc;
@@ -901,6 +962,8 @@ static int check_commit(const struct sl_etl_commit *c, struct sl_err *err)
 					  "etl commit: output %zu: zone, key, checksum or content "
 					  "type empty or unterminated",
 					  i);
+		if ((rc = check_lineage(o, i, err)) != 0)
+			return rc;
 		if (o->file) {
 			/* the store sets zone, key, seq and state (see apply_output) */
 			struct sl_cat_file f = *o->file;
@@ -975,6 +1038,18 @@ static int apply_output(struct sq *s, const struct sl_etl_commit *c,
 	sqlite3_bind_int64(p, 5, obj.seq);
 	if ((rc = run(s, p, err, "mark staged key done")) != 0)
 		return rc;
+	for (size_t k = 0; k < o->n_lineage; k++) {
+		const struct sl_etl_segment *g = &o->lineage[k];
+		if (!(p = est(s, E_LIN_INSERT, err)))
+			return SL_EMETA;
+		sqlite3_bind_int64(p, 1, obj.seq);
+		sqlite3_bind_int64(p, 2, (int64_t)k);
+		bind_text(p, 3, g->job);
+		sqlite3_bind_int64(p, 4, g->run);
+		sqlite3_bind_int64(p, 5, g->rows);
+		if ((rc = run(s, p, err, "record lineage")) != 0)
+			return rc;
+	}
 	if (!o->file)
 		return 0;
 	struct sl_cat_file *f = malloc(sizeof(*f));
@@ -1181,6 +1256,117 @@ static int retire_outputs(struct sq *s, const char *job, int64_t to_run, struct 
 	return rc;
 }
 
+/* A present file whose lineage holds rows of the runs a rewind undoes. */
+struct lin_file {
+	char zone[SL_ZONE_MAX];
+	char *key;            /* owned */
+	int64_t seq;
+	bool mixed;           /* it holds other rows too */
+	bool active;          /* a table has it (an active catalog row of that seq) */
+};
+
+/* Inside the rewind's transaction: the present files whose lineage holds rows of the job's
+ * runs after to_run. A file holding only such rows is retired with the runs' own files;
+ * one that a table has active and that holds rows which stay as well is SL_ESTALE (a
+ * merged file the caller must split first, compact.h: retiring it would lose the rows
+ * that stay, keeping it would keep rows the rewind undoes). A mixed file no table has is
+ * nobody's data: left alone. */
+static int retire_lineage(struct sq *s, const char *job, int64_t to_run, struct sl_err *err)
+{
+	sqlite3_stmt *p = est(s, E_RW_LINEAGE, err);
+	struct lin_file *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+	if (!p)
+		return SL_EMETA;
+	bind_text(p, 1, job);
+	sqlite3_bind_int64(p, 2, to_run);
+	/* read first: retiring writes the objects the statement reads */
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t c2 = cap ? cap * 2 : 16;
+			void *nv = realloc(v, c2 * sizeof(*v));
+			if (!nv) {
+				rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+				break;
+			}
+			v = nv;
+			cap = c2;
+		}
+		struct lin_file *f = &v[n];
+		col_copy(p, 0, f->zone, sizeof(f->zone));
+		if (!(f->key = strdup(col_text(p, 1)))) {
+			rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+			break;
+		}
+		f->seq = sqlite3_column_int64(p, 2);
+		f->mixed = sqlite3_column_int(p, 3) != 0;
+		f->active = sqlite3_column_int(p, 4) != 0;
+		n++;
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = db_error(s, err, "list the files holding rows of the undone runs");
+	sqlite3_reset(p);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct lin_file *f = &v[i];
+		bool marked, retired;
+		if (f->mixed && f->active)
+			rc = sl_err_set(err, SL_ESTALE,
+					"etl rewind: %s/%s (seq %" PRId64 ") holds rows of runs of %s "
+					"after %" PRId64 " and rows that stay: split it first "
+					"(sl_etl_rewind splits the merged files of the job's target "
+					"table)",
+					f->zone, f->key, f->seq, job, to_run);
+		else if (!f->mixed)
+			rc = retire_one(s, f->zone, f->key, f->seq, &marked, &retired, err);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(v[i].key);
+	free(v);
+	return rc;
+}
+
+/* After the rewind's commit: the retired files of its lineage step still to remove. */
+static int list_lineage_removals(struct sq *s, const char *job, int64_t to_run,
+				 sl_etl_key_fn *fn, void *ctx, struct sl_err *err)
+{
+	enum { PAGE = 128 };
+	struct staged_key *page = malloc(PAGE * sizeof(*page));
+	int64_t after = 0;
+	int rc = 0;
+	if (!page)
+		return sl_err_set(err, SL_ENOMEM, "out of memory");
+	for (;;) {
+		sqlite3_stmt *p = est(s, E_RW_LIN_REMOVALS, err);
+		size_t n = 0;
+		if (!p) {
+			rc = SL_EMETA;
+			break;
+		}
+		bind_text(p, 1, job);
+		sqlite3_bind_int64(p, 2, to_run);
+		sqlite3_bind_int64(p, 3, after);
+		while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+			struct staged_key *k = &page[n++];
+			snprintf(k->job, sizeof(k->job), "%s", job);
+			k->run_id = sqlite3_column_int64(p, 2); /* the seq, only for paging */
+			col_copy(p, 0, k->zone, sizeof(k->zone));
+			col_copy(p, 1, k->key, sizeof(k->key));
+		}
+		rc = rc == SQLITE_DONE ? 0 : db_error(s, err, "list retired merged files");
+		sqlite3_reset(p);
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			rc = fn(ctx, job, 0, page[i].zone, page[i].key);
+		if (rc || n < PAGE)
+			break;
+		after = page[n - 1].run_id;
+	}
+	free(page);
+	return rc;
+}
+
 /* After the rewind's commit: hands fn the files still to remove, page by page. */
 static int list_removals(struct sq *s, const char *job, int64_t to_run, sl_etl_key_fn *fn,
 			 void *ctx, struct sl_err *err)
@@ -1213,7 +1399,7 @@ static int list_removals(struct sq *s, const char *job, int64_t to_run, sl_etl_k
 		after = page[n - 1];
 	}
 	free(page);
-	return rc;
+	return rc ? rc : list_lineage_removals(s, job, to_run, fn, ctx, err);
 }
 
 int sl_sq_etl_rewind(void *state, const char *job, int64_t to_run, const char *holder,
@@ -1256,6 +1442,7 @@ int sl_sq_etl_rewind(void *state, const char *job, int64_t to_run, const char *h
 	}
 	if ((rc = sl_sq_cat_start(s, err)) != 0 ||
 	    (rc = retire_outputs(s, job, to_run, err)) != 0 ||
+	    (rc = retire_lineage(s, job, to_run, err)) != 0 ||
 	    (rc = sl_sq_cat_finish(s, NULL, 0, now_ms, &n_drift, err)) != 0)
 		goto fail;
 	if (n_drift) {
@@ -1295,5 +1482,124 @@ int sl_sq_etl_rewind(void *state, const char *job, int64_t to_run, const char *h
 	return fn ? list_removals(s, job, to_run, fn, ctx, err) : 0;
 fail:
 	rollback(s);
+	return rc;
+}
+
+/* ---- lineage ------------------------------------------------------------------------- */
+
+int sl_sq_etl_lineage_get(void *state, const char *zone, const char *key, int64_t seq,
+			  sl_etl_lineage_fn *fn, void *ctx, struct sl_err *err)
+{
+	struct sq *s = state;
+	enum { PAGE = 128 };
+	struct sl_etl_segment *page;
+	struct sl_object file;
+	int64_t after = -1;
+	bool any = false;
+	int rc = check_key(zone, key, err);
+	if (rc)
+		return rc;
+	memset(&file, 0, sizeof(file));
+	snprintf(file.zone, sizeof(file.zone), "%s", zone);
+	snprintf(file.key, sizeof(file.key), "%s", key);
+	file.seq = seq;
+	if (!(page = malloc(PAGE * sizeof(*page))))
+		return sl_err_set(err, SL_ENOMEM, "out of memory");
+	for (;;) {
+		sqlite3_stmt *p = est(s, E_LIN_GET, err);
+		size_t n = 0;
+		if (!p) {
+			rc = SL_EMETA;
+			break;
+		}
+		sqlite3_bind_int64(p, 1, seq);
+		sqlite3_bind_int64(p, 2, after);
+		while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+			after = sqlite3_column_int64(p, 0);
+			col_copy(p, 1, page[n].job, sizeof(page[n].job));
+			page[n].run = sqlite3_column_int64(p, 2);
+			page[n].rows = sqlite3_column_int64(p, 3);
+			n++;
+		}
+		rc = rc == SQLITE_DONE ? 0 : db_error(s, err, "read lineage");
+		sqlite3_reset(p);
+		any = any || n > 0;
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			rc = fn(ctx, &file, &page[i]);
+		if (rc || n < PAGE)
+			break;
+	}
+	if (rc == 0 && !any) {
+		/* none recorded: a run's own file is all that run's */
+		sqlite3_stmt *p = est(s, E_LIN_RUN, err);
+		bool found = false;
+		if (!p) {
+			rc = SL_EMETA;
+		} else {
+			bind_text(p, 1, zone);
+			bind_text(p, 2, key);
+			sqlite3_bind_int64(p, 3, seq);
+			rc = step_one(s, p, &found, err, "read the run of a file");
+			if (rc == 0 && found) {
+				col_copy(p, 0, page[0].job, sizeof(page[0].job));
+				page[0].run = sqlite3_column_int64(p, 1);
+				page[0].rows = -1;
+			}
+			sqlite3_reset(p);
+			if (rc == 0 && found)
+				rc = fn(ctx, &file, &page[0]);
+		}
+	}
+	free(page);
+	return rc;
+}
+
+int sl_sq_etl_lineage_find(void *state, const char *job, int64_t after_run,
+			   sl_etl_lineage_fn *fn, void *ctx, struct sl_err *err)
+{
+	struct sq *s = state;
+	enum { PAGE = 128 };
+	struct found {
+		struct sl_object file;
+		struct sl_etl_segment seg;
+		int64_t ord;
+	} *page;
+	int64_t after_seq = 0, after_ord = -1;
+	int rc = check_job(job, err);
+	if (rc)
+		return rc;
+	if (!(page = calloc(PAGE, sizeof(*page))))
+		return sl_err_set(err, SL_ENOMEM, "out of memory");
+	for (;;) {
+		sqlite3_stmt *p = est(s, E_LIN_FIND, err);
+		size_t n = 0;
+		if (!p) {
+			rc = SL_EMETA;
+			break;
+		}
+		bind_text(p, 1, job);
+		sqlite3_bind_int64(p, 2, after_run);
+		sqlite3_bind_int64(p, 3, after_seq);
+		sqlite3_bind_int64(p, 4, after_ord);
+		while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+			struct found *f = &page[n++];
+			col_copy(p, 0, f->file.zone, sizeof(f->file.zone));
+			col_copy(p, 1, f->file.key, sizeof(f->file.key));
+			f->file.seq = sqlite3_column_int64(p, 2);
+			f->ord = sqlite3_column_int64(p, 3);
+			col_copy(p, 4, f->seg.job, sizeof(f->seg.job));
+			f->seg.run = sqlite3_column_int64(p, 5);
+			f->seg.rows = sqlite3_column_int64(p, 6);
+		}
+		rc = rc == SQLITE_DONE ? 0 : db_error(s, err, "find lineage");
+		sqlite3_reset(p);
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			rc = fn(ctx, &page[i].file, &page[i].seg);
+		if (rc || n < PAGE)
+			break;
+		after_seq = page[n - 1].file.seq;
+		after_ord = page[n - 1].ord;
+	}
+	free(page);
 	return rc;
 }

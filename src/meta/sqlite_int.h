@@ -289,5 +289,9 @@ int sl_sq_etl_run_list(void *state, const char *job, int64_t limit, sl_etl_run_f
 		       void *ctx, struct sl_err *err);
 int sl_sq_etl_rewind(void *state, const char *job, int64_t to_run, const char *holder,
 		     int64_t now_ms, sl_etl_key_fn *fn, void *ctx, struct sl_err *err);
+int sl_sq_etl_lineage_get(void *state, const char *zone, const char *key, int64_t seq,
+			  sl_etl_lineage_fn *fn, void *ctx, struct sl_err *err);
+int sl_sq_etl_lineage_find(void *state, const char *job, int64_t after_run,
+			   sl_etl_lineage_fn *fn, void *ctx, struct sl_err *err);
 
 #endif

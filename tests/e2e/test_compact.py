@@ -8,8 +8,9 @@ merged file with `sluice parquet cat` (the same rows, value for value), the smal
 gone from the zone and the index, the crawler hearing of their removal without changing
 the counts, fsck clean, a second compaction finding nothing; --partition, --min-size and
 the refusals (a raw table, unknown table or partition, bad sizes). Then the same over
-the small files of an ETL job's runs (`sluice etl run`), with a rewind of the job past the
-compaction refused (naming the run it may go back to) and one after it exact.
+the small files of an ETL job's runs (`sluice etl run`), with rewinds of the job after the
+compaction and past it (the merged file split, the rewound runs' rows gone), a reset, and
+re-runs: every record exactly once.
 
 Run: SLUICE=build/sluice python3 -m unittest -v test_compact   (from tests/e2e).
 """
@@ -159,8 +160,8 @@ class CompactTest(LakeTest):
 
 
 class CompactEtlTest(LakeTest):
-    """The small files of a job's runs (`sluice etl run`), merged; a rewind past the
-    compaction refused, one after it exact."""
+    """The small files of a job's runs (`sluice etl run`), merged; rewinds after the
+    compaction and past it, and a reset, each exact after a re-run."""
 
     def js(self, *args):
         return json.loads(self.ok(*args).stdout)
@@ -195,14 +196,31 @@ class CompactEtlTest(LakeTest):
         self.run_day(4, 31, 10)   # run 4, after the compaction
         history = self.js("etl", "history", "compact:curated.clicks_c", "--json")
         self.assertEqual([r["state"] for r in history], ["committed"])
-        # runs 1..3 are merged: a rewind to run 1 would leave runs 2 and 3 twice
-        p = self.refused(EXIT_FAIL, "etl", "bookmark", "rewind", "clicks_daily",
-                         "--to-run", "1")
-        self.assertOneLine(p.stderr, "rewind to run 3 or later")
-        self.refused(EXIT_FAIL, "etl", "bookmark", "reset", "clicks_daily")
-        self.assertEqual(self.ids(), list(range(1, 41)))
+        # after the compaction: run 4's own file goes
         self.ok("etl", "bookmark", "rewind", "clicks_daily", "--to-run", "3")
         self.assertEqual(self.ids(), list(range(1, 31)))
+        self.ok("etl", "run", "clicks_daily")   # run 5
+        self.assertEqual(self.ids(), list(range(1, 41)))
+        # past it: runs 1..3 are in one merged file, which is split (a run of the pseudo
+        # job) so that the rows of runs 2 and 3 go and run 1's stay
+        res = self.js("etl", "bookmark", "rewind", "clicks_daily", "--to-run", "1", "--json")
+        self.assertEqual(res["to_run"], 1)
+        self.assertEqual(res["removed"], 2)   # run 5's file, the split-off rows of 2..3
+        self.assertEqual(self.ids(), list(range(1, 11)))
+        history = self.js("etl", "history", "compact:curated.clicks_c", "--json")
+        self.assertEqual([(r["run"], r["state"], r["objects"]) for r in history],
+                         [(2, "committed", 1), (1, "committed", 3)])
+        self.assertEqual([r["state"] for r in self.js("etl", "history", "clicks_daily",
+                                                        "--json")],
+                         ["rewound"] * 4 + ["committed"])
+        self.ok("etl", "run", "clicks_daily")
+        self.assertEqual(self.ids(), list(range(1, 41)))
+        self.assertFsckClean()
+        # merged again, then a reset: the merged files go whole, and come back once
+        self.js("compact", "clicks_c", "--json")
+        self.ok("etl", "bookmark", "reset", "clicks_daily")
+        self.assertEqual(self.ids(), [])
+        self.assertEqual(self.ls_json("curated"), [])
         self.ok("etl", "run", "clicks_daily")
         self.assertEqual(self.ids(), list(range(1, 41)))
         self.assertFsckClean()

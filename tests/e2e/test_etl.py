@@ -9,7 +9,9 @@ nothing new; rewind and reset, then re-runs (no duplicates, no loss); on_error f
 2, nothing committed, the other jobs still run) and deadletter; --due with schedules;
 --max-objects; a run waiting for the crawler; a busy job (another machine's run holds
 the lease, set in the metadata store) while the other jobs run; a killed run's files
-removed by the next run; `etl ls`, `show`, `history`, `bookmark`;
+removed by the next run; a SQL job (a GROUP BY per run, partitioned by an output column,
+a bad statement failing alone, a kill inside the transform leaving no temporary file);
+`etl ls`, `show`, `history`, `bookmark`;
 every usage error; the ETL part of `sluice status`.
 
 The scheduler (`etl schedule`) runs on the SLUICE_TEST_NOW clock, whose sleeps pass at
@@ -394,6 +396,98 @@ class EtlTest(LakeTest):
         r = self.run_one("strict")
         self.assertEqual((r["run"], r["objects"], r["rows_out"]), (3, 2, 6))
         self.assertEqual(self.ids("orders"), [1, 2, 3, 4, 5, 6])
+
+    # ---- a SQL transform ----------------------------------------------------------------
+
+    def rows(self, table):
+        """Every row of the active files of curated.TABLE, read with `parquet cat`, with
+        the partition folder of its file under "_part"."""
+        out = []
+        for f in self.files(table):
+            if f["state"] != "active":
+                continue
+            path = os.path.join(self.lake, "curated", f["key"])
+            for x in self.ok("parquet", "cat", path, lake=False).stdout.decode().splitlines():
+                r = json.loads(x)
+                r["_part"] = os.path.dirname(f["key"])[len(table) + 1:]
+                out.append(r)
+        return out
+
+    def test_sql_job(self):
+        self.set_config("etl:\n"
+                        "  jobs:\n"
+                        "    by_country:\n"
+                        "      source: orders\n"
+                        "      target: orders_by_country\n"
+                        "      partition_by: country\n"
+                        "      schedule: ''\n"
+                        "      sql: |\n"
+                        "        -- one row per country and run\n"
+                        "        SELECT attrs ->> '$.country' AS country, count(*) AS n,\n"
+                        "               sum(amount) AS total, min(ts) AS first_ts,\n"
+                        "               json_group_array(id) AS ids\n"
+                        "        FROM source WHERE amount > 0\n"
+                        "        GROUP BY 1\n"
+                        "    typo:\n"
+                        "      source: orders\n"
+                        "      schedule: ''\n"
+                        "      sql: SELECT id, amout FROM source\n")
+        orders = [{"id": i, "ts": "2026-01-0%dT10:00:00Z" % (1 + i % 2),
+                   "amount": i * 1.5 - 2, "attrs": {"country": "DE" if i % 3 else "FR"}}
+                  for i in range(1, 7)]
+        self.put_raw("orders/a.ndjson", orders)
+        self.crawl()
+
+        # the typo fails alone, before reading anything, with SQLite's message
+        p = self.sl("etl", "run", "--json")
+        self.assertEqual(p.returncode, EXIT_FAIL, p.stderr)
+        self.assertOneLine(p.stderr, "job typo: sql: no such column: amout")
+        jobs = {j["job"]: j for j in json.loads(p.stdout)["jobs"]}
+        self.assertEqual(jobs["typo"]["state"], "failed")
+        self.assertEqual(jobs["typo"]["rows_in"], 0)
+        r = jobs["by_country"]
+        self.assertEqual(r["state"], "committed")
+        self.assertEqual((r["rows_in"], r["rows_out"], r["files"]), (6, 2, 2))
+
+        rows = {x["_part"]: x for x in self.rows("orders_by_country")}
+        self.assertEqual(sorted(rows), ["country=DE", "country=FR"])
+        de = rows["country=DE"]  # ids 2, 4, 5 (1 has amount -0.5)
+        self.assertEqual((de["n"], de["total"], de["ids"]), (3, 1.0 + 4.0 + 5.5, [2, 4, 5]))
+        self.assertEqual(de["first_ts"], "2026-01-01T10:00:00.000000Z")
+        self.assertNotIn("country", de)
+        t = self.js("catalog", "show", "curated.orders_by_country", "--json")
+        self.assertEqual(t["partition_keys"], ["country"])
+        self.assertEqual(t["schema_text"], "struct<n:int64,total:double,first_ts:timestamp(us),"
+                                           "ids:list<int64 not null>> not null")
+
+        # the next run aggregates what is new only
+        self.put_raw("orders/b.ndjson", [{"id": 7, "ts": "2026-01-03T10:00:00Z", "amount": 2.5,
+                                          "attrs": {"country": "FR"}}])
+        self.crawl()
+        r = self.run_one("by_country")
+        self.assertEqual((r["rows_in"], r["rows_out"]), (1, 1))
+        fr = [x for x in self.rows("orders_by_country") if x["_part"] == "country=FR"]
+        self.assertEqual(sorted((x["n"], x["ids"]) for x in fr), [(1, [7]), (2, [3, 6])])
+        # nothing new: nothing run, nothing written
+        r = self.run_one("by_country")
+        self.assertEqual((r["rows_in"], r["rows_out"], r["files"]), (0, 0, 0))
+
+        # a run killed inside the transform leaves no temporary file; the next one does
+        # it all
+        self.put_raw("orders/c.ndjson", [{"id": 8, "ts": "2026-01-04T10:00:00Z", "amount": 3,
+                                          "attrs": {"country": "DE"}}])
+        self.crawl()
+        p = self.sl("etl", "run", "by_country", env=base_env(SLUICE_TEST_CRASH="sql_emit:100"))
+        self.assertEqual(p.returncode, -9, p.stderr)
+        self.assertEqual(os.listdir(os.path.join(self.lake, ".sluice", "tmp")), [])
+        r = self.run_one("by_country")
+        self.assertEqual((r["rows_in"], r["rows_out"]), (1, 1))
+        self.assertEqual(self.records("orders_by_country"), 4)
+        self.assertFsckClean()
+
+        # the job as `config show` gives it back
+        shown = self.ok("config", "show").stdout.decode()
+        self.assertIn("SELECT attrs ->> '$.country' AS country", shown)
 
     def test_unknown_source_fails_alone(self):
         self.set_config("etl:\n  default_jobs: [clicks, nothing_here]\n")

@@ -212,7 +212,8 @@ static inline char *table_json(struct fx *fx, const char *table)
 		sl_pq_reader_close(pr);
 		close(fd);
 	}
-	qsort(lines, n, sizeof(*lines), fx_cmp_str);
+	if (n)
+		qsort(lines, n, sizeof(*lines), fx_cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		sl_buf_puts(&out, lines[i]);
 		sl_buf_puts(&out, "\n");

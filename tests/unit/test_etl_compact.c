@@ -11,7 +11,7 @@
  *   commit (the file stays active, the compaction commits), a reset of the job in
  *   between (sl_etl_reset waits for the compaction; one straight through the metadata
  *   store makes the compaction stale, and it commits nothing); a rewind after a
- *   compaction (refused to before the merged runs, exact after them);
+ *   compaction, to before the merged runs and after them (exact);
  *   refusals: a row the table's current row type cannot hold, a file whose rows disagree
  *   with its catalog row, a raw table, unknown tables and partitions, sizes, the lease;
  *   real crashes (SIGKILL in a child that re-executes this binary): at
@@ -704,9 +704,9 @@ static void test_concurrent_reset_is_stale(void **state)
 	rows_free(t);
 }
 
-/* Rows of runs a compaction merged are in its files: a rewind to before them is refused
- * (it would leave them twice after a re-run); to a run whose later runs all came after
- * the compaction, it is exact. */
+/* Rows of runs a compaction merged are in its files: a rewind to before them splits the
+ * merged files (their lineage says which rows are whose) and is exact, as is one to a run
+ * whose later runs all came after the compaction (test_etl_rewind.c has the rest). */
 static void test_rewind_after_compaction(void **state)
 {
 	struct fx *fx = *state;
@@ -722,22 +722,27 @@ static void test_rewind_after_compaction(void **state)
 	put_day(fx, "events/r4-d1.ndjson", 10, 1);
 	crawl(fx);
 	run_ok(fx, "daily"); /* run 4, after the compaction */
-
-	assert_int_equal(sl_etl_rewind(fx->lake, "daily", 2, &removed, &err), SL_EINVAL);
-	assert_non_null(strstr(err.msg, "rewind to run 3 or later"));
-	assert_int_equal(sl_etl_reset(fx->lake, "daily", &removed, &err), SL_EINVAL);
-	struct table_rows *t = table_read(fx, "events_daily");
-	assert_ids(t, fx->next_id - 1);
-	rows_free(t);
+	int64_t n4 = fx->next_id - 1;
 
 	assert_int_equal(sl_etl_rewind(fx->lake, "daily", 3, &removed, &err), 0);
 	assert_int_equal(removed, 1);
-	t = table_read(fx, "events_daily");
+	struct table_rows *t = table_read(fx, "events_daily");
 	assert_ids(t, n3);
 	rows_free(t);
 	run_ok(fx, "daily");
 	t = table_read(fx, "events_daily");
-	assert_ids(t, fx->next_id - 1);
+	assert_ids(t, n4);
+	rows_free(t);
+
+	/* runs 1 and 2 (20 records a run) are merged with run 3's */
+	assert_int_equal(sl_etl_rewind(fx->lake, "daily", 1, &removed, &err), 0);
+	t = table_read(fx, "events_daily");
+	assert_ids(t, 20);
+	assert_int_equal(curated_files(fx), (int)t->n_files);
+	rows_free(t);
+	run_ok(fx, "daily");
+	t = table_read(fx, "events_daily");
+	assert_ids(t, n4);
 	rows_free(t);
 }
 

@@ -8,7 +8,9 @@
  * commit, rewind and reset (files retired, partitions recounted, index rows 'deleting',
  * bookmark back, runs rewound, a second rewind changing nothing), run listings, and a
  * commit's retire list (a compaction: small files retired with the merged one
- * registered; refused when one is no longer the active file at its seq).
+ * registered; refused when one is no longer the active file at its seq), and lineage
+ * (a merged file's runs recorded with it, found by run, checked against the file, gone
+ * with its index row; a rewind refusing to undo part of a merged file).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -1268,6 +1270,176 @@ static void test_commit_retires(void **state)
 	assert_string_equal(r.state, SL_RUN_RUNNING);
 }
 
+/* ---- lineage (migration 6) -------------------------------------------------------------- */
+
+#define MAXS 16
+struct segs {
+	struct sl_object file[MAXS];
+	struct sl_etl_segment seg[MAXS];
+	size_t n;
+};
+
+static int on_seg(void *ctx, const struct sl_object *file, const struct sl_etl_segment *seg)
+{
+	struct segs *ss = ctx;
+	assert_true(ss->n < MAXS);
+	ss->file[ss->n] = *file;
+	ss->seg[ss->n++] = *seg;
+	return 0;
+}
+
+static void lineage_of(struct fx *fx, const char *key, struct segs *ss)
+{
+	struct sl_err err = {0};
+	struct sl_object o;
+	memset(ss, 0, sizeof(*ss));
+	object_ok(fx, key, &o);
+	if (OPS->etl_lineage_get(ST, "curated", key, o.seq, on_seg, ss, &err) != 0)
+		fail_msg("etl_lineage_get: %s", err.msg);
+}
+
+static void assert_seg(const struct segs *ss, size_t i, const char *job, int64_t run,
+		       int64_t rows)
+{
+	assert_true(i < ss->n);
+	assert_string_equal(ss->seg[i].job, job);
+	assert_int_equal(ss->seg[i].run, run);
+	assert_int_equal(ss->seg[i].rows, rows);
+}
+
+/* A merged file's lineage is committed with it and read back in row order; a run's own
+ * file is that run's; a commit whose lineage disagrees with its file is refused; a rewind
+ * refuses (changing nothing) to undo runs a merged file of a table holds beside rows that
+ * stay, leaves such a file alone when no table has it, and retires one holding only rows
+ * it undoes; the lineage goes with the index row. */
+static void test_lineage(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_err err = {0};
+	struct sl_object oa, ob, oc, om, o;
+	struct sl_cat_file f;
+	struct snap before, after;
+	struct segs ss;
+	struct keys ks;
+	struct sl_etl_run r;
+	struct sl_cat_table t;
+	const char *cj = "compact:curated.orders";
+	mk_table(&t, "orders", SL_CAT_DELETE_DELETE);
+	struct sl_cat_table_change tc = {.table = &t, .expected_version = 0, .new_version = true};
+	struct out a, b, c, m;
+	mk_out(&a, "orders", "1", "a.parquet", 2, true);
+	mk_out(&b, "orders", "1", "b.parquet", 3, true);
+	mk_out(&c, "orders", "1", "c.parquet", 4, true);
+	full_run(fx, "orders", 10, &tc, &a, 1, T0);
+	full_run(fx, "orders", 20, NULL, &b, 1, T0 + 1);
+	full_run(fx, "orders", 30, NULL, &c, 1, T0 + 2);
+	object_ok(fx, a.o.obj.key, &oa);
+	object_ok(fx, b.o.obj.key, &ob);
+	object_ok(fx, c.o.obj.key, &oc);
+	/* a run's own file: the run, all of it */
+	lineage_of(fx, a.o.obj.key, &ss);
+	assert_int_equal(ss.n, 1);
+	assert_seg(&ss, 0, "orders", 1, -1);
+	assert_int_equal(ss.file[0].seq, oa.seq);
+	/* a file of no run: none */
+	int64_t loose = put_raw(fx, "loose.ndjson");
+	memset(&ss, 0, sizeof(ss));
+	assert_int_equal(OPS->etl_lineage_get(ST, "raw", "loose.ndjson", loose, on_seg, &ss,
+					      &err), 0);
+	assert_int_equal(ss.n, 0);
+
+	/* the compaction: m holds a's, b's and c's rows, in that order */
+	mk_out(&m, "orders", "1", "part-c1-000.parquet", 9, true);
+	lease_ok(fx, cj, A, T0 + 3);
+	int64_t id = begin_ok(fx, cj, A, T0 + 3);
+	stage_ok(fx, cj, id, m.o.obj.key, T0 + 3);
+	struct sl_etl_segment lin[3] = {{"orders", 1, 2}, {"orders", 2, 3}, {"orders", 3, 4}};
+	struct sl_object ret[3] = {oa, ob, oc};
+	struct sl_etl_output out1[1] = {m.o};
+	struct sl_etl_commit cm = {.job = cj, .run_id = id, .holder = A, .to_seq = 0,
+				   .outputs = out1, .n_outputs = 1, .retire = ret, .n_retire = 3};
+	snapshot(fx, cj, id, &before);
+	out1[0].lineage = lin;
+	out1[0].n_lineage = 3;
+	lin[1].rows = 2; /* 8 rows: not the file's 9 */
+	assert_int_equal(OPS->etl_commit(ST, &cm, T0 + 4, &err), SL_EINVAL);
+	assert_non_null(strstr(err.msg, "lineage counts 8 rows, the file 9"));
+	lin[1].rows = 3;
+	lin[2].rows = 0;
+	assert_int_equal(OPS->etl_commit(ST, &cm, T0 + 4, &err), SL_EINVAL);
+	lin[2].rows = 4;
+	out1[0].lineage = NULL;
+	assert_int_equal(OPS->etl_commit(ST, &cm, T0 + 4, &err), SL_EINVAL);
+	out1[0].lineage = lin;
+	snapshot(fx, cj, id, &after);
+	assert_same(&before, &after);
+	assert_int_equal(count_sql(fx, "SELECT count(*) FROM etl_lineage"), 0);
+	assert_int_equal(OPS->etl_commit(ST, &cm, T0 + 4, &err), 0);
+	object_ok(fx, m.o.obj.key, &om);
+	lineage_of(fx, m.o.obj.key, &ss);
+	assert_int_equal(ss.n, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_seg(&ss, (size_t)i, "orders", i + 1, 2 + i);
+		assert_int_equal(ss.file[i].seq, om.seq);
+		assert_string_equal(ss.file[i].key, m.o.obj.key);
+	}
+	/* found by the job's runs after N, in present files only */
+	memset(&ss, 0, sizeof(ss));
+	assert_int_equal(OPS->etl_lineage_find(ST, "orders", 1, on_seg, &ss, &err), 0);
+	assert_int_equal(ss.n, 2);
+	assert_seg(&ss, 0, "orders", 2, 3);
+	assert_seg(&ss, 1, "orders", 3, 4);
+	assert_int_equal(ss.file[0].seq, om.seq);
+	assert_string_equal(ss.file[1].zone, "curated");
+	memset(&ss, 0, sizeof(ss));
+	assert_int_equal(OPS->etl_lineage_find(ST, "orders", 3, on_seg, &ss, &err), 0);
+	assert_int_equal(ss.n, 0);
+	assert_int_equal(OPS->etl_lineage_find(ST, "other", 0, on_seg, &ss, &err), 0);
+	assert_int_equal(ss.n, 0);
+
+	/* a rewind to run 1 would retire m (losing run 1's rows) or keep it (keeping runs 2
+	 * and 3): refused, nothing changes */
+	lease_ok(fx, "orders", A, T0 + 5);
+	snapshot(fx, "orders", 3, &before);
+	memset(&ks, 0, sizeof(ks));
+	assert_int_equal(OPS->etl_rewind(ST, "orders", 1, A, T0 + 5, on_key, &ks, &err),
+			 SL_ESTALE);
+	assert_non_null(strstr(err.msg, m.o.obj.key));
+	assert_non_null(strstr(err.msg, "split it first"));
+	snapshot(fx, "orders", 3, &after);
+	assert_same(&before, &after);
+	assert_int_equal(count_sql(fx, "SELECT count(*) FROM objects WHERE state='deleting'"),
+			 3); /* the compaction's inputs, not removed in this test */
+	/* a merged file no table has (its catalog row not active) is nobody's data: left */
+	raw_sql(fx, "UPDATE cat_files SET state='rejected' WHERE key='orders/dt=1/"
+		    "part-c1-000.parquet'");
+	rewind_ok(fx, "orders", 2, T0 + 6, &ks);
+	get_run(fx, "orders", 3, &r);
+	assert_string_equal(r.state, SL_RUN_REWOUND);
+	object_ok(fx, m.o.obj.key, &o);
+	assert_string_equal(o.state, SL_STATE_PRESENT);
+	assert_false(has_key(&ks, m.o.obj.key));
+	assert_true(has_key(&ks, c.o.obj.key)); /* run 3's own file, still to remove */
+	raw_sql(fx, "UPDATE cat_files SET state='active' WHERE key='orders/dt=1/"
+		    "part-c1-000.parquet'");
+	/* a reset: every row of m is undone, m goes whole, and is handed out to remove; a
+	 * second reset hands it out again while it is not removed */
+	rewind_ok(fx, "orders", 0, T0 + 7, &ks);
+	assert_true(has_key(&ks, m.o.obj.key));
+	object_ok(fx, m.o.obj.key, &o);
+	assert_string_equal(o.state, SL_STATE_DELETING);
+	get_file(fx, m.o.obj.key, &f);
+	assert_string_equal(f.state, SL_CAT_FILE_RETIRED);
+	rewind_ok(fx, "orders", 0, T0 + 8, &ks);
+	assert_true(has_key(&ks, m.o.obj.key));
+	/* the lineage goes with the index row */
+	assert_int_equal(count_sql(fx, "SELECT count(*) FROM etl_lineage"), 3);
+	assert_int_equal(OPS->object_delete(ST, "curated", m.o.obj.key, NULL, &err), 0);
+	assert_int_equal(count_sql(fx, "SELECT count(*) FROM etl_lineage"), 0);
+	rewind_ok(fx, "orders", 0, T0 + 9, &ks);
+	assert_false(has_key(&ks, m.o.obj.key));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1285,6 +1457,7 @@ int main(void)
 		T(test_reset_deprecates),
 		T(test_run_list),
 		T(test_commit_retires),
+		T(test_lineage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

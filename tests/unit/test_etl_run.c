@@ -1031,13 +1031,10 @@ static void test_bad_jobs(void **state)
 	assert_int_equal(sl_etl_run_job(fx->lake, "nope", NULL, &r, &err), SL_ENOENT);
 	assert_non_null(strstr(err.msg, "nope"));
 	assert_int_equal(sl_etl_run_job(fx->lake, "../x", NULL, &r, &err), SL_EINVAL);
-	struct sl_job_conf *j = job_add(&fx->lake->cfg, "sq", "events", "events_sq", "");
-	snprintf(j->sql, sizeof(j->sql), "SELECT * FROM source");
-	assert_int_equal(sl_etl_run_job(fx->lake, "sq", NULL, &r, &err), SL_EINVAL);
 	/* a partition column the output lacks fails the run before it reads anything */
 	put_day(fx, "events/a.ndjson", 1, 3, 1);
 	crawl(fx);
-	j = job_add(&fx->lake->cfg, "hour", "events", "events_h", "hour");
+	job_add(&fx->lake->cfg, "hour", "events", "events_h", "hour");
 	assert_int_equal(sl_etl_run_job(fx->lake, "hour", NULL, &r, &err), SL_ECONFIG);
 	assert_non_null(strstr(err.msg, "partition_by column hour is not a column"));
 	assert_int_equal(run_get(fx, "hour", 1).rows_in, 0);
