@@ -129,22 +129,14 @@ static bool number_value(const char *s, size_t n, bool is_int, struct sl_expr_va
 }
 
 /* The shortest text that reads back as d, with ".0" when it would read as an integer;
- * NaN and the infinities as types.h spells them. out: 40 bytes. */
+ * NaN and the infinities as types.h spells them. out: SL_DOUBLE_TEXT_MAX bytes. */
 static size_t double_text(char *out, double d)
 {
 	if (isnan(d))
-		return (size_t)snprintf(out, 40, "NaN");
+		return (size_t)snprintf(out, SL_DOUBLE_TEXT_MAX, "NaN");
 	if (isinf(d))
-		return (size_t)snprintf(out, 40, "%s", d > 0 ? "Infinity" : "-Infinity");
-	int n = 0;
-	for (int prec = 15; prec <= 17; prec++) {
-		n = snprintf(out, 40, "%.*g", prec, d);
-		if (prec == 17 || c_strtod(out) == d)
-			break;
-	}
-	if (!strpbrk(out, ".eE"))
-		n += snprintf(out + n, 40 - (size_t)n, ".0");
-	return (size_t)n;
+		return (size_t)snprintf(out, SL_DOUBLE_TEXT_MAX, "%s", d > 0 ? "Infinity" : "-Infinity");
+	return sl_double_text(out, d, false, true);
 }
 
 /* x rounded half away from zero to `digits` decimals (negative: tens, hundreds, ...),
@@ -2101,7 +2093,7 @@ static const char *show(const struct sl_expr_value *v, char *buf, size_t cap)
 	}
 	case SL_EV_INT: snprintf(buf, cap, "%" PRId64, v->v.i); return buf;
 	case SL_EV_DOUBLE: {
-		char t[40];
+		char t[SL_DOUBLE_TEXT_MAX];
 		double_text(t, v->v.d);
 		snprintf(buf, cap, "%s", t);
 		return buf;

@@ -37,4 +37,10 @@ int sl_buf_json_str(struct sl_buf *b, const char *s, size_t len);
  * types.h writes them. */
 int sl_buf_json_double(struct sl_buf *b, double d, bool single);
 
+/* The shortest "%g" text of a finite d that reads back as d (single: as the same float)
+ * at out (SL_DOUBLE_TEXT_MAX bytes, NUL-terminated); with point, ".0" is added to a text
+ * that would read as an integer ("3.0"). Returns its length. */
+#define SL_DOUBLE_TEXT_MAX 40
+size_t sl_double_text(char *out, double d, bool single, bool point);
+
 #endif
