@@ -135,7 +135,8 @@ static size_t double_text(char *out, double d)
 	if (isnan(d))
 		return (size_t)snprintf(out, SL_DOUBLE_TEXT_MAX, "NaN");
 	if (isinf(d))
-		return (size_t)snprintf(out, SL_DOUBLE_TEXT_MAX, "%s", d > 0 ? "Infinity" : "-Infinity");
+		return (size_t)snprintf(out, SL_DOUBLE_TEXT_MAX, "%s",
+					d > 0 ? "Infinity" : "-Infinity");
 	return sl_double_text(out, d, false, true);
 }
 
@@ -390,11 +391,8 @@ int sl_expr_cols_add(struct sl_expr_cols *c, const char *const *path, size_t n_p
 		const struct sl_field *f = sl_type_field(st, path[i]);
 		if (!f) {
 			field_list(st, names, sizeof(names));
-			if (i == 0)
-				return sl_err_set(err, SL_EINVAL,
-						  "no column '%s' in the source (columns: %s)", msg, names);
-			return sl_err_set(err, SL_EINVAL, "no column '%s' in the source (members: %s)",
-					  msg, names);
+			return sl_err_set(err, SL_EINVAL, "no column '%s' in the source (%s: %s)",
+					  msg, i == 0 ? "columns" : "members", names);
 		}
 		size_t len = strlen(path[i]);
 		struct cnode *next = NULL;
@@ -455,7 +453,8 @@ static void locate(const struct cnode *n, const struct sl_json_doc *doc, size_t 
 				if (m->slot != SIZE_MAX)
 					slots[m->slot] = i + 1;
 				if (m->n_kids) {
-					if (doc->dup_keys) /* a later member replaces the whole value */
+					/* a later member replaces the whole value */
+					if (doc->dup_keys)
 						clear_slots(m, slots);
 					if (v->type == SL_JSON_OBJECT)
 						locate(m, doc, i + 1, slots);
@@ -781,7 +780,8 @@ static int advance(struct parser *p)
 static bool is_kw(const struct parser *p, const char *w)
 {
 	size_t n = p->cur.end - p->cur.pos;
-	return p->cur.t == TK_NAME && strlen(w) == n && strncasecmp(p->text + p->cur.pos, w, n) == 0;
+	return p->cur.t == TK_NAME && strlen(w) == n &&
+	       strncasecmp(p->text + p->cur.pos, w, n) == 0;
 }
 
 static const char *const reserved[] = {"and", "or", "not", "is", "null", "in", "like",
@@ -1136,7 +1136,8 @@ static int parse_or(struct parser *p, uint32_t *out);
 static int enter(struct parser *p, size_t pos)
 {
 	if (++p->depth > SL_EXPR_MAX_DEPTH)
-		return perr(p, pos, "the expression nests deeper than %d levels", SL_EXPR_MAX_DEPTH);
+		return perr(p, pos, "the expression nests deeper than %d levels",
+			    SL_EXPR_MAX_DEPTH);
 	return 0;
 }
 
@@ -1234,7 +1235,8 @@ static int parse_cmp(struct parser *p, uint32_t *out)
 			return perr(p, p->cur.pos, "expected NULL after IS%s, got %s",
 				    neg ? " NOT" : "", tok_desc(p, b, sizeof(b)));
 		}
-		if ((rc = advance(p)) || (rc = mk(p, OP_IS_NULL, SL_EV_BOOL, pos, l, NONE, NONE, out)))
+		if ((rc = advance(p)) ||
+		    (rc = mk(p, OP_IS_NULL, SL_EV_BOOL, pos, l, NONE, NONE, out)))
 			return rc;
 		N(p, *out)->sub = neg;
 		return 0;
@@ -1254,7 +1256,8 @@ static int parse_cmp(struct parser *p, uint32_t *out)
 		if ((rc = advance(p)) || (rc = parse_concat(p, &r)))
 			return rc;
 		int kl = N(p, l)->kind, kr = N(p, r)->kind;
-		if ((kl != SL_EV_STRING && kl != SL_EV_NULL) || (kr != SL_EV_STRING && kr != SL_EV_NULL))
+		if ((kl != SL_EV_STRING && kl != SL_EV_NULL) ||
+		    (kr != SL_EV_STRING && kr != SL_EV_NULL))
 			return perr(p, pos, "LIKE needs strings, got %s LIKE %s", kind_name(kl),
 				    kind_name(kr));
 		if ((rc = mk(p, OP_LIKE, SL_EV_BOOL, pos, l, r, NONE, out)))
@@ -1270,7 +1273,8 @@ static int parse_cmp(struct parser *p, uint32_t *out)
 			goto in_out;
 		for (;;) {
 			uint8_t op;
-			if ((rc = parse_or(p, &r)) || (rc = comparable(p, &l, &r, pos, &op, false)) ||
+			if ((rc = parse_or(p, &r)) ||
+			    (rc = comparable(p, &l, &r, pos, &op, false)) ||
 			    (rc = list_push(p, &v, r)))
 				goto in_out;
 			if (p->cur.t != TK_COMMA)
@@ -1379,7 +1383,8 @@ static int parse_mul(struct parser *p, uint32_t *out)
 	while (rc == 0 && (p->cur.t == TK_STAR || p->cur.t == TK_SLASH || p->cur.t == TK_PCT)) {
 		enum tk t = p->cur.t;
 		size_t pos = p->cur.pos;
-		if ((rc = advance(p)) || (rc = parse_unary(p, &r)) || (rc = arith(p, t, pos, l, r, &l)))
+		if ((rc = advance(p)) || (rc = parse_unary(p, &r)) ||
+		    (rc = arith(p, t, pos, l, r, &l)))
 			return rc;
 	}
 	*out = l;
@@ -1393,7 +1398,8 @@ static int parse_add(struct parser *p, uint32_t *out)
 	while (rc == 0 && (p->cur.t == TK_PLUS || p->cur.t == TK_MINUS)) {
 		enum tk t = p->cur.t;
 		size_t pos = p->cur.pos;
-		if ((rc = advance(p)) || (rc = parse_mul(p, &r)) || (rc = arith(p, t, pos, l, r, &l)))
+		if ((rc = advance(p)) || (rc = parse_mul(p, &r)) ||
+		    (rc = arith(p, t, pos, l, r, &l)))
 			return rc;
 	}
 	*out = l;
@@ -1508,8 +1514,9 @@ static int unify(struct parser *p, const char *fname, uint32_t *v, size_t n, int
 			 ((k == SL_EV_DATE || k == SL_EV_TIMESTAMP) && ki == SL_EV_STRING))
 			continue;
 		else
-			return perr(p, N(p, v[i])->pos, "%s: arguments of different types (%s and %s)",
-				    fname, kind_name(k), kind_name(ki));
+			return perr(p, N(p, v[i])->pos,
+				    "%s: arguments of different types (%s and %s)", fname,
+				    kind_name(k), kind_name(ki));
 	}
 	for (size_t i = 0; i < n; i++) {
 		int ki = N(p, v[i])->kind;
@@ -1530,10 +1537,12 @@ static int parse_call(struct parser *p, size_t pos, size_t name_len, uint32_t *o
 	const char *name = p->text + pos;
 	size_t f = 0;
 	for (; f < sizeof(fns) / sizeof(fns[0]); f++)
-		if (strlen(fns[f].name) == name_len && strncasecmp(fns[f].name, name, name_len) == 0)
+		if (strlen(fns[f].name) == name_len &&
+		    strncasecmp(fns[f].name, name, name_len) == 0)
 			break;
 	if (f == sizeof(fns) / sizeof(fns[0]))
-		return perr(p, pos, "no function '%.*s'", (int)(name_len > 64 ? 64 : name_len), name);
+		return perr(p, pos, "no function '%.*s'", (int)(name_len > 64 ? 64 : name_len),
+			    name);
 	const char *fname = fns[f].name;
 	int rc;
 	struct list l;
@@ -1576,7 +1585,8 @@ static int parse_call(struct parser *p, size_t pos, size_t name_len, uint32_t *o
 	case F_RTRIM: {
 		static const uint8_t ops[] = {OP_LOWER, OP_UPPER, OP_TRIM, OP_LTRIM, OP_RTRIM};
 		if (!(rc = want_arg(p, fname, &a[0], SL_EV_STRING, "its argument")))
-			rc = mk(p, ops[fns[f].fn - F_LOWER], SL_EV_STRING, pos, a[0], NONE, NONE, out);
+			rc = mk(p, ops[fns[f].fn - F_LOWER], SL_EV_STRING, pos, a[0], NONE, NONE,
+				out);
 		break;
 	}
 	case F_LENGTH:
@@ -1628,16 +1638,16 @@ static int parse_call(struct parser *p, size_t pos, size_t name_len, uint32_t *o
 		if ((rc = convert(p, &a[0], k)))
 			break;
 		if (fns[f].fn == F_ABS)
-			rc = mk(p, k == SL_EV_INT ? OP_ABS_I : OP_ABS_D, (uint8_t)k, pos, a[0], NONE,
-				NONE, out);
+			rc = mk(p, k == SL_EV_INT ? OP_ABS_I : OP_ABS_D, (uint8_t)k, pos, a[0],
+				NONE, NONE, out);
 		else if (fns[f].fn == F_ROUND)
 			rc = mk(p, k == SL_EV_INT ? OP_ROUND_I : OP_ROUND_D, (uint8_t)k, pos, a[0],
 				l.n == 2 ? a[1] : NONE, NONE, out);
 		else if (k == SL_EV_INT)
 			*out = a[0]; /* an integer is its own floor and ceiling */
 		else
-			rc = mk(p, fns[f].fn == F_FLOOR ? OP_FLOOR : OP_CEIL, SL_EV_DOUBLE, pos, a[0],
-				NONE, NONE, out);
+			rc = mk(p, fns[f].fn == F_FLOOR ? OP_FLOOR : OP_CEIL, SL_EV_DOUBLE, pos,
+				a[0], NONE, NONE, out);
 		break;
 	case F_DATE:
 		if (N(p, a[0])->kind == SL_EV_DATE) {
@@ -1695,13 +1705,14 @@ static int parse_cast(struct parser *p, size_t pos, uint32_t *out)
 {
 	uint32_t x;
 	int rc;
-	if ((rc = enter(p, pos)) || (rc = advance(p)) || (rc = expect(p, TK_LP, "'(' after CAST")) ||
-	    (rc = parse_or(p, &x)))
+	if ((rc = enter(p, pos)) || (rc = advance(p)) ||
+	    (rc = expect(p, TK_LP, "'(' after CAST")) || (rc = parse_or(p, &x)))
 		return rc;
 	p->depth--;
 	if (!is_kw(p, "as")) {
 		char b[64];
-		return perr(p, p->cur.pos, "expected AS in CAST, got %s", tok_desc(p, b, sizeof(b)));
+		return perr(p, p->cur.pos, "expected AS in CAST, got %s",
+			    tok_desc(p, b, sizeof(b)));
 	}
 	/* the type's text: up to the ')' that closes the CAST */
 	size_t st = p->cur.end, i = st;
@@ -1789,7 +1800,8 @@ static int parse_cast(struct parser *p, size_t pos, uint32_t *out)
 	bad_type: {
 		char kn[64];
 		rc = perr(p, st, "cannot cast to %s (casts go to boolean, integers, float, double, "
-			  "decimal, string, date and timestamp)", sl_type_kind_name(t, kn, sizeof(kn)));
+			  "decimal, string, date and timestamp)",
+			  sl_type_kind_name(t, kn, sizeof(kn)));
 		sl_type_free(t);
 		free(c);
 		return rc;
@@ -1847,7 +1859,8 @@ static int parse_column(struct parser *p, uint32_t *out)
 			len = p->cur.end - p->cur.pos;
 		} else {
 			char b[64];
-			return perr(p, p->cur.pos, "expected a name, got %s", tok_desc(p, b, sizeof(b)));
+			return perr(p, p->cur.pos, "expected a name, got %s",
+				    tok_desc(p, b, sizeof(b)));
 		}
 		if (n == SL_EXPR_MAX_DEPTH)
 			return perr(p, p->cur.pos, "a column path of more than %d names",
@@ -1855,7 +1868,8 @@ static int parse_column(struct parser *p, uint32_t *out)
 		segs[n++] = s;
 		int w = snprintf(path + plen, sizeof(path) - plen, "%s%s", n > 1 ? "." : "", s);
 		if (w > 0)
-			plen = plen + (size_t)w < sizeof(path) ? plen + (size_t)w : sizeof(path) - 1;
+			plen = plen + (size_t)w < sizeof(path) ? plen + (size_t)w
+							       : sizeof(path) - 1;
 		if ((rc = advance(p)))
 			return rc;
 		if (p->cur.t != TK_DOT)
@@ -2131,8 +2145,9 @@ static bool token_double(struct ectx *c, const struct sl_json_tok *t, bool strin
 	switch (t->type) {
 	case SL_JSON_INT:
 		/* JSON's -0 is negative zero */
-		*d = t->v.i == 0 && t->off < c->doc->len && c->doc->text[t->off] == '-' ? -0.0
-											 : (double)t->v.i;
+		*d = t->v.i == 0 && t->off < c->doc->len && c->doc->text[t->off] == '-'
+			     ? -0.0
+			     : (double)t->v.i;
 		return true;
 	case SL_JSON_DOUBLE: *d = t->v.d; return true;
 	case SL_JSON_BIGINT: {
@@ -2186,7 +2201,8 @@ static int col_slow(struct ectx *c, const struct node *n, const struct sl_json_t
 		if (t->type == SL_JSON_DOUBLE || t->type == SL_JSON_BIGINT)
 			return refuse(c, "column %s: %.*s is not an int64", n->name,
 				      (int)(t->len > 40 ? 40 : t->len),
-				      (size_t)t->off + t->len <= c->doc->len ? c->doc->text + t->off : "");
+				      (size_t)t->off + t->len <= c->doc->len ? c->doc->text + t->off
+									      : "");
 		return col_mismatch(c, n, t, "int64");
 	case CK_DOUBLE:
 	case CK_DECIMAL:
@@ -2334,7 +2350,8 @@ static inline int cmp_s(const struct sl_expr_value *a, const struct sl_expr_valu
 /* a's bytes, ASCII letters lowered (or raised), with b's. */
 static int cmp_fold(const struct sl_expr_value *a, const struct sl_expr_value *b, bool upper)
 {
-	const unsigned char *x = (const unsigned char *)a->v.s.p, *y = (const unsigned char *)b->v.s.p;
+	const unsigned char *x = (const unsigned char *)a->v.s.p;
+	const unsigned char *y = (const unsigned char *)b->v.s.p;
 	size_t n = a->v.s.n < b->v.s.n ? a->v.s.n : b->v.s.n;
 	unsigned lo = upper ? 'a' : 'A';
 	for (size_t i = 0; i < n; i++) {
@@ -2631,8 +2648,7 @@ static int replace(struct ectx *c, const struct sl_expr_value *s, const struct s
 	if (hits == 0)
 		return 0;
 	char *d;
-	int rc = alloc(c, total > SL_EXPR_MAX_STRING ? (size_t)SL_EXPR_MAX_STRING + 1 : (size_t)total,
-		       &d);
+	int rc = alloc(c, total > SL_EXPR_MAX_STRING ? SL_EXPR_MAX_STRING + 1 : (size_t)total, &d);
 	if (rc)
 		return rc;
 	size_t k = 0;
@@ -2899,8 +2915,8 @@ static int ev(struct ectx *c, uint32_t i, struct sl_expr_value *out)
 			char b[64];
 			const struct node *a = &c->e->nodes[n->a];
 			if (a->op == OP_COL)
-				return refuse(c, "column %s: %s is not an RFC 3339 date-time", a->name,
-					      show(&x, b, sizeof(b)));
+				return refuse(c, "column %s: %s is not an RFC 3339 date-time",
+					      a->name, show(&x, b, sizeof(b)));
 			return refuse(c, "%s is not an RFC 3339 date-time", show(&x, b, sizeof(b)));
 		}
 		out->kind = SL_EV_TIMESTAMP;
@@ -3006,7 +3022,8 @@ static int ev(struct ectx *c, uint32_t i, struct sl_expr_value *out)
 		EV2();
 		int m = like(x.v.s.p, x.v.s.n, y.v.s.p, y.v.s.n);
 		if (m < 0)
-			return refuse(c, "LIKE: matching this pattern against this value takes too long");
+			return refuse(c, "LIKE: matching this pattern against this value takes "
+				      "too long");
 		return ret_b(out, (m == 1) != n->sub);
 	}
 	case OP_AND:
@@ -3159,13 +3176,14 @@ static int ev(struct ectx *c, uint32_t i, struct sl_expr_value *out)
 		bool over;
 		switch (n->sub) {
 		case U_HOUR:
-			over = __builtin_mul_overflow(sl_floor_div(x.v.i, US_PER_HOUR), US_PER_HOUR, &r);
+			over = __builtin_mul_overflow(sl_floor_div(x.v.i, US_PER_HOUR), US_PER_HOUR,
+						      &r);
 			break;
 		case U_DAY: over = __builtin_mul_overflow(days, SL_US_PER_DAY, &r); break;
 		default:
 			sl_civil_from_days(days, &y0, &m, &d);
-			over = __builtin_mul_overflow(sl_days_from_civil(y0, n->sub == U_YEAR ? 1 : m, 1),
-						      SL_US_PER_DAY, &r);
+			days = sl_days_from_civil(y0, n->sub == U_YEAR ? 1 : m, 1);
+			over = __builtin_mul_overflow(days, SL_US_PER_DAY, &r);
 			break;
 		}
 		if (over)
@@ -3215,7 +3233,7 @@ int sl_expr_value_json(const struct sl_expr_value *v, const struct sl_json_doc *
 	size_t k;
 	switch (v->kind) {
 	case SL_EV_NULL: return sl_buf_append(out, "null", 4);
-	case SL_EV_BOOL: return v->v.b ? sl_buf_append(out, "true", 4) : sl_buf_append(out, "false", 5);
+	case SL_EV_BOOL: return sl_buf_puts(out, v->v.b ? "true" : "false");
 	case SL_EV_INT: return sl_buf_printf(out, "%" PRId64, v->v.i);
 	case SL_EV_DOUBLE: return sl_buf_json_double(out, v->v.d, false);
 	case SL_EV_STRING: return sl_buf_json_str(out, v->v.s.p, v->v.s.n);

@@ -35,8 +35,8 @@ static void test_days_against_timegm(void **state)
 		int m, d;
 		sl_civil_from_days(day, &y, &m, &d);
 		if (y != g.tm_year + 1900 || m != g.tm_mon + 1 || d != g.tm_mday)
-			fail_msg("day %lld: %lld-%d-%d, gmtime %d-%d-%d", (long long)day, (long long)y,
-				 m, d, g.tm_year + 1900, g.tm_mon + 1, g.tm_mday);
+			fail_msg("day %lld: %lld-%d-%d, gmtime %d-%d-%d", (long long)day,
+				 (long long)y, m, d, g.tm_year + 1900, g.tm_mon + 1, g.tm_mday);
 		int64_t back = 0;
 		assert_true(sl_civil_to_days(y, m, d, &back));
 		assert_int_equal(back, day);

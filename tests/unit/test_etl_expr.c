@@ -926,8 +926,8 @@ static void test_p2_any_record(void **state)
 			if (strncmp(r, "error: ", 7) == 0)
 				fail_msg("%s: %s", exprs[j], r);
 			if (strncmp(r, "refused: ", 9) == 0 && strlen(r) < 20)
-				fail_msg("%s on %s: a refusal without a reason: %s", exprs[j], recs[i],
-					 r);
+				fail_msg("%s on %s: a refusal without a reason: %s", exprs[j],
+					 recs[i], r);
 		}
 	}
 }
@@ -983,7 +983,7 @@ static void test_p3_arena_bounded(void **state)
 	strcpy(rec + k + n, "\"}");
 	static const char *const too_long[] = {
 		"length(name || name)", "length(concat(name, name))",
-		"length(replace(name, 'x', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'))",
+		"length(replace(name, 'x', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'))",
 	};
 	for (size_t i = 0; i < sizeof(too_long) / sizeof(too_long[0]); i++) {
 		r = run_on(row, too_long[i], rec, strlen(rec));
@@ -1133,8 +1133,8 @@ static void test_value_json(void **state)
 	assert_string_equal(b.data, "null");
 	sl_buf_release(&b);
 	/* sl_expr_true: only a boolean true */
-	struct sl_expr_value t = {.kind = SL_EV_BOOL, .v.b = true}, i1 = {.kind = SL_EV_INT, .v.i = 1};
-	struct sl_expr_value nul = {.kind = SL_EV_NULL};
+	struct sl_expr_value t = {.kind = SL_EV_BOOL, .v.b = true};
+	struct sl_expr_value i1 = {.kind = SL_EV_INT, .v.i = 1}, nul = {.kind = SL_EV_NULL};
 	assert_true(sl_expr_true(&t));
 	assert_false(sl_expr_true(&i1));
 	assert_false(sl_expr_true(&nul));
@@ -1375,11 +1375,13 @@ static void gen_str(struct gen *g, int depth)
 		break;
 	}
 	case 1:
-		snprintf(buf, sizeof(buf), "'%s'", strs[pick(g, (int)(sizeof(strs) / sizeof(strs[0])))]);
+		snprintf(buf, sizeof(buf), "'%s'",
+			 strs[pick(g, (int)(sizeof(strs) / sizeof(strs[0])))]);
 		put(g, buf);
 		break;
 	case 2: case 3:
-		put(g, (const char *[]){"lower(", "upper(", "trim(", "ltrim(", "rtrim("}[pick(g, 5)]);
+		put(g, (const char *[]){"lower(", "upper(", "trim(", "ltrim(",
+					"rtrim("}[pick(g, 5)]);
 		gen(g, O_STR, depth - 1);
 		put(g, ")");
 		break;
@@ -1466,20 +1468,34 @@ struct orec {
 	bool null[7];
 };
 
+static void jput(struct orec *r, size_t *k, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void jput(struct orec *r, size_t *k, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(r->json + *k, sizeof(r->json) - *k, fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0 && (size_t)n < sizeof(r->json) - *k);
+	*k += (size_t)n;
+}
+
 static void gen_rec(struct gen *g, struct orec *r, bool allow_wrong)
 {
 	static const char *const names[] = {"a", "b", "c", "x", "y", "s", "t"};
 	static const char *const wrongs[] = {"\"1\"", "[1]", "{\"a\":null}", "true", "1.5",
 					     "{\"x\":[{\"y\":null}]}", "\"\""};
-	static const char *const jstrs[] = {"",      "a",    "ab",      "Abc",   " x ", "h\xc3\xa9llo",
+	/* the same strings as JSON writes them and as values */
+	static const char *const jstrs[] = {"", "a", "ab", "Abc", " x ", "h\xc3\xa9llo",
 					    "\xe6\x97\xa5\xe6\x9c\xac", "a%b", "a_b", "ABC", "abc",
-					    "it's",  "  ",   "b",       "ba",    "x\\\"y"};
-	static const char *const vstrs[] = {"",      "a",    "ab",      "Abc",   " x ", "h\xc3\xa9llo",
+					    "it's", "  ", "b", "ba", "x\\\"y"};
+	static const char *const vstrs[] = {"", "a", "ab", "Abc", " x ", "h\xc3\xa9llo",
 					    "\xe6\x97\xa5\xe6\x9c\xac", "a%b", "a_b", "ABC", "abc",
-					    "it's",  "  ",   "b",       "ba",    "x\"y"};
+					    "it's", "  ", "b", "ba", "x\"y"};
 	size_t k = 0;
 	r->wrong = false;
-	k += (size_t)snprintf(r->json + k, sizeof(r->json) - k, "{");
+	jput(r, &k, "{");
 	bool first = true;
 	int order[7] = {0, 1, 2, 3, 4, 5, 6};
 	for (int i = 6; i > 0; i--) { /* members in any order */
@@ -1493,37 +1509,34 @@ static void gen_rec(struct gen *g, struct orec *r, bool allow_wrong)
 		r->null[i] = what < 4 || (what == 4 && allow_wrong);
 		if (what < 2)
 			continue;
-		k += (size_t)snprintf(r->json + k, sizeof(r->json) - k, "%s\"%s\":", first ? "" : ",",
-				      names[i]);
+		jput(r, &k, "%s\"%s\":", first ? "" : ",", names[i]);
 		first = false;
 		if (what < 4) {
-			k += (size_t)snprintf(r->json + k, sizeof(r->json) - k, "null");
+			jput(r, &k, "null");
 		} else if (what == 4 && allow_wrong) {
 			r->wrong = true;
-			k += (size_t)snprintf(r->json + k, sizeof(r->json) - k, "%s",
-					      wrongs[pick(g, 7)]);
+			jput(r, &k, "%s", wrongs[pick(g, 7)]);
 		} else if (i < 3) {
 			r->null[i] = false;
-			r->iv[i] = pick(g, 10) ? pick(g, 41) - 20 : (int64_t)pick(g, 2000001) - 1000000;
-			k += (size_t)snprintf(r->json + k, sizeof(r->json) - k, "%" PRId64, r->iv[i]);
+			r->iv[i] = pick(g, 10) ? pick(g, 41) - 20
+					       : (int64_t)pick(g, 2000001) - 1000000;
+			jput(r, &k, "%" PRId64, r->iv[i]);
 		} else if (i < 5) {
 			r->null[i] = false;
 			r->dv[i - 3] = (pick(g, 401) - 200) * 0.25;
 			/* as JSON writes it: an integral value may come as an integer */
 			if (r->dv[i - 3] == floor(r->dv[i - 3]) && pick(g, 2))
-				k += (size_t)snprintf(r->json + k, sizeof(r->json) - k, "%d",
-						      (int)r->dv[i - 3]);
+				jput(r, &k, "%d", (int)r->dv[i - 3]);
 			else
-				k += (size_t)snprintf(r->json + k, sizeof(r->json) - k, "%.2f",
-						      r->dv[i - 3]);
+				jput(r, &k, "%.2f", r->dv[i - 3]);
 		} else {
 			r->null[i] = false;
 			int si = pick(g, 16);
 			r->sv[i - 5] = vstrs[si];
-			k += (size_t)snprintf(r->json + k, sizeof(r->json) - k, "\"%s\"", jstrs[si]);
+			jput(r, &k, "\"%s\"", jstrs[si]);
 		}
 	}
-	snprintf(r->json + k, sizeof(r->json) - k, "}");
+	jput(r, &k, "}");
 }
 
 struct ostats {
@@ -1550,7 +1563,8 @@ static void oracle_one(sqlite3 *db, struct sl_expr *e, struct sl_expr_cols *cols
 		st->wrong_records++;
 		if (rc == SL_EINVAL) {
 			st->refused_wrong++;
-			if (strncmp(why, "column ", 7) != 0 && strcmp(why, "division by zero") != 0 &&
+			if (strncmp(why, "column ", 7) != 0 &&
+			    strcmp(why, "division by zero") != 0 &&
 			    strcmp(why, "integer overflow") != 0)
 				fail_msg("%s on %s: refused with '%s'", ex, r->json, why);
 		} else {
@@ -1591,9 +1605,15 @@ static void oracle_one(sqlite3 *db, struct sl_expr *e, struct sl_expr_cols *cols
 	value_text(&v, &doc, mine, sizeof(mine));
 	switch (v.kind) {
 	case SL_EV_NULL: same = t == SQLITE_NULL; break;
-	case SL_EV_BOOL: same = t == SQLITE_INTEGER && sqlite3_column_int64(stmt, 0) == v.v.b; break;
-	case SL_EV_INT: same = t == SQLITE_INTEGER && sqlite3_column_int64(stmt, 0) == v.v.i; break;
-	case SL_EV_DOUBLE: same = t == SQLITE_FLOAT && sqlite3_column_double(stmt, 0) == v.v.d; break;
+	case SL_EV_BOOL:
+		same = t == SQLITE_INTEGER && sqlite3_column_int64(stmt, 0) == v.v.b;
+		break;
+	case SL_EV_INT:
+		same = t == SQLITE_INTEGER && sqlite3_column_int64(stmt, 0) == v.v.i;
+		break;
+	case SL_EV_DOUBLE:
+		same = t == SQLITE_FLOAT && sqlite3_column_double(stmt, 0) == v.v.d;
+		break;
 	case SL_EV_STRING:
 		same = t == SQLITE_TEXT && (size_t)sqlite3_column_bytes(stmt, 0) == v.v.s.n &&
 		       memcmp(sqlite3_column_text(stmt, 0), v.v.s.p, v.v.s.n) == 0;
