@@ -35,7 +35,7 @@ $(FUZZ_BUILD)/Makefile: CMakeLists.txt | deps
 fuzz-build: deps $(FUZZ_BUILD)/Makefile
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_config fuzz_key fuzz_json fuzz_format fuzz_schema \
 		fuzz_compat fuzz_glob fuzz_pqenc fuzz_pqmeta fuzz_types fuzz_pqwriter fuzz_parquet \
-		fuzz_crawlkey fuzz_cron
+		fuzz_crawlkey fuzz_cron fuzz_expr
 
 # Every fuzz harness for FUZZ_SECONDS each (make test runs them briefly; run longer with
 # e.g. `make fuzz FUZZ_SECONDS=600`).

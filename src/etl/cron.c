@@ -2,10 +2,9 @@
  * cron.c - cron schedules: parsing the five-field syntax into bit sets, and finding the
  * next time a schedule fires.
  *
- * Times are Unix milliseconds in UTC. Calendar fields are computed here from the day
- * number (days-from-civil arithmetic over 400-year eras of 146097 days) rather than with
- * the C library's time functions, so that the answer never depends on TZ, the locale or
- * a time zone database.
+ * Times are Unix milliseconds in UTC. Calendar fields are computed from the day number
+ * (util/calendar.h) rather than with the C library's time functions, so that the answer
+ * never depends on TZ, the locale or a time zone database.
  *
  * Promises:
  *   1. sl_cron_parse reads any bytes without reading past the terminating NUL; it gives a
@@ -24,6 +23,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/calendar.h"
+
 #define SL_MS_PER_MIN INT64_C(60000)
 #define SL_MIN_PER_DAY INT64_C(1440)
 
@@ -38,51 +39,6 @@
 #define SL_CRON_YEARS 8
 
 /* ---- the calendar ------------------------------------------------------------------ */
-
-static int64_t sl_floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-/* Day number (0 = 1970-01-01) of a proleptic Gregorian date. The year is counted from
- * March, so that February's leap day comes last and the length of the months before a
- * date does not depend on the year; eras of 400 years (146097 days) make the rest exact
- * integer arithmetic for negative years as well. */
-static int64_t sl_days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = sl_floor_div(y, 400);
-	int64_t yoe = y - era * 400;                           /* 0 .. 399 */
-	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* 0 .. 365, from March 1 */
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;   /* 0 .. 146096 */
-	return era * 146097 + doe - 719468;                    /* 719468: 0000-03-01 .. 1970 */
-}
-
-/* The inverse of sl_days_from_civil. */
-static void sl_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	z += 719468;
-	int64_t era = sl_floor_div(z, 146097);
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153; /* month counted from March, 0 .. 11 */
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
-static bool sl_leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int sl_days_in_month(int64_t y, int m)
-{
-	static const int n[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	return m == 2 && sl_leap(y) ? 29 : n[m];
-}
 
 /* 0 = Sunday; 1970-01-01 was a Thursday. */
 static int sl_weekday(int64_t days)

@@ -29,23 +29,28 @@
  * Values: null, boolean, int64, double, string, date (days), timestamp (microseconds,
  * UTC), json (any other column's value, as its tokens). A column has its catalog type
  * (integers of any width are int64, float is double, decimal is double, enum and uuid
- * are string, time is string); struct, list, map and json columns are json, which only
- * IS [NOT] NULL, coalesce and being the whole result accept.
+ * are string, time is string, binary is string: its base64 text); struct, list, map
+ * and json columns are json, which only IS [NOT] NULL, coalesce, CAST to string (its
+ * JSON text) and being the whole result accept.
  *
  * Rules:
  *   - NULL propagates as in SQL: an operator or function with a null argument gives
  *     null (except IS NULL, coalesce, if's branches, AND/OR's three-valued logic).
+ *     AND and OR evaluate left to right and stop at the operand that decides, so a
+ *     refusal in an operand after it does not happen.
  *   - int64 + - * % int64 is int64 (overflow: the record is refused, "integer overflow");
  *     with a double operand it is double; / of two int64 truncates as in SQL; division
  *     or % by zero refuses the record ("division by zero").
  *   - Comparisons need comparable operands (numbers with numbers, strings with strings,
- *     dates and timestamps with their kind or with a string literal, which is converted
- *     when compiled and must be valid): a compile error otherwise. Strings compare
- *     bytewise.
+ *     booleans with booleans, dates and timestamps with their kind or with a string
+ *     literal, which is converted when compiled and must be valid): a compile error
+ *     otherwise. Strings compare bytewise.
  *   - A string column compared with a timestamp, or any string given to a function that
  *     wants a timestamp, is read as RFC 3339 per record; a bad one refuses the record
  *     with the reason.
- *   - LIKE: % and _ wildcards, case-sensitive, over characters (UTF-8).
+ *   - LIKE: % and _ wildcards, case-sensitive, over characters (UTF-8), no escape
+ *     character; a match that would take more than about 16 steps per byte of the value
+ *     and the pattern refuses the record (a pattern from the record can be hostile).
  *   - Functions: lower(s) upper(s) trim(s) ltrim(s) rtrim(s) length(s) (characters)
  *     substr(s, start[, len]) (1-based, characters) replace(s, from, to)
  *     concat(x, ...) (nulls skipped; numbers and dates as their text) coalesce(x, ...)
@@ -70,8 +75,9 @@
  *      need not match the row type: a member of an unexpected JSON type refuses the
  *      record with "column x: expected int64, got string").
  *   3. Evaluation allocates only from the arena; the arena is bounded by the record's
- *      size times a small factor (a string function's result is at most a record's
- *      string limit).
+ *      size times a small factor (the strings made for one record: at most 4 times its
+ *      size plus 64 KiB, and no string over SL_EXPR_MAX_STRING; more refuses the
+ *      record).
  */
 #ifndef SL_ETL_EXPR_H
 #define SL_ETL_EXPR_H
@@ -86,6 +92,7 @@
 
 #define SL_EXPR_MAX_DEPTH 64
 #define SL_EXPR_MAX_TEXT 8192
+#define SL_EXPR_MAX_STRING ((size_t)16 << 20) /* the JSON engine's default string limit */
 
 enum sl_expr_kind {
 	SL_EV_NULL = 0,
@@ -143,7 +150,8 @@ struct sl_expr;
 /* Compiles text against cols' row type, adding the columns it reads to cols. *type
  * (may be NULL; owned by the caller) gets the result's static type: a column's own type
  * when the expression is just that column, the CAST's type, else int64, double, string,
- * boolean, date, timestamp(us) or json, always nullable. SL_EINVAL with "at N: ..." for
+ * boolean, date, timestamp(us) or json (also for an expression that is always null),
+ * always nullable. SL_EINVAL with "at N: ..." for
  * a bad text. */
 int sl_expr_compile(const char *text, struct sl_expr_cols *cols, struct sl_expr **out,
 		    struct sl_type **type, struct sl_err *err);

@@ -41,6 +41,7 @@
 #include "store/store.h"
 #include "types/types.h"
 #include "util/buf.h"
+#include "util/calendar.h"
 #include "util/clock.h"
 #include "util/crashpoint.h"
 #include "util/hash.h"
@@ -757,83 +758,19 @@ static int refuse(struct run *r, const struct sl_object *obj, int64_t line, cons
 
 /* ---- dt from ts ------------------------------------------------------------------------ */
 
-static int dig2(const char *p)
-{
-	if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
-		return -1;
-	return (p[0] - '0') * 10 + (p[1] - '0');
-}
-
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
 /* The UTC date of an RFC 3339 date-time with an offset ("2026-01-05T23:30:00-02:00" ->
  * 2026-01-06), as "dt=YYYY-MM-DD". False when s is not one. */
 static bool dt_of(const char *s, size_t n, char *out, size_t cap)
 {
-	static const uint8_t mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (n < 20 || n > 128)
+	struct sl_datetime dt;
+	if (n > 128 || !sl_datetime_parse(s, n, &dt))
 		return false;
-	int y1 = dig2(s), y2 = dig2(s + 2), mo = dig2(s + 5), d = dig2(s + 8);
-	if (y1 < 0 || y2 < 0 || mo < 1 || mo > 12 || d < 1 || s[4] != '-' || s[7] != '-')
-		return false;
-	int y = y1 * 100 + y2;
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap))
-		return false;
-	if (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
-		return false;
-	const char *t = s + 11;
-	size_t tn = n - 11;
-	int h = dig2(t), mi = dig2(t + 3), se = dig2(t + 6);
-	if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60 || t[2] != ':' ||
-	    t[5] != ':')
-		return false;
-	size_t i = 8;
-	if (i < tn && t[i] == '.') {
-		size_t st = ++i;
-		while (i < tn && t[i] >= '0' && t[i] <= '9')
-			i++;
-		if (i == st)
-			return false;
-	}
-	int64_t off = 0;
-	if (i + 1 == tn && (t[i] == 'Z' || t[i] == 'z')) {
-		off = 0;
-	} else if (i + 6 == tn && (t[i] == '+' || t[i] == '-') && t[i + 3] == ':') {
-		int oh = dig2(t + i + 1), om = dig2(t + i + 4);
-		if (oh < 0 || oh > 23 || om < 0 || om > 59)
-			return false;
-		off = (t[i] == '-' ? -1 : 1) * (int64_t)(oh * 3600 + om * 60);
-	} else {
-		return false;
-	}
 	/* a leap second (:60) belongs to the day it ends */
-	int64_t sod = (int64_t)h * 3600 + mi * 60 + (se == 60 ? 59 : se) - off;
-	int64_t days = days_from_civil(y, mo, d) + (sod < 0 ? -1 : sod >= 86400 ? 1 : 0);
+	int64_t sod = dt.ns / SL_NS_PER_SEC - dt.leap - dt.off_s;
+	int64_t days = dt.days + (sod < 0 ? -1 : sod >= 86400 ? 1 : 0);
 	int64_t yy;
 	int mm, dd;
-	civil_from_days(days, &yy, &mm, &dd);
+	sl_civil_from_days(days, &yy, &mm, &dd);
 	if (yy < 0 || yy > 9999)
 		return false;
 	snprintf(out, cap, "dt=%04d-%02d-%02d", (int)yy, mm, dd);

@@ -1456,20 +1456,13 @@ static int sql_record(void *state, const struct sl_etl_rec *rec, struct sl_err *
 
 static int put_double(struct sl_buf *b, double d)
 {
-	char s[40];
+	char s[SL_DOUBLE_TEXT_MAX];
 	if (isnan(d))
 		return sl_buf_puts(b, "null");
 	if (isinf(d))
 		return sl_buf_puts(b, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(s, sizeof(s), "%.*g", prec, d);
-		if (strtod(s, NULL) == d)
-			break;
-	}
 	/* a REAL stays a double when read back: 3.0, not 3 */
-	if (!strpbrk(s, ".eE"))
-		strcat(s, ".0");
-	return sl_buf_puts(b, s);
+	return sl_buf_append(b, s, sl_double_text(s, d, false, true));
 }
 
 static int put_base64(struct sl_buf *b, const unsigned char *p, size_t n)

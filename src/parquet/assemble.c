@@ -27,47 +27,9 @@
 
 #include "json/json.h"
 #include "parquet/reader_int.h"
+#include "util/calendar.h"
 
 /* ---- dates and numbers ------------------------------------------------------------------- */
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-/* Civil calendar by 400-year eras of 146097 days, with years starting in March so the
- * leap day is the last day of the year. */
-void sl_pq_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t z = days + 719468; /* days from 0000-03-01 */
-	int64_t era = floor_div(z, 146097);
-	int64_t doe = z - era * 146097;                                    /* 0..146096 */
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* 0..399 */
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);             /* 0..365 */
-	int64_t mp = (5 * doy + 2) / 153;                                  /* 0..11, March = 0 */
-	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
-bool sl_pq_days_from_civil(int64_t y, unsigned m, unsigned d, int64_t *days)
-{
-	static const unsigned mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (m < 1 || m > 12 || d < 1 || y < -100000000 || y > 100000000)
-		return false;
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (d > mdays[m - 1] + (m == 2 && leap))
-		return false;
-	y -= m <= 2;
-	int64_t era = floor_div(y, 400);
-	int64_t yoe = y - era * 400;
-	int64_t mp = m > 2 ? m - 3 : m + 9;
-	int64_t doy = (153 * mp + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	*days = era * 146097 + doe - 719468;
-	return true;
-}
 
 float sl_pq_half_to_float(uint16_t h)
 {
@@ -99,34 +61,6 @@ static int put_i64(struct sl_buf *out, int64_t v)
 		return put_u64(out, (uint64_t)v);
 	int rc = sl_buf_append(out, "-", 1);
 	return rc ? rc : put_u64(out, 0 - (uint64_t)v);
-}
-
-/* n decimal digits of v, zero-padded, at p. */
-static void put_digits(char *p, uint64_t v, int n)
-{
-	for (int i = n - 1; i >= 0; i--) {
-		p[i] = (char)('0' + v % 10);
-		v /= 10;
-	}
-}
-
-/* Shortest text that reads back as the same double (or float). */
-static int put_double(struct sl_buf *out, double d, bool single)
-{
-	if (isnan(d))
-		return sl_buf_puts(out, "\"NaN\"");
-	if (isinf(d))
-		return sl_buf_puts(out, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-	if (d == 0)
-		return sl_buf_puts(out, signbit(d) ? "-0.0" : "0.0");
-	char buf[40];
-	int lo = single ? 6 : 15, hi = single ? 9 : 17;
-	for (int prec = lo; prec <= hi; prec++) {
-		snprintf(buf, sizeof(buf), "%.*g", prec, d);
-		if (prec == hi || (single ? strtof(buf, NULL) == (float)d : strtod(buf, NULL) == d))
-			break;
-	}
-	return sl_buf_puts(out, buf);
 }
 
 static int put_base64(struct sl_buf *out, const uint8_t *p, size_t n)
@@ -241,36 +175,6 @@ static int put_decimal_be(struct sl_buf *out, const uint8_t *p, size_t n, int sc
 	return put_scaled(out, neg && nl > 0, dig, nd, scale);
 }
 
-/* "YYYY-MM-DD" at p (10 characters) when the year has four digits; else 0 and the
- * caller writes the expanded form. */
-static size_t fmt_date(char *p, int64_t days)
-{
-	int64_t y;
-	unsigned m, d;
-	sl_pq_civil_from_days(days, &y, &m, &d);
-	if (y < 0 || y > 9999)
-		return 0;
-	put_digits(p, (uint64_t)y, 4);
-	p[4] = '-';
-	put_digits(p + 5, m, 2);
-	p[7] = '-';
-	put_digits(p + 8, d, 2);
-	return 10;
-}
-
-static int put_year_date(struct sl_buf *out, int64_t days)
-{
-	char buf[10];
-	if (fmt_date(buf, days))
-		return sl_buf_append(out, buf, 10);
-	int64_t y;
-	unsigned m, d;
-	sl_pq_civil_from_days(days, &y, &m, &d);
-	/* RFC 3339 has four-digit years; others get ISO 8601's expanded form */
-	return sl_buf_printf(out, "%s%04" PRId64 "-%02u-%02u", y < 0 ? "-" : "+",
-			     y < 0 ? -y : y, m, d);
-}
-
 static int64_t per_sec(uint8_t unit)
 {
 	return unit == SL_TU_MILLIS ? 1000 : unit == SL_TU_MICROS ? 1000000 : 1000000000;
@@ -281,43 +185,12 @@ static int frac_digits(uint8_t unit)
 	return unit == SL_TU_MILLIS ? 3 : unit == SL_TU_MICROS ? 6 : 9;
 }
 
-/* "HH:MM:SS.fff" for a time of day tod in unit (hours beyond 23 are written as they
- * are). */
-static int put_tod(struct sl_buf *out, int64_t tod, uint8_t unit)
-{
-	int64_t per = per_sec(unit), sec = tod / per;
-	char buf[48];
-	int n = frac_digits(unit);
-	size_t k = 0;
-	if (sec / 3600 > 99) {
-		k = (size_t)snprintf(buf, sizeof(buf), "%" PRId64, sec / 3600);
-	} else {
-		put_digits(buf, (uint64_t)(sec / 3600), 2);
-		k = 2;
-	}
-	buf[k] = ':';
-	put_digits(buf + k + 1, (uint64_t)(sec / 60 % 60), 2);
-	buf[k + 3] = ':';
-	put_digits(buf + k + 4, (uint64_t)(sec % 60), 2);
-	buf[k + 6] = '.';
-	put_digits(buf + k + 7, (uint64_t)(tod % per), n);
-	return sl_buf_append(out, buf, k + 7 + (size_t)n);
-}
-
 static int put_timestamp(struct sl_buf *out, int64_t v, uint8_t unit)
 {
-	int64_t per_day = 86400 * per_sec(unit), tod = v % per_day;
-	char buf[12];
-	buf[0] = '"';
-	size_t k = fmt_date(buf + 1, floor_div(v, per_day));
-	int rc = k ? sl_buf_append(out, buf, k + 1) : sl_buf_append(out, "\"", 1);
-	if (rc == 0 && !k)
-		rc = put_year_date(out, floor_div(v, per_day));
+	int rc = sl_buf_append(out, "\"", 1);
 	if (rc == 0)
-		rc = sl_buf_append(out, "T", 1);
-	if (rc == 0)
-		rc = put_tod(out, tod < 0 ? tod + per_day : tod, unit);
-	return rc ? rc : sl_buf_append(out, "Z\"", 2);
+		rc = sl_buf_timestamp(out, v, frac_digits(unit));
+	return rc ? rc : sl_buf_append(out, "\"", 1);
 }
 
 /* INT96 (Impala, Hive, Spark): nanoseconds of the day (8 bytes) then the Julian day (4
@@ -348,7 +221,8 @@ static int put_time(struct sl_buf *out, int64_t v, uint8_t unit)
 	if (rc == 0 && v < 0)
 		rc = sl_buf_append(out, "-", 1);
 	if (rc == 0)
-		rc = put_tod(out, v < 0 ? (v == INT64_MIN ? INT64_MAX : -v) : v, unit);
+		rc = sl_buf_tod(out, v < 0 ? (v == INT64_MIN ? INT64_MAX : -v) : v,
+				frac_digits(unit));
 	return rc ? rc : sl_buf_append(out, "\"", 1);
 }
 
@@ -400,8 +274,8 @@ static int put_physical(const struct sl_pq_node *leaf, const struct sl_pq_batch 
 	case SL_PQ_BOOLEAN: return sl_buf_puts(out, b->bools[i] ? "true" : "false");
 	case SL_PQ_INT32: return put_i64(out, b->i32[i]);
 	case SL_PQ_INT64: return put_i64(out, b->i64[i]);
-	case SL_PQ_FLOAT: return put_double(out, b->f32[i], true);
-	case SL_PQ_DOUBLE: return put_double(out, b->f64[i], false);
+	case SL_PQ_FLOAT: return sl_buf_json_double(out, b->f32[i], true);
+	case SL_PQ_DOUBLE: return sl_buf_json_double(out, b->f64[i], false);
 	case SL_PQ_INT96: return put_base64(out, b->fixed + i * 12, 12);
 	case SL_PQ_BYTE_ARRAY: return put_base64(out, b->data + b->barr[i].off, b->barr[i].len);
 	default:
@@ -440,7 +314,7 @@ int sl_pq_value_json_t(const struct sl_type *t, const struct sl_pq_node *leaf,
 	case SL_T_FLOAT:
 	case SL_T_DOUBLE:
 		if (b->phys == SL_PQ_FIXED_LEN_BYTE_ARRAY && n == 2)
-			return put_double(out,
+			return sl_buf_json_double(out,
 					  sl_pq_half_to_float((uint16_t)(bytes[0] | bytes[1] << 8)),
 					  true);
 		break;
@@ -464,7 +338,7 @@ int sl_pq_value_json_t(const struct sl_type *t, const struct sl_pq_node *leaf,
 		if (b->phys == SL_PQ_INT32) {
 			int rc = sl_buf_append(out, "\"", 1);
 			if (rc == 0)
-				rc = put_year_date(out, b->i32[i]);
+				rc = sl_buf_date(out, b->i32[i]);
 			return rc ? rc : sl_buf_append(out, "\"", 1);
 		}
 		break;

@@ -32,6 +32,7 @@
 #include "json/json.h"
 #include "parquet/codec.h"
 #include "parquet/reader_int.h"
+#include "util/calendar.h"
 
 void sl_pq_read_opts_default(struct sl_pq_read_opts *o)
 {
@@ -1271,7 +1272,7 @@ static size_t parse_date(const char *s, size_t len, int64_t *days)
 		mo = mo * 10 + (unsigned)(s[i + k] - '0');
 		d = d * 10 + (unsigned)(s[i + 3 + k] - '0');
 	}
-	if (!sl_pq_days_from_civil(neg ? -y : y, mo, d, days))
+	if (!sl_civil_to_days(neg ? -y : y, (int)mo, (int)d, days))
 		return 0;
 	return i + 6;
 }

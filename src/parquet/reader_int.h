@@ -65,12 +65,6 @@ int sl_pq_value_json_t(const struct sl_type *t, const struct sl_pq_node *leaf,
 		       const struct sl_pq_batch *b, size_t i, struct sl_json_parser *jp,
 		       struct sl_buf *out);
 
-/* Days since 1970-01-01 to a civil date (proleptic Gregorian), any int64 day count
- * that fits a year in int64. */
-void sl_pq_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
-/* The inverse; false when the date is not valid. */
-bool sl_pq_days_from_civil(int64_t y, unsigned m, unsigned d, int64_t *days);
-
 /* IEEE 754 half to float. */
 float sl_pq_half_to_float(uint16_t h);
 

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "parquet/writer_int.h"
+#include "util/calendar.h"
 
 /* ---- buffers ------------------------------------------------------------------------ */
 
@@ -681,114 +682,15 @@ static int conv_double(struct pqw_shred *s, const struct pqw_node *n, const stru
 	}
 }
 
-static inline int d2(const char *p)
-{
-	if (!is_digit(p[0]) || !is_digit(p[1]))
-		return -1;
-	return (p[0] - '0') * 10 + (p[1] - '0');
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (y >= 0). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2; /* -1 for January and February of year 0: the era must floor */
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* "YYYY-MM-DD" at p (10 bytes available). */
-static bool parse_date(const char *p, int64_t *days)
-{
-	int y1 = d2(p), y2 = d2(p + 2), m = d2(p + 5), d = d2(p + 8);
-	if (y1 < 0 || y2 < 0 || m < 1 || m > 12 || d < 1 || p[4] != '-' || p[7] != '-')
-		return false;
-	int y = y1 * 100 + y2;
-	static const uint8_t mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
-		return false;
-	*days = days_from_civil(y, m, d);
-	return true;
-}
-
-/* "HH:MM:SS[.frac]" then, if allowed, "Z" or "+HH:MM"; *used bytes. Nanoseconds of the
- * day in *ns (fraction digits beyond 9 are cut), the offset in seconds in *off. */
-static bool parse_time(const char *p, size_t n, int64_t *ns, int64_t *off, bool *has_off)
-{
-	if (n < 8)
-		return false;
-	int h = d2(p), mi = d2(p + 3), se = d2(p + 6);
-	if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60 || p[2] != ':' ||
-	    p[5] != ':')
-		return false;
-	size_t i = 8;
-	int64_t frac = 0;
-	if (i < n && p[i] == '.') {
-		i++;
-		size_t st = i;
-		int nd = 0;
-		while (i < n && is_digit(p[i])) {
-			if (nd < 9) {
-				frac = frac * 10 + (p[i] - '0');
-				nd++;
-			}
-			i++;
-		}
-		if (i == st)
-			return false;
-		for (; nd < 9; nd++)
-			frac *= 10;
-	}
-	*has_off = false;
-	*off = 0;
-	if (i < n) {
-		if ((p[i] == 'Z' || p[i] == 'z') && i + 1 == n) {
-			*has_off = true;
-		} else if ((p[i] == '+' || p[i] == '-') && i + 6 == n && p[i + 3] == ':') {
-			int oh = d2(p + i + 1), om = d2(p + i + 4);
-			if (oh < 0 || oh > 23 || om < 0 || om > 59)
-				return false;
-			*off = (p[i] == '-' ? -1 : 1) * (int64_t)(oh * 3600 + om * 60);
-			*has_off = true;
-		} else {
-			return false;
-		}
-	}
-	*ns = ((int64_t)h * 3600 + mi * 60 + se) * 1000000000 + frac;
-	return true;
-}
-
-/* RFC 3339 date-time to nanoseconds since the epoch, UTC. */
-static bool parse_timestamp(const char *p, size_t n, int64_t *out_ns_day, int64_t *out_days)
-{
-	int64_t days, ns, off;
-	bool has_off;
-	if (n < 20 || !parse_date(p, &days) || (p[10] != 'T' && p[10] != 't' && p[10] != ' '))
-		return false;
-	if (!parse_time(p + 11, n - 11, &ns, &off, &has_off) || !has_off)
-		return false;
-	/* kept as days and nanoseconds of the day so years 0..9999 never overflow */
-	ns -= off * 1000000000;
-	*out_days = days;
-	*out_ns_day = ns;
-	return true;
-}
-
 static int conv_timestamp(struct pqw_shred *s, const struct pqw_node *n,
 			  const struct sl_json_tok *t, bool micros, int64_t *out)
 {
 	if (t->type != SL_JSON_STRING && t->type != SL_JSON_KEY)
 		return refuse(s, n->type, t, NULL);
-	int64_t days, ns;
-	if (!parse_timestamp(t->v.s, t->len, &ns, &days))
+	struct sl_datetime dt;
+	if (!sl_datetime_parse(t->v.s, t->len, &dt))
 		return refuse(s, n->type, t, "not an RFC 3339 date-time");
-	/* floor division keeps instants before 1970 right */
-	int64_t unit = micros ? 1000 : 1000000;
-	int64_t q = ns / unit - (ns % unit < 0);
-	*out = days * (micros ? 86400000000LL : 86400000LL) + q;
+	*out = sl_datetime_units(&dt, micros ? 1000000 : 1000);
 	return 0;
 }
 
@@ -1091,7 +993,7 @@ static int shred_leaf(struct pqw_shred *s, struct pqw_node *n, const struct sl_j
 		int64_t days;
 		if (t->type != SL_JSON_STRING && t->type != SL_JSON_KEY)
 			return refuse(s, n->type, t, NULL);
-		if (t->len != 10 || !parse_date(t->v.s, &days))
+		if (!sl_date_parse(t->v.s, t->len, &days))
 			return refuse(s, n->type, t, "not a YYYY-MM-DD date");
 		x = (uint32_t)(int32_t)days;
 		goto put32;
@@ -1102,7 +1004,7 @@ static int shred_leaf(struct pqw_shred *s, struct pqw_node *n, const struct sl_j
 		bool has_off;
 		if (t->type != SL_JSON_STRING && t->type != SL_JSON_KEY)
 			return refuse(s, n->type, t, NULL);
-		if (!parse_time(t->v.s, t->len, &ns, &off, &has_off))
+		if (!sl_time_parse(t->v.s, t->len, &ns, &off, &has_off))
 			return refuse(s, n->type, t, "not an HH:MM:SS time");
 		const int64_t day = 86400000000000LL;
 		if (ns >= day) /* a leap second: the last instant of the day */

@@ -1,6 +1,7 @@
 /* buf.c - see buf.h. */
 #include "util/buf.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,4 +128,29 @@ int sl_buf_json_str(struct sl_buf *b, const char *s, size_t len)
 		i++;
 	}
 	return rc ? rc : sl_buf_append(b, "\"", 1);
+}
+
+size_t sl_double_text(char *out, double d, bool single, bool point)
+{
+	int n = 0, lo = single ? 6 : 15, hi = single ? 9 : 17;
+	for (int prec = lo; prec <= hi; prec++) {
+		n = snprintf(out, SL_DOUBLE_TEXT_MAX, "%.*g", prec, d);
+		if (prec == hi || (single ? strtof(out, NULL) == (float)d : strtod(out, NULL) == d))
+			break;
+	}
+	if (point && !strpbrk(out, ".eE")) /* not 1.5 or 1e+20 */
+		n += snprintf(out + n, SL_DOUBLE_TEXT_MAX - (size_t)n, ".0");
+	return (size_t)n;
+}
+
+int sl_buf_json_double(struct sl_buf *b, double d, bool single)
+{
+	if (isnan(d))
+		return sl_buf_puts(b, "\"NaN\"");
+	if (isinf(d))
+		return sl_buf_puts(b, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+	if (d == 0)
+		return sl_buf_puts(b, signbit(d) ? "-0.0" : "0.0");
+	char buf[SL_DOUBLE_TEXT_MAX];
+	return sl_buf_append(b, buf, sl_double_text(buf, d, single, false));
 }

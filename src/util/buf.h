@@ -6,6 +6,7 @@
 #ifndef SL_BUF_H
 #define SL_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,5 +32,15 @@ int sl_buf_printf(struct sl_buf *b, const char *fmt, ...) __attribute__((format(
 /* JSON helpers: a string value with RFC 8259 escaping (bytes that are not valid UTF-8 are
  * written as U+FFFD so the output is always valid JSON). */
 int sl_buf_json_str(struct sl_buf *b, const char *s, size_t len);
+/* A double as the shortest text that reads back as the same double (single: the same
+ * float); NaN and the infinities as the strings "NaN", "Infinity", "-Infinity", as
+ * types.h writes them. */
+int sl_buf_json_double(struct sl_buf *b, double d, bool single);
+
+/* The shortest "%g" text of a finite d that reads back as d (single: as the same float)
+ * at out (SL_DOUBLE_TEXT_MAX bytes, NUL-terminated); with point, ".0" is added to a text
+ * that would read as an integer ("3.0"). Returns its length. */
+#define SL_DOUBLE_TEXT_MAX 40
+size_t sl_double_text(char *out, double d, bool single, bool point);
 
 #endif
