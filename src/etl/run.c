@@ -1455,9 +1455,7 @@ done:
 static int job_check(struct run *r, struct sl_err *err)
 {
 	const struct sl_job_conf *j = &r->job;
-	if (!(r->xf = sl_etl_xform_for(j)))
-		return sl_err_set(err, SL_EINVAL, "job %s: %s transforms are not supported yet",
-				  r->name, j->sql[0] ? "SQL" : "mapping");
+	r->xf = sl_etl_xform_for(j);
 	const char *family[1] = {j->source};
 	struct sl_err nerr = {0};
 	if (!j->source[0] ||

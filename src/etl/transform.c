@@ -50,6 +50,6 @@ const struct sl_etl_xform_ops *sl_etl_xform_for(const struct sl_job_conf *conf)
 	if (conf->sql[0])
 		return &sl_etl_xform_sql;
 	if (conf->mapping[0])
-		return NULL; /* not built yet */
+		return &sl_etl_xform_mapping;
 	return &sl_etl_xform_default;
 }

@@ -489,6 +489,64 @@ class EtlTest(LakeTest):
         shown = self.ok("config", "show").stdout.decode()
         self.assertIn("SELECT attrs ->> '$.country' AS country", shown)
 
+    def test_mapping_job(self):
+        self.set_config("etl:\n"
+                        "  jobs:\n"
+                        "    clean:\n"
+                        "      source: orders\n"
+                        "      target: orders_clean\n"
+                        "      partition_by: day,country\n"
+                        "      schedule: ''\n"
+                        "      mapping:\n"
+                        "        select: [id, amount, attrs.country, note]\n"
+                        "        drop: [note]\n"
+                        "        rename: {attrs.country: country}\n"
+                        "        cast: {amount: 'decimal(10,2)'}\n"
+                        "        derive:\n"
+                        "          day: date(ts)\n"
+                        "          cents: cast(amount * 100 as int64)\n"
+                        "          country: lower(attrs.country)\n"
+                        "        filter: amount > 0\n"
+                        "    typo:\n"
+                        "      source: orders\n"
+                        "      schedule: ''\n"
+                        "      mapping: {derive: {x: amout * 2}}\n")
+        orders = [{"id": i, "ts": "2026-01-0%dT23:30:00-02:00" % (1 + i % 2),
+                   "amount": i * 1.5 - 2, "note": "n%d" % i,
+                   "attrs": {"country": "DE" if i % 3 else "FR"}} for i in range(1, 7)]
+        self.put_raw("orders/a.ndjson", orders)
+        self.crawl()
+
+        # the typo fails alone, before reading anything, saying what and where
+        p = self.sl("etl", "run", "--json")
+        self.assertEqual(p.returncode, EXIT_FAIL, p.stderr)
+        self.assertOneLine(p.stderr, "job typo: mapping.derive.x: ", "no column 'amout'")
+        jobs = {j["job"]: j for j in json.loads(p.stdout)["jobs"]}
+        self.assertEqual((jobs["typo"]["state"], jobs["typo"]["rows_in"]), ("failed", 0))
+        r = jobs["clean"]
+        self.assertEqual(r["state"], "committed")
+        self.assertEqual((r["rows_in"], r["rows_out"], r["rows_rejected"]), (6, 5, 0))
+
+        rows = sorted(self.rows("orders_clean"), key=lambda x: x["id"])
+        self.assertEqual([x["id"] for x in rows], [2, 3, 4, 5, 6])  # 1 has amount -0.5
+        for x in rows:
+            o = orders[x["id"] - 1]
+            # ts is 23:30 at -02:00: the next day in UTC
+            day = "2026-01-0%d" % (2 + x["id"] % 2)
+            country = o["attrs"]["country"].lower()
+            self.assertEqual(x, {"id": o["id"], "amount": o["amount"],
+                                 "cents": int(o["amount"] * 100),
+                                 "_part": "day=%s/country=%s" % (day, country)})
+        t = self.js("catalog", "show", "curated.orders_clean", "--json")
+        self.assertEqual(t["partition_keys"], ["day", "country"])
+        self.assertEqual(t["schema_text"], "struct<id:int64,amount:decimal(10,2),cents:int64> "
+                                           "not null")
+        # the job as `config show` gives it back reads back the same
+        shown = self.ok("config", "show").stdout.decode()
+        self.assertIn("mapping: {select: ['id', 'amount', 'attrs.country', 'note'], ", shown)
+        self.set_config(shown.split("\n", 1)[1])
+        self.assertEqual(self.ok("config", "show").stdout.decode(), shown)
+
     def test_unknown_source_fails_alone(self):
         self.set_config("etl:\n  default_jobs: [clicks, nothing_here]\n")
         self.put_raw("clicks/a.ndjson", day_records(1, 2, 1))
