@@ -619,7 +619,42 @@ static void settings_json(struct sl_buf *b, const struct sl_job_conf *c)
 	sl_cli_json_str(b, c->partition_by);
 	sl_buf_puts(b, ",\"sql\":");
 	sl_cli_json_str(b, c->sql);
-	sl_buf_puts(b, "}");
+	/* the mapping is JSON already (config.c keeps it so) */
+	sl_buf_printf(b, ",\"mapping\":%s}", c->mapping[0] ? c->mapping : "null");
+}
+
+/* What a run would write now (sl_etl_job_shape): {"transform","row","partition_keys"} or
+ * {"error"}; as text, the lines of `etl show`. */
+static void plan_out(struct sl_buf *b, struct sl_lake *lake, const char *job, bool json)
+{
+	struct sl_etl_shape p;
+	struct sl_err err = {0};
+	int rc = sl_etl_job_shape(lake, job, &p, &err);
+	if (json && rc) {
+		sl_buf_puts(b, "{\"error\":");
+		sl_cli_json_str(b, err.msg);
+		sl_buf_puts(b, "}");
+	} else if (json) {
+		sl_buf_puts(b, "{\"transform\":");
+		sl_cli_json_str(b, p.transform);
+		sl_buf_puts(b, ",\"row\":");
+		if (p.row)
+			sl_cli_json_str(b, p.row);
+		else
+			sl_buf_puts(b, "null");
+		sl_buf_puts(b, ",\"partition_keys\":");
+		sl_cli_json_str(b, p.partition_keys);
+		sl_buf_puts(b, "}");
+	} else if (rc) {
+		sl_buf_printf(b, "output            cannot be planned: %s\n", err.msg);
+	} else {
+		sl_buf_printf(b, "transform         %s\n", p.transform);
+		sl_buf_printf(b, "output            %s\n",
+			      p.row ? p.row : "(the first run's rows decide its types)");
+		sl_buf_printf(b, "partition keys    %s\n",
+			      p.partition_keys[0] ? p.partition_keys : "(none)");
+	}
+	free(p.row);
 }
 
 static void bookmark_json(struct sl_buf *b, const struct sl_etl_job_state *st)
@@ -786,6 +821,8 @@ static int do_show(struct sl_cli *cli, struct sl_lake *lake, const char *job,
 		sl_cli_json_str(&b, job);
 		sl_buf_printf(&b, ",\"default\":%s,\"settings\":", st.is_default ? "true" : "false");
 		settings_json(&b, c);
+		sl_buf_puts(&b, ",\"plan\":");
+		plan_out(&b, lake, job, true);
 		sl_buf_printf(&b, ",\"due\":%s,\"next\":", st.due ? "true" : "false");
 		sl_cli_json_time(&b, st.next_ms);
 		sl_buf_puts(&b, ",\"bookmark\":");
@@ -826,8 +863,9 @@ static int do_show(struct sl_cli *cli, struct sl_lake *lake, const char *job,
 			      c->partition_by[0] ? c->partition_by : "'' (the source's partitions)");
 		if (c->sql[0])
 			sl_buf_printf(&b, "sql               %s\n", c->sql);
-		else
-			sl_buf_puts(&b, "sql               '' (the default transform)\n");
+		else if (c->mapping[0])
+			sl_buf_printf(&b, "mapping           %s\n", c->mapping);
+		plan_out(&b, lake, job, false);
 		sl_buf_puts(&b, "bookmark          ");
 		bookmark_text(&b, &st);
 		sl_buf_printf(&b, "pending           %" PRId64 " object%s", st.pending,

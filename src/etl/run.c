@@ -1563,11 +1563,33 @@ static int transform_open(struct run *r, struct sl_err *err)
 	return r->out_row ? file_row_make(r, err) : 0;
 }
 
+/* The source table and its row type, then the transform opened over it. */
+static int source_open(struct run *r, struct sl_err *err)
+{
+	struct sl_meta *m = r->m;
+	struct sl_err perr = {0};
+	int rc = m->ops->catalog_table_get(m->state, "raw", r->source, &r->src, err);
+	if (rc == SL_ENOENT)
+		return sl_err_set(err, SL_ENOENT,
+				  "job %s: no raw table %s (has the crawler seen its objects?)",
+				  r->name, r->source);
+	if (rc)
+		return rc;
+	r->have_src = true;
+	if (!r->src.schema || !(r->src_row = sl_type_parse(r->src.schema,
+							   strlen(r->src.schema), &perr)))
+		return sl_err_set(err, SL_ECORRUPT, "raw table %s: its schema cannot be read: %s",
+				  r->src.name, perr.msg);
+	if (r->src_row->kind != SL_T_STRUCT)
+		return sl_err_set(err, SL_ECORRUPT, "raw table %s: its schema is not a row type",
+				  r->src.name);
+	return transform_open(r, err);
+}
+
 static int run_body(struct run *r, const struct sl_etl_run_opts *o, struct sl_err *err)
 {
 	struct sl_meta *m = r->m;
 	struct sl_etl_result *res = r->res;
-	struct sl_err perr = {0};
 	int rc;
 
 	/* 1. lease and recovery */
@@ -1591,23 +1613,7 @@ static int run_body(struct run *r, const struct sl_etl_run_opts *o, struct sl_er
 	r->wo.kv = r->kv;
 	r->wo.n_kv = 2;
 
-	/* the source table and its row type */
-	rc = m->ops->catalog_table_get(m->state, "raw", r->source, &r->src, err);
-	if (rc == SL_ENOENT)
-		return sl_err_set(err, SL_ENOENT,
-				  "job %s: no raw table %s (has the crawler seen its objects?)",
-				  r->name, r->source);
-	if (rc)
-		return rc;
-	r->have_src = true;
-	if (!r->src.schema || !(r->src_row = sl_type_parse(r->src.schema,
-							   strlen(r->src.schema), &perr)))
-		return sl_err_set(err, SL_ECORRUPT, "raw table %s: its schema cannot be read: %s",
-				  r->src.name, perr.msg);
-	if (r->src_row->kind != SL_T_STRUCT)
-		return sl_err_set(err, SL_ECORRUPT, "raw table %s: its schema is not a row type",
-				  r->src.name);
-	if ((rc = transform_open(r, err)) != 0)
+	if ((rc = source_open(r, err)) != 0)
 		return rc;
 
 	/* 3, 4. read and write */
@@ -1627,6 +1633,60 @@ static int run_body(struct run *r, const struct sl_etl_run_opts *o, struct sl_er
 	return commit(r, err);
 }
 
+/* A run of job, checked and set up, not begun: *out (freed with run_release and free,
+ * also when this fails). */
+static int run_new(struct sl_lake *lake, const char *job, struct sl_etl_result *res,
+		   struct run **out, struct sl_err *err)
+{
+	struct run *r;
+	*out = NULL;
+	if (!job || !job_name_ok(job))
+		return sl_err_set(err, SL_EINVAL, "'%s' is not a job name", job ? job : "");
+	if (!(r = calloc(1, sizeof(*r))))
+		return sl_err_set(err, SL_ENOMEM, "out of memory");
+	*out = r;
+	r->lake = lake;
+	r->m = &lake->meta;
+	r->s = &lake->store;
+	r->res = res;
+	r->name = job;
+	sl_buf_init(&r->row_text, 16 << 20);
+	sl_buf_init(&r->line, DL_LINE_MAX);
+	if (!sl_config_job(&lake->cfg, job, &r->job))
+		return sl_err_set(err, SL_ENOENT, "no ETL job %s in sluice.yaml", job);
+	/* what passed the validator's limits must pass ours */
+	sl_json_limits_default(&r->lim);
+	if (lake->cfg.validate.max_depth > 0)
+		r->lim.max_depth = (uint32_t)lake->cfg.validate.max_depth;
+	if (lake->cfg.validate.max_record > 0)
+		r->lim.max_record = (size_t)lake->cfg.validate.max_record;
+	if (lake->cfg.validate.max_string > 0)
+		r->lim.max_string = (size_t)lake->cfg.validate.max_string;
+	return job_check(r, err);
+}
+
+int sl_etl_job_shape(struct sl_lake *lake, const char *job, struct sl_etl_shape *shape,
+		    struct sl_err *err)
+{
+	struct sl_etl_result res;
+	struct run *r = NULL;
+	memset(shape, 0, sizeof(*shape));
+	int rc = run_new(lake, job, &res, &r, err);
+	if (rc == 0)
+		rc = source_open(r, err);
+	if (rc == 0) {
+		snprintf(shape->transform, sizeof(shape->transform), "%s", r->xf->name);
+		snprintf(shape->partition_keys, sizeof(shape->partition_keys), "%s", r->pkeys);
+		if (r->row && !(shape->row = strdup(r->row_text.data)))
+			rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+	}
+	if (r) {
+		run_release(r);
+		free(r);
+	}
+	return rc;
+}
+
 int sl_etl_run_job(struct sl_lake *lake, const char *job, const struct sl_etl_run_opts *opts,
 		   struct sl_etl_result *res, struct sl_err *err)
 {
@@ -1640,31 +1700,8 @@ int sl_etl_run_job(struct sl_lake *lake, const char *job, const struct sl_etl_ru
 	memset(res, 0, sizeof(*res));
 	if (!meta_has_etl(&lake->meta))
 		return no_etl(&lake->meta, err);
-	if (!job || !job_name_ok(job))
-		return sl_err_set(err, SL_EINVAL, "'%s' is not a job name", job ? job : "");
-	if (!(r = calloc(1, sizeof(*r))))
-		return sl_err_set(err, SL_ENOMEM, "out of memory");
-	r->lake = lake;
-	r->m = &lake->meta;
-	r->s = &lake->store;
-	r->res = res;
-	r->name = job;
-	sl_buf_init(&r->row_text, 16 << 20);
-	sl_buf_init(&r->line, DL_LINE_MAX);
-	if (!sl_config_job(&lake->cfg, job, &r->job)) {
-		rc = sl_err_set(err, SL_ENOENT, "no ETL job %s in sluice.yaml", job);
+	if ((rc = run_new(lake, job, res, &r, err)) != 0)
 		goto done;
-	}
-	if ((rc = job_check(r, err)) != 0)
-		goto done;
-	/* what passed the validator's limits must pass ours */
-	sl_json_limits_default(&r->lim);
-	if (lake->cfg.validate.max_depth > 0)
-		r->lim.max_depth = (uint32_t)lake->cfg.validate.max_depth;
-	if (lake->cfg.validate.max_record > 0)
-		r->lim.max_record = (size_t)lake->cfg.validate.max_record;
-	if (lake->cfg.validate.max_string > 0)
-		r->lim.max_string = (size_t)lake->cfg.validate.max_string;
 	if (opts && opts->holder && opts->holder[0])
 		snprintf(r->holder, sizeof(r->holder), "%s", opts->holder);
 	else
@@ -1705,8 +1742,10 @@ int sl_etl_run_job(struct sl_lake *lake, const char *job, const struct sl_etl_ru
 	if (r->leased)
 		r->m->ops->etl_lease_release(r->m->state, job, r->holder);
 done:
-	run_release(r);
-	free(r);
+	if (r) {
+		run_release(r);
+		free(r);
+	}
 	res->duration_ms = sl_mono_ms() - t0;
 	return rc;
 }

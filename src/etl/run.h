@@ -86,6 +86,18 @@ struct sl_etl_result {
 int sl_etl_run_job(struct sl_lake *lake, const char *job, const struct sl_etl_run_opts *opts,
 		   struct sl_etl_result *res, struct sl_err *err);
 
+/* What a run of job would write, as sluice.yaml and the catalog say now: the job's
+ * transform compiled against the source table (a mapping or a statement that does not fit
+ * fails here as the run would, before reading anything). */
+struct sl_etl_shape {
+	char transform[16];          /* "default", "mapping", "sql" */
+	char *row;                   /* the files' row type (text form; owned), NULL when the
+				      * transform decides it from the rows (SQL) */
+	char partition_keys[256];    /* the target's partition keys, comma-separated */
+};
+int sl_etl_job_shape(struct sl_lake *lake, const char *job, struct sl_etl_shape *shape,
+		    struct sl_err *err);
+
 /* Rewinds job to after its committed run to_run (0: reset to the beginning). Under the
  * job's lease and the compaction's lease of its target (SL_EBUSY while a compaction
  * runs): the target's merged files that hold rows of the runs after to_run beside rows

@@ -283,7 +283,10 @@ class EtlTest(LakeTest):
         self.assertEqual(s["settings"], {
             "source": "orders", "target": "orders", "layout": "flat", "codec": "zstd",
             "level": 0, "target_file_size": 128 << 20, "schedule": "0 2 * * *",
-            "on_error": "deadletter", "partition_by": "", "sql": ""})
+            "on_error": "deadletter", "partition_by": "", "sql": "", "mapping": None})
+        # what a run would write, as the catalog says now
+        self.assertEqual(s["plan"]["transform"], "default")
+        self.assertTrue(s["plan"]["row"].startswith("struct<"), s["plan"])
         self.assertEqual((s["pending"], s["uncrawled"]), (0, 0))
         self.assertEqual([r["run"] for r in s["runs"]], [1])
         self.assertEqual(s["bookmark"]["last_committed"], 1)
@@ -297,6 +300,8 @@ class EtlTest(LakeTest):
         self.assertIn("target            curated.clicks_c\n", text)
         self.assertIn("schedule          '' (on demand only)\n", text)
         self.assertIn("partition_by      dt\n", text)
+        self.assertIn("transform         default\n", text)
+        self.assertIn("partition keys    dt\n", text)
         self.assertIn("bookmark          landing sequence 1, where run 1 ended;", text)
         self.assertIn("pending           0 objects\n", text)
         self.assertIn("the last 1 run\n", text)
@@ -541,6 +546,15 @@ class EtlTest(LakeTest):
         self.assertEqual(t["partition_keys"], ["day", "country"])
         self.assertEqual(t["schema_text"], "struct<id:int64,amount:decimal(10,2),cents:int64> "
                                            "not null")
+        # etl show: the mapping, and what a run writes; the typo's error
+        text = self.ok("etl", "show", "clean").stdout.decode()
+        self.assertIn("transform         mapping\n", text)
+        self.assertIn("output            struct<id:int64,amount:decimal(10,2),cents:int64> "
+                      "not null\n", text)
+        self.assertIn("partition keys    day,country\n", text)
+        s = self.js("etl", "show", "typo", "--json")
+        self.assertIn("mapping.derive.x: ", s["plan"]["error"])
+        self.assertEqual(s["settings"]["mapping"], {"derive": {"x": "amout * 2"}})
         # the job as `config show` gives it back reads back the same
         shown = self.ok("config", "show").stdout.decode()
         self.assertIn("mapping: {select: ['id', 'amount', 'attrs.country', 'note'], ", shown)
