@@ -309,6 +309,9 @@ static bool cast_native(const struct sl_type *from, const struct sl_type *to)
 	bool tnum = t == SL_T_INT || t == SL_T_FLOAT || t == SL_T_DOUBLE || t == SL_T_DECIMAL;
 	if (t == SL_T_JSON)
 		return true; /* any value, as its text */
+	if (f == SL_T_JSON)
+		/* a value of any JSON type: read as the writer reads t, or refused by it */
+		return t != SL_T_STRUCT && t != SL_T_LIST && t != SL_T_MAP;
 	if (tnum)
 		return f == SL_T_INT || (fnum && t != SL_T_INT);
 	if (t == SL_T_STRING)

@@ -49,8 +49,8 @@
 
 #define PENDING_BATCH 64                  /* source objects listed at a time */
 #define DEFAULT_FILE_SIZE ((int64_t)128 << 20)
-#define MAX_ROW_GROUP_BYTES ((size_t)64 << 20) /* with SL_ETL_MAX_OPEN_FILES: the run's
-						* buffered bytes stay under 512 MiB */
+#define MAX_ROW_GROUP_BYTES ((size_t)64 << 20) /* one writer's row group at most */
+#define BUFFER_CHECK_EVERY 1024            /* rows between two looks at the buffers */
 #define RENEW_MAX_MS 5000                 /* the lease is renewed at least this often */
 #define DL_LINE_MAX ((size_t)256 << 20)    /* one dead-letter line (a record and more) */
 #define SL_ETL_MAX_PCOLS 8                /* partition_by columns */
@@ -607,6 +607,7 @@ struct run {
 	size_t n_pcols;
 	const char *pkeys;           /* the target's partition keys */
 	char tmp_dir[4096];          /* LAKE/.sluice/tmp, for a transform's spools */
+	int64_t buffer_max;          /* the open files' buffer budget (promise 4) */
 	bool nested, fail_on_error;
 	int64_t file_size;
 	struct sl_pq_write_opts wo;
@@ -969,6 +970,30 @@ static int xf_refuse(void *ctx, const struct sl_etl_rec *src, const char *why,
 	return refuse_rec(ctx, src, NULL, why, err);
 }
 
+/* Promise 4: while the open writers buffer more than SL_ETL_BUFFER_MAX together, the
+ * largest writes its row group out (a file that reaches its size rolls over after). */
+static int buffers_bound(struct run *r, struct sl_err *err)
+{
+	for (;;) {
+		int64_t total = 0, most = -1;
+		size_t big = 0;
+		for (size_t i = 0; i < r->n_open; i++) {
+			struct sl_pq_write_stats st;
+			sl_pq_writer_stats(r->open[i].pw, &st);
+			total += st.buffered_bytes;
+			if (st.buffered_bytes > most) {
+				most = st.buffered_bytes;
+				big = i;
+			}
+		}
+		if (total <= r->buffer_max || most <= 0)
+			return 0;
+		int rc = sl_pq_writer_flush(r->open[big].pw, err);
+		if (rc)
+			return sl_err_prefix(err, "curated/%s", r->open[big].f->key);
+	}
+}
+
 /* env->emit: an output row into the file of its partition. */
 static int xf_emit(void *ctx, const struct sl_etl_rec *src, const struct sl_json_doc *row,
 		   struct sl_err *err)
@@ -1004,6 +1029,8 @@ static int xf_emit(void *ctx, const struct sl_etl_rec *src, const struct sl_json
 	sl_pq_writer_stats(ow->pw, &st);
 	if (st.bytes_written >= r->file_size)
 		return file_finish(r, (size_t)(ow - r->open), err);
+	if (r->rows_out % BUFFER_CHECK_EVERY == 0 && r->n_open > 1)
+		return buffers_bound(r, err);
 	return 0;
 }
 
@@ -1706,6 +1733,7 @@ int sl_etl_run_job(struct sl_lake *lake, const char *job, const struct sl_etl_ru
 		snprintf(r->holder, sizeof(r->holder), "%s", opts->holder);
 	else
 		holder_make(r->holder);
+	r->buffer_max = opts && opts->buffer_max > 0 ? opts->buffer_max : SL_ETL_BUFFER_MAX;
 	r->ttl_ms = lease_ttl(lake);
 	r->renew_every_ms = r->ttl_ms / 3 < RENEW_MAX_MS ? r->ttl_ms / 3 : RENEW_MAX_MS;
 

@@ -26,8 +26,9 @@
  *      not catalogued yet.
  *   3. A run with nothing new commits an empty run that keeps the bookmark, at a cost
  *      proportional to the pending objects.
- *   4. Memory is bounded by the open writers (at most SL_ETL_MAX_OPEN_FILES, each by
- *      one row group) and the JSON engine's record limits, whatever the input.
+ *   4. Memory is bounded by the open writers' buffers (SL_ETL_BUFFER_MAX, give or take
+ *      what the writers buffer between two looks) and the JSON engine's record limits,
+ *      whatever the input.
  *   5. Dead letters of runs that did not commit, or were rewound, are removed with
  *      their files, so re-running never dead-letters a record twice.
  *   6. A rewind to run N, then runs of the job, leave every record of the source in the
@@ -52,12 +53,16 @@
 #include "util/err.h"
 
 /* Output files open at once in a run (one per partition); the least recently used one
- * is finished when another partition needs a file. */
-#define SL_ETL_MAX_OPEN_FILES 8
+ * is finished when another partition needs a file. Their buffered row groups together
+ * stay under SL_ETL_BUFFER_MAX: past it, the largest is written out as a row group (its
+ * file stays open), so that many partitions make smaller row groups, not more files. */
+#define SL_ETL_MAX_OPEN_FILES 64
+#define SL_ETL_BUFFER_MAX ((int64_t)512 << 20)
 
 struct sl_etl_run_opts {
 	int64_t max_objects;   /* source objects read at most (0: all pending) */
 	const char *holder;    /* the lease holder (NULL: "host:pid:random") */
+	int64_t buffer_max;    /* tests: the open files' buffer budget (0: SL_ETL_BUFFER_MAX) */
 };
 
 struct sl_etl_result {

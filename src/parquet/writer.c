@@ -59,6 +59,7 @@ struct sl_pq_writer {
 	bool closed;
 	int64_t rows, rg_rows;
 	size_t since_check, check_every;
+	size_t buffered;          /* the row group's bytes at the last check */
 	uint32_t page_no;              /* pages cut so far (dictionary statistics stamps) */
 	int64_t uncompressed_total;
 	struct sl_buf page, comp, hdr; /* scratch */
@@ -1550,6 +1551,7 @@ static int rg_flush(struct sl_pq_writer *w, struct sl_err *err)
 	w->n_rgs++;
 	w->rg_rows = 0;
 	w->since_check = 0;
+	w->buffered = 0;
 	return 0;
 }
 
@@ -1575,6 +1577,7 @@ static int after_record(struct sl_pq_writer *w, size_t text_len, struct sl_err *
 		buffered += c->pages.len + c->val_len + sl_pqw_levels(c, (uint32_t)w->rg_rows) +
 			    c->dict.vals.len;
 	}
+	w->buffered = buffered;
 	if (buffered >= w->o.row_group_bytes)
 		return rg_flush(w, err);
 	return 0;
@@ -1853,6 +1856,7 @@ void sl_pq_writer_stats(const struct sl_pq_writer *w, struct sl_pq_write_stats *
 	st->rows = w->rows;
 	st->row_groups = (int64_t)w->n_rgs;
 	st->bytes_written = w->pos;
+	st->buffered_bytes = (int64_t)w->buffered;
 	st->uncompressed_bytes = w->uncompressed_total;
 }
 

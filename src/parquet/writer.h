@@ -100,6 +100,8 @@ struct sl_pq_write_stats {
 	int64_t row_groups;
 	int64_t bytes_written; /* file bytes so far */
 	int64_t uncompressed_bytes; /* page bytes before compression */
+	int64_t buffered_bytes;   /* bytes of the row group not written yet, as of the
+				   * writer's last look (it looks every few hundred KiB of input) */
 };
 void sl_pq_writer_stats(const struct sl_pq_writer *w, struct sl_pq_write_stats *st);
 

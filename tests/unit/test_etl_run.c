@@ -46,7 +46,7 @@
 /* ---- what the curated table holds --------------------------------------------------- */
 
 #define MAX_FILES 256
-#define MAX_ROWS 8192
+#define MAX_ROWS 32768
 
 struct cfile {
 	char key[SL_KEY_MAX + 1];
@@ -660,6 +660,50 @@ static void test_conflict_column(void **state)
 	free(rows);
 }
 
+/* Many partitions interleaved: one file each (up to SL_ETL_MAX_OPEN_FILES open), and
+ * under a tiny buffer budget the row groups are written out early instead (promise 4):
+ * more row groups, not more files, every row once. */
+static void test_many_partitions(void **state)
+{
+	struct fx *fx = *state;
+	struct sl_buf b;
+	sl_buf_init(&b, 0);
+	for (int i = 1; i <= 20000; i++)
+		sl_buf_printf(&b, "{\"id\":%d,\"v\":\"p%02d\",\"pad\":\"%0200d\"}\n", i, i % 20, i);
+	raw_put(fx, "many/a.ndjson", b.data);
+	sl_buf_release(&b);
+	crawl(fx);
+	job_add(&fx->lake->cfg, "many", "many", "many_c", "v");
+	struct sl_etl_run_opts o = {.buffer_max = 1};
+	struct sl_etl_result r;
+	struct sl_err err = {0};
+	if (sl_etl_run_job(fx->lake, "many", &o, &r, &err) != 0)
+		fail_msg("run: %s", err.msg);
+	assert_int_equal(r.rows_out, 20000);
+	assert_int_equal(r.files, 20); /* more than the 8 of old, no file per visit */
+	struct table_rows *t = malloc(sizeof(*t));
+	table_read(fx, "many_c", t);
+	assert_int_equal(t->n_files, 20);
+	assert_ids(t, 20000);
+	/* the budget wrote row groups out early: some file has more than one */
+	int64_t groups = 0;
+	for (size_t i = 0; i < t->n_files; i++) {
+		struct sl_pq_read_opts po;
+		struct sl_pq_reader *pr = NULL;
+		struct sl_object obj;
+		int fd;
+		assert_int_equal(sl_store_open_fd(&fx->lake->store, "curated", t->files[i].key, &fd,
+						  &obj, &err), 0);
+		sl_pq_read_opts_default(&po);
+		assert_int_equal(sl_pq_reader_open(fd, t->files[i].key, &po, &pr, &err), 0);
+		groups += (int64_t)sl_pq_reader_meta(pr)->n_row_groups;
+		sl_pq_reader_close(pr);
+		close(fd);
+	}
+	assert_true(groups > 20);
+	free(t);
+}
+
 static void test_rollover(void **state)
 {
 	struct fx *fx = *state;
@@ -1064,6 +1108,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_partition_columns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partition_columns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conflict_column, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_partitions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_formats, setup, teardown),
