@@ -12,7 +12,7 @@
 #      structs, renamed; derive a date and a boolean; filter out one event type), against
 #      DuckDB running the same SELECT ... WHERE in COPY TO PARQUET, one thread;
 #   4. a second run after 1% new data lands (a new object of ~1% of the bytes): its time
-#      against the full run's.
+#      against the full run's (best of RUNS, the job rewound to the run before each time).
 #
 # usage: bench/run_etl.sh [BUILD_DIR]      (BUILD_DIR defaults to build)
 # Environment: JSON_BYTES, JSON_SEED, JSON_KEEP, JSON_CACHE as in bench/run_json.sh;
@@ -131,7 +131,14 @@ head -c $((size / 100)) "$file" | head -n -1 > "$work/more.ndjson"
 more_size=$(stat -c %s "$work/more.ndjson")
 sl put "$work/more.ndjson" --zone raw --key telemetry/dt=2026-11-26/more.ndjson > /dev/null
 sl crawl --drain > /dev/null
-read -r inc_s inc_rows _ < <(etl_run telemetry)
+# best of $runs too: each time the job is rewound to the run before and runs again
+inc_s="" inc_rows=0
+base=$(sl etl bookmark show telemetry --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["bookmark"]["last_committed"])')
+for ((i = 0; i < runs; i++)); do
+	[ "$i" -eq 0 ] || sl etl bookmark rewind telemetry --to-run "$base" > /dev/null
+	read -r s rows _ < <(etl_run telemetry)
+	if [ -z "$inc_s" ] || awk -v a="$s" -v b="$inc_s" 'BEGIN {exit !(a < b)}'; then inc_s=$s inc_rows=$rows; fi
+done
 
 cpu=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 echo "## ETL (issue 7), $(date -u +%Y-%m-%d), $cpu, $(nproc) cores"
