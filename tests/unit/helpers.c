@@ -8,9 +8,11 @@
 #include <cmocka.h>
 
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lake/lake.h"
@@ -125,4 +127,30 @@ char *th_conformance_dir(const char *sub)
 	assert_true(asprintf(&path, "%s/tests/conformance/%s", repo, sub) > 0);
 	free(repo);
 	return path;
+}
+
+void th_crash_child_run(const char *dir, const char *arg)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl("/proc/self/exe", "crash-child", "--crash-child", dir, arg, (char *)NULL);
+		_exit(4);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+		fail_msg("the child was not killed at %s (status %d)", arg, status);
+}
+
+struct sl_lake *th_crash_child_open(const char *dir, const char *hook)
+{
+	struct sl_lake *lake = NULL;
+	struct sl_err err = {0};
+	setenv("SLUICE_TEST_CRASH", hook, 1);
+	if (sl_lake_open(dir, &lake, &err) != 0) {
+		fprintf(stderr, "child: %s\n", err.msg);
+		return NULL;
+	}
+	return lake;
 }

@@ -25,4 +25,11 @@ struct sl_lake *th_lake_new(const char *tag, char **dir);
 /* Counts regular files under path (recursively). */
 int th_count_files(const char *path);
 
+/* Crash tests. In the test: runs this binary again as `... --crash-child DIR ARG` and
+ * waits; the test fails unless SIGKILL ended it (a crash point fired). In the child
+ * (main sees --crash-child): opens the lake at DIR with SLUICE_TEST_CRASH=hook; NULL
+ * (said on stderr) when it cannot. */
+void th_crash_child_run(const char *dir, const char *arg);
+struct sl_lake *th_crash_child_open(const char *dir, const char *hook);
+
 #endif

@@ -569,14 +569,11 @@ static void test_unknown_lineage(void **state)
 static int crash_child(const char *dir, const char *point)
 {
 	char hook[64];
-	struct sl_lake *lake = NULL;
 	struct sl_err err = {0};
 	snprintf(hook, sizeof(hook), "%s:100", point);
-	setenv("SLUICE_TEST_CRASH", hook, 1);
-	if (sl_lake_open(dir, &lake, &err) != 0) {
-		fprintf(stderr, "child: %s\n", err.msg);
+	struct sl_lake *lake = th_crash_child_open(dir, hook);
+	if (!lake)
 		return 2;
-	}
 	daily(&lake->cfg);
 	lake->cfg.etl.lease_ms = CRASH_LEASE_MS;
 	int rc = sl_etl_rewind(lake, JOB, 2, NULL, &err);
@@ -587,17 +584,7 @@ static int crash_child(const char *dir, const char *point)
 
 static void crash_at(struct fx *fx, const char *point)
 {
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		execl("/proc/self/exe", "test_etl_rewind", "--crash-child", fx->dir, point,
-		      (char *)NULL);
-		_exit(4);
-	}
-	int status = 0;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
-		fail_msg("the child was not killed at %s (status %d)", point, status);
+	th_crash_child_run(fx->dir, point);
 }
 
 /* Runs 1..4 compacted, a rewind to 2 killed at `point`: the table holds every record

@@ -997,14 +997,11 @@ static void crash_job(struct sl_config *cfg)
 static int crash_child(const char *dir, const char *point)
 {
 	char hook[64];
-	struct sl_lake *lake = NULL;
 	struct sl_err err = {0};
 	snprintf(hook, sizeof(hook), "%s:100", point);
-	setenv("SLUICE_TEST_CRASH", hook, 1);
-	if (sl_lake_open(dir, &lake, &err) != 0) {
-		fprintf(stderr, "child: %s\n", err.msg);
+	struct sl_lake *lake = th_crash_child_open(dir, hook);
+	if (!lake)
 		return 2;
-	}
 	crash_job(&lake->cfg);
 	lake->cfg.etl.lease_ms = CRASH_LEASE_MS;
 	int rc = sl_etl_run_job(lake, "daily", NULL, NULL, &err);
@@ -1015,17 +1012,7 @@ static int crash_child(const char *dir, const char *point)
 
 static void crash_at(struct fx *fx, const char *point)
 {
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		execl("/proc/self/exe", "test_etl_run", "--crash-child", fx->dir, point,
-		      (char *)NULL);
-		_exit(4);
-	}
-	int status = 0;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
-		fail_msg("the child was not killed at %s (status %d)", point, status);
+	th_crash_child_run(fx->dir, point);
 }
 
 static void crash_case(struct fx *fx, const char *point, int files_left, int64_t recovered,

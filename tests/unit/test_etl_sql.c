@@ -741,13 +741,10 @@ static void crash_jobs(struct fx *fx)
 
 static int crash_child(const char *dir, const char *job)
 {
-	struct sl_lake *lake = NULL;
 	struct sl_err err = {0};
-	setenv("SLUICE_TEST_CRASH", "sql_emit:100", 1);
-	if (sl_lake_open(dir, &lake, &err) != 0) {
-		fprintf(stderr, "child: %s\n", err.msg);
+	struct sl_lake *lake = th_crash_child_open(dir, "sql_emit:100");
+	if (!lake)
 		return 2;
-	}
 	struct fx fx = {.lake = lake, .m = &lake->meta};
 	crash_jobs(&fx);
 	lake->cfg.etl.lease_ms = CRASH_LEASE_MS;
@@ -759,17 +756,7 @@ static int crash_child(const char *dir, const char *job)
 
 static void crash_at(struct fx *fx, const char *job)
 {
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		execl("/proc/self/exe", "test_etl_sql", "--crash-child", fx->dir, job,
-		      (char *)NULL);
-		_exit(4);
-	}
-	int status = 0;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
-		fail_msg("the child was not killed in the SQL transform (status %d)", status);
+	th_crash_child_run(fx->dir, job);
 }
 
 /* Killed while the statement runs (rows emitted as they come: its sort is open) and
