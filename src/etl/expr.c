@@ -1808,11 +1808,12 @@ static int parse_cast(struct parser *p, size_t pos, uint32_t *out)
 	}
 	}
 	int from = N(p, x)->kind;
-	bool ok = from == SL_EV_NULL || from == SL_EV_STRING || c->tgt == T_STRING ||
-		  (from == SL_EV_JSON ? false
-		   : (from == SL_EV_DATE || from == SL_EV_TIMESTAMP)
-		   ? (c->tgt == T_DATE || c->tgt == T_TS)
-		   : (c->tgt != T_DATE && c->tgt != T_TS));
+	/* a json value is checked per record: a number, a string, a boolean, as it is */
+	bool ok = from == SL_EV_NULL || from == SL_EV_STRING || from == SL_EV_JSON ||
+		  c->tgt == T_STRING ||
+		  ((from == SL_EV_DATE || from == SL_EV_TIMESTAMP)
+			   ? (c->tgt == T_DATE || c->tgt == T_TS)
+			   : (c->tgt != T_DATE && c->tgt != T_TS));
 	if (!ok) {
 		char kn[64];
 		rc = perr(p, pos, "cannot cast %s to %s", kind_name(from),
@@ -2721,6 +2722,34 @@ static int cast(struct ectx *c, const struct node *n, const struct sl_expr_value
 	if (v->kind == SL_EV_NULL) {
 		out->kind = SL_EV_NULL;
 		return 0;
+	}
+	struct sl_expr_value jv;
+	if (v->kind == SL_EV_JSON && k->tgt != T_STRING) {
+		/* a scalar of the record, cast as its kind is: a number (not to a date or a
+		 * timestamp), a string, a boolean; null is null; an object or array fails */
+		const struct sl_json_tok *t = &c->doc->tok[v->v.tok];
+		if (t->type == SL_JSON_NULL) {
+			out->kind = SL_EV_NULL;
+			return 0;
+		}
+		if (t->type == SL_JSON_INT)
+			jv = (struct sl_expr_value){.kind = SL_EV_INT, .v.i = t->v.i};
+		else if (t->type == SL_JSON_DOUBLE)
+			jv = (struct sl_expr_value){.kind = SL_EV_DOUBLE, .v.d = t->v.d};
+		else if (t->type == SL_JSON_TRUE || t->type == SL_JSON_FALSE)
+			jv = (struct sl_expr_value){.kind = SL_EV_BOOL,
+						    .v.b = t->type == SL_JSON_TRUE};
+		else if (t->type == SL_JSON_STRING || t->type == SL_JSON_BIGINT)
+			jv = (struct sl_expr_value){
+				.kind = SL_EV_STRING,
+				.v.s = {t->type == SL_JSON_STRING ? t->v.s : c->doc->text + t->off,
+					t->len}};
+		else
+			return cast_fail(c, n, v);
+		if (jv.kind != SL_EV_STRING && (k->tgt == T_DATE || k->tgt == T_TS))
+			return cast_fail(c, n, &jv);
+		v = &jv;
+		x = jv;
 	}
 	if (k->tgt == T_STRING) {
 		out->kind = SL_EV_STRING;

@@ -30,8 +30,10 @@
  * UTC), json (any other column's value, as its tokens). A column has its catalog type
  * (integers of any width are int64, float is double, decimal is double, enum and uuid
  * are string, time is string, binary is string: its base64 text); struct, list, map
- * and json columns are json, which only IS [NOT] NULL, coalesce, CAST to string (its
- * JSON text) and being the whole result accept.
+ * and json columns are json, which only IS [NOT] NULL, coalesce, CAST and being the
+ * whole result accept. CAST of a json value to string is its JSON text; to another type
+ * it is cast as what it is in the record (a number, a string, a boolean; null is null;
+ * a number to a date or timestamp, an object or an array refuses the record).
  *
  * Rules:
  *   - NULL propagates as in SQL: an operator or function with a null argument gives

@@ -342,6 +342,16 @@ static int apply_cast(struct mapping *m, const struct sl_json_node *cast, struct
 		if (!(t = sl_type_parse(text, strlen(text), &e)))
 			return bad(m, err, "cast.%.200s: '%.100s' is not a type: %s", col, text, e.msg);
 		t->nullable = true;
+		enum sl_type_kind fk = c->type->kind;
+		if ((fk == SL_T_STRUCT || fk == SL_T_LIST || fk == SL_T_MAP) &&
+		    t->kind != SL_T_JSON && t->kind != SL_T_STRING) {
+			char a[64], b[64];
+			bad(m, err, "cast.%.200s: a %s cannot be cast to %s (json or string can "
+			    "hold it)", col, sl_type_kind_name(c->type, a, sizeof(a)),
+			    sl_type_kind_name(t, b, sizeof(b)));
+			sl_type_free(t);
+			return SL_ECONFIG;
+		}
 		if (cast_native(c->type, t)) {
 			sl_type_free(c->type);
 			c->type = t;

@@ -583,7 +583,19 @@ static void test_cast(void **state)
 	EXPECT("cast(price as decimal(10,1))", "20");
 	EXPECT("cast(qty as date)", "error: at 0: cannot cast int64 to date");
 	EXPECT("cast(ts as int64)", "error: at 0: cannot cast timestamp to int64");
-	EXPECT("cast(tags as int64)", "error: at 0: cannot cast json to int64");
+	/* a json value is cast by what it is in the record: a number, a string, a boolean */
+	EXPECT("cast(tags as int64)", "refused: cannot cast json to int64");
+	EXPECT_ON("{\"attrs\":12.5}", "cast(attrs as double) * 2", "25");
+	EXPECT_ON("{\"attrs\":\"12.5\"}", "cast(attrs as int64)", "12");
+	EXPECT_ON("{\"attrs\":\"12.50 EUR\"}", "cast(attrs as double)",
+		  "refused: cannot cast '12.50 EUR' to double");
+	EXPECT_ON("{\"attrs\":true}", "cast(attrs as boolean)", "true");
+	EXPECT_ON("{\"attrs\":null}", "cast(attrs as double) is null", "true");
+	EXPECT_ON("{\"attrs\":\"2026-01-05\"}", "cast(attrs as date)", "\"2026-01-05\"");
+	EXPECT_ON("{\"attrs\":20260105}", "cast(attrs as date)",
+		  "refused: cannot cast 20260105 to date");
+	EXPECT_ON("{\"attrs\":123456789012345678901234567890}", "cast(attrs as double) > 1e29",
+		  "true");
 	EXPECT_PREFIX("cast(qty as list<int64>)", "error: at 11: cannot cast to list (casts go to");
 	EXPECT_PREFIX("cast(qty as nonsense)", "error: at 11: not a type: ");
 	EXPECT_PREFIX("cast(ts as timestamp(ns))", "error: at 10: cannot cast to timestamp(ns)");
