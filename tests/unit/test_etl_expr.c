@@ -1201,6 +1201,27 @@ static const char *const pats[] = {"%", "a%", "%b", "_", "__", "%a%", "a_b", "%_
 
 static void gen(struct gen *g, enum okind k, int depth);
 
+/* coalesce(A, B) and if(C, A, B) (SQL: CASE WHEN C THEN A ELSE B END) of kind k. */
+static void gen_coalesce(struct gen *g, enum okind k, int depth)
+{
+	put(g, "coalesce(");
+	gen(g, k, depth - 1);
+	put(g, ", ");
+	gen(g, k, depth - 1);
+	put(g, ")");
+}
+
+static void gen_if(struct gen *g, enum okind k, int depth)
+{
+	put2(g, "if(", "(CASE WHEN ");
+	gen(g, O_BOOL, depth - 1);
+	put2(g, ", ", " THEN ");
+	gen(g, k, depth - 1);
+	put2(g, ", ", " ELSE ");
+	gen(g, k, depth - 1);
+	put2(g, ")", " END)");
+}
+
 static void gen_int(struct gen *g, int depth)
 {
 	char buf[64];
@@ -1227,20 +1248,10 @@ static void gen_int(struct gen *g, int depth)
 	case 7: put(g, "abs("); gen(g, O_INT, depth - 1); put(g, ")"); break;
 	case 8: put(g, "length("); gen(g, O_STR, depth - 1); put(g, ")"); break;
 	case 9:
-		put(g, "coalesce(");
-		gen(g, O_INT, depth - 1);
-		put(g, ", ");
-		gen(g, O_INT, depth - 1);
-		put(g, ")");
+		gen_coalesce(g, O_INT, depth);
 		break;
 	case 10:
-		put2(g, "if(", "(CASE WHEN ");
-		gen(g, O_BOOL, depth - 1);
-		put2(g, ", ", " THEN ");
-		gen(g, O_INT, depth - 1);
-		put2(g, ", ", " ELSE ");
-		gen(g, O_INT, depth - 1);
-		put2(g, ")", " END)");
+		gen_if(g, O_INT, depth);
 		break;
 	default:
 		put(g, "cast(");
@@ -1291,11 +1302,7 @@ static void gen_dbl(struct gen *g, int depth)
 		put(g, ")");
 		break;
 	case 9:
-		put(g, "coalesce(");
-		gen(g, O_DBL, depth - 1);
-		put(g, ", ");
-		gen(g, O_DBL, depth - 1);
-		put(g, ")");
+		gen_coalesce(g, O_DBL, depth);
 		break;
 	default:
 		put(g, "cast(");
@@ -1436,20 +1443,10 @@ static void gen_str(struct gen *g, int depth)
 		put(g, ")");
 		break;
 	case 9:
-		put(g, "coalesce(");
-		gen(g, O_STR, depth - 1);
-		put(g, ", ");
-		gen(g, O_STR, depth - 1);
-		put(g, ")");
+		gen_coalesce(g, O_STR, depth);
 		break;
 	case 10:
-		put2(g, "if(", "(CASE WHEN ");
-		gen(g, O_BOOL, depth - 1);
-		put2(g, ", ", " THEN ");
-		gen(g, O_STR, depth - 1);
-		put2(g, ", ", " ELSE ");
-		gen(g, O_STR, depth - 1);
-		put2(g, ")", " END)");
+		gen_if(g, O_STR, depth);
 		break;
 	default:
 		put(g, "cast(");
