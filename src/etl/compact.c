@@ -134,17 +134,6 @@ struct compact {
 
 /* ---- small helpers -------------------------------------------------------------------- */
 
-static bool table_name_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n >= SL_CAT_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return false;
-	return true;
-}
-
 /* "compact:curated.NAME"; a name too long for a job name is cut and followed by a hash
  * of the whole name, so that two tables never share a lease. */
 int sl_etl_compact_job(const char *table, char out[SL_JOB_MAX], struct sl_err *err)
@@ -1093,7 +1082,7 @@ static int table_arg(struct compact *c, const char *arg, struct sl_err *err)
 					  arg);
 		name = dot + 1;
 	}
-	if (!table_name_ok(name))
+	if (!sl_etl_table_name_ok(name))
 		return sl_err_set(err, SL_EINVAL, "compact: '%.300s' is not a table name", arg);
 	snprintf(c->table, sizeof(c->table), "%s", name);
 	return 0;

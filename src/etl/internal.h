@@ -16,6 +16,9 @@
 
 #define SL_ETL_CONTENT_PARQUET "application/vnd.apache.parquet"
 
+/* A curated table's name as the catalog takes it: 1 to SL_CAT_NAME_MAX - 1 of a-z, 0-9
+ * and '_'. */
+bool sl_etl_table_name_ok(const char *s);
 /* 0 when the metadata backend keeps ETL jobs, else SL_EINVAL saying it does not. */
 int sl_etl_meta_check(const struct sl_meta *m, struct sl_err *err);
 /* A lease holder's name, "host:pid:random", unique enough that two processes never

@@ -87,7 +87,7 @@ static void holder_make(char out[SL_HOLDER_MAX])
 	snprintf(out, SL_HOLDER_MAX, "%s:%ld:%08x", host, (long)getpid(), (unsigned)r);
 }
 
-static bool table_name_ok(const char *s)
+bool sl_etl_table_name_ok(const char *s)
 {
 	size_t n = strlen(s);
 	if (n == 0 || n >= SL_CAT_NAME_MAX)
@@ -1489,7 +1489,7 @@ static int job_check(struct run *r, struct sl_err *err)
 	    sl_cat_table_name(family, 1, r->source, sizeof(r->source), &nerr) != 0)
 		return sl_err_set(err, SL_ECONFIG, "job %s: source '%s' names no table: %s",
 				  r->name, j->source, nerr.msg);
-	if (!table_name_ok(j->target))
+	if (!sl_etl_table_name_ok(j->target))
 		return sl_err_set(err, SL_ECONFIG, "job %s: target '%s' is not a table name",
 				  r->name, j->target);
 	if (strcmp(j->layout, "nested") == 0)
